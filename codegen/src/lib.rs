@@ -1,0 +1,14 @@
+//! Spec-first code generation: an OpenAPI 3.0 document in, a typed Rust client (reqwest) and
+//! server (axum) out.
+//!
+//! The pipeline is load → lower → emit: [`load`] parses YAML or JSON, [`lower`] turns the document
+//! into the generator's own [`model`] (resolving `$ref`s, naming every type, reporting every
+//! unsupported construct at its JSON pointer), and the emitters quote Rust from the model only.
+
+pub mod diagnostic;
+pub mod load;
+pub mod lower;
+pub mod model;
+pub mod naming;
+
+pub use diagnostic::{Diagnostic, Diagnostics};

@@ -1,0 +1,617 @@
+//! One operation: its parameters, body, responses, security and the rejections the generated
+//! server produces for it.
+
+use openapiv3::{
+    Header, MediaType, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr, RequestBody as OaBody,
+    Response as OaResponse, SecurityScheme, StatusCode,
+};
+
+use crate::diagnostic::{Diagnostics, Pointer};
+use crate::load::Document;
+use crate::model::{
+    BodyMedia, Docs, ErrorModel, Method, Operation, Param, ParamLocation, Rejection, Rejections, RequestBody, Response,
+    ResponseHeader, Security, StatusMatch, TypeKind, TypeRef,
+};
+use crate::naming::{self, Namespace};
+
+use super::error_model::check_code;
+use super::schema::{SchemaLowerer, unescape};
+
+pub struct Context<'a> {
+    pub doc: &'a Document,
+    pub path: &'a str,
+    pub method: &'a str,
+    pub item: &'a PathItem,
+    pub op: &'a openapiv3::Operation,
+    pub pointer: &'a Pointer,
+    pub error_model: Option<&'a ErrorModel>,
+}
+
+/// Header parameters the OpenAPI spec says to ignore; `Accept` still tells the client what to send.
+const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
+
+pub fn lower(
+    ctx: &Context<'_>,
+    schemas: &mut SchemaLowerer<'_>,
+    fn_names: &mut Namespace,
+    diags: &mut Diagnostics,
+) -> Option<Operation> {
+    let id = ctx.op.operation_id.clone()?;
+    let type_stem = naming::pascal(&id, "Operation");
+    let fn_name = fn_names.claim(naming::snake(&id, "operation"));
+    let method = match ctx.method {
+        "get" => Method::Get,
+        "put" => Method::Put,
+        "post" => Method::Post,
+        "delete" => Method::Delete,
+        "options" => Method::Options,
+        "head" => Method::Head,
+        "patch" => Method::Patch,
+        _ => Method::Trace,
+    };
+
+    let (path_params, params, accept) = parameters(ctx, schemas, &type_stem, diags);
+    let body = ctx
+        .op
+        .request_body
+        .as_ref()
+        .and_then(|b| request_body(ctx, b, schemas, &type_stem, diags));
+    let responses = responses(ctx, schemas, &type_stem, diags);
+    let security = security(ctx, diags);
+
+    let mut op = Operation {
+        id,
+        fn_name,
+        type_stem,
+        method,
+        path: ctx.path.to_owned(),
+        pointer: ctx.pointer.into(),
+        doc: Docs {
+            summary: ctx.op.summary.clone(),
+            description: ctx.op.description.clone(),
+            deprecated: ctx.op.deprecated,
+        },
+        path_params,
+        params,
+        body,
+        responses,
+        security,
+        accept,
+        rejections: placeholder_rejections(),
+    };
+    op.rejections = rejections(ctx, &op, schemas, diags);
+    Some(op)
+}
+
+fn parameters(
+    ctx: &Context<'_>,
+    schemas: &mut SchemaLowerer<'_>,
+    stem: &str,
+    diags: &mut Diagnostics,
+) -> (Vec<Param>, Vec<Param>, Option<String>) {
+    // Path-item parameters apply unless the operation redefines the same name and location.
+    let mut all: Vec<(Pointer, &Parameter)> = Vec::new();
+    let item_ptr = ctx.pointer.join("..");
+    let sources = [
+        (&ctx.item.parameters, item_ptr.clone(), true),
+        (&ctx.op.parameters, ctx.pointer.join("parameters"), false),
+    ];
+    for (list, base, from_item) in sources {
+        let base = if from_item {
+            Pointer::root().join("paths").join(ctx.path).join("parameters")
+        } else {
+            base
+        };
+        for (i, p) in list.iter().enumerate() {
+            let ptr = base.join(i);
+            let Some(param) = resolve(ctx, p, "parameters", &ptr, diags) else { continue };
+            let key = (param.parameter_data_ref().name.clone(), location_name(param));
+            all.retain(|(_, q)| (q.parameter_data_ref().name.clone(), location_name(q)) != key);
+            all.push((ptr, param));
+        }
+    }
+
+    let mut path_params = Vec::new();
+    let mut params = Vec::new();
+    let mut accept = None;
+    let mut names = Namespace::default();
+    for (ptr, param) in all {
+        let data = param.parameter_data_ref();
+        let location = match param {
+            Parameter::Path { .. } => ParamLocation::Path,
+            Parameter::Query { .. } => ParamLocation::Query,
+            Parameter::Header { .. } => ParamLocation::Header,
+            Parameter::Cookie { .. } => {
+                diags.push(&ptr, format!("cookie parameter `{}` is not supported", data.name));
+                continue;
+            }
+        };
+        if location == ParamLocation::Header && IGNORED_HEADERS.contains(&data.name.to_ascii_lowercase().as_str()) {
+            if data.name.eq_ignore_ascii_case("accept") {
+                accept = accept_value(ctx, data, schemas);
+            }
+            continue;
+        }
+        let schema = match &data.format {
+            ParameterSchemaOrContent::Schema(s) => s,
+            ParameterSchemaOrContent::Content(_) => {
+                diags.push(ptr.join("content"), format!("parameter `{}` uses `content`; only `schema` is supported", data.name));
+                continue;
+            }
+        };
+        let hint = format!("{stem}{}", naming::pascal(&data.name, "Param"));
+        let ty = schemas.type_of(schema, &ptr.join("schema"), &hint);
+        let scalar_ok = match (&ty, location) {
+            (TypeRef::Vec(inner), ParamLocation::Query | ParamLocation::Header) => inner.is_scalar(&schemas.types),
+            (ty, _) => ty.is_scalar(&schemas.types),
+        };
+        if !scalar_ok {
+            diags.push(
+                ptr.join("schema"),
+                format!(
+                    "parameter `{}` has a type that cannot be written in a {} (objects, maps and nested arrays are not supported)",
+                    data.name,
+                    location_name(param)
+                ),
+            );
+            continue;
+        }
+        let explode = data.explode.unwrap_or(true);
+        let p = Param {
+            rust_name: names.claim(naming::snake(&data.name, "param")),
+            name: data.name.clone(),
+            location,
+            ty,
+            required: data.required || location == ParamLocation::Path,
+            explode,
+            doc: Docs {
+                summary: None,
+                description: data.description.clone(),
+                deprecated: data.deprecated.unwrap_or(false),
+            },
+        };
+        if location == ParamLocation::Path {
+            path_params.push(p);
+        } else {
+            params.push(p);
+        }
+    }
+
+    // Every `{name}` in the template needs a path parameter and the other way round; order the
+    // parameters as the template does so method arguments read left to right.
+    let template: Vec<&str> = template_names(ctx.path);
+    for name in &template {
+        if !path_params.iter().any(|p| p.name == *name) {
+            diags.push(ctx.pointer, format!("the path has `{{{name}}}` but the operation declares no path parameter `{name}`"));
+        }
+    }
+    for p in &path_params {
+        if !template.contains(&p.name.as_str()) {
+            diags.push(ctx.pointer, format!("path parameter `{}` does not appear in the path `{}`", p.name, ctx.path));
+        }
+    }
+    path_params.sort_by_key(|p| template.iter().position(|n| *n == p.name));
+    (path_params, params, accept)
+}
+
+fn accept_value(ctx: &Context<'_>, data: &openapiv3::ParameterData, schemas: &SchemaLowerer<'_>) -> Option<String> {
+    let _ = ctx;
+    if let Some(s) = data.example.as_ref().and_then(|v| v.as_str()) {
+        return Some(s.to_owned());
+    }
+    if let ParameterSchemaOrContent::Schema(schema) = &data.format {
+        let schema = schemas.resolve(schema)?;
+        if let Some(s) = schema.schema_data.default.as_ref().and_then(|v| v.as_str()) {
+            return Some(s.to_owned());
+        }
+        if let Some(s) = schema.schema_data.example.as_ref().and_then(|v| v.as_str()) {
+            return Some(s.to_owned());
+        }
+    }
+    None
+}
+
+pub fn template_names(path: &str) -> Vec<&str> {
+    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(name, _)| name)).collect()
+}
+
+fn location_name(p: &Parameter) -> &'static str {
+    match p {
+        Parameter::Path { .. } => "path",
+        Parameter::Query { .. } => "query",
+        Parameter::Header { .. } => "header",
+        Parameter::Cookie { .. } => "cookie",
+    }
+}
+
+/// Follows a `$ref` into `#/components/{section}`.
+fn resolve<'d, T: Componentable>(
+    ctx: &Context<'d>,
+    item: &'d ReferenceOr<T>,
+    section: &str,
+    at: &Pointer,
+    diags: &mut Diagnostics,
+) -> Option<&'d T> {
+    let mut current = item;
+    for _ in 0..16 {
+        match current {
+            ReferenceOr::Item(t) => return Some(t),
+            ReferenceOr::Reference { reference } => {
+                let prefix = format!("#/components/{section}/");
+                let Some(name) = reference.strip_prefix(&prefix).map(unescape) else {
+                    diags.push(at, format!("`$ref: {reference}` is not supported here: expected #/components/{section}/..."));
+                    return None;
+                };
+                let Some(next) = ctx.doc.api.components.as_ref().and_then(|c| T::section(c).get(&name)) else {
+                    diags.push(at, format!("`$ref: {reference}` points to nothing"));
+                    return None;
+                };
+                current = next;
+            }
+        }
+    }
+    diags.push(at, "a `$ref` cycle");
+    None
+}
+
+trait Componentable: Sized {
+    fn section(c: &openapiv3::Components) -> &indexmap::IndexMap<String, ReferenceOr<Self>>;
+}
+impl Componentable for Parameter {
+    fn section(c: &openapiv3::Components) -> &indexmap::IndexMap<String, ReferenceOr<Self>> {
+        &c.parameters
+    }
+}
+impl Componentable for OaBody {
+    fn section(c: &openapiv3::Components) -> &indexmap::IndexMap<String, ReferenceOr<Self>> {
+        &c.request_bodies
+    }
+}
+impl Componentable for OaResponse {
+    fn section(c: &openapiv3::Components) -> &indexmap::IndexMap<String, ReferenceOr<Self>> {
+        &c.responses
+    }
+}
+impl Componentable for Header {
+    fn section(c: &openapiv3::Components) -> &indexmap::IndexMap<String, ReferenceOr<Self>> {
+        &c.headers
+    }
+}
+impl Componentable for SecurityScheme {
+    fn section(c: &openapiv3::Components) -> &indexmap::IndexMap<String, ReferenceOr<Self>> {
+        &c.security_schemes
+    }
+}
+
+fn is_json(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json") || essence == "*/*"
+}
+
+/// Picks the media type the generated code speaks: JSON when offered, else form, text or bytes.
+fn pick_media<'m>(
+    content: &'m indexmap::IndexMap<String, MediaType>,
+    at: &Pointer,
+    diags: &mut Diagnostics,
+    allow_multipart: bool,
+) -> Option<(BodyMedia, &'m MediaType, Pointer)> {
+    let ptr = |m: &str| at.join("content").join(m);
+    if let Some((m, t)) = content.iter().find(|(m, _)| is_json(m)) {
+        let send = if m == "*/*" { "application/json".to_owned() } else { m.clone() };
+        return Some((BodyMedia::Json(send), t, ptr(m)));
+    }
+    if let Some((m, t)) = content.iter().find(|(m, _)| m.starts_with("application/x-www-form-urlencoded")) {
+        return Some((BodyMedia::Form, t, ptr(m)));
+    }
+    if let Some((m, t)) = content.iter().find(|(m, _)| m.starts_with("text/")) {
+        return Some((BodyMedia::Text(m.clone()), t, ptr(m)));
+    }
+    let (m, t) = content.iter().find(|(m, _)| allow_multipart || !m.starts_with("multipart/"))?;
+    if m.starts_with("multipart/") {
+        diags.push(ptr(m), "multipart bodies are not supported");
+        return None;
+    }
+    Some((BodyMedia::Binary(m.clone()), t, ptr(m)))
+}
+
+fn request_body(
+    ctx: &Context<'_>,
+    body: &ReferenceOr<OaBody>,
+    schemas: &mut SchemaLowerer<'_>,
+    stem: &str,
+    diags: &mut Diagnostics,
+) -> Option<RequestBody> {
+    let at = ctx.pointer.join("requestBody");
+    let body = resolve(ctx, body, "requestBodies", &at, diags)?;
+    if body.content.is_empty() {
+        diags.push(&at, "the request body has no `content`");
+        return None;
+    }
+    if body.content.keys().all(|m| m.starts_with("multipart/")) {
+        diags.push(at.join("content"), "multipart request bodies are not supported");
+        return None;
+    }
+    let (media, mt, media_ptr) = pick_media(&body.content, &at, diags, false)?;
+    let hint = format!("{stem}Body");
+    let ty = match (&media, &mt.schema) {
+        (BodyMedia::Text(_), _) => TypeRef::String,
+        (BodyMedia::Binary(_), _) => TypeRef::Bytes,
+        (_, Some(schema)) => schemas.type_of(schema, &media_ptr.join("schema"), &hint),
+        (_, None) => TypeRef::Json,
+    };
+    if media == BodyMedia::Form {
+        let is_struct = matches!(&ty, TypeRef::Named(n) if matches!(schemas.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct(_))));
+        if !is_struct {
+            diags.push(media_ptr.join("schema"), "a form body must be an object schema with properties");
+            return None;
+        }
+    }
+    let field_codes = match &ty {
+        TypeRef::Named(n) => match schemas.types.get(n).map(|t| &t.kind) {
+            Some(TypeKind::Struct(s)) => s
+                .fields
+                .iter()
+                .filter_map(|f| f.error_code.clone().map(|c| (f.json_name.clone(), c)))
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    Some(RequestBody {
+        media,
+        ty,
+        required: body.required,
+        doc: Docs {
+            summary: None,
+            description: body.description.clone(),
+            deprecated: false,
+        },
+        field_codes,
+    })
+}
+
+fn responses(ctx: &Context<'_>, schemas: &mut SchemaLowerer<'_>, stem: &str, diags: &mut Diagnostics) -> Vec<Response> {
+    let at = ctx.pointer.join("responses");
+    let mut out = Vec::new();
+    let declared = ctx
+        .op
+        .responses
+        .responses
+        .iter()
+        .map(|(code, r)| (code.to_string(), Some(code), r))
+        .chain(ctx.op.responses.default.iter().map(|r| ("default".to_owned(), None, r)));
+    let mut variants = Namespace::with_reserved(&["Unexpected", "Transport", "Token"]);
+    for (key, code, response) in declared {
+        let ptr = at.join(&key);
+        let status = match code {
+            Some(StatusCode::Code(c)) if (100..600).contains(c) => StatusMatch::Code(*c),
+            Some(StatusCode::Range(r)) if (1..6).contains(r) => StatusMatch::Range(*r),
+            None => StatusMatch::Default,
+            Some(other) => {
+                diags.push(&ptr, format!("`{other}` is not an HTTP status"));
+                continue;
+            }
+        };
+        let Some(response) = resolve(ctx, response, "responses", &ptr, diags) else { continue };
+        let wanted = match status {
+            StatusMatch::Code(c) => naming::status_variant(c),
+            StatusMatch::Range(r) => naming::range_variant(r),
+            StatusMatch::Default => "Default".to_owned(),
+        };
+        let variant = variants.claim(wanted);
+        let hint = format!("{stem}{variant}Body");
+        let body = match pick_media(&response.content, &ptr, diags, true) {
+            None => None,
+            Some((media, mt, media_ptr)) => {
+                let ty = match (&media, &mt.schema) {
+                    (BodyMedia::Text(_), _) => TypeRef::String,
+                    (BodyMedia::Binary(_), _) => TypeRef::Bytes,
+                    (_, Some(schema)) => schemas.type_of(schema, &media_ptr.join("schema"), &hint),
+                    (_, None) => TypeRef::Json,
+                };
+                // A form-encoded response is read as JSON-less text.
+                let media = if media == BodyMedia::Form { BodyMedia::Text("application/x-www-form-urlencoded".into()) } else { media };
+                let ty = if matches!(media, BodyMedia::Text(_)) { TypeRef::String } else { ty };
+                Some((media, ty))
+            }
+        };
+        let mut headers = Vec::new();
+        let mut header_names = Namespace::with_reserved(&["body", "status", "headers"]);
+        for (name, header) in &response.headers {
+            if name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            let hptr = ptr.join("headers").join(name);
+            let Some(header) = resolve(ctx, header, "headers", &hptr, diags) else { continue };
+            let ty = match &header.format {
+                ParameterSchemaOrContent::Schema(s) => {
+                    schemas.type_of(s, &hptr.join("schema"), &format!("{stem}{}", naming::pascal(name, "Header")))
+                }
+                ParameterSchemaOrContent::Content(_) => {
+                    diags.push(hptr.join("content"), "a response header with `content` is not supported");
+                    continue;
+                }
+            };
+            if !ty.is_scalar(&schemas.types) {
+                diags.push(hptr.join("schema"), "a response header must have a scalar type");
+                continue;
+            }
+            headers.push(ResponseHeader {
+                rust_name: header_names.claim(naming::snake(name, "header")),
+                name: name.to_ascii_lowercase(),
+                ty,
+                required: header.required,
+                doc: Docs {
+                    summary: None,
+                    description: header.description.clone(),
+                    deprecated: header.deprecated.unwrap_or(false),
+                },
+            });
+        }
+        let error_code = match response.extensions.get("x-error-code") {
+            None => None,
+            Some(v) => match v.as_str() {
+                Some(s) => Some(s.to_owned()),
+                None => {
+                    diags.push(ptr.join("x-error-code"), "`x-error-code` must be a string");
+                    None
+                }
+            },
+        };
+        out.push(Response {
+            status,
+            variant,
+            doc: Docs {
+                summary: None,
+                description: Some(response.description.clone()).filter(|d| !d.trim().is_empty()),
+                deprecated: false,
+            },
+            body,
+            headers,
+            error_code,
+        });
+    }
+    if out.is_empty() {
+        diags.push(&at, "the operation declares no responses");
+    }
+    out
+}
+
+fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {
+    let requirements = ctx.op.security.as_ref().or(ctx.doc.api.security.as_ref());
+    let Some(requirements) = requirements.filter(|r| !r.is_empty()) else {
+        return Security::default();
+    };
+    let at = if ctx.op.security.is_some() { ctx.pointer.join("security") } else { Pointer::root().join("security") };
+    let mut security = Security {
+        required: !requirements.iter().any(|r| r.is_empty()),
+        any: true,
+        ..Security::default()
+    };
+    let mut all_bearer = true;
+    for (i, requirement) in requirements.iter().enumerate() {
+        for (name, scopes) in requirement {
+            let scheme_ptr = Pointer::root().join("components").join("securitySchemes").join(name);
+            let Some(scheme) = ctx
+                .doc
+                .api
+                .components
+                .as_ref()
+                .and_then(|c| c.security_schemes.get(name))
+            else {
+                diags.push(at.join(i).join(name), format!("security scheme `{name}` is not defined in #/components/securitySchemes"));
+                continue;
+            };
+            let Some(scheme) = resolve(ctx, scheme, "securitySchemes", &scheme_ptr, diags) else { continue };
+            let (bearer, extensions) = match scheme {
+                SecurityScheme::OAuth2 { extensions, .. } | SecurityScheme::OpenIDConnect { extensions, .. } => (true, extensions),
+                SecurityScheme::HTTP { scheme, extensions, .. } => (scheme.eq_ignore_ascii_case("bearer"), extensions),
+                SecurityScheme::APIKey { extensions, .. } => (false, extensions),
+            };
+            all_bearer &= bearer;
+            if bearer {
+                for s in scopes {
+                    if !security.scopes.contains(s) {
+                        security.scopes.push(s.clone());
+                    }
+                }
+                if let Some(codes) = extensions.get("x-error-codes") {
+                    let code = |key: &str| codes.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+                    security.missing_code = security.missing_code.take().or_else(|| code("missing"));
+                    security.invalid_code = security.invalid_code.take().or_else(|| code("invalid"));
+                }
+            }
+        }
+    }
+    security.bearer = all_bearer;
+    security
+}
+
+fn placeholder_rejections() -> Rejections {
+    let r = Rejection { status: 400, code: String::new() };
+    Rejections {
+        missing_credentials: r.clone(),
+        invalid_credentials: r.clone(),
+        invalid_path: r.clone(),
+        invalid_params: r.clone(),
+        invalid_body: r.clone(),
+        unsupported_media: r.clone(),
+        too_large: r,
+    }
+}
+
+/// Decides the status and code of each refusal. With an `x-error-model`, the operation must
+/// declare the status with an `x-error-code` (so every answer the router can give is in the
+/// spec); without one, the conventional status and a built-in code are used.
+fn rejections(ctx: &Context<'_>, op: &Operation, schemas: &SchemaLowerer<'_>, diags: &mut Diagnostics) -> Rejections {
+    let model = ctx.error_model;
+    let mut pick = |needed: bool, candidates: &[u16], fallback: &str, why: &str| -> Rejection {
+        let declared = candidates
+            .iter()
+            .find_map(|s| op.response(*s).and_then(|r| r.error_code.clone().map(|c| (*s, c))));
+        match (declared, model) {
+            (Some((status, code)), Some(m)) => {
+                let at = ctx.pointer.join("responses").join(status).join("x-error-code");
+                check_code(m, schemas, &code, &at, diags);
+                Rejection { status, code }
+            }
+            (Some((status, code)), None) => Rejection { status, code },
+            (None, Some(_)) if needed => {
+                let list: Vec<String> = candidates.iter().map(u16::to_string).collect();
+                diags.push(
+                    ctx.pointer.join("responses"),
+                    format!(
+                        "the generated server answers {why} by itself, so the operation must declare {} with an `x-error-code`",
+                        list.join(" or ")
+                    ),
+                );
+                Rejection { status: candidates[0], code: fallback.to_owned() }
+            }
+            (None, _) => {
+                let status = candidates.iter().copied().find(|s| op.response(*s).is_some()).unwrap_or(candidates[0]);
+                Rejection { status, code: fallback.to_owned() }
+            }
+        }
+    };
+    let has_body = op.body.is_some();
+    let secured = op.security.any && op.security.bearer;
+    let unauthorized = pick(secured, &[401], "Unauthorized", "a request without valid credentials");
+    let invalid_path = pick(!op.path_params.is_empty(), &[404, 400], "InvalidPathParameter", "a path parameter it cannot parse");
+    let invalid_params = pick(!op.params.is_empty(), &[400, 422], "InvalidParameter", "a query or header parameter it cannot parse");
+    let invalid_body = pick(has_body, &[422, 400], "InvalidRequestBody", "a request body it cannot decode");
+    let unsupported_media = pick(has_body, &[415], "UnsupportedMediaType", "a request body of another media type");
+    let too_large = pick(has_body, &[413], "PayloadTooLarge", "a request body over the size limit");
+
+    let codes_for = |code: Option<&String>, key: &str, diags: &mut Diagnostics| -> String {
+        match (code, model) {
+            (Some(c), Some(m)) => {
+                check_code(m, schemas, c, &Pointer::root().join("components").join("securitySchemes"), diags);
+                c.clone()
+            }
+            (Some(c), None) => c.clone(),
+            (None, Some(_)) if secured => {
+                diags.push(
+                    Pointer::root().join("components").join("securitySchemes"),
+                    format!("with `x-error-model`, a bearer security scheme needs `x-error-codes: {{{key}: <code>}}`"),
+                );
+                unauthorized.code.clone()
+            }
+            (None, _) => unauthorized.code.clone(),
+        }
+    };
+    Rejections {
+        missing_credentials: Rejection {
+            status: unauthorized.status,
+            code: codes_for(op.security.missing_code.as_ref(), "missing", diags),
+        },
+        invalid_credentials: Rejection {
+            status: unauthorized.status,
+            code: codes_for(op.security.invalid_code.as_ref(), "invalid", diags),
+        },
+        invalid_path,
+        invalid_params,
+        invalid_body,
+        unsupported_media,
+        too_large,
+    }
+}

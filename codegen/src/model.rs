@@ -1,0 +1,367 @@
+//! The generator's own model of an API: what the emitters read. Lowering (see `lower`) resolves
+//! `$ref`s, names every type and validates the spec once; emitters never see openapiv3 values.
+
+use std::collections::BTreeMap;
+
+/// A whole API, ready to emit.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    /// Every named type, keyed (and so emitted) by its Rust name.
+    pub types: BTreeMap<String, TypeDef>,
+    /// Operations in the order of the spec's paths and methods.
+    pub operations: Vec<Operation>,
+    /// What the generated server writes when it rejects a request by itself.
+    pub error_model: Option<ErrorModel>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub name: String,
+    /// Where the schema is, for docs and messages.
+    pub pointer: String,
+    pub doc: Docs,
+    pub kind: TypeKind,
+}
+
+/// Doc text taken from the spec's `title`, `summary` and `description`.
+#[derive(Debug, Clone, Default)]
+pub struct Docs {
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    Struct(StructDef),
+    /// A string enum; values a newer server sends land in a catch-all variant.
+    Enum(EnumDef),
+    /// `oneOf` / `anyOf`.
+    Union(UnionDef),
+    /// A named schema that is just another type (`type: string`, an array, a map...).
+    Alias(TypeRef),
+}
+
+#[derive(Debug, Clone)]
+pub struct StructDef {
+    pub fields: Vec<Field>,
+    /// `additionalProperties: false`.
+    pub deny_unknown: bool,
+    /// `additionalProperties: {schema}` or `true` beside declared properties.
+    pub extra: Option<TypeRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The property name in JSON.
+    pub json_name: String,
+    pub rust_name: String,
+    /// The property's type; `Option` is added by the emitter for optional or nullable fields.
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    pub read_only: bool,
+    pub write_only: bool,
+    /// Boxed because the field's type contains the struct itself.
+    pub boxed: bool,
+    pub doc: Docs,
+    /// `x-error-code` on the property: the detail code when this field is rejected.
+    pub error_code: Option<String>,
+}
+
+impl Field {
+    pub fn is_option(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub variants: Vec<EnumVariant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumVariant {
+    pub rust_name: String,
+    pub value: String,
+    /// From `x-enum-messages`: the standard message for this value.
+    pub message: Option<String>,
+    /// From `x-enum-descriptions`.
+    pub doc: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnionDef {
+    /// `discriminator.propertyName`, when present.
+    pub discriminator: Option<String>,
+    pub variants: Vec<UnionVariant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    pub rust_name: String,
+    pub ty: TypeRef,
+    /// Discriminator values that select this variant.
+    pub tags: Vec<String>,
+    pub boxed: bool,
+}
+
+/// A use of a type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    String,
+    Bool,
+    I32,
+    I64,
+    U32,
+    U64,
+    F32,
+    F64,
+    DateTime,
+    Date,
+    Uuid,
+    /// Any JSON value.
+    Json,
+    /// Raw bytes (`format: binary` bodies).
+    Bytes,
+    Named(String),
+    Vec(Box<TypeRef>),
+    /// A JSON object with string keys.
+    Map(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// Whether values of this type can be written in a path, query or header as text.
+    pub fn is_scalar(&self, types: &BTreeMap<String, TypeDef>) -> bool {
+        match self {
+            TypeRef::Json | TypeRef::Bytes | TypeRef::Vec(_) | TypeRef::Map(_) => false,
+            TypeRef::Named(n) => match types.get(n).map(|t| &t.kind) {
+                Some(TypeKind::Enum(_)) => true,
+                Some(TypeKind::Alias(inner)) => inner.is_scalar(types),
+                _ => false,
+            },
+            _ => true,
+        }
+    }
+
+    /// Whether the type implements `Eq`/`Hash`-free `Default` (used for all-optional params).
+    pub fn is_float(&self) -> bool {
+        matches!(self, TypeRef::F32 | TypeRef::F64)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub id: String,
+    /// snake_case method name.
+    pub fn_name: String,
+    /// PascalCase stem for the operation's types (`ActivateWebhook` → `ActivateWebhookError`).
+    pub type_stem: String,
+    pub method: Method,
+    /// The path template as written, e.g. `/webhooks/{id}/activate`.
+    pub path: String,
+    pub pointer: String,
+    pub doc: Docs,
+    pub path_params: Vec<Param>,
+    /// Query and header parameters, gathered into a `{Op}Params` struct when present.
+    pub params: Vec<Param>,
+    pub body: Option<RequestBody>,
+    pub responses: Vec<Response>,
+    pub security: Security,
+    /// The `Accept` value the client sends (the `Accept` header parameter's default or example).
+    pub accept: Option<String>,
+    /// How the generated server answers requests it refuses before calling the implementation.
+    pub rejections: Rejections,
+}
+
+/// A status and error code the generated server answers with by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    pub code: String,
+}
+
+/// The refusals the generated router can produce for one operation.
+#[derive(Debug, Clone)]
+pub struct Rejections {
+    /// No credentials at all (no `Authorization` header).
+    pub missing_credentials: Rejection,
+    /// Credentials present but malformed or refused by the authenticator.
+    pub invalid_credentials: Rejection,
+    pub invalid_path: Rejection,
+    pub invalid_params: Rejection,
+    pub invalid_body: Rejection,
+    pub unsupported_media: Rejection,
+    pub too_large: Rejection,
+}
+
+impl Operation {
+    pub fn params_type(&self) -> Option<String> {
+        (!self.params.is_empty()).then(|| format!("{}Params", self.type_stem))
+    }
+
+    pub fn response(&self, status: u16) -> Option<&Response> {
+        self.responses.iter().find(|r| r.status == StatusMatch::Code(status))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub rust_name: String,
+    pub location: ParamLocation,
+    pub ty: TypeRef,
+    pub required: bool,
+    /// For arrays in a query: repeat the key (`explode`, the default) or join with commas.
+    pub explode: bool,
+    pub doc: Docs,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    pub media: BodyMedia,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub doc: Docs,
+    /// The property name → detail code table from `x-error-code` on the body's properties.
+    pub field_codes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyMedia {
+    /// `application/json` or any `+json` type; the string is the media type to send.
+    Json(String),
+    /// `text/*`: a `String`.
+    Text(String),
+    /// Anything else: raw bytes with this content type.
+    Binary(String),
+    /// `application/x-www-form-urlencoded`.
+    Form,
+}
+
+impl BodyMedia {
+    pub fn content_type(&self) -> &str {
+        match self {
+            BodyMedia::Json(m) | BodyMedia::Text(m) | BodyMedia::Binary(m) => m,
+            BodyMedia::Form => "application/x-www-form-urlencoded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatusMatch {
+    Code(u16),
+    /// `4XX`: the hundreds digit.
+    Range(u16),
+    Default,
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusMatch,
+    /// The variant name, from the status.
+    pub variant: String,
+    pub doc: Docs,
+    pub body: Option<(BodyMedia, TypeRef)>,
+    pub headers: Vec<ResponseHeader>,
+    /// `x-error-code`: the code the generated server writes when it answers this by itself.
+    pub error_code: Option<String>,
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        match self.status {
+            StatusMatch::Code(c) => (200..300).contains(&c),
+            StatusMatch::Range(c) => c == 2,
+            StatusMatch::Default => false,
+        }
+    }
+
+    /// Whether the variant needs the concrete status (ranges and `default`).
+    pub fn carries_status(&self) -> bool {
+        !matches!(self.status, StatusMatch::Code(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponseHeader {
+    pub name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub doc: Docs,
+}
+
+/// What an operation demands of its caller.
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    /// Whether a caller must be authenticated (`false`: public, or `{}` allowed).
+    pub required: bool,
+    /// Whether anything is accepted at all (no security → no authentication).
+    pub any: bool,
+    /// Scopes the operation names, across its bearer-style requirements.
+    pub scopes: Vec<String>,
+    /// Whether the schemes are bearer tokens in `Authorization` (oauth2, openIdConnect, http bearer).
+    pub bearer: bool,
+    /// `x-error-codes` on the scheme: codes for a missing and an invalid credential.
+    pub missing_code: Option<String>,
+    pub invalid_code: Option<String>,
+}
+
+/// The spec's error body as named by `x-error-model`, checked for the shape
+/// `{error: {code, message, target?, details?}}`.
+#[derive(Debug, Clone)]
+pub struct ErrorModel {
+    /// The response body type, e.g. `ErrorResponse`.
+    pub schema: String,
+    /// The error object type, e.g. `Error`.
+    pub error_type: String,
+    /// The field of `schema` that holds the error object, and whether it is optional.
+    pub error_field: (String, bool),
+    /// The code enum, e.g. `ErrorCode`.
+    pub codes: String,
+    /// Field names in the error object and whether each is optional (`None`: not present).
+    pub code_field: (String, bool),
+    pub message_field: (String, bool),
+    pub target_field: Option<(String, bool)>,
+    pub details_field: Option<(String, bool)>,
+    /// Detail code for a body field that fails to decode, unless the property names its own.
+    pub invalid_field: String,
+}
