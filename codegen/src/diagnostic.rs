@@ -123,7 +123,10 @@ mod tests {
 
     #[test]
     fn pointer_segments_are_escaped() {
-        let p = Pointer::root().join("paths").join("/webhooks/{id}").join("a~b");
+        let p = Pointer::root()
+            .join("paths")
+            .join("/webhooks/{id}")
+            .join("a~b");
         assert_eq!(p.as_str(), "#/paths/~1webhooks~1{id}/a~0b");
     }
 

@@ -12,3 +12,13 @@ pub mod model;
 pub mod naming;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub mod emit;
+
+pub use emit::{CrateFiles, Generated, Options};
+
+/// The whole pipeline: spec text (YAML or JSON) → the client and server crates' files.
+pub fn generate(spec: &str, options: &Options) -> Result<Generated, Diagnostics> {
+    let doc = load::load(spec)?;
+    let api = lower::lower(&doc)?;
+    Ok(emit::emit(&api, options)?)
+}

@@ -16,22 +16,45 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
             .location()
             .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
             .unwrap_or_default();
-        Diagnostic::new("#", format!("the document is not valid YAML or JSON{at}: {e}"))
+        Diagnostic::new(
+            "#",
+            format!("the document is not valid YAML or JSON{at}: {e}"),
+        )
     })?;
-    yaml.apply_merge()
-        .map_err(|e| Diagnostic::new("#", format!("a YAML merge key (`<<`) cannot be applied: {e}")))?;
+    yaml.apply_merge().map_err(|e| {
+        Diagnostic::new(
+            "#",
+            format!("a YAML merge key (`<<`) cannot be applied: {e}"),
+        )
+    })?;
     let raw = to_json(yaml, &Pointer::root())?;
+    if !raw.is_object() {
+        return Err(Diagnostic::new(
+            "#",
+            "the document must be a mapping with `openapi`, `info` and `paths`",
+        ));
+    }
 
     let version = match raw.get("openapi") {
         Some(serde_json::Value::String(v)) => v.clone(),
-        Some(_) => return Err(Diagnostic::new("#/openapi", "`openapi` must be a string such as \"3.0.3\"")),
+        Some(_) => {
+            return Err(Diagnostic::new(
+                "#/openapi",
+                "`openapi` must be a string such as \"3.0.3\"",
+            ));
+        }
         None if raw.get("swagger").is_some() => {
             return Err(Diagnostic::new(
                 "#/swagger",
                 "this is a Swagger 2.0 document; only OpenAPI 3.0.x is supported (convert it first)",
             ));
         }
-        None => return Err(Diagnostic::new("#", "the document has no `openapi` version field")),
+        None => {
+            return Err(Diagnostic::new(
+                "#",
+                "the document has no `openapi` version field",
+            ));
+        }
     };
     if !version.starts_with("3.0") {
         return Err(Diagnostic::new(
@@ -40,8 +63,20 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
         ));
     }
 
-    let api = serde_path_to_error::deserialize(&raw).map_err(|e| {
-        let mut pointer = Pointer::root();
+    let api = match try_at::<openapiv3::OpenAPI>(&raw, &Pointer::root()) {
+        Ok(api) => api,
+        Err(whole) => return Err(locate(&raw).unwrap_or(whole)),
+    };
+    Ok(Document { api, raw })
+}
+
+/// Deserializes the value at `at`, reporting a failure at the deepest place serde can name.
+fn try_at<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+    at: &Pointer,
+) -> Result<T, Diagnostic> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut pointer = at.clone();
         for segment in e.path().iter() {
             use serde_path_to_error::Segment;
             match segment {
@@ -51,9 +86,191 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
                 Segment::Unknown => {}
             }
         }
-        Diagnostic::new(pointer, format!("not a valid OpenAPI 3.0 construct: {}", e.inner()))
-    })?;
-    Ok(Document { api, raw })
+        Diagnostic::new(
+            pointer,
+            format!("not a valid OpenAPI 3.0 construct: {}", e.inner()),
+        )
+    })
+}
+
+/// openapiv3 flattens vendor extensions into every object, which hides the path of an error
+/// from serde. So when the whole document fails, try its parts one by one, deepest first.
+fn locate(raw: &serde_json::Value) -> Option<Diagnostic> {
+    use openapiv3::{
+        Header, Operation, Parameter, PathItem, ReferenceOr, RequestBody, Response, SecurityScheme,
+    };
+    let root = Pointer::root();
+    if let Some(paths) = raw.get("paths").and_then(|p| p.as_object()) {
+        for (path, item) in paths {
+            let at = root.join("paths").join(path);
+            let Err(item_err) = try_at::<ReferenceOr<PathItem>>(item, &at) else {
+                continue;
+            };
+            for (key, value) in item.as_object().into_iter().flatten() {
+                let here = at.join(key);
+                let found = match key.as_str() {
+                    "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace" => {
+                        try_at::<Operation>(value, &here)
+                            .err()
+                            .map(|e| locate_operation(value, &here).unwrap_or(e))
+                    }
+                    "parameters" => {
+                        locate_list::<ReferenceOr<Parameter>>(value, &here, locate_parameter)
+                    }
+                    _ => None,
+                };
+                if found.is_some() {
+                    return found;
+                }
+            }
+            return Some(item_err);
+        }
+    }
+    let components = raw.get("components").and_then(|c| c.as_object());
+    for (section, entries) in components.into_iter().flatten() {
+        let at = root.join("components").join(section);
+        for (name, value) in entries.as_object().into_iter().flatten() {
+            let here = at.join(name);
+            let found = match section.as_str() {
+                "schemas" => locate_schema(value, &here),
+                "responses" => locate_one::<ReferenceOr<Response>>(value, &here, locate_response),
+                "parameters" => {
+                    locate_one::<ReferenceOr<Parameter>>(value, &here, locate_parameter)
+                }
+                "requestBodies" => {
+                    locate_one::<ReferenceOr<RequestBody>>(value, &here, locate_content_holder)
+                }
+                "headers" => locate_one::<ReferenceOr<Header>>(value, &here, locate_parameter),
+                "securitySchemes" => try_at::<ReferenceOr<SecurityScheme>>(value, &here).err(),
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+    }
+    None
+}
+
+type Locator = fn(&serde_json::Value, &Pointer) -> Option<Diagnostic>;
+
+fn locate_one<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+    at: &Pointer,
+    deeper: Locator,
+) -> Option<Diagnostic> {
+    let err = try_at::<T>(value, at).err()?;
+    Some(deeper(value, at).unwrap_or(err))
+}
+
+fn locate_list<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+    at: &Pointer,
+    deeper: Locator,
+) -> Option<Diagnostic> {
+    match value.as_array() {
+        Some(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| locate_one::<T>(v, &at.join(i), deeper)),
+        None => try_at::<Vec<T>>(value, at).err(),
+    }
+}
+
+fn locate_operation(op: &serde_json::Value, at: &Pointer) -> Option<Diagnostic> {
+    use openapiv3::{Parameter, ReferenceOr, RequestBody, Response};
+    for (key, value) in op.as_object()? {
+        let here = at.join(key);
+        let found = match key.as_str() {
+            "parameters" => locate_list::<ReferenceOr<Parameter>>(value, &here, locate_parameter),
+            "requestBody" => {
+                locate_one::<ReferenceOr<RequestBody>>(value, &here, locate_content_holder)
+            }
+            "responses" => match value.as_object() {
+                Some(map) => map.iter().find_map(|(status, r)| {
+                    let at = here.join(status);
+                    if status.starts_with("x-") {
+                        return None;
+                    }
+                    locate_one::<ReferenceOr<Response>>(r, &at, locate_response)
+                }),
+                None => Some(Diagnostic::new(
+                    here,
+                    "`responses` must be a map from status to response",
+                )),
+            },
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+fn locate_parameter(p: &serde_json::Value, at: &Pointer) -> Option<Diagnostic> {
+    p.get("schema")
+        .and_then(|s| locate_schema(s, &at.join("schema")))
+}
+
+fn locate_response(r: &serde_json::Value, at: &Pointer) -> Option<Diagnostic> {
+    use openapiv3::{Header, ReferenceOr};
+    if let Some(headers) = r.get("headers").and_then(|h| h.as_object()) {
+        for (name, h) in headers {
+            if let Some(d) = locate_one::<ReferenceOr<Header>>(
+                h,
+                &at.join("headers").join(name),
+                locate_parameter,
+            ) {
+                return Some(d);
+            }
+        }
+    }
+    locate_content_holder(r, at)
+}
+
+fn locate_content_holder(v: &serde_json::Value, at: &Pointer) -> Option<Diagnostic> {
+    let content = v.get("content")?.as_object()?;
+    content.iter().find_map(|(media, m)| {
+        let here = at.join("content").join(media);
+        let schema = m.get("schema")?;
+        locate_schema(schema, &here.join("schema"))
+    })
+}
+
+/// Descends into a schema's subschemas; the deepest one that fails on its own is the culprit.
+fn locate_schema(schema: &serde_json::Value, at: &Pointer) -> Option<Diagnostic> {
+    use openapiv3::{ReferenceOr, Schema};
+    let err = try_at::<ReferenceOr<Schema>>(schema, at).err()?;
+    let obj = schema.as_object()?;
+    let mut children: Vec<(Pointer, &serde_json::Value)> = Vec::new();
+    for key in ["items", "not", "additionalProperties"] {
+        if let Some(v) = obj.get(key).filter(|v| v.is_object()) {
+            children.push((at.join(key), v));
+        }
+    }
+    if let Some(props) = obj.get("properties").and_then(|p| p.as_object()) {
+        children.extend(
+            props
+                .iter()
+                .map(|(k, v)| (at.join("properties").join(k), v)),
+        );
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(list) = obj.get(key).and_then(|l| l.as_array()) {
+            children.extend(
+                list.iter()
+                    .enumerate()
+                    .map(|(i, v)| (at.join(key).join(i), v)),
+            );
+        }
+    }
+    Some(
+        children
+            .iter()
+            .find_map(|(p, v)| locate_schema(v, p))
+            .unwrap_or(err),
+    )
 }
 
 /// YAML allows non-string keys (`200:` is an integer); OpenAPI means them as strings.
@@ -72,7 +289,9 @@ fn to_json(value: serde_yaml::Value, at: &Pointer) -> Result<serde_json::Value, 
                 let f = n.as_f64().unwrap_or(f64::NAN);
                 serde_json::Number::from_f64(f)
                     .map(J::Number)
-                    .ok_or_else(|| Diagnostic::new(at, format!("the number {n} has no JSON form")))?
+                    .ok_or_else(|| {
+                        Diagnostic::new(at, format!("the number {n} has no JSON form"))
+                    })?
             }
         }
         Y::String(s) => J::String(s),
@@ -113,7 +332,8 @@ mod tests {
 
     #[test]
     fn json_input_is_accepted() {
-        let doc = load(r#"{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{}}"#).unwrap();
+        let doc =
+            load(r#"{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{}}"#).unwrap();
         assert_eq!(doc.api.info.title, "t");
     }
 
@@ -123,13 +343,20 @@ mod tests {
             "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200:\n          description: ok\n",
         )
         .unwrap();
-        let op = doc.api.paths.paths["/a"].as_item().unwrap().get.as_ref().unwrap();
+        let op = doc.api.paths.paths["/a"]
+            .as_item()
+            .unwrap()
+            .get
+            .as_ref()
+            .unwrap();
         assert_eq!(op.responses.responses.len(), 1);
     }
 
     #[test]
     fn openapi_3_1_is_rejected_with_its_location() {
-        let err = load("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").err().unwrap();
+        let err = load("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
+            .err()
+            .unwrap();
         assert_eq!(err.pointer, "#/openapi");
         assert!(err.message.contains("3.1.0"));
     }

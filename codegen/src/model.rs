@@ -231,7 +231,9 @@ impl Operation {
     }
 
     pub fn response(&self, status: u16) -> Option<&Response> {
-        self.responses.iter().find(|r| r.status == StatusMatch::Code(status))
+        self.responses
+            .iter()
+            .find(|r| r.status == StatusMatch::Code(status))
     }
 }
 

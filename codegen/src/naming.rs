@@ -53,7 +53,11 @@ pub fn pascal(name: &str, fallback: &str) -> String {
 
 /// `snake_case` for fields, methods, modules and parameters.
 pub fn snake(name: &str, fallback: &str) -> String {
-    let parts: Vec<String> = words(name).iter().map(|w| ascii_only(w)).filter(|w| !w.is_empty()).collect();
+    let parts: Vec<String> = words(name)
+        .iter()
+        .map(|w| ascii_only(w))
+        .filter(|w| !w.is_empty())
+        .collect();
     finish(parts.join("_"), fallback, "n")
 }
 
@@ -74,10 +78,11 @@ fn finish(out: String, fallback: &str, digit_prefix: &str) -> String {
 
 /// Rust keywords: usable as raw identifiers (`r#type`), except the few that cannot be raw.
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct",
-    "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen",
-    "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while",
+    "abstract", "become", "box", "do", "final", "gen", "macro", "override", "priv", "try",
+    "typeof", "unsized", "virtual", "yield",
 ];
 const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
 
@@ -110,7 +115,11 @@ impl Namespace {
         if self.taken.insert(wanted.clone()) {
             return wanted;
         }
-        let sep = if wanted.chars().next().is_some_and(|c| c.is_uppercase()) { "" } else { "_" };
+        let sep = if wanted.chars().next().is_some_and(|c| c.is_uppercase()) {
+            ""
+        } else {
+            "_"
+        };
         (2..)
             .map(|n| format!("{wanted}{sep}{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))

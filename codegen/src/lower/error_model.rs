@@ -13,14 +13,21 @@ use crate::model::{ErrorModel, Field, TypeKind, TypeRef};
 
 use super::schema::SchemaLowerer;
 
-pub fn lower(doc: &Document, schemas: &SchemaLowerer<'_>, diags: &mut Diagnostics) -> Option<ErrorModel> {
+pub fn lower(
+    doc: &Document,
+    schemas: &SchemaLowerer<'_>,
+    diags: &mut Diagnostics,
+) -> Option<ErrorModel> {
     let value = doc.api.extensions.get("x-error-model")?;
     let at = Pointer::root().join("x-error-model");
     let get = |key: &str, diags: &mut Diagnostics| -> Option<String> {
         match value.get(key).and_then(|v| v.as_str()) {
             Some(s) => Some(s.to_owned()),
             None => {
-                diags.push(at.join(key), format!("`x-error-model` needs `{key}`, a string"));
+                diags.push(
+                    at.join(key),
+                    format!("`x-error-model` needs `{key}`, a string"),
+                );
                 None
             }
         }
@@ -32,7 +39,10 @@ pub fn lower(doc: &Document, schemas: &SchemaLowerer<'_>, diags: &mut Diagnostic
     let lookup = |name: &str, key: &str, diags: &mut Diagnostics| -> Option<String> {
         let found = schemas.component_type(name).map(str::to_owned);
         if found.is_none() {
-            diags.push(at.join(key), format!("`{name}` is not a schema in #/components/schemas"));
+            diags.push(
+                at.join(key),
+                format!("`{name}` is not a schema in #/components/schemas"),
+            );
         }
         found
     };
@@ -73,7 +83,10 @@ pub fn lower(doc: &Document, schemas: &SchemaLowerer<'_>, diags: &mut Diagnostic
         return None;
     };
     if code.ty != TypeRef::Named(codes.clone()) {
-        shape_error(diags, &format!("the error's `code` is not a `$ref` to `{codes_name}`"));
+        shape_error(
+            diags,
+            &format!("the error's `code` is not a `$ref` to `{codes_name}`"),
+        );
         return None;
     }
     let Some(message) = field("message").filter(|f| f.ty == TypeRef::String) else {
@@ -87,7 +100,10 @@ pub fn lower(doc: &Document, schemas: &SchemaLowerer<'_>, diags: &mut Diagnostic
     }
     let details = field("details");
     if details.is_some_and(|d| d.ty != TypeRef::Vec(Box::new(TypeRef::Named(error_type.clone())))) {
-        shape_error(diags, "the error's `details` is not an array of the error schema");
+        shape_error(
+            diags,
+            "the error's `details` is not an array of the error schema",
+        );
         return None;
     }
     let model = ErrorModel {
@@ -101,17 +117,35 @@ pub fn lower(doc: &Document, schemas: &SchemaLowerer<'_>, diags: &mut Diagnostic
         details_field: details.map(|d| (d.rust_name.clone(), d.is_option())),
         invalid_field,
     };
-    check_code(&model, schemas, &model.invalid_field, &at.join("invalidField"), diags);
+    check_code(
+        &model,
+        schemas,
+        &model.invalid_field,
+        &at.join("invalidField"),
+        diags,
+    );
     Some(model)
 }
 
 /// Reports a code that is not one of the code enum's values.
-pub fn check_code(model: &ErrorModel, schemas: &SchemaLowerer<'_>, code: &str, at: &Pointer, diags: &mut Diagnostics) {
+pub fn check_code(
+    model: &ErrorModel,
+    schemas: &SchemaLowerer<'_>,
+    code: &str,
+    at: &Pointer,
+    diags: &mut Diagnostics,
+) {
     let known = match schemas.types.get(&model.codes).map(|t| &t.kind) {
         Some(TypeKind::Enum(e)) => e.variants.iter().any(|v| v.value == code),
         _ => false,
     };
     if !known {
-        diags.push(at, format!("`{code}` is not one of the values of the error code enum `{}`", model.codes));
+        diags.push(
+            at,
+            format!(
+                "`{code}` is not one of the values of the error code enum `{}`",
+                model.codes
+            ),
+        );
     }
 }

@@ -36,7 +36,10 @@ pub fn lower(doc: &Document) -> Result<Api, Diagnostics> {
         let item = match item {
             ReferenceOr::Item(item) => item,
             ReferenceOr::Reference { .. } => {
-                diags.push(&item_ptr, "a `$ref` path item is not supported; write the operations inline");
+                diags.push(
+                    &item_ptr,
+                    "a `$ref` path item is not supported; write the operations inline",
+                );
                 continue;
             }
         };
@@ -47,7 +50,10 @@ pub fn lower(doc: &Document) -> Result<Api, Diagnostics> {
                 continue;
             };
             if let Some(first) = ids.insert(id.clone(), op_ptr.clone()) {
-                diags.push(&op_ptr, format!("operationId `{id}` is also used at {first}"));
+                diags.push(
+                    &op_ptr,
+                    format!("operationId `{id}` is also used at {first}"),
+                );
                 continue;
             }
             let ctx = operation::Context {
@@ -66,7 +72,9 @@ pub fn lower(doc: &Document) -> Result<Api, Diagnostics> {
     }
     lowerer.box_recursive_fields();
     diags.0.extend(std::mem::take(&mut lowerer.diags).0);
-    diags.0.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.message.cmp(&b.message)));
+    diags
+        .0
+        .sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.message.cmp(&b.message)));
     diags.0.dedup();
 
     diags.into_result(Api {

@@ -2,15 +2,15 @@
 //! server produces for it.
 
 use openapiv3::{
-    Header, MediaType, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr, RequestBody as OaBody,
-    Response as OaResponse, SecurityScheme, StatusCode,
+    Header, MediaType, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr,
+    RequestBody as OaBody, Response as OaResponse, SecurityScheme, StatusCode,
 };
 
 use crate::diagnostic::{Diagnostics, Pointer};
 use crate::load::Document;
 use crate::model::{
-    BodyMedia, Docs, ErrorModel, Method, Operation, Param, ParamLocation, Rejection, Rejections, RequestBody, Response,
-    ResponseHeader, Security, StatusMatch, TypeKind, TypeRef,
+    BodyMedia, Docs, ErrorModel, Method, Operation, Param, ParamLocation, Rejection, Rejections,
+    RequestBody, Response, ResponseHeader, Security, StatusMatch, TypeKind, TypeRef,
 };
 use crate::naming::{self, Namespace};
 
@@ -98,14 +98,22 @@ fn parameters(
     ];
     for (list, base, from_item) in sources {
         let base = if from_item {
-            Pointer::root().join("paths").join(ctx.path).join("parameters")
+            Pointer::root()
+                .join("paths")
+                .join(ctx.path)
+                .join("parameters")
         } else {
             base
         };
         for (i, p) in list.iter().enumerate() {
             let ptr = base.join(i);
-            let Some(param) = resolve(ctx, p, "parameters", &ptr, diags) else { continue };
-            let key = (param.parameter_data_ref().name.clone(), location_name(param));
+            let Some(param) = resolve(ctx, p, "parameters", &ptr, diags) else {
+                continue;
+            };
+            let key = (
+                param.parameter_data_ref().name.clone(),
+                location_name(param),
+            );
             all.retain(|(_, q)| (q.parameter_data_ref().name.clone(), location_name(q)) != key);
             all.push((ptr, param));
         }
@@ -122,11 +130,16 @@ fn parameters(
             Parameter::Query { .. } => ParamLocation::Query,
             Parameter::Header { .. } => ParamLocation::Header,
             Parameter::Cookie { .. } => {
-                diags.push(&ptr, format!("cookie parameter `{}` is not supported", data.name));
+                diags.push(
+                    &ptr,
+                    format!("cookie parameter `{}` is not supported", data.name),
+                );
                 continue;
             }
         };
-        if location == ParamLocation::Header && IGNORED_HEADERS.contains(&data.name.to_ascii_lowercase().as_str()) {
+        if location == ParamLocation::Header
+            && IGNORED_HEADERS.contains(&data.name.to_ascii_lowercase().as_str())
+        {
             if data.name.eq_ignore_ascii_case("accept") {
                 accept = accept_value(ctx, data, schemas);
             }
@@ -135,14 +148,22 @@ fn parameters(
         let schema = match &data.format {
             ParameterSchemaOrContent::Schema(s) => s,
             ParameterSchemaOrContent::Content(_) => {
-                diags.push(ptr.join("content"), format!("parameter `{}` uses `content`; only `schema` is supported", data.name));
+                diags.push(
+                    ptr.join("content"),
+                    format!(
+                        "parameter `{}` uses `content`; only `schema` is supported",
+                        data.name
+                    ),
+                );
                 continue;
             }
         };
         let hint = format!("{stem}{}", naming::pascal(&data.name, "Param"));
         let ty = schemas.type_of(schema, &ptr.join("schema"), &hint);
         let scalar_ok = match (&ty, location) {
-            (TypeRef::Vec(inner), ParamLocation::Query | ParamLocation::Header) => inner.is_scalar(&schemas.types),
+            (TypeRef::Vec(inner), ParamLocation::Query | ParamLocation::Header) => {
+                inner.is_scalar(&schemas.types)
+            }
             (ty, _) => ty.is_scalar(&schemas.types),
         };
         if !scalar_ok {
@@ -187,14 +208,24 @@ fn parameters(
     }
     for p in &path_params {
         if !template.contains(&p.name.as_str()) {
-            diags.push(ctx.pointer, format!("path parameter `{}` does not appear in the path `{}`", p.name, ctx.path));
+            diags.push(
+                ctx.pointer,
+                format!(
+                    "path parameter `{}` does not appear in the path `{}`",
+                    p.name, ctx.path
+                ),
+            );
         }
     }
     path_params.sort_by_key(|p| template.iter().position(|n| *n == p.name));
     (path_params, params, accept)
 }
 
-fn accept_value(ctx: &Context<'_>, data: &openapiv3::ParameterData, schemas: &SchemaLowerer<'_>) -> Option<String> {
+fn accept_value(
+    ctx: &Context<'_>,
+    data: &openapiv3::ParameterData,
+    schemas: &SchemaLowerer<'_>,
+) -> Option<String> {
     let _ = ctx;
     if let Some(s) = data.example.as_ref().and_then(|v| v.as_str()) {
         return Some(s.to_owned());
@@ -212,7 +243,10 @@ fn accept_value(ctx: &Context<'_>, data: &openapiv3::ParameterData, schemas: &Sc
 }
 
 pub fn template_names(path: &str) -> Vec<&str> {
-    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(name, _)| name)).collect()
+    path.split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+        .collect()
 }
 
 fn location_name(p: &Parameter) -> &'static str {
@@ -242,7 +276,13 @@ fn resolve<'d, T: Componentable>(
                     diags.push(at, format!("`$ref: {reference}` is not supported here: expected #/components/{section}/..."));
                     return None;
                 };
-                let Some(next) = ctx.doc.api.components.as_ref().and_then(|c| T::section(c).get(&name)) else {
+                let Some(next) = ctx
+                    .doc
+                    .api
+                    .components
+                    .as_ref()
+                    .and_then(|c| T::section(c).get(&name))
+                else {
                     diags.push(at, format!("`$ref: {reference}` points to nothing"));
                     return None;
                 };
@@ -284,7 +324,12 @@ impl Componentable for SecurityScheme {
 }
 
 fn is_json(media: &str) -> bool {
-    let essence = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json" || essence.ends_with("+json") || essence == "*/*"
 }
 
@@ -297,16 +342,25 @@ fn pick_media<'m>(
 ) -> Option<(BodyMedia, &'m MediaType, Pointer)> {
     let ptr = |m: &str| at.join("content").join(m);
     if let Some((m, t)) = content.iter().find(|(m, _)| is_json(m)) {
-        let send = if m == "*/*" { "application/json".to_owned() } else { m.clone() };
+        let send = if m == "*/*" {
+            "application/json".to_owned()
+        } else {
+            m.clone()
+        };
         return Some((BodyMedia::Json(send), t, ptr(m)));
     }
-    if let Some((m, t)) = content.iter().find(|(m, _)| m.starts_with("application/x-www-form-urlencoded")) {
+    if let Some((m, t)) = content
+        .iter()
+        .find(|(m, _)| m.starts_with("application/x-www-form-urlencoded"))
+    {
         return Some((BodyMedia::Form, t, ptr(m)));
     }
     if let Some((m, t)) = content.iter().find(|(m, _)| m.starts_with("text/")) {
         return Some((BodyMedia::Text(m.clone()), t, ptr(m)));
     }
-    let (m, t) = content.iter().find(|(m, _)| allow_multipart || !m.starts_with("multipart/"))?;
+    let (m, t) = content
+        .iter()
+        .find(|(m, _)| allow_multipart || !m.starts_with("multipart/"))?;
     if m.starts_with("multipart/") {
         diags.push(ptr(m), "multipart bodies are not supported");
         return None;
@@ -328,7 +382,10 @@ fn request_body(
         return None;
     }
     if body.content.keys().all(|m| m.starts_with("multipart/")) {
-        diags.push(at.join("content"), "multipart request bodies are not supported");
+        diags.push(
+            at.join("content"),
+            "multipart request bodies are not supported",
+        );
         return None;
     }
     let (media, mt, media_ptr) = pick_media(&body.content, &at, diags, false)?;
@@ -342,7 +399,10 @@ fn request_body(
     if media == BodyMedia::Form {
         let is_struct = matches!(&ty, TypeRef::Named(n) if matches!(schemas.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct(_))));
         if !is_struct {
-            diags.push(media_ptr.join("schema"), "a form body must be an object schema with properties");
+            diags.push(
+                media_ptr.join("schema"),
+                "a form body must be an object schema with properties",
+            );
             return None;
         }
     }
@@ -370,7 +430,12 @@ fn request_body(
     })
 }
 
-fn responses(ctx: &Context<'_>, schemas: &mut SchemaLowerer<'_>, stem: &str, diags: &mut Diagnostics) -> Vec<Response> {
+fn responses(
+    ctx: &Context<'_>,
+    schemas: &mut SchemaLowerer<'_>,
+    stem: &str,
+    diags: &mut Diagnostics,
+) -> Vec<Response> {
     let at = ctx.pointer.join("responses");
     let mut out = Vec::new();
     let declared = ctx
@@ -379,7 +444,13 @@ fn responses(ctx: &Context<'_>, schemas: &mut SchemaLowerer<'_>, stem: &str, dia
         .responses
         .iter()
         .map(|(code, r)| (code.to_string(), Some(code), r))
-        .chain(ctx.op.responses.default.iter().map(|r| ("default".to_owned(), None, r)));
+        .chain(
+            ctx.op
+                .responses
+                .default
+                .iter()
+                .map(|r| ("default".to_owned(), None, r)),
+        );
     let mut variants = Namespace::with_reserved(&["Unexpected", "Transport", "Token"]);
     for (key, code, response) in declared {
         let ptr = at.join(&key);
@@ -392,7 +463,9 @@ fn responses(ctx: &Context<'_>, schemas: &mut SchemaLowerer<'_>, stem: &str, dia
                 continue;
             }
         };
-        let Some(response) = resolve(ctx, response, "responses", &ptr, diags) else { continue };
+        let Some(response) = resolve(ctx, response, "responses", &ptr, diags) else {
+            continue;
+        };
         let wanted = match status {
             StatusMatch::Code(c) => naming::status_variant(c),
             StatusMatch::Range(r) => naming::range_variant(r),
@@ -410,8 +483,16 @@ fn responses(ctx: &Context<'_>, schemas: &mut SchemaLowerer<'_>, stem: &str, dia
                     (_, None) => TypeRef::Json,
                 };
                 // A form-encoded response is read as JSON-less text.
-                let media = if media == BodyMedia::Form { BodyMedia::Text("application/x-www-form-urlencoded".into()) } else { media };
-                let ty = if matches!(media, BodyMedia::Text(_)) { TypeRef::String } else { ty };
+                let media = if media == BodyMedia::Form {
+                    BodyMedia::Text("application/x-www-form-urlencoded".into())
+                } else {
+                    media
+                };
+                let ty = if matches!(media, BodyMedia::Text(_)) {
+                    TypeRef::String
+                } else {
+                    ty
+                };
                 Some((media, ty))
             }
         };
@@ -422,18 +503,28 @@ fn responses(ctx: &Context<'_>, schemas: &mut SchemaLowerer<'_>, stem: &str, dia
                 continue;
             }
             let hptr = ptr.join("headers").join(name);
-            let Some(header) = resolve(ctx, header, "headers", &hptr, diags) else { continue };
+            let Some(header) = resolve(ctx, header, "headers", &hptr, diags) else {
+                continue;
+            };
             let ty = match &header.format {
-                ParameterSchemaOrContent::Schema(s) => {
-                    schemas.type_of(s, &hptr.join("schema"), &format!("{stem}{}", naming::pascal(name, "Header")))
-                }
+                ParameterSchemaOrContent::Schema(s) => schemas.type_of(
+                    s,
+                    &hptr.join("schema"),
+                    &format!("{stem}{}", naming::pascal(name, "Header")),
+                ),
                 ParameterSchemaOrContent::Content(_) => {
-                    diags.push(hptr.join("content"), "a response header with `content` is not supported");
+                    diags.push(
+                        hptr.join("content"),
+                        "a response header with `content` is not supported",
+                    );
                     continue;
                 }
             };
             if !ty.is_scalar(&schemas.types) {
-                diags.push(hptr.join("schema"), "a response header must have a scalar type");
+                diags.push(
+                    hptr.join("schema"),
+                    "a response header must have a scalar type",
+                );
                 continue;
             }
             headers.push(ResponseHeader {
@@ -482,7 +573,11 @@ fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {
     let Some(requirements) = requirements.filter(|r| !r.is_empty()) else {
         return Security::default();
     };
-    let at = if ctx.op.security.is_some() { ctx.pointer.join("security") } else { Pointer::root().join("security") };
+    let at = if ctx.op.security.is_some() {
+        ctx.pointer.join("security")
+    } else {
+        Pointer::root().join("security")
+    };
     let mut security = Security {
         required: !requirements.iter().any(|r| r.is_empty()),
         any: true,
@@ -491,7 +586,10 @@ fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {
     let mut all_bearer = true;
     for (i, requirement) in requirements.iter().enumerate() {
         for (name, scopes) in requirement {
-            let scheme_ptr = Pointer::root().join("components").join("securitySchemes").join(name);
+            let scheme_ptr = Pointer::root()
+                .join("components")
+                .join("securitySchemes")
+                .join(name);
             let Some(scheme) = ctx
                 .doc
                 .api
@@ -499,13 +597,23 @@ fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {
                 .as_ref()
                 .and_then(|c| c.security_schemes.get(name))
             else {
-                diags.push(at.join(i).join(name), format!("security scheme `{name}` is not defined in #/components/securitySchemes"));
+                diags.push(
+                    at.join(i).join(name),
+                    format!(
+                        "security scheme `{name}` is not defined in #/components/securitySchemes"
+                    ),
+                );
                 continue;
             };
-            let Some(scheme) = resolve(ctx, scheme, "securitySchemes", &scheme_ptr, diags) else { continue };
+            let Some(scheme) = resolve(ctx, scheme, "securitySchemes", &scheme_ptr, diags) else {
+                continue;
+            };
             let (bearer, extensions) = match scheme {
-                SecurityScheme::OAuth2 { extensions, .. } | SecurityScheme::OpenIDConnect { extensions, .. } => (true, extensions),
-                SecurityScheme::HTTP { scheme, extensions, .. } => (scheme.eq_ignore_ascii_case("bearer"), extensions),
+                SecurityScheme::OAuth2 { extensions, .. }
+                | SecurityScheme::OpenIDConnect { extensions, .. } => (true, extensions),
+                SecurityScheme::HTTP {
+                    scheme, extensions, ..
+                } => (scheme.eq_ignore_ascii_case("bearer"), extensions),
                 SecurityScheme::APIKey { extensions, .. } => (false, extensions),
             };
             all_bearer &= bearer;
@@ -516,9 +624,12 @@ fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {
                     }
                 }
                 if let Some(codes) = extensions.get("x-error-codes") {
-                    let code = |key: &str| codes.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-                    security.missing_code = security.missing_code.take().or_else(|| code("missing"));
-                    security.invalid_code = security.invalid_code.take().or_else(|| code("invalid"));
+                    let code =
+                        |key: &str| codes.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+                    security.missing_code =
+                        security.missing_code.take().or_else(|| code("missing"));
+                    security.invalid_code =
+                        security.invalid_code.take().or_else(|| code("invalid"));
                 }
             }
         }
@@ -528,7 +639,10 @@ fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {
 }
 
 fn placeholder_rejections() -> Rejections {
-    let r = Rejection { status: 400, code: String::new() };
+    let r = Rejection {
+        status: 400,
+        code: String::new(),
+    };
     Rejections {
         missing_credentials: r.clone(),
         invalid_credentials: r.clone(),
@@ -543,15 +657,25 @@ fn placeholder_rejections() -> Rejections {
 /// Decides the status and code of each refusal. With an `x-error-model`, the operation must
 /// declare the status with an `x-error-code` (so every answer the router can give is in the
 /// spec); without one, the conventional status and a built-in code are used.
-fn rejections(ctx: &Context<'_>, op: &Operation, schemas: &SchemaLowerer<'_>, diags: &mut Diagnostics) -> Rejections {
+fn rejections(
+    ctx: &Context<'_>,
+    op: &Operation,
+    schemas: &SchemaLowerer<'_>,
+    diags: &mut Diagnostics,
+) -> Rejections {
     let model = ctx.error_model;
     let mut pick = |needed: bool, candidates: &[u16], fallback: &str, why: &str| -> Rejection {
-        let declared = candidates
-            .iter()
-            .find_map(|s| op.response(*s).and_then(|r| r.error_code.clone().map(|c| (*s, c))));
+        let declared = candidates.iter().find_map(|s| {
+            op.response(*s)
+                .and_then(|r| r.error_code.clone().map(|c| (*s, c)))
+        });
         match (declared, model) {
             (Some((status, code)), Some(m)) => {
-                let at = ctx.pointer.join("responses").join(status).join("x-error-code");
+                let at = ctx
+                    .pointer
+                    .join("responses")
+                    .join(status)
+                    .join("x-error-code");
                 check_code(m, schemas, &code, &at, diags);
                 Rejection { status, code }
             }
@@ -565,27 +689,73 @@ fn rejections(ctx: &Context<'_>, op: &Operation, schemas: &SchemaLowerer<'_>, di
                         list.join(" or ")
                     ),
                 );
-                Rejection { status: candidates[0], code: fallback.to_owned() }
+                Rejection {
+                    status: candidates[0],
+                    code: fallback.to_owned(),
+                }
             }
             (None, _) => {
-                let status = candidates.iter().copied().find(|s| op.response(*s).is_some()).unwrap_or(candidates[0]);
-                Rejection { status, code: fallback.to_owned() }
+                let status = candidates
+                    .iter()
+                    .copied()
+                    .find(|s| op.response(*s).is_some())
+                    .unwrap_or(candidates[0]);
+                Rejection {
+                    status,
+                    code: fallback.to_owned(),
+                }
             }
         }
     };
     let has_body = op.body.is_some();
     let secured = op.security.any && op.security.bearer;
-    let unauthorized = pick(secured, &[401], "Unauthorized", "a request without valid credentials");
-    let invalid_path = pick(!op.path_params.is_empty(), &[404, 400], "InvalidPathParameter", "a path parameter it cannot parse");
-    let invalid_params = pick(!op.params.is_empty(), &[400, 422], "InvalidParameter", "a query or header parameter it cannot parse");
-    let invalid_body = pick(has_body, &[422, 400], "InvalidRequestBody", "a request body it cannot decode");
-    let unsupported_media = pick(has_body, &[415], "UnsupportedMediaType", "a request body of another media type");
-    let too_large = pick(has_body, &[413], "PayloadTooLarge", "a request body over the size limit");
+    let unauthorized = pick(
+        secured,
+        &[401],
+        "Unauthorized",
+        "a request without valid credentials",
+    );
+    let invalid_path = pick(
+        !op.path_params.is_empty(),
+        &[404, 400],
+        "InvalidPathParameter",
+        "a path parameter it cannot parse",
+    );
+    let invalid_params = pick(
+        !op.params.is_empty(),
+        &[400, 422],
+        "InvalidParameter",
+        "a query or header parameter it cannot parse",
+    );
+    let invalid_body = pick(
+        has_body,
+        &[422, 400],
+        "InvalidRequestBody",
+        "a request body it cannot decode",
+    );
+    let unsupported_media = pick(
+        has_body,
+        &[415],
+        "UnsupportedMediaType",
+        "a request body of another media type",
+    );
+    let too_large = pick(
+        has_body,
+        &[413],
+        "PayloadTooLarge",
+        "a request body over the size limit",
+    );
 
     let codes_for = |code: Option<&String>, key: &str, diags: &mut Diagnostics| -> String {
         match (code, model) {
             (Some(c), Some(m)) => {
-                check_code(m, schemas, c, &Pointer::root().join("components").join("securitySchemes"), diags);
+                check_code(
+                    m,
+                    schemas,
+                    c,
+                    &Pointer::root().join("components").join("securitySchemes"),
+                    diags,
+                );
                 c.clone()
             }
             (Some(c), None) => c.clone(),

@@ -4,12 +4,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use openapiv3::{
-    AdditionalProperties, AnySchema, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind, StringFormat,
-    Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, AnySchema, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
+    StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
 use crate::diagnostic::{Diagnostics, Pointer};
-use crate::model::{Docs, EnumDef, EnumVariant, Field, StructDef, TypeDef, TypeKind, TypeRef, UnionDef, UnionVariant};
+use crate::model::{
+    Docs, EnumDef, EnumVariant, Field, StructDef, TypeDef, TypeKind, TypeRef, UnionDef,
+    UnionVariant,
+};
 use crate::naming::{self, Namespace};
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
@@ -34,7 +37,10 @@ enum Shape {
 }
 
 impl<'a> SchemaLowerer<'a> {
-    pub fn new(components: &'a indexmap::IndexMap<String, ReferenceOr<Schema>>, reserved: &[&str]) -> Self {
+    pub fn new(
+        components: &'a indexmap::IndexMap<String, ReferenceOr<Schema>>,
+        reserved: &[&str],
+    ) -> Self {
         let mut names = Namespace::with_reserved(reserved);
         let component_names = components
             .keys()
@@ -57,9 +63,10 @@ impl<'a> SchemaLowerer<'a> {
             let rust_name = self.component_names[name].clone();
             let pointer = base.join(name);
             let (kind, doc) = match schema {
-                ReferenceOr::Reference { reference } => {
-                    (TypeKind::Alias(self.reference(reference, &pointer)), Docs::default())
-                }
+                ReferenceOr::Reference { reference } => (
+                    TypeKind::Alias(self.reference(reference, &pointer)),
+                    Docs::default(),
+                ),
                 ReferenceOr::Item(schema) => {
                     let kind = match self.shape(schema, &pointer, &rust_name) {
                         Shape::Use(ty) => TypeKind::Alias(ty),
@@ -87,14 +94,24 @@ impl<'a> SchemaLowerer<'a> {
 
     /// The type of a schema used somewhere (a property, a parameter, a body); `hint` names any
     /// type that must be defined for it.
-    pub fn type_of(&mut self, schema: &ReferenceOr<Schema>, pointer: &Pointer, hint: &str) -> TypeRef {
+    pub fn type_of(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> TypeRef {
         match schema {
             ReferenceOr::Reference { reference } => self.reference(reference, pointer),
             ReferenceOr::Item(schema) => self.inline(schema, pointer, hint),
         }
     }
 
-    fn type_of_boxed(&mut self, schema: &ReferenceOr<Box<Schema>>, pointer: &Pointer, hint: &str) -> TypeRef {
+    fn type_of_boxed(
+        &mut self,
+        schema: &ReferenceOr<Box<Schema>>,
+        pointer: &Pointer,
+        hint: &str,
+    ) -> TypeRef {
         match schema {
             ReferenceOr::Reference { reference } => self.reference(reference, pointer),
             ReferenceOr::Item(schema) => self.inline(schema, pointer, hint),
@@ -121,16 +138,22 @@ impl<'a> SchemaLowerer<'a> {
                 TypeRef::Named(name)
             }
         };
-        self.inline_cache.insert(pointer.as_str().to_owned(), ty.clone());
+        self.inline_cache
+            .insert(pointer.as_str().to_owned(), ty.clone());
         ty
     }
 
     /// A `$ref` to a component schema.
     pub fn reference(&mut self, reference: &str, pointer: &Pointer) -> TypeRef {
         match reference.strip_prefix(SCHEMA_PREFIX).map(unescape) {
-            Some(name) if self.component_names.contains_key(&name) => TypeRef::Named(self.component_names[&name].clone()),
+            Some(name) if self.component_names.contains_key(&name) => {
+                TypeRef::Named(self.component_names[&name].clone())
+            }
             Some(_) => {
-                self.diags.push(pointer, format!("`$ref: {reference}` points to no schema in #/components/schemas"));
+                self.diags.push(
+                    pointer,
+                    format!("`$ref: {reference}` points to no schema in #/components/schemas"),
+                );
                 TypeRef::Json
             }
             None => {
@@ -190,7 +213,9 @@ impl<'a> SchemaLowerer<'a> {
             SchemaKind::Type(Type::String(s)) => {
                 if !s.enumeration.is_empty() {
                     let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
-                    return Shape::Define(TypeKind::Enum(self.enumeration(&values, schema, pointer)));
+                    return Shape::Define(TypeKind::Enum(
+                        self.enumeration(&values, schema, pointer),
+                    ));
                 }
                 Shape::Use(match &s.format {
                     VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
@@ -212,19 +237,30 @@ impl<'a> SchemaLowerer<'a> {
             SchemaKind::Type(Type::Boolean(_)) => Shape::Use(TypeRef::Bool),
             SchemaKind::Type(Type::Array(a)) => {
                 let item = match &a.items {
-                    Some(items) => self.type_of_boxed(items, &pointer.join("items"), &format!("{name}Item")),
+                    Some(items) => {
+                        self.type_of_boxed(items, &pointer.join("items"), &format!("{name}Item"))
+                    }
                     None => TypeRef::Json,
                 };
                 Shape::Use(TypeRef::Vec(Box::new(item)))
             }
-            SchemaKind::Type(Type::Object(o)) => {
-                self.object(&o.properties, &o.required, o.additional_properties.as_ref(), pointer, name)
-            }
+            SchemaKind::Type(Type::Object(o)) => self.object(
+                &o.properties,
+                &o.required,
+                o.additional_properties.as_ref(),
+                pointer,
+                name,
+            ),
             SchemaKind::AllOf { all_of } => self.all_of(all_of, pointer, name),
-            SchemaKind::OneOf { one_of } => self.union(one_of, schema, &pointer.join("oneOf"), name),
-            SchemaKind::AnyOf { any_of } => self.union(any_of, schema, &pointer.join("anyOf"), name),
+            SchemaKind::OneOf { one_of } => {
+                self.union(one_of, schema, &pointer.join("oneOf"), name)
+            }
+            SchemaKind::AnyOf { any_of } => {
+                self.union(any_of, schema, &pointer.join("anyOf"), name)
+            }
             SchemaKind::Not { .. } => {
-                self.diags.push(pointer.join("not"), "`not` schemas are not supported");
+                self.diags
+                    .push(pointer.join("not"), "`not` schemas are not supported");
                 Shape::Use(TypeRef::Json)
             }
             SchemaKind::Any(any) => self.any(any, schema, pointer, name),
@@ -233,9 +269,15 @@ impl<'a> SchemaLowerer<'a> {
 
     /// A schema without `type` (or with keywords of several types): read what it does say.
     fn any(&mut self, any: &AnySchema, schema: &Schema, pointer: &Pointer, name: &str) -> Shape {
-        let combinators = [!any.one_of.is_empty(), !any.any_of.is_empty(), !any.all_of.is_empty()];
+        let combinators = [
+            !any.one_of.is_empty(),
+            !any.any_of.is_empty(),
+            !any.all_of.is_empty(),
+        ];
         let has_object = !any.properties.is_empty() || any.additional_properties.is_some();
-        if combinators.iter().filter(|c| **c).count() > 1 || (combinators.iter().any(|c| *c) && has_object) {
+        if combinators.iter().filter(|c| **c).count() > 1
+            || (combinators.iter().any(|c| *c) && has_object)
+        {
             self.diags.push(
                 pointer,
                 "a schema that combines `properties` with `oneOf`/`anyOf`/`allOf`, or several of those, is not supported",
@@ -252,14 +294,26 @@ impl<'a> SchemaLowerer<'a> {
             return self.all_of(&any.all_of, pointer, name);
         }
         if has_object || any.typ.as_deref() == Some("object") {
-            return self.object(&any.properties, &any.required, any.additional_properties.as_ref(), pointer, name);
+            return self.object(
+                &any.properties,
+                &any.required,
+                any.additional_properties.as_ref(),
+                pointer,
+                name,
+            );
         }
         if let Some(items) = &any.items {
             let item = self.type_of_boxed(items, &pointer.join("items"), &format!("{name}Item"));
             return Shape::Use(TypeRef::Vec(Box::new(item)));
         }
-        if !any.enumeration.is_empty() && any.enumeration.iter().all(|v| v.is_string() || v.is_null()) {
-            let values: Vec<String> = any.enumeration.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        if !any.enumeration.is_empty()
+            && any.enumeration.iter().all(|v| v.is_string() || v.is_null())
+        {
+            let values: Vec<String> = any
+                .enumeration
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
             return Shape::Define(TypeKind::Enum(self.enumeration(&values, schema, pointer)));
         }
         Shape::Use(match (any.typ.as_deref(), any.format.as_deref()) {
@@ -285,9 +339,11 @@ impl<'a> SchemaLowerer<'a> {
         name: &str,
     ) -> Shape {
         let extra = match additional {
-            Some(AdditionalProperties::Schema(s)) => {
-                Some(self.type_of(s, &pointer.join("additionalProperties"), &format!("{name}Value")))
-            }
+            Some(AdditionalProperties::Schema(s)) => Some(self.type_of(
+                s,
+                &pointer.join("additionalProperties"),
+                &format!("{name}Value"),
+            )),
             Some(AdditionalProperties::Any(true)) => Some(TypeRef::Json),
             Some(AdditionalProperties::Any(false)) | None => None,
         };
@@ -311,7 +367,8 @@ impl<'a> SchemaLowerer<'a> {
                 .and_then(|v| match v.as_str() {
                     Some(code) => Some(code.to_owned()),
                     None => {
-                        self.diags.push(ptr.join("x-error-code"), "`x-error-code` must be a string");
+                        self.diags
+                            .push(ptr.join("x-error-code"), "`x-error-code` must be a string");
                         None
                     }
                 });
@@ -336,10 +393,10 @@ impl<'a> SchemaLowerer<'a> {
                 );
             }
         }
-        let extra = extra.map(|ty| {
+        if extra.is_some() {
+            // The flattened map's field name must not collide with a property's.
             let _ = field_names.claim("additional_properties".into());
-            ty
-        });
+        }
         Shape::Define(TypeKind::Struct(StructDef {
             fields,
             deny_unknown: matches!(additional, Some(AdditionalProperties::Any(false))),
@@ -351,8 +408,11 @@ impl<'a> SchemaLowerer<'a> {
     /// with a sibling description) is just that member's type.
     fn all_of(&mut self, members: &[ReferenceOr<Schema>], pointer: &Pointer, name: &str) -> Shape {
         let all_of = pointer.join("allOf");
-        let meaningful: Vec<(usize, &ReferenceOr<Schema>)> =
-            members.iter().enumerate().filter(|(_, m)| !is_metadata_only(m)).collect();
+        let meaningful: Vec<(usize, &ReferenceOr<Schema>)> = members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !is_metadata_only(m))
+            .collect();
         if meaningful.len() == 1 {
             let (i, member) = meaningful[0];
             return Shape::Use(self.type_of(member, &all_of.join(i), name));
@@ -363,7 +423,14 @@ impl<'a> SchemaLowerer<'a> {
         let mut ok = true;
         for (i, member) in members.iter().enumerate() {
             let ptr = all_of.join(i);
-            if !self.collect_object(member, &ptr, &mut properties, &mut required, &mut additional, 0) {
+            if !self.collect_object(
+                member,
+                &ptr,
+                &mut properties,
+                &mut required,
+                &mut additional,
+                0,
+            ) {
                 ok = false;
             }
         }
@@ -386,7 +453,8 @@ impl<'a> SchemaLowerer<'a> {
         depth: usize,
     ) -> bool {
         if depth > 32 {
-            self.diags.push(pointer, "`allOf` nests too deeply (a reference cycle?)");
+            self.diags
+                .push(pointer, "`allOf` nests too deeply (a reference cycle?)");
             return false;
         }
         let Some(schema) = self.resolve(member) else {
@@ -395,20 +463,32 @@ impl<'a> SchemaLowerer<'a> {
             }
             return false;
         };
-        let (props, req, add, nested): (_, _, _, &[ReferenceOr<Schema>]) = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, &o.additional_properties, &[]),
+        let (props, req, add, nested): (_, _, _, &[ReferenceOr<Schema>]) = match &schema.schema_kind
+        {
+            SchemaKind::Type(Type::Object(o)) => {
+                (&o.properties, &o.required, &o.additional_properties, &[])
+            }
             SchemaKind::AllOf { all_of } => {
                 for (i, m) in all_of.iter().enumerate() {
-                    if !self.collect_object(m, &pointer.join("allOf").join(i), properties, required, additional, depth + 1)
-                    {
+                    if !self.collect_object(
+                        m,
+                        &pointer.join("allOf").join(i),
+                        properties,
+                        required,
+                        additional,
+                        depth + 1,
+                    ) {
                         return false;
                     }
                 }
                 return true;
             }
-            SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => {
-                (&any.properties, &any.required, &any.additional_properties, any.all_of.as_slice())
-            }
+            SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => (
+                &any.properties,
+                &any.required,
+                &any.additional_properties,
+                any.all_of.as_slice(),
+            ),
             _ => {
                 self.diags.push(
                     pointer,
@@ -418,7 +498,14 @@ impl<'a> SchemaLowerer<'a> {
             }
         };
         for (i, m) in nested.iter().enumerate() {
-            if !self.collect_object(m, &pointer.join("allOf").join(i), properties, required, additional, depth + 1) {
+            if !self.collect_object(
+                m,
+                &pointer.join("allOf").join(i),
+                properties,
+                required,
+                additional,
+                depth + 1,
+            ) {
                 return false;
             }
         }
@@ -436,7 +523,13 @@ impl<'a> SchemaLowerer<'a> {
         true
     }
 
-    fn union(&mut self, members: &[ReferenceOr<Schema>], schema: &Schema, pointer: &Pointer, name: &str) -> Shape {
+    fn union(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        schema: &Schema,
+        pointer: &Pointer,
+        name: &str,
+    ) -> Shape {
         let mut variants = Vec::new();
         let mut variant_names = Namespace::default();
         for (i, member) in members.iter().enumerate() {
@@ -452,14 +545,21 @@ impl<'a> SchemaLowerer<'a> {
                 boxed: false,
             });
         }
-        let discriminator = schema.schema_data.discriminator.as_ref().map(|d| d.property_name.clone());
+        let discriminator = schema
+            .schema_data
+            .discriminator
+            .as_ref()
+            .map(|d| d.property_name.clone());
         if let Some(d) = &schema.schema_data.discriminator {
             let mapped: Vec<(String, TypeRef)> = d
                 .mapping
                 .iter()
                 .map(|(value, target)| {
                     let ty = if target.starts_with('#') {
-                        self.reference(target, &pointer.join("discriminator").join("mapping").join(value))
+                        self.reference(
+                            target,
+                            &pointer.join("discriminator").join("mapping").join(value),
+                        )
                     } else {
                         match self.component_type(target) {
                             Some(t) => TypeRef::Named(t.to_owned()),
@@ -470,7 +570,11 @@ impl<'a> SchemaLowerer<'a> {
                 })
                 .collect();
             for (i, (variant, member)) in variants.iter_mut().zip(members).enumerate() {
-                variant.tags = mapped.iter().filter(|(_, t)| *t == variant.ty).map(|(v, _)| v.clone()).collect();
+                variant.tags = mapped
+                    .iter()
+                    .filter(|(_, t)| *t == variant.ty)
+                    .map(|(v, _)| v.clone())
+                    .collect();
                 if variant.tags.is_empty() {
                     match member {
                         ReferenceOr::Reference { reference } => {
@@ -485,17 +589,28 @@ impl<'a> SchemaLowerer<'a> {
                 }
             }
         }
-        Shape::Define(TypeKind::Union(UnionDef { discriminator, variants }))
+        Shape::Define(TypeKind::Union(UnionDef {
+            discriminator,
+            variants,
+        }))
     }
 
     fn enumeration(&mut self, values: &[String], schema: &Schema, pointer: &Pointer) -> EnumDef {
         let ext = &schema.schema_data.extensions;
-        let messages = self.string_map(ext.get("x-enum-messages"), &pointer.join("x-enum-messages"));
-        let descriptions = self.string_map(ext.get("x-enum-descriptions"), &pointer.join("x-enum-descriptions"));
+        let messages =
+            self.string_map(ext.get("x-enum-messages"), &pointer.join("x-enum-messages"));
+        let descriptions = self.string_map(
+            ext.get("x-enum-descriptions"),
+            &pointer.join("x-enum-descriptions"),
+        );
         let var_names: Vec<String> = ext
             .get("x-enum-varnames")
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         for key in messages.keys() {
             if !values.contains(key) {
@@ -515,7 +630,9 @@ impl<'a> SchemaLowerer<'a> {
                 let wanted = var_names
                     .get(i)
                     .map(|n| naming::pascal(n, "Empty"))
-                    .unwrap_or_else(|| naming::pascal(value, if value.is_empty() { "Empty" } else { "Symbol" }));
+                    .unwrap_or_else(|| {
+                        naming::pascal(value, if value.is_empty() { "Empty" } else { "Symbol" })
+                    });
                 EnumVariant {
                     rust_name: names.claim(wanted),
                     value: value.clone(),
@@ -527,10 +644,17 @@ impl<'a> SchemaLowerer<'a> {
         EnumDef { variants }
     }
 
-    fn string_map(&mut self, value: Option<&serde_json::Value>, pointer: &Pointer) -> BTreeMap<String, String> {
-        let Some(value) = value else { return BTreeMap::new() };
+    fn string_map(
+        &mut self,
+        value: Option<&serde_json::Value>,
+        pointer: &Pointer,
+    ) -> BTreeMap<String, String> {
+        let Some(value) = value else {
+            return BTreeMap::new();
+        };
         let Some(map) = value.as_object() else {
-            self.diags.push(pointer, "must be a map from enum value to text");
+            self.diags
+                .push(pointer, "must be a map from enum value to text");
             return BTreeMap::new();
         };
         let mut out = BTreeMap::new();
@@ -553,8 +677,14 @@ impl<'a> SchemaLowerer<'a> {
             .iter()
             .map(|(name, def)| {
                 let direct = match &def.kind {
-                    TypeKind::Struct(s) => s.fields.iter().filter_map(|f| direct_name(&f.ty)).collect(),
-                    TypeKind::Union(u) => u.variants.iter().filter_map(|v| direct_name(&v.ty)).collect(),
+                    TypeKind::Struct(s) => {
+                        s.fields.iter().filter_map(|f| direct_name(&f.ty)).collect()
+                    }
+                    TypeKind::Union(u) => u
+                        .variants
+                        .iter()
+                        .filter_map(|v| direct_name(&v.ty))
+                        .collect(),
                     TypeKind::Alias(t) => direct_name(t).into_iter().collect(),
                     TypeKind::Enum(_) => BTreeSet::new(),
                 };
@@ -595,10 +725,8 @@ impl<'a> SchemaLowerer<'a> {
                         def.kind = TypeKind::Union(u);
                     }
                 }
-                Some(TypeKind::Alias(t)) => {
-                    if direct_name(&t).is_some_and(|t| reaches(&t, &name)) {
-                        alias_cycles.push(name.clone());
-                    }
+                Some(TypeKind::Alias(t)) if direct_name(&t).is_some_and(|t| reaches(&t, &name)) => {
+                    alias_cycles.push(name.clone());
                 }
                 _ => {}
             }
@@ -608,7 +736,10 @@ impl<'a> SchemaLowerer<'a> {
                 // A schema that is only itself under another name has no finite Rust type.
                 let pointer = def.pointer.clone();
                 def.kind = TypeKind::Alias(TypeRef::Json);
-                self.diags.push(pointer, "this schema refers to itself without an object, array or union in between");
+                self.diags.push(
+                    pointer,
+                    "this schema refers to itself without an object, array or union in between",
+                );
             }
         }
     }

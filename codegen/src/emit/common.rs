@@ -1,0 +1,182 @@
+//! Pieces every emitter uses: doc comments, type paths, the shape of a response variant.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::{Docs, Response, TypeRef};
+use crate::naming;
+
+/// `#[doc]` attributes for spec text. Indentation and code fences are neutralised so rustdoc
+/// never compiles prose from a spec as a doctest.
+pub fn doc_attrs(docs: &Docs) -> TokenStream {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(s) = &docs.summary {
+        lines.extend(s.lines().map(str::to_owned));
+    }
+    if let Some(d) = &docs.description {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(d.lines().map(str::to_owned));
+    }
+    if docs.deprecated {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.push("**Deprecated** in the spec.".to_owned());
+    }
+    doc_lines(&lines)
+}
+
+pub fn doc_text(text: &str) -> TokenStream {
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    doc_lines(&lines)
+}
+
+fn doc_lines(lines: &[String]) -> TokenStream {
+    // Dedent, then cap indentation at three spaces: list continuations keep their shape, but no
+    // line can become an indented code block, which rustdoc would compile as a doctest.
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let common = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
+    let mut in_fence = false;
+    let attrs = lines.iter().map(|line| {
+        let line = line.get(common..).unwrap_or(line.trim_start()).trim_end();
+        let trimmed = line.trim_start();
+        let text = if trimmed.starts_with("```") {
+            in_fence = !in_fence;
+            if in_fence {
+                "```text".to_owned()
+            } else {
+                "```".to_owned()
+            }
+        } else if in_fence {
+            line.to_owned()
+        } else {
+            format!("{}{trimmed}", " ".repeat(indent(line).min(3)))
+        };
+        let text = if text.is_empty() {
+            String::new()
+        } else {
+            format!(" {text}")
+        };
+        quote!(#[doc = #text])
+    });
+    let mut out: TokenStream = attrs.collect();
+    if in_fence {
+        out.extend(quote!(#[doc = " ```"]));
+    }
+    out
+}
+
+/// The Rust type for a use of a type; `types` is the path of the module holding named types.
+pub fn rust_type(ty: &TypeRef, types: &TokenStream) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(::std::string::String),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::U32 => quote!(u32),
+        TypeRef::U64 => quote!(u64),
+        TypeRef::F32 => quote!(f32),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
+        TypeRef::Date => quote!(::chrono::NaiveDate),
+        TypeRef::Uuid => quote!(::uuid::Uuid),
+        TypeRef::Json => quote!(::serde_json::Value),
+        TypeRef::Bytes => quote!(::std::vec::Vec<u8>),
+        TypeRef::Named(n) => {
+            let ident = format_ident!("{}", n);
+            quote!(#types::#ident)
+        }
+        TypeRef::Vec(inner) => {
+            let inner = rust_type(inner, types);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = rust_type(inner, types);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
+    }
+}
+
+/// How a value of a scalar type is written as text in a URL or header.
+pub fn to_text(value: TokenStream, ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::DateTime => {
+            quote!((#value).to_rfc3339_opts(::chrono::SecondsFormat::AutoSi, true))
+        }
+        _ => quote!(::std::string::ToString::to_string(#value)),
+    }
+}
+
+pub fn ident(name: &str) -> proc_macro2::Ident {
+    naming::ident(name)
+}
+
+/// The payload of a response variant: unit, a body, or fields for status, body and headers.
+pub enum Payload {
+    Unit,
+    Body(TokenStream),
+    Fields(Vec<(proc_macro2::Ident, TokenStream, TokenStream)>),
+}
+
+pub fn payload(response: &Response, types: &TokenStream, status_type: &TokenStream) -> Payload {
+    let body = response.body.as_ref().map(|(_, ty)| rust_type(ty, types));
+    if response.headers.is_empty() && !response.carries_status() {
+        return match body {
+            None => Payload::Unit,
+            Some(b) => Payload::Body(b),
+        };
+    }
+    let mut fields = Vec::new();
+    if response.carries_status() {
+        fields.push((
+            format_ident!("status"),
+            status_type.clone(),
+            quote!(#[doc = " The status the server answered with."]),
+        ));
+    }
+    if let Some(b) = body {
+        fields.push((
+            format_ident!("body"),
+            b,
+            quote!(#[doc = " The response body."]),
+        ));
+    }
+    for h in &response.headers {
+        let ty = rust_type(&h.ty, types);
+        let ty = if h.required {
+            ty
+        } else {
+            quote!(::std::option::Option<#ty>)
+        };
+        let mut doc = doc_attrs(&h.doc);
+        let name = format!(" The `{}` header.", h.name);
+        if doc.is_empty() {
+            doc = quote!(#[doc = #name]);
+        }
+        fields.push((ident(&h.rust_name), ty, doc));
+    }
+    Payload::Fields(fields)
+}
+
+/// Doc text for a response variant: its status and the spec's description.
+pub fn response_doc(response: &Response) -> TokenStream {
+    use crate::model::StatusMatch;
+    let status = match response.status {
+        StatusMatch::Code(c) => format!("{c}"),
+        StatusMatch::Range(r) => format!("{r}XX"),
+        StatusMatch::Default => "Any other status (`default`)".to_owned(),
+    };
+    let mut text = format!("**{status}**");
+    if let Some(d) = &response.doc.description {
+        text.push_str(": ");
+        text.push_str(d);
+    }
+    doc_text(&text)
+}

@@ -1,0 +1,351 @@
+//! The `types` module: one Rust type per schema, and the `params` module: one struct per
+//! operation with query or header parameters.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::{
+    Api, EnumDef, Operation, ParamLocation, StructDef, TypeDef, TypeKind, UnionDef,
+};
+
+use super::common::{doc_attrs, doc_text, ident, rust_type};
+
+pub fn types_module(api: &Api) -> TokenStream {
+    let types = quote!(crate::types);
+    let items = api.types.values().map(|def| type_def(def, &types));
+    quote! {
+        #(#items)*
+    }
+}
+
+fn type_def(def: &TypeDef, types: &TokenStream) -> TokenStream {
+    let mut docs = doc_attrs(&def.doc);
+    if docs.is_empty() {
+        docs = doc_text(&format!(
+            "The `{}` schema.",
+            def.pointer.rsplit('/').next().unwrap_or(&def.name)
+        ));
+    }
+    let name = format_ident!("{}", def.name);
+    match &def.kind {
+        TypeKind::Struct(s) => struct_def(&name, docs, s, types),
+        TypeKind::Enum(e) => enum_def(&name, docs, e),
+        TypeKind::Union(u) => union_def(&name, docs, u, types),
+        TypeKind::Alias(ty) => {
+            let ty = rust_type(ty, types);
+            quote! {
+                #docs
+                pub type #name = #ty;
+            }
+        }
+    }
+}
+
+fn struct_def(
+    name: &proc_macro2::Ident,
+    docs: TokenStream,
+    s: &StructDef,
+    types: &TokenStream,
+) -> TokenStream {
+    let all_optional = s.fields.iter().all(|f| f.is_option());
+    let default = if all_optional {
+        quote!(::std::default::Default,)
+    } else {
+        quote!()
+    };
+    let deny = if s.deny_unknown {
+        quote!(#[serde(deny_unknown_fields)])
+    } else {
+        quote!()
+    };
+    let fields = s.fields.iter().map(|f| {
+        let field = ident(&f.rust_name);
+        let mut ty = rust_type(&f.ty, types);
+        if f.boxed {
+            ty = quote!(::std::boxed::Box<#ty>);
+        }
+        let mut attrs = Vec::new();
+        if f.rust_name != f.json_name {
+            let json = &f.json_name;
+            attrs.push(quote!(rename = #json));
+        }
+        if f.is_option() {
+            ty = quote!(::std::option::Option<#ty>);
+            attrs.push(quote!(default));
+            if !f.required {
+                attrs.push(quote!(
+                    skip_serializing_if = "::std::option::Option::is_none"
+                ));
+            }
+        }
+        let serde = if attrs.is_empty() {
+            quote!()
+        } else {
+            quote!(#[serde(#(#attrs),*)])
+        };
+        let mut doc = doc_attrs(&f.doc);
+        let mut notes = Vec::new();
+        if f.read_only {
+            notes.push("Read-only: sent by the server, never in a request.");
+        }
+        if f.write_only {
+            notes.push("Write-only: sent in requests, never returned.");
+        }
+        for note in notes {
+            let text = format!(" {note}");
+            if !doc.is_empty() {
+                doc.extend(quote!(#[doc = ""]));
+            }
+            doc.extend(quote!(#[doc = #text]));
+        }
+        quote! {
+            #doc
+            #serde
+            pub #field: #ty,
+        }
+    });
+    let extra = s.extra.as_ref().map(|ty| {
+        let ty = rust_type(ty, types);
+        quote! {
+            /// Members beyond the declared properties (`additionalProperties`).
+            #[serde(flatten)]
+            pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
+        }
+    });
+    quote! {
+        #docs
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #deny
+        pub struct #name {
+            #(#fields)*
+            #extra
+        }
+    }
+}
+
+fn enum_def(name: &proc_macro2::Ident, docs: TokenStream, e: &EnumDef) -> TokenStream {
+    let variants: Vec<_> = e
+        .variants
+        .iter()
+        .map(|v| format_ident!("{}", v.rust_name))
+        .collect();
+    let values: Vec<&str> = e.variants.iter().map(|v| v.value.as_str()).collect();
+    let variant_docs = e.variants.iter().map(|v| {
+        let mut text = format!("`{}`", v.value);
+        if let Some(d) = &v.doc {
+            text.push_str(": ");
+            text.push_str(d);
+        }
+        if let Some(m) = &v.message {
+            text.push_str("\n\nStandard message: \"");
+            text.push_str(m);
+            text.push('"');
+        }
+        doc_text(&text)
+    });
+    let messages = if e.variants.iter().any(|v| v.message.is_some()) {
+        let arms = e.variants.iter().map(|v| {
+            let variant = format_ident!("{}", v.rust_name);
+            match &v.message {
+                Some(m) => quote!(Self::#variant => ::std::option::Option::Some(#m),),
+                None => quote!(Self::#variant => ::std::option::Option::None,),
+            }
+        });
+        quote! {
+            /// The spec's standard message for this value (`x-enum-messages`). Placeholders in
+            /// braces, such as `{id}`, are for the sender to fill in.
+            pub fn message(&self) -> ::std::option::Option<&'static str> {
+                match self {
+                    #(#arms)*
+                    Self::Unknown(_) => ::std::option::Option::None,
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+    quote! {
+        #docs
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variant_docs #variants,)*
+            /// A value this version of the spec does not list, kept as sent.
+            Unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// Every value the spec lists.
+            pub const ALL: &'static [Self] = &[#(Self::#variants),*];
+
+            /// The value as it appears in JSON.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::Unknown(value) => value,
+                }
+            }
+
+            #messages
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#values => Self::#variants,)*
+                    other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(Self::from(value))
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(Self::from(&*value))
+            }
+        }
+    }
+}
+
+fn union_def(
+    name: &proc_macro2::Ident,
+    docs: TokenStream,
+    u: &UnionDef,
+    types: &TokenStream,
+) -> TokenStream {
+    let variants: Vec<_> = u
+        .variants
+        .iter()
+        .map(|v| {
+            let variant = format_ident!("{}", v.rust_name);
+            let mut ty = rust_type(&v.ty, types);
+            if v.boxed {
+                ty = quote!(::std::boxed::Box<#ty>);
+            }
+            (variant, ty)
+        })
+        .collect();
+    let defs = variants.iter().map(|(v, ty)| quote!(#v(#ty),));
+    match &u.discriminator {
+        None => quote! {
+            #docs
+            #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#defs)*
+            }
+        },
+        Some(property) => {
+            let arms = u.variants.iter().zip(&variants).map(|(v, (variant, _))| {
+                let tags = &v.tags;
+                let build = if v.boxed {
+                    quote!(::std::boxed::Box::new(::serde::Deserialize::deserialize(value).map_err(::serde::de::Error::custom)?))
+                } else {
+                    quote!(::serde::Deserialize::deserialize(value).map_err(::serde::de::Error::custom)?)
+                };
+                quote!(#(::std::option::Option::Some(#tags))|* => ::std::result::Result::Ok(Self::#variant(#build)),)
+            });
+            let expected = u
+                .variants
+                .iter()
+                .flat_map(|v| v.tags.iter().map(|t| format!("`{t}`")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let missing =
+                format!("the discriminator `{property}` is missing or not one of {expected}");
+            quote! {
+                #docs
+                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
+                #[serde(untagged)]
+                pub enum #name {
+                    #(#defs)*
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                        let tag = value.get(#property).and_then(::serde_json::Value::as_str).map(::std::borrow::ToOwned::to_owned);
+                        match tag.as_deref() {
+                            #(#arms)*
+                            _ => ::std::result::Result::Err(::serde::de::Error::custom(#missing)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `params`: one struct per operation that has query or header parameters.
+pub fn params_module(api: &Api) -> TokenStream {
+    let types = quote!(crate::types);
+    let items = api
+        .operations
+        .iter()
+        .filter_map(|op| params_struct(op, &types));
+    quote!(#(#items)*)
+}
+
+fn params_struct(op: &Operation, types: &TokenStream) -> Option<TokenStream> {
+    let name = format_ident!("{}", op.params_type()?);
+    let all_optional = op.params.iter().all(|p| !p.required);
+    let default = if all_optional {
+        quote!(::std::default::Default,)
+    } else {
+        quote!()
+    };
+    let fields = op.params.iter().map(|p| {
+        let field = ident(&p.rust_name);
+        let mut ty = rust_type(&p.ty, types);
+        if !p.required {
+            ty = quote!(::std::option::Option<#ty>);
+        }
+        let place = match p.location {
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Path => "path",
+        };
+        let mut doc = doc_attrs(&p.doc);
+        let text = format!(
+            " The `{}` {place} parameter{}.",
+            p.name,
+            if p.required { " (required)" } else { "" }
+        );
+        if !doc.is_empty() {
+            doc.extend(quote!(#[doc = ""]));
+        }
+        doc.extend(quote!(#[doc = #text]));
+        quote! {
+            #doc
+            pub #field: #ty,
+        }
+    });
+    let doc = format!(" Query and header parameters of `{}`.", op.id);
+    Some(quote! {
+        #[doc = #doc]
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default)]
+        pub struct #name {
+            #(#fields)*
+        }
+    })
+}
