@@ -18,7 +18,9 @@ impl ::std::fmt::Debug for Client {
 impl Client {
     /// A client for the API at `base_url` (e.g. `https://api.example.com`), with a default
     /// reqwest client (rustls) and no credentials.
-    pub fn new(base_url: &str) -> ::std::result::Result<Self, crate::support::InvalidBaseUrl> {
+    pub fn new(
+        base_url: &str,
+    ) -> ::std::result::Result<Self, crate::support::InvalidBaseUrl> {
         let http = ::reqwest::Client::builder()
             .build()
             .map_err(|e| crate::support::InvalidBaseUrl::new(base_url, e.to_string()))?;
@@ -32,10 +34,12 @@ impl Client {
         let base_url = ::reqwest::Url::parse(base_url)
             .map_err(|e| crate::support::InvalidBaseUrl::new(base_url, e.to_string()))?;
         if base_url.cannot_be_a_base() {
-            return ::std::result::Result::Err(crate::support::InvalidBaseUrl::new(
-                base_url.as_str(),
-                "it cannot have a path".to_owned(),
-            ));
+            return ::std::result::Result::Err(
+                crate::support::InvalidBaseUrl::new(
+                    base_url.as_str(),
+                    "it cannot have a path".to_owned(),
+                ),
+            );
         }
         ::std::result::Result::Ok(Self {
             base_url,
@@ -44,7 +48,10 @@ impl Client {
         })
     }
     /// Sends `Authorization: Bearer <token>` from `source` with every request that needs it.
-    pub fn with_token_source(mut self, source: impl crate::support::TokenSource) -> Self {
+    pub fn with_token_source(
+        mut self,
+        source: impl crate::support::TokenSource,
+    ) -> Self {
         self.token = ::std::option::Option::Some(::std::sync::Arc::new(source));
         self
     }
@@ -88,21 +95,18 @@ impl Client {
         &self,
     ) -> ::std::result::Result<crate::types::WebhookList, ListWebhooksError> {
         let url = self.url(&["webhooks"]);
-        let request = self.http.request(::reqwest::Method::GET, url).header(
-            ::reqwest::header::ACCEPT,
-            "application/vnd.bentley.itwin-platform.v1+json",
-        );
         let request = self
-            .bearer(request)
-            .await
-            .map_err(ListWebhooksError::Request)?;
+            .http
+            .request(::reqwest::Method::GET, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                "application/vnd.bentley.itwin-platform.v1+json",
+            );
+        let request = self.bearer(request).await.map_err(ListWebhooksError::Request)?;
         let response = request.send().await.map_err(ListWebhooksError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(ListWebhooksError::Transport)?;
+        let bytes = response.bytes().await.map_err(ListWebhooksError::Transport)?;
         match status.as_u16() {
             200 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
@@ -117,17 +121,32 @@ impl Client {
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(ListWebhooksError::Unexpected)?;
-                let retry_after = crate::support::optional_header(&headers, "retry-after");
-                ::std::result::Result::Err(ListWebhooksError::TooManyRequests { body, retry_after })
+                let retry_after = crate::support::optional_header(
+                    &headers,
+                    "retry-after",
+                );
+                ::std::result::Result::Err(ListWebhooksError::TooManyRequests {
+                    body,
+                    retry_after,
+                })
             }
             500 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(ListWebhooksError::Unexpected)?;
                 ::std::result::Result::Err(ListWebhooksError::InternalServerError(body))
             }
-            _ => ::std::result::Result::Err(ListWebhooksError::Unexpected(
-                UnexpectedResponse::new(status, headers, bytes, ::std::option::Option::None),
-            )),
+            _ => {
+                ::std::result::Result::Err(
+                    ListWebhooksError::Unexpected(
+                        UnexpectedResponse::new(
+                            status,
+                            headers,
+                            bytes,
+                            ::std::option::Option::None,
+                        ),
+                    ),
+                )
+            }
         }
     }
     /// Create a webhook
@@ -145,29 +164,23 @@ impl Client {
         body: &crate::types::CreateWebhook,
     ) -> ::std::result::Result<crate::types::CreatedWebhook, CreateWebhookError> {
         let url = self.url(&["webhooks"]);
-        let mut request = self.http.request(::reqwest::Method::POST, url).header(
-            ::reqwest::header::ACCEPT,
-            "application/vnd.bentley.itwin-platform.v1+json",
-        );
+        let mut request = self
+            .http
+            .request(::reqwest::Method::POST, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                "application/vnd.bentley.itwin-platform.v1+json",
+            );
         let bytes = ::serde_json::to_vec(body)
             .map_err(|e| CreateWebhookError::Request(::std::boxed::Box::new(e)))?;
         request = request
             .header(::reqwest::header::CONTENT_TYPE, "application/json")
             .body(bytes);
-        let request = self
-            .bearer(request)
-            .await
-            .map_err(CreateWebhookError::Request)?;
-        let response = request
-            .send()
-            .await
-            .map_err(CreateWebhookError::Transport)?;
+        let request = self.bearer(request).await.map_err(CreateWebhookError::Request)?;
+        let response = request.send().await.map_err(CreateWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(CreateWebhookError::Transport)?;
+        let bytes = response.bytes().await.map_err(CreateWebhookError::Transport)?;
         match status.as_u16() {
             201 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
@@ -192,7 +205,9 @@ impl Client {
             415 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(CreateWebhookError::Unexpected)?;
-                ::std::result::Result::Err(CreateWebhookError::UnsupportedMediaType(body))
+                ::std::result::Result::Err(
+                    CreateWebhookError::UnsupportedMediaType(body),
+                )
             }
             422 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
@@ -202,7 +217,10 @@ impl Client {
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(CreateWebhookError::Unexpected)?;
-                let retry_after = crate::support::optional_header(&headers, "retry-after");
+                let retry_after = crate::support::optional_header(
+                    &headers,
+                    "retry-after",
+                );
                 ::std::result::Result::Err(CreateWebhookError::TooManyRequests {
                     body,
                     retry_after,
@@ -213,9 +231,18 @@ impl Client {
                     .map_err(CreateWebhookError::Unexpected)?;
                 ::std::result::Result::Err(CreateWebhookError::InternalServerError(body))
             }
-            _ => ::std::result::Result::Err(CreateWebhookError::Unexpected(
-                UnexpectedResponse::new(status, headers, bytes, ::std::option::Option::None),
-            )),
+            _ => {
+                ::std::result::Result::Err(
+                    CreateWebhookError::Unexpected(
+                        UnexpectedResponse::new(
+                            status,
+                            headers,
+                            bytes,
+                            ::std::option::Option::None,
+                        ),
+                    ),
+                )
+            }
         }
     }
     /// Get a webhook
@@ -229,14 +256,14 @@ impl Client {
         id: &::uuid::Uuid,
     ) -> ::std::result::Result<crate::types::Webhook, GetWebhookError> {
         let url = self.url(&["webhooks", &::std::string::ToString::to_string(id)]);
-        let request = self.http.request(::reqwest::Method::GET, url).header(
-            ::reqwest::header::ACCEPT,
-            "application/vnd.bentley.itwin-platform.v1+json",
-        );
         let request = self
-            .bearer(request)
-            .await
-            .map_err(GetWebhookError::Request)?;
+            .http
+            .request(::reqwest::Method::GET, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                "application/vnd.bentley.itwin-platform.v1+json",
+            );
+        let request = self.bearer(request).await.map_err(GetWebhookError::Request)?;
         let response = request.send().await.map_err(GetWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -260,20 +287,32 @@ impl Client {
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(GetWebhookError::Unexpected)?;
-                let retry_after = crate::support::optional_header(&headers, "retry-after");
-                ::std::result::Result::Err(GetWebhookError::TooManyRequests { body, retry_after })
+                let retry_after = crate::support::optional_header(
+                    &headers,
+                    "retry-after",
+                );
+                ::std::result::Result::Err(GetWebhookError::TooManyRequests {
+                    body,
+                    retry_after,
+                })
             }
             500 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(GetWebhookError::Unexpected)?;
                 ::std::result::Result::Err(GetWebhookError::InternalServerError(body))
             }
-            _ => ::std::result::Result::Err(GetWebhookError::Unexpected(UnexpectedResponse::new(
-                status,
-                headers,
-                bytes,
-                ::std::option::Option::None,
-            ))),
+            _ => {
+                ::std::result::Result::Err(
+                    GetWebhookError::Unexpected(
+                        UnexpectedResponse::new(
+                            status,
+                            headers,
+                            bytes,
+                            ::std::option::Option::None,
+                        ),
+                    ),
+                )
+            }
         }
     }
     /// Delete a webhook
@@ -287,24 +326,18 @@ impl Client {
         id: &::uuid::Uuid,
     ) -> ::std::result::Result<(), DeleteWebhookError> {
         let url = self.url(&["webhooks", &::std::string::ToString::to_string(id)]);
-        let request = self.http.request(::reqwest::Method::DELETE, url).header(
-            ::reqwest::header::ACCEPT,
-            "application/vnd.bentley.itwin-platform.v1+json",
-        );
         let request = self
-            .bearer(request)
-            .await
-            .map_err(DeleteWebhookError::Request)?;
-        let response = request
-            .send()
-            .await
-            .map_err(DeleteWebhookError::Transport)?;
+            .http
+            .request(::reqwest::Method::DELETE, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                "application/vnd.bentley.itwin-platform.v1+json",
+            );
+        let request = self.bearer(request).await.map_err(DeleteWebhookError::Request)?;
+        let response = request.send().await.map_err(DeleteWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(DeleteWebhookError::Transport)?;
+        let bytes = response.bytes().await.map_err(DeleteWebhookError::Transport)?;
         match status.as_u16() {
             204 => ::std::result::Result::Ok(()),
             401 => {
@@ -325,7 +358,10 @@ impl Client {
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(DeleteWebhookError::Unexpected)?;
-                let retry_after = crate::support::optional_header(&headers, "retry-after");
+                let retry_after = crate::support::optional_header(
+                    &headers,
+                    "retry-after",
+                );
                 ::std::result::Result::Err(DeleteWebhookError::TooManyRequests {
                     body,
                     retry_after,
@@ -336,9 +372,18 @@ impl Client {
                     .map_err(DeleteWebhookError::Unexpected)?;
                 ::std::result::Result::Err(DeleteWebhookError::InternalServerError(body))
             }
-            _ => ::std::result::Result::Err(DeleteWebhookError::Unexpected(
-                UnexpectedResponse::new(status, headers, bytes, ::std::option::Option::None),
-            )),
+            _ => {
+                ::std::result::Result::Err(
+                    DeleteWebhookError::Unexpected(
+                        UnexpectedResponse::new(
+                            status,
+                            headers,
+                            bytes,
+                            ::std::option::Option::None,
+                        ),
+                    ),
+                )
+            }
         }
     }
     /// Update a webhook
@@ -360,29 +405,23 @@ impl Client {
         body: &crate::types::UpdateWebhook,
     ) -> ::std::result::Result<crate::types::Webhook, UpdateWebhookError> {
         let url = self.url(&["webhooks", &::std::string::ToString::to_string(id)]);
-        let mut request = self.http.request(::reqwest::Method::PATCH, url).header(
-            ::reqwest::header::ACCEPT,
-            "application/vnd.bentley.itwin-platform.v1+json",
-        );
+        let mut request = self
+            .http
+            .request(::reqwest::Method::PATCH, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                "application/vnd.bentley.itwin-platform.v1+json",
+            );
         let bytes = ::serde_json::to_vec(body)
             .map_err(|e| UpdateWebhookError::Request(::std::boxed::Box::new(e)))?;
         request = request
             .header(::reqwest::header::CONTENT_TYPE, "application/json")
             .body(bytes);
-        let request = self
-            .bearer(request)
-            .await
-            .map_err(UpdateWebhookError::Request)?;
-        let response = request
-            .send()
-            .await
-            .map_err(UpdateWebhookError::Transport)?;
+        let request = self.bearer(request).await.map_err(UpdateWebhookError::Request)?;
+        let response = request.send().await.map_err(UpdateWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(UpdateWebhookError::Transport)?;
+        let bytes = response.bytes().await.map_err(UpdateWebhookError::Transport)?;
         match status.as_u16() {
             200 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
@@ -412,7 +451,9 @@ impl Client {
             415 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(UpdateWebhookError::Unexpected)?;
-                ::std::result::Result::Err(UpdateWebhookError::UnsupportedMediaType(body))
+                ::std::result::Result::Err(
+                    UpdateWebhookError::UnsupportedMediaType(body),
+                )
             }
             422 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
@@ -422,7 +463,10 @@ impl Client {
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(UpdateWebhookError::Unexpected)?;
-                let retry_after = crate::support::optional_header(&headers, "retry-after");
+                let retry_after = crate::support::optional_header(
+                    &headers,
+                    "retry-after",
+                );
                 ::std::result::Result::Err(UpdateWebhookError::TooManyRequests {
                     body,
                     retry_after,
@@ -433,9 +477,18 @@ impl Client {
                     .map_err(UpdateWebhookError::Unexpected)?;
                 ::std::result::Result::Err(UpdateWebhookError::InternalServerError(body))
             }
-            _ => ::std::result::Result::Err(UpdateWebhookError::Unexpected(
-                UnexpectedResponse::new(status, headers, bytes, ::std::option::Option::None),
-            )),
+            _ => {
+                ::std::result::Result::Err(
+                    UpdateWebhookError::Unexpected(
+                        UnexpectedResponse::new(
+                            status,
+                            headers,
+                            bytes,
+                            ::std::option::Option::None,
+                        ),
+                    ),
+                )
+            }
         }
     }
     /// Activate a webhook
@@ -452,15 +505,15 @@ impl Client {
         id: &::uuid::Uuid,
         body: ::std::option::Option<&crate::types::ActivateWebhook>,
     ) -> ::std::result::Result<(), ActivateWebhookError> {
-        let url = self.url(&[
-            "webhooks",
-            &::std::string::ToString::to_string(id),
-            "activate",
-        ]);
-        let mut request = self.http.request(::reqwest::Method::POST, url).header(
-            ::reqwest::header::ACCEPT,
-            "application/vnd.bentley.itwin-platform.v1+json",
-        );
+        let url = self
+            .url(&["webhooks", &::std::string::ToString::to_string(id), "activate"]);
+        let mut request = self
+            .http
+            .request(::reqwest::Method::POST, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                "application/vnd.bentley.itwin-platform.v1+json",
+            );
         if let ::std::option::Option::Some(body) = body {
             let bytes = ::serde_json::to_vec(body)
                 .map_err(|e| ActivateWebhookError::Request(::std::boxed::Box::new(e)))?;
@@ -468,20 +521,11 @@ impl Client {
                 .header(::reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes);
         }
-        let request = self
-            .bearer(request)
-            .await
-            .map_err(ActivateWebhookError::Request)?;
-        let response = request
-            .send()
-            .await
-            .map_err(ActivateWebhookError::Transport)?;
+        let request = self.bearer(request).await.map_err(ActivateWebhookError::Request)?;
+        let response = request.send().await.map_err(ActivateWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(ActivateWebhookError::Transport)?;
+        let bytes = response.bytes().await.map_err(ActivateWebhookError::Transport)?;
         match status.as_u16() {
             202 => ::std::result::Result::Ok(()),
             401 => {
@@ -507,17 +551,24 @@ impl Client {
             415 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(ActivateWebhookError::Unexpected)?;
-                ::std::result::Result::Err(ActivateWebhookError::UnsupportedMediaType(body))
+                ::std::result::Result::Err(
+                    ActivateWebhookError::UnsupportedMediaType(body),
+                )
             }
             422 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(ActivateWebhookError::Unexpected)?;
-                ::std::result::Result::Err(ActivateWebhookError::UnprocessableEntity(body))
+                ::std::result::Result::Err(
+                    ActivateWebhookError::UnprocessableEntity(body),
+                )
             }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(ActivateWebhookError::Unexpected)?;
-                let retry_after = crate::support::optional_header(&headers, "retry-after");
+                let retry_after = crate::support::optional_header(
+                    &headers,
+                    "retry-after",
+                );
                 ::std::result::Result::Err(ActivateWebhookError::TooManyRequests {
                     body,
                     retry_after,
@@ -526,11 +577,22 @@ impl Client {
             500 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(ActivateWebhookError::Unexpected)?;
-                ::std::result::Result::Err(ActivateWebhookError::InternalServerError(body))
+                ::std::result::Result::Err(
+                    ActivateWebhookError::InternalServerError(body),
+                )
             }
-            _ => ::std::result::Result::Err(ActivateWebhookError::Unexpected(
-                UnexpectedResponse::new(status, headers, bytes, ::std::option::Option::None),
-            )),
+            _ => {
+                ::std::result::Result::Err(
+                    ActivateWebhookError::Unexpected(
+                        UnexpectedResponse::new(
+                            status,
+                            headers,
+                            bytes,
+                            ::std::option::Option::None,
+                        ),
+                    ),
+                )
+            }
         }
     }
     /// Deactivate a webhook
@@ -544,29 +606,23 @@ impl Client {
         &self,
         id: &::uuid::Uuid,
     ) -> ::std::result::Result<(), DeactivateWebhookError> {
-        let url = self.url(&[
-            "webhooks",
-            &::std::string::ToString::to_string(id),
-            "deactivate",
-        ]);
-        let request = self.http.request(::reqwest::Method::POST, url).header(
-            ::reqwest::header::ACCEPT,
-            "application/vnd.bentley.itwin-platform.v1+json",
-        );
+        let url = self
+            .url(&["webhooks", &::std::string::ToString::to_string(id), "deactivate"]);
+        let request = self
+            .http
+            .request(::reqwest::Method::POST, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                "application/vnd.bentley.itwin-platform.v1+json",
+            );
         let request = self
             .bearer(request)
             .await
             .map_err(DeactivateWebhookError::Request)?;
-        let response = request
-            .send()
-            .await
-            .map_err(DeactivateWebhookError::Transport)?;
+        let response = request.send().await.map_err(DeactivateWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(DeactivateWebhookError::Transport)?;
+        let bytes = response.bytes().await.map_err(DeactivateWebhookError::Transport)?;
         match status.as_u16() {
             202 => ::std::result::Result::Ok(()),
             401 => {
@@ -587,12 +643,17 @@ impl Client {
             422 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(DeactivateWebhookError::Unexpected)?;
-                ::std::result::Result::Err(DeactivateWebhookError::UnprocessableEntity(body))
+                ::std::result::Result::Err(
+                    DeactivateWebhookError::UnprocessableEntity(body),
+                )
             }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(DeactivateWebhookError::Unexpected)?;
-                let retry_after = crate::support::optional_header(&headers, "retry-after");
+                let retry_after = crate::support::optional_header(
+                    &headers,
+                    "retry-after",
+                );
                 ::std::result::Result::Err(DeactivateWebhookError::TooManyRequests {
                     body,
                     retry_after,
@@ -601,11 +662,22 @@ impl Client {
             500 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(DeactivateWebhookError::Unexpected)?;
-                ::std::result::Result::Err(DeactivateWebhookError::InternalServerError(body))
+                ::std::result::Result::Err(
+                    DeactivateWebhookError::InternalServerError(body),
+                )
             }
-            _ => ::std::result::Result::Err(DeactivateWebhookError::Unexpected(
-                UnexpectedResponse::new(status, headers, bytes, ::std::option::Option::None),
-            )),
+            _ => {
+                ::std::result::Result::Err(
+                    DeactivateWebhookError::Unexpected(
+                        UnexpectedResponse::new(
+                            status,
+                            headers,
+                            bytes,
+                            ::std::option::Option::None,
+                        ),
+                    ),
+                )
+            }
         }
     }
 }
@@ -648,7 +720,9 @@ impl ListWebhooksError {
 impl ::std::fmt::Display for ListWebhooksError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Unauthorized(_) => f.write_str("listWebhooks answered 401 Unauthorized"),
+            Self::Unauthorized(_) => {
+                f.write_str("listWebhooks answered 401 Unauthorized")
+            }
             Self::TooManyRequests { .. } => {
                 f.write_str("listWebhooks answered 429 TooManyRequests")
             }
@@ -657,8 +731,7 @@ impl ::std::fmt::Display for ListWebhooksError {
             }
             Self::Unexpected(response) => {
                 write!(
-                    f,
-                    "listWebhooks got an answer the spec does not describe: {}",
+                    f, "listWebhooks got an answer the spec does not describe: {}",
                     response
                 )
             }
@@ -731,9 +804,13 @@ impl CreateWebhookError {
 impl ::std::fmt::Display for CreateWebhookError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Unauthorized(_) => f.write_str("createWebhook answered 401 Unauthorized"),
+            Self::Unauthorized(_) => {
+                f.write_str("createWebhook answered 401 Unauthorized")
+            }
             Self::Forbidden(_) => f.write_str("createWebhook answered 403 Forbidden"),
-            Self::PayloadTooLarge(_) => f.write_str("createWebhook answered 413 PayloadTooLarge"),
+            Self::PayloadTooLarge(_) => {
+                f.write_str("createWebhook answered 413 PayloadTooLarge")
+            }
             Self::UnsupportedMediaType(_) => {
                 f.write_str("createWebhook answered 415 UnsupportedMediaType")
             }
@@ -748,8 +825,7 @@ impl ::std::fmt::Display for CreateWebhookError {
             }
             Self::Unexpected(response) => {
                 write!(
-                    f,
-                    "createWebhook got an answer the spec does not describe: {}",
+                    f, "createWebhook got an answer the spec does not describe: {}",
                     response
                 )
             }
@@ -815,14 +891,15 @@ impl ::std::fmt::Display for GetWebhookError {
         match self {
             Self::Unauthorized(_) => f.write_str("getWebhook answered 401 Unauthorized"),
             Self::NotFound(_) => f.write_str("getWebhook answered 404 NotFound"),
-            Self::TooManyRequests { .. } => f.write_str("getWebhook answered 429 TooManyRequests"),
+            Self::TooManyRequests { .. } => {
+                f.write_str("getWebhook answered 429 TooManyRequests")
+            }
             Self::InternalServerError(_) => {
                 f.write_str("getWebhook answered 500 InternalServerError")
             }
             Self::Unexpected(response) => {
                 write!(
-                    f,
-                    "getWebhook got an answer the spec does not describe: {}",
+                    f, "getWebhook got an answer the spec does not describe: {}",
                     response
                 )
             }
@@ -887,7 +964,9 @@ impl DeleteWebhookError {
 impl ::std::fmt::Display for DeleteWebhookError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Unauthorized(_) => f.write_str("deleteWebhook answered 401 Unauthorized"),
+            Self::Unauthorized(_) => {
+                f.write_str("deleteWebhook answered 401 Unauthorized")
+            }
             Self::Forbidden(_) => f.write_str("deleteWebhook answered 403 Forbidden"),
             Self::NotFound(_) => f.write_str("deleteWebhook answered 404 NotFound"),
             Self::TooManyRequests { .. } => {
@@ -898,8 +977,7 @@ impl ::std::fmt::Display for DeleteWebhookError {
             }
             Self::Unexpected(response) => {
                 write!(
-                    f,
-                    "deleteWebhook got an answer the spec does not describe: {}",
+                    f, "deleteWebhook got an answer the spec does not describe: {}",
                     response
                 )
             }
@@ -975,10 +1053,14 @@ impl UpdateWebhookError {
 impl ::std::fmt::Display for UpdateWebhookError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Unauthorized(_) => f.write_str("updateWebhook answered 401 Unauthorized"),
+            Self::Unauthorized(_) => {
+                f.write_str("updateWebhook answered 401 Unauthorized")
+            }
             Self::Forbidden(_) => f.write_str("updateWebhook answered 403 Forbidden"),
             Self::NotFound(_) => f.write_str("updateWebhook answered 404 NotFound"),
-            Self::PayloadTooLarge(_) => f.write_str("updateWebhook answered 413 PayloadTooLarge"),
+            Self::PayloadTooLarge(_) => {
+                f.write_str("updateWebhook answered 413 PayloadTooLarge")
+            }
             Self::UnsupportedMediaType(_) => {
                 f.write_str("updateWebhook answered 415 UnsupportedMediaType")
             }
@@ -993,8 +1075,7 @@ impl ::std::fmt::Display for UpdateWebhookError {
             }
             Self::Unexpected(response) => {
                 write!(
-                    f,
-                    "updateWebhook got an answer the spec does not describe: {}",
+                    f, "updateWebhook got an answer the spec does not describe: {}",
                     response
                 )
             }
@@ -1070,10 +1151,14 @@ impl ActivateWebhookError {
 impl ::std::fmt::Display for ActivateWebhookError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Unauthorized(_) => f.write_str("activateWebhook answered 401 Unauthorized"),
+            Self::Unauthorized(_) => {
+                f.write_str("activateWebhook answered 401 Unauthorized")
+            }
             Self::Forbidden(_) => f.write_str("activateWebhook answered 403 Forbidden"),
             Self::NotFound(_) => f.write_str("activateWebhook answered 404 NotFound"),
-            Self::PayloadTooLarge(_) => f.write_str("activateWebhook answered 413 PayloadTooLarge"),
+            Self::PayloadTooLarge(_) => {
+                f.write_str("activateWebhook answered 413 PayloadTooLarge")
+            }
             Self::UnsupportedMediaType(_) => {
                 f.write_str("activateWebhook answered 415 UnsupportedMediaType")
             }
@@ -1088,8 +1173,7 @@ impl ::std::fmt::Display for ActivateWebhookError {
             }
             Self::Unexpected(response) => {
                 write!(
-                    f,
-                    "activateWebhook got an answer the spec does not describe: {}",
+                    f, "activateWebhook got an answer the spec does not describe: {}",
                     response
                 )
             }
@@ -1159,7 +1243,9 @@ impl DeactivateWebhookError {
 impl ::std::fmt::Display for DeactivateWebhookError {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self {
-            Self::Unauthorized(_) => f.write_str("deactivateWebhook answered 401 Unauthorized"),
+            Self::Unauthorized(_) => {
+                f.write_str("deactivateWebhook answered 401 Unauthorized")
+            }
             Self::Forbidden(_) => f.write_str("deactivateWebhook answered 403 Forbidden"),
             Self::NotFound(_) => f.write_str("deactivateWebhook answered 404 NotFound"),
             Self::UnprocessableEntity(_) => {
@@ -1173,8 +1259,7 @@ impl ::std::fmt::Display for DeactivateWebhookError {
             }
             Self::Unexpected(response) => {
                 write!(
-                    f,
-                    "deactivateWebhook got an answer the spec does not describe: {}",
+                    f, "deactivateWebhook got an answer the spec does not describe: {}",
                     response
                 )
             }

@@ -26,11 +26,15 @@
     clippy::result_large_err,
     clippy::too_many_arguments
 )]
+#[rustfmt::skip]
 #[cfg(feature = "client")]
 mod client;
+#[rustfmt::skip]
 pub mod params;
+#[rustfmt::skip]
 #[cfg(feature = "client")]
 pub mod support;
+#[rustfmt::skip]
 pub mod types;
 #[cfg(feature = "client")]
 pub use client::*;

@@ -10,7 +10,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// implementation can cache a token and refresh it when it expires.
 pub trait TokenSource: Send + Sync + 'static {
     /// The token to send as `Authorization: Bearer <token>`.
-    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>>;
+    fn token(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>>;
 }
 /// A fixed bearer token.
 #[derive(Clone)]
@@ -26,7 +28,9 @@ impl std::fmt::Debug for StaticToken {
     }
 }
 impl TokenSource for StaticToken {
-    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>> {
+    fn token(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>> {
         let token = self.0.clone();
         Box::pin(async move { Ok(token) })
     }
@@ -46,7 +50,9 @@ where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<String, BoxError>> + Send + 'static,
 {
-    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>> {
+    fn token(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>> {
         Box::pin((self.0)())
     }
 }
@@ -90,9 +96,13 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(
     headers: &reqwest::header::HeaderMap,
     body: &bytes::Bytes,
 ) -> Result<T, UnexpectedResponse> {
-    serde_json::from_slice(body).map_err(|e| {
-        UnexpectedResponse::new(status, headers.clone(), body.clone(), Some(e.to_string()))
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| UnexpectedResponse::new(
+            status,
+            headers.clone(),
+            body.clone(),
+            Some(e.to_string()),
+        ))
 }
 /// A response header parsed as its declared type; `None` when absent or not of that type.
 pub fn optional_header<T: std::str::FromStr>(
@@ -108,10 +118,13 @@ pub fn required_header<T: std::str::FromStr>(
     body: &bytes::Bytes,
     name: &str,
 ) -> Result<T, UnexpectedResponse> {
-    optional_header(headers, name).ok_or_else(|| {
-        let reason = format!("the required header `{name}` is missing or not a valid value");
-        UnexpectedResponse::new(status, headers.clone(), body.clone(), Some(reason))
-    })
+    optional_header(headers, name)
+        .ok_or_else(|| {
+            let reason = format!(
+                "the required header `{name}` is missing or not a valid value"
+            );
+            UnexpectedResponse::new(status, headers.clone(), body.clone(), Some(reason))
+        })
 }
 /// A base URL the client cannot use.
 #[derive(Debug, Clone)]
@@ -129,11 +142,7 @@ impl InvalidBaseUrl {
 }
 impl std::fmt::Display for InvalidBaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "`{}` is not a usable base URL: {}",
-            self.url, self.reason
-        )
+        write!(f, "`{}` is not a usable base URL: {}", self.url, self.reason)
     }
 }
 impl std::error::Error for InvalidBaseUrl {}

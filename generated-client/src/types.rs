@@ -7,7 +7,7 @@
     ::std::cmp::PartialEq,
     ::std::default::Default,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 #[serde(deny_unknown_fields)]
 pub struct ActivateWebhook {
@@ -25,7 +25,7 @@ pub struct ActivateWebhook {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
@@ -55,7 +55,7 @@ pub struct CreateWebhook {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub struct CreatedWebhook {
     /// Whether the webhook forwards events to its callback.
@@ -103,7 +103,7 @@ pub struct CreatedWebhook {
     ::std::cmp::PartialEq,
     ::std::default::Default,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub struct Error2 {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -126,7 +126,7 @@ pub struct Error2 {
     ::std::cmp::Eq,
     ::std::hash::Hash,
     ::std::cmp::PartialOrd,
-    ::std::cmp::Ord,
+    ::std::cmp::Ord
 )]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -237,49 +237,77 @@ impl ErrorCode {
     /// braces, such as `{id}`, are for the sender to fill in.
     pub fn message(&self) -> ::std::option::Option<&'static str> {
         match self {
-            Self::HeaderNotFound => ::std::option::Option::Some(
-                "Header Authorization was not found in the request. Access denied.",
-            ),
-            Self::InvalidToken => ::std::option::Option::Some(
-                "The access token is not valid or lacks the scope this operation requires. Access denied.",
-            ),
-            Self::InsufficientPermissions => ::std::option::Option::Some(
-                "The user has insufficient permissions for the requested operation.",
-            ),
+            Self::HeaderNotFound => {
+                ::std::option::Option::Some(
+                    "Header Authorization was not found in the request. Access denied.",
+                )
+            }
+            Self::InvalidToken => {
+                ::std::option::Option::Some(
+                    "The access token is not valid or lacks the scope this operation requires. Access denied.",
+                )
+            }
+            Self::InsufficientPermissions => {
+                ::std::option::Option::Some(
+                    "The user has insufficient permissions for the requested operation.",
+                )
+            }
             Self::WebhookNotFound => {
                 ::std::option::Option::Some("Requested webhook is not available.")
             }
-            Self::InvalidActivateWebhookRequest => ::std::option::Option::Some(
-                "Cannot activate a webhook. Make sure the request body is valid.",
-            ),
-            Self::InvalidDeactivateWebhookRequest => ::std::option::Option::Some(
-                "Cannot deactivate a webhook. Make sure the request body is valid.",
-            ),
-            Self::InvalidCreateWebhookRequest => ::std::option::Option::Some(
-                "Cannot create a webhook. Make sure the request body is valid.",
-            ),
-            Self::InvalidUpdateWebhookRequest => ::std::option::Option::Some(
-                "Cannot update a webhook. Make sure the request body is valid.",
-            ),
-            Self::InvalidValue => ::std::option::Option::Some(
-                "Provided 'expirationDateTime' value is not valid. It must be a string in ISO-8601 format.",
-            ),
-            Self::InvalidChange => ::std::option::Option::Some(
-                "Webhook subscription '{id}' cannot be activated because it is already active.",
-            ),
-            Self::InvalidRequestBody => ::std::option::Option::Some("Invalid request body."),
-            Self::TooManyRequests => ::std::option::Option::Some(
-                "More requests were received than the subscription rate-limit allows.",
-            ),
-            Self::PayloadTooLarge => {
-                ::std::option::Option::Some("The request body is larger than the server accepts.")
+            Self::InvalidActivateWebhookRequest => {
+                ::std::option::Option::Some(
+                    "Cannot activate a webhook. Make sure the request body is valid.",
+                )
             }
-            Self::UnsupportedMediaType => ::std::option::Option::Some(
-                "The request body must be JSON (Content-Type: application/json).",
-            ),
-            Self::InternalServerError => ::std::option::Option::Some(
-                "The server encountered an internal error and could not complete the request.",
-            ),
+            Self::InvalidDeactivateWebhookRequest => {
+                ::std::option::Option::Some(
+                    "Cannot deactivate a webhook. Make sure the request body is valid.",
+                )
+            }
+            Self::InvalidCreateWebhookRequest => {
+                ::std::option::Option::Some(
+                    "Cannot create a webhook. Make sure the request body is valid.",
+                )
+            }
+            Self::InvalidUpdateWebhookRequest => {
+                ::std::option::Option::Some(
+                    "Cannot update a webhook. Make sure the request body is valid.",
+                )
+            }
+            Self::InvalidValue => {
+                ::std::option::Option::Some(
+                    "Provided 'expirationDateTime' value is not valid. It must be a string in ISO-8601 format.",
+                )
+            }
+            Self::InvalidChange => {
+                ::std::option::Option::Some(
+                    "Webhook subscription '{id}' cannot be activated because it is already active.",
+                )
+            }
+            Self::InvalidRequestBody => {
+                ::std::option::Option::Some("Invalid request body.")
+            }
+            Self::TooManyRequests => {
+                ::std::option::Option::Some(
+                    "More requests were received than the subscription rate-limit allows.",
+                )
+            }
+            Self::PayloadTooLarge => {
+                ::std::option::Option::Some(
+                    "The request body is larger than the server accepts.",
+                )
+            }
+            Self::UnsupportedMediaType => {
+                ::std::option::Option::Some(
+                    "The request body must be JSON (Content-Type: application/json).",
+                )
+            }
+            Self::InternalServerError => {
+                ::std::option::Option::Some(
+                    "The server encountered an internal error and could not complete the request.",
+                )
+            }
             Self::Unknown(_) => ::std::option::Option::None,
         }
     }
@@ -329,8 +357,10 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         ::std::result::Result::Ok(Self::from(&*value))
     }
 }
@@ -341,7 +371,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
     ::std::cmp::PartialEq,
     ::std::default::Default,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub struct ErrorResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -354,7 +384,7 @@ pub struct ErrorResponse {
     ::std::cmp::PartialEq,
     ::std::default::Default,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
@@ -387,7 +417,7 @@ pub struct UpdateWebhook {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub struct Webhook {
     /// Whether the webhook forwards events to its callback.
@@ -432,7 +462,7 @@ pub struct Webhook {
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
     ::serde::Serialize,
-    ::serde::Deserialize,
+    ::serde::Deserialize
 )]
 pub struct WebhookList {
     /// The webhooks.
@@ -446,7 +476,7 @@ pub struct WebhookList {
     ::std::cmp::Eq,
     ::std::hash::Hash,
     ::std::cmp::PartialOrd,
-    ::std::cmp::Ord,
+    ::std::cmp::Ord
 )]
 #[non_exhaustive]
 pub enum WebhookScope {
@@ -501,8 +531,10 @@ impl<'de> ::serde::Deserialize<'de> for WebhookScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         ::std::result::Result::Ok(Self::from(&*value))
     }
 }

@@ -33,29 +33,30 @@ pub(crate) fn reject(
         .map(|d| error_object(d.code, d.target, ::std::vec::Vec::new()))
         .collect();
     let body = crate::types::ErrorResponse {
-        error: ::std::option::Option::Some(error_object(
-            code,
-            ::std::option::Option::None,
-            details,
-        )),
+        error: ::std::option::Option::Some(
+            error_object(code, ::std::option::Option::None, details),
+        ),
     };
-    let status =
-        ::http::StatusCode::from_u16(status).unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let status = ::http::StatusCode::from_u16(status)
+        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR);
     match ::serde_json::to_vec(&body) {
         ::std::result::Result::Ok(bytes) => {
-            crate::support::raw(status, "application/json", bytes, ::http::HeaderMap::new())
+            crate::support::raw(
+                status,
+                "application/json",
+                bytes,
+                ::http::HeaderMap::new(),
+            )
         }
-        ::std::result::Result::Err(_) => crate::support::empty(
-            ::http::StatusCode::INTERNAL_SERVER_ERROR,
-            ::http::HeaderMap::new(),
-        ),
+        ::std::result::Result::Err(_) => {
+            crate::support::empty(
+                ::http::StatusCode::INTERNAL_SERVER_ERROR,
+                ::http::HeaderMap::new(),
+            )
+        }
     }
 }
 /// The answer when the server cannot write the answer the implementation chose.
 pub(crate) fn internal_error() -> ::axum::response::Response {
-    reject(
-        500,
-        crate::types::ErrorCode::InternalServerError,
-        ::std::vec::Vec::new(),
-    )
+    reject(500, crate::types::ErrorCode::InternalServerError, ::std::vec::Vec::new())
 }

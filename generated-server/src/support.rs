@@ -34,7 +34,11 @@ pub(crate) fn empty(status: StatusCode, headers: HeaderMap) -> Response {
     (status, headers).into_response()
 }
 /// Adds a response header; `false` when the value cannot be sent in a header.
-pub(crate) fn set_header(headers: &mut HeaderMap, name: &'static str, value: &str) -> bool {
+pub(crate) fn set_header(
+    headers: &mut HeaderMap,
+    name: &'static str,
+    value: &str,
+) -> bool {
     match HeaderValue::from_str(value) {
         Ok(value) => {
             headers.insert(HeaderName::from_static(name), value);
@@ -48,27 +52,17 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .is_some_and(|essence| {
+            essence == "application/json" || essence.ends_with("+json")
         })
-        .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"))
 }
 /// Whether the request's `Content-Type` has this media type.
 pub(crate) fn has_content_type(headers: &HeaderMap, media: &str) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
         .is_some_and(|essence| essence.eq_ignore_ascii_case(media))
 }
 pub(crate) enum BodyError {
@@ -76,19 +70,17 @@ pub(crate) enum BodyError {
     Unreadable,
 }
 /// Reads the whole body, refusing more than `limit` bytes.
-pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, BodyError> {
+pub(crate) async fn read_body(
+    body: Body,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
     match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => Ok(bytes),
         Err(e) => {
             let too_large = std::error::Error::source(&e)
                 .and_then(|s| s.downcast_ref::<http_body_util::LengthLimitError>())
-                .is_some()
-                || e.to_string().contains("length limit");
-            Err(if too_large {
-                BodyError::TooLarge
-            } else {
-                BodyError::Unreadable
-            })
+                .is_some() || e.to_string().contains("length limit");
+            Err(if too_large { BodyError::TooLarge } else { BodyError::Unreadable })
         }
     }
 }
@@ -104,49 +96,52 @@ impl FieldError {
     }
 }
 /// Decodes a JSON body, naming the field that is wrong when it is not what the schema says.
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, FieldError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let mut target = String::new();
-        for segment in e.path().iter() {
-            match segment {
-                serde_path_to_error::Segment::Seq { index } => {
-                    target.push_str(&format!("[{index}]"))
-                }
-                serde_path_to_error::Segment::Map { key } => {
-                    if !target.is_empty() {
-                        target.push('.');
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| {
+            let mut target = String::new();
+            for segment in e.path().iter() {
+                match segment {
+                    serde_path_to_error::Segment::Seq { index } => {
+                        target.push_str(&format!("[{index}]"))
                     }
-                    target.push_str(key);
-                }
-                serde_path_to_error::Segment::Enum { variant } => {
-                    if !target.is_empty() {
-                        target.push('.');
+                    serde_path_to_error::Segment::Map { key } => {
+                        if !target.is_empty() {
+                            target.push('.');
+                        }
+                        target.push_str(key);
                     }
-                    target.push_str(variant);
+                    serde_path_to_error::Segment::Enum { variant } => {
+                        if !target.is_empty() {
+                            target.push('.');
+                        }
+                        target.push_str(variant);
+                    }
+                    serde_path_to_error::Segment::Unknown => {}
                 }
-                serde_path_to_error::Segment::Unknown => {}
             }
-        }
-        let message = e.into_inner().to_string();
-        let named = ["missing field `", "unknown field `"]
-            .iter()
-            .find_map(|prefix| {
-                message
-                    .split_once(prefix)
-                    .and_then(|(_, rest)| rest.split_once('`'))
-                    .map(|(name, _)| name.to_owned())
-            });
-        if let Some(name) = named {
-            if !target.is_empty() {
-                target.push('.');
+            let message = e.into_inner().to_string();
+            let named = ["missing field `", "unknown field `"]
+                .iter()
+                .find_map(|prefix| {
+                    message
+                        .split_once(prefix)
+                        .and_then(|(_, rest)| rest.split_once('`'))
+                        .map(|(name, _)| name.to_owned())
+                });
+            if let Some(name) = named {
+                if !target.is_empty() {
+                    target.push('.');
+                }
+                target.push_str(&name);
             }
-            target.push_str(&name);
-        }
-        FieldError {
-            target: (!target.is_empty()).then_some(target),
-        }
-    })?;
+            FieldError {
+                target: (!target.is_empty()).then_some(target),
+            }
+        })?;
     de.end().map_err(|_| FieldError { target: None })?;
     Ok(value)
 }
@@ -160,9 +155,7 @@ pub(crate) fn parse<T: std::str::FromStr>(text: &str) -> Option<T> {
 }
 /// Splits a comma-separated list and parses each item.
 pub(crate) fn parse_list<T: std::str::FromStr>(text: &str) -> Option<Vec<T>> {
-    text.split(',')
-        .map(|item| item.trim().parse().ok())
-        .collect()
+    text.split(',').map(|item| item.trim().parse().ok()).collect()
 }
 /// The bearer token of an `Authorization` header: `Ok(None)` when there is no header,
 /// `Err(())` when there is one but it is not `Bearer <token>`.

@@ -52,24 +52,29 @@ pub fn emit(api: &Api, options: &Options) -> Result<Generated, Diagnostic> {
     };
 
     let crate_doc = crate_doc(api);
+    // Every module is `#[rustfmt::skip]`: the files are formatted by prettyplease, and `cargo
+    // fmt` must not rewrite them, or `cargo xtask check` would see drift.
     let client_lib = quote! {
         #crate_doc
         // Errors carry the documented bodies and the whole unexpected answer inline, and operations
         // take one argument per path parameter: both follow the spec, so these lints do not apply.
         #![allow(clippy::large_enum_variant, clippy::result_large_err, clippy::too_many_arguments)]
 
-        pub mod params;
-        pub mod types;
-
+        #[rustfmt::skip]
         #[cfg(feature = "client")]
         mod client;
+        #[rustfmt::skip]
+        pub mod params;
+        #[rustfmt::skip]
         #[cfg(feature = "client")]
         pub mod support;
+        #[rustfmt::skip]
+        pub mod types;
 
         #[cfg(feature = "client")]
         pub use client::*;
         #[cfg(feature = "client")]
-        pub use support::{token_fn, BoxError, InvalidBaseUrl, StaticToken, TokenSource, UnexpectedResponse};
+        pub use support::{BoxError, InvalidBaseUrl, StaticToken, TokenSource, UnexpectedResponse, token_fn};
     };
     let mut client = CrateFiles::new();
     client.insert("src/lib.rs".into(), file(client_lib, "client lib.rs")?);
@@ -90,15 +95,32 @@ pub fn emit(api: &Api, options: &Options) -> Result<Generated, Diagnostic> {
         static_file(CLIENT_SUPPORT, "client support.rs")?,
     );
 
-    let server_lib = server::lib_module(api, &options.client_crate);
+    let client_crate = quote::format_ident!("{}", options.client_crate);
     let server_lib = quote! {
         #crate_doc
         #![allow(clippy::large_enum_variant, clippy::result_large_err, clippy::too_many_arguments)]
 
-        #server_lib
+        #[rustfmt::skip]
+        mod api;
+        #[rustfmt::skip]
+        mod handlers;
+        #[rustfmt::skip]
+        mod rejection;
+        #[rustfmt::skip]
+        pub mod responses;
+        #[rustfmt::skip]
+        mod support;
+
+        pub use ::#client_crate::{params, types};
+        pub use api::{Api, AuthError, AuthRequest, Authenticator, Config};
+        pub use api::{router, router_with_config};
     };
     let mut server = CrateFiles::new();
     server.insert("src/lib.rs".into(), file(server_lib, "server lib.rs")?);
+    server.insert(
+        "src/api.rs".into(),
+        file(server::api_module(api), "api.rs")?,
+    );
     server.insert(
         "src/responses.rs".into(),
         file(server::responses_module(api), "responses.rs")?,

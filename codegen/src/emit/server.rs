@@ -11,19 +11,13 @@ use crate::model::{
 
 use super::common::{Payload, doc_attrs, ident, payload, response_doc, rust_type};
 
-/// `lib.rs` of the server crate, apart from its header.
-pub fn lib_module(api: &Api, client_crate: &str) -> TokenStream {
-    let client = format_ident!("{}", client_crate);
+/// `api.rs`: the trait to implement, authentication, and the router.
+pub fn api_module(api: &Api) -> TokenStream {
     let types = quote!(crate::types);
     let methods = api.operations.iter().map(|op| trait_method(op, &types));
     let routes = routes(api);
     quote! {
-        pub use ::#client::{params, types};
-
-        mod handlers;
-        mod rejection;
-        pub mod responses;
-        mod support;
+        use crate::handlers;
 
         /// The API, as the implementer provides it: one method per operation. Each receives the
         /// authenticated caller and the decoded inputs; requests the spec does not allow never
@@ -324,7 +318,8 @@ pub fn handlers_module(api: &Api) -> TokenStream {
     quote! {
         use ::axum::response::IntoResponse as _;
 
-        use crate::{Api, AuthRequest, Authenticator, Shared};
+        use crate::api::Shared;
+        use crate::{Api, AuthRequest, Authenticator};
 
         #(#handlers)*
     }
