@@ -9,6 +9,11 @@ use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
 
+/// The status for a code the spec declares (always valid: the generator checked it).
+pub(crate) fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// A response with a JSON body of `status`.
 pub(crate) fn json<T: serde::Serialize>(status: StatusCode, content_type: &'static str, body: &T, headers: HeaderMap) -> Response {
     match serde_json::to_vec(body) {
@@ -112,12 +117,13 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Resul
                 serde_path_to_error::Segment::Unknown => {}
             }
         }
-        // serde names a missing or unknown property only in its message: `missing field `x``.
+        // serde names a missing property only in its message (an unknown one is in the path).
         let message = e.into_inner().to_string();
-        let named = ["missing field `", "unknown field `"]
-            .iter()
-            .find_map(|prefix| message.split_once(prefix).and_then(|(_, rest)| rest.split_once('`')).map(|(name, _)| name.to_owned()));
-        if let Some(name) = named {
+        let missing = message
+            .split_once("missing field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        if let Some(name) = missing {
             if !target.is_empty() {
                 target.push('.');
             }

@@ -1,0 +1,246 @@
+//! A scripted implementation of the generated server, for tests that drive the generated client
+//! against it over loopback HTTP.
+//!
+//! The bearer token says what to answer: `status-429` makes every operation answer its 429, so
+//! one server serves every case and tests can run in parallel. The authenticator also checks that
+//! the router passed the scopes the spec names for the operation.
+
+use std::net::SocketAddr;
+
+use webhooks_server::responses::*;
+use webhooks_server::types::{
+    CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, Webhook, WebhookList, WebhookScope,
+};
+use webhooks_server::{Api, AuthError, AuthRequest, Authenticator};
+
+/// The value of `retry-after` every scripted 429 carries.
+pub const RETRY_AFTER: i64 = 7;
+
+/// The status the caller's token asks for.
+pub struct Caller {
+    pub status: u16,
+}
+
+/// Accepts `status-NNN` tokens when the router passes the scopes the spec names.
+pub struct ScriptedAuth;
+
+fn expected_scopes(operation_id: &str) -> &'static [&'static str] {
+    match operation_id {
+        "listWebhooks" | "getWebhook" => &["webhooks:read"],
+        _ => &["webhooks:modify"],
+    }
+}
+
+impl Authenticator for ScriptedAuth {
+    type Caller = Caller;
+
+    async fn authenticate(&self, request: AuthRequest<'_>) -> Result<Caller, AuthError> {
+        if request.scopes != expected_scopes(request.operation_id) {
+            return Err(AuthError::MissingScope);
+        }
+        let status = request
+            .token
+            .and_then(|t| t.strip_prefix("status-"))
+            .and_then(|s| s.parse().ok())
+            .ok_or(AuthError::InvalidCredentials)?;
+        Ok(Caller { status })
+    }
+}
+
+/// An error body with `code` and its standard message.
+pub fn error(code: ErrorCode) -> ErrorResponse {
+    ErrorResponse {
+        error: Some(Error {
+            message: code.message().map(str::to_owned),
+            code: Some(code),
+            target: None,
+            details: None,
+        }),
+    }
+}
+
+pub fn sample_webhook(id: uuid::Uuid) -> Webhook {
+    let at = chrono::DateTime::parse_from_rfc3339("2021-06-07T08:27:42Z")
+        .map(|t| t.to_utc())
+        .unwrap_or_default();
+    Webhook {
+        id,
+        scope: WebhookScope::ITwin,
+        scope_id: Some("5e3f7c2a-0000-4000-8000-000000000001".into()),
+        active: false,
+        callback_url: "https://receiver.example.com/hook".into(),
+        event_types: vec!["iModels.iModelDeleted.v1".into()],
+        created: at,
+        modified: at,
+        expiration_date_time: None,
+    }
+}
+
+/// Answers each operation with the status its caller's token names.
+pub struct Scripted;
+
+impl Api for Scripted {
+    type Caller = Caller;
+
+    async fn list_webhooks(&self, caller: Caller) -> ListWebhooksResponse {
+        match caller.status {
+            200 => ListWebhooksResponse::Ok(WebhookList {
+                webhooks: vec![sample_webhook(uuid::Uuid::nil())],
+            }),
+            401 => ListWebhooksResponse::Unauthorized(error(ErrorCode::InvalidToken)),
+            429 => ListWebhooksResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: error(ErrorCode::TooManyRequests),
+            },
+            _ => ListWebhooksResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+        }
+    }
+
+    async fn create_webhook(&self, caller: Caller, body: CreateWebhook) -> CreateWebhookResponse {
+        match caller.status {
+            201 => {
+                let mut hook = sample_webhook(uuid::Uuid::from_u128(1));
+                hook.callback_url = body.callback_url;
+                hook.event_types = body.event_types;
+                CreateWebhookResponse::Created(CreatedWebhook {
+                    id: hook.id,
+                    scope: body.scope,
+                    scope_id: body.scope_id,
+                    active: hook.active,
+                    callback_url: hook.callback_url,
+                    event_types: hook.event_types,
+                    created: hook.created,
+                    modified: hook.modified,
+                    expiration_date_time: None,
+                    secret: body.secret.unwrap_or_else(|| "s".repeat(32)),
+                })
+            }
+            401 => CreateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
+            403 => CreateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
+            413 => CreateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
+            415 => CreateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType)),
+            422 => CreateWebhookResponse::UnprocessableEntity(error(ErrorCode::InvalidCreateWebhookRequest)),
+            429 => CreateWebhookResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: error(ErrorCode::TooManyRequests),
+            },
+            _ => CreateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+        }
+    }
+
+    async fn get_webhook(&self, caller: Caller, id: uuid::Uuid) -> GetWebhookResponse {
+        match caller.status {
+            200 => GetWebhookResponse::Ok(sample_webhook(id)),
+            401 => GetWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
+            404 => GetWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
+            429 => GetWebhookResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: error(ErrorCode::TooManyRequests),
+            },
+            _ => GetWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+        }
+    }
+
+    async fn delete_webhook(&self, caller: Caller, _id: uuid::Uuid) -> DeleteWebhookResponse {
+        match caller.status {
+            204 => DeleteWebhookResponse::NoContent,
+            401 => DeleteWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
+            403 => DeleteWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
+            404 => DeleteWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
+            429 => DeleteWebhookResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: error(ErrorCode::TooManyRequests),
+            },
+            _ => DeleteWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+        }
+    }
+
+    async fn update_webhook(&self, caller: Caller, id: uuid::Uuid, body: UpdateWebhook) -> UpdateWebhookResponse {
+        match caller.status {
+            200 => {
+                let mut hook = sample_webhook(id);
+                if let Some(active) = body.active {
+                    hook.active = active;
+                }
+                UpdateWebhookResponse::Ok(hook)
+            }
+            401 => UpdateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
+            403 => UpdateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
+            404 => UpdateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
+            413 => UpdateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
+            415 => UpdateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType)),
+            422 => UpdateWebhookResponse::UnprocessableEntity(error(ErrorCode::InvalidUpdateWebhookRequest)),
+            429 => UpdateWebhookResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: error(ErrorCode::TooManyRequests),
+            },
+            _ => UpdateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+        }
+    }
+
+    async fn activate_webhook(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        _body: Option<webhooks_server::types::ActivateWebhook>,
+    ) -> ActivateWebhookResponse {
+        match caller.status {
+            202 => ActivateWebhookResponse::Accepted,
+            401 => ActivateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
+            403 => ActivateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
+            404 => ActivateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
+            413 => ActivateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
+            415 => ActivateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType)),
+            422 => {
+                // The seed's example: the webhook is already active.
+                let template = ErrorCode::InvalidChange.message().unwrap_or_default();
+                let mut body = error(ErrorCode::InvalidActivateWebhookRequest);
+                if let Some(e) = body.error.as_mut() {
+                    e.details = Some(vec![Error {
+                        code: Some(ErrorCode::InvalidChange),
+                        message: Some(template.replace("{id}", &id.to_string())),
+                        target: Some("IsActive".into()),
+                        details: None,
+                    }]);
+                }
+                ActivateWebhookResponse::UnprocessableEntity(body)
+            }
+            429 => ActivateWebhookResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: error(ErrorCode::TooManyRequests),
+            },
+            _ => ActivateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+        }
+    }
+
+    async fn deactivate_webhook(&self, caller: Caller, _id: uuid::Uuid) -> DeactivateWebhookResponse {
+        match caller.status {
+            202 => DeactivateWebhookResponse::Accepted,
+            401 => DeactivateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
+            403 => DeactivateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
+            404 => DeactivateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
+            422 => DeactivateWebhookResponse::UnprocessableEntity(error(ErrorCode::InvalidDeactivateWebhookRequest)),
+            429 => DeactivateWebhookResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: error(ErrorCode::TooManyRequests),
+            },
+            _ => DeactivateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+        }
+    }
+}
+
+/// Serves `router` on an ephemeral loopback port until the test ends.
+pub async fn serve(router: axum::Router) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        // The server lives as long as the test's runtime; an error here ends only this server.
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(addr)
+}
+
+/// The scripted API behind the generated router, on loopback, with `config`.
+pub async fn serve_scripted(config: webhooks_server::Config) -> std::io::Result<SocketAddr> {
+    serve(webhooks_server::router_with_config(Scripted, ScriptedAuth, config)).await
+}

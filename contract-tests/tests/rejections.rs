@@ -1,0 +1,230 @@
+//! What the generated router answers by itself, before the implementation is called: each
+//! refusal is a status the spec declares for the operation, with the spec's error body and the
+//! seeds' exact codes and messages.
+
+use contract_tests::serve_scripted;
+use webhooks_client::types::{ErrorCode, ErrorResponse};
+use webhooks_client::*;
+
+async fn server() -> String {
+    let addr = serve_scripted(webhooks_server::Config::default().with_body_limit(1024))
+        .await
+        .expect("bind loopback");
+    format!("http://{addr}")
+}
+
+const ID: &str = "5885fb70-81c1-423b-b556-771b5ab4d55b";
+
+async fn send(
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new().request(method, url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(ct) = content_type {
+        request = request.header("content-type", ct);
+    }
+    let response = request.body(body.to_owned()).send().await.expect("send");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(content_type, "application/json", "every refusal is JSON");
+    (status, response.json().await.expect("a JSON body"))
+}
+
+#[tokio::test]
+async fn missing_authorization_is_the_seed_401() {
+    let base = server().await;
+    let client = Client::new(&base).expect("url");
+    match client.activate_webhook(&ID.parse().expect("uuid"), None).await {
+        Err(ActivateWebhookError::Unauthorized(body)) => {
+            let error = body.error.expect("error object");
+            assert_eq!(error.code, Some(ErrorCode::HeaderNotFound));
+            assert_eq!(
+                error.message.as_deref(),
+                Some("Header Authorization was not found in the request. Access denied.")
+            );
+        }
+        other => panic!("expected the generated 401, got {other:?}"),
+    }
+    // The exact bytes of the seed's example.
+    let (status, body) = send(reqwest::Method::GET, format!("{base}/webhooks"), None, None, "").await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {"code": "HeaderNotFound", "message": "Header Authorization was not found in the request. Access denied."}})
+    );
+}
+
+#[tokio::test]
+async fn refused_or_malformed_tokens_are_401_invalid_token() {
+    let base = server().await;
+    for header in ["Bearer not-a-scripted-token", "Basic dXNlcjpwYXNz", "Bearer"] {
+        let response = reqwest::Client::new()
+            .get(format!("{base}/webhooks"))
+            .header("authorization", header)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status().as_u16(), 401, "{header}");
+        let body: ErrorResponse = response.json().await.expect("error body");
+        assert_eq!(body.error.and_then(|e| e.code), Some(ErrorCode::InvalidToken), "{header}");
+    }
+}
+
+#[tokio::test]
+async fn bad_expiration_is_the_seed_422_invalid_value() {
+    let base = server().await;
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/webhooks/{ID}/activate"),
+        Some("status-202"),
+        Some("application/json"),
+        r#"{"expirationDateTime": "next tuesday"}"#,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {
+            "code": "InvalidActivateWebhookRequest",
+            "message": "Cannot activate a webhook. Make sure the request body is valid.",
+            "details": [{
+                "code": "InvalidValue",
+                "message": "Provided 'expirationDateTime' value is not valid. It must be a string in ISO-8601 format.",
+                "target": "expirationDateTime"
+            }]
+        }})
+    );
+}
+
+#[tokio::test]
+async fn wrongly_typed_field_is_the_seed_update_422() {
+    let base = server().await;
+    let (status, body) = send(
+        reqwest::Method::PATCH,
+        format!("{base}/webhooks/{ID}"),
+        Some("status-200"),
+        Some("application/json"),
+        r#"{"callbackUrl": 42}"#,
+    )
+    .await;
+    assert_eq!(status, 422);
+    // Exactly the seed's example body.
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {"code": "InvalidUpdateWebhookRequest", "message": "Cannot update a webhook. Make sure the request body is valid.", "details": [{"code": "InvalidRequestBody", "message": "Invalid request body.", "target": "callbackUrl"}]}})
+    );
+}
+
+#[tokio::test]
+async fn read_only_and_missing_properties_name_their_target() {
+    let base = server().await;
+    let cases = [
+        (r#"{"id": "x", "scope": "Account", "callbackUrl": "https://a.example", "eventTypes": ["a.b.v1"]}"#, "id"),
+        (r#"{"scope": "Account", "eventTypes": ["a.b.v1"]}"#, "callbackUrl"),
+        (r#"{"scope": "Account", "callbackUrl": "https://a.example", "eventTypes": [7]}"#, "eventTypes[0]"),
+    ];
+    for (json, target) in cases {
+        let (status, body) = send(
+            reqwest::Method::POST,
+            format!("{base}/webhooks"),
+            Some("status-201"),
+            Some("application/json"),
+            json,
+        )
+        .await;
+        assert_eq!(status, 422, "{json}");
+        assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest", "{json}");
+        assert_eq!(body["error"]["details"][0]["target"], target, "{json}");
+        assert_eq!(body["error"]["details"][0]["code"], "InvalidRequestBody", "{json}");
+    }
+}
+
+#[tokio::test]
+async fn not_json_at_all_is_422() {
+    let base = server().await;
+    for json in ["{", "[1, 2]", "{} trailing", r#"{"scope": "Account"} {}"#] {
+        let (status, body) = send(
+            reqwest::Method::POST,
+            format!("{base}/webhooks"),
+            Some("status-201"),
+            Some("application/json"),
+            json,
+        )
+        .await;
+        assert_eq!(status, 422, "{json}");
+        assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest", "{json}");
+    }
+}
+
+#[tokio::test]
+async fn a_path_parameter_that_is_no_uuid_is_404() {
+    let base = server().await;
+    let (status, body) = send(
+        reqwest::Method::GET,
+        format!("{base}/webhooks/not-a-uuid"),
+        Some("status-200"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {"code": "WebhookNotFound", "message": "Requested webhook is not available."}})
+    );
+}
+
+#[tokio::test]
+async fn other_media_types_are_415() {
+    let base = server().await;
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/webhooks/{ID}/activate"),
+        Some("status-202"),
+        Some("text/plain"),
+        "expirationDateTime=tomorrow",
+    )
+    .await;
+    assert_eq!(status, 415);
+    assert_eq!(body["error"]["code"], "UnsupportedMediaType");
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413() {
+    let base = server().await;
+    let big = format!(r#"{{"scope": "Account", "callbackUrl": "https://{}.example", "eventTypes": []}}"#, "a".repeat(4096));
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/webhooks"),
+        Some("status-201"),
+        Some("application/json"),
+        &big,
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_eq!(body["error"]["code"], "PayloadTooLarge");
+}
+
+#[tokio::test]
+async fn the_activate_body_is_optional() {
+    let base = server().await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/webhooks/{ID}/activate"))
+        .bearer_auth("status-202")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 202);
+    assert!(response.bytes().await.expect("body").is_empty(), "202 has no body");
+}
