@@ -67,6 +67,18 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
         Ok(api) => api,
         Err(whole) => return Err(locate(&raw).unwrap_or(whole)),
     };
+    // openapiv3 silently drops `paths` keys that do not start with `/`; say so instead.
+    let paths = raw.get("paths").and_then(|p| p.as_object());
+    if let Some(key) = paths
+        .into_iter()
+        .flat_map(|p| p.keys())
+        .find(|k| !k.starts_with('/') && !k.starts_with("x-"))
+    {
+        return Err(Diagnostic::new(
+            Pointer::root().join("paths").join(key),
+            format!("the path `{key}` does not start with `/`"),
+        ));
+    }
     Ok(Document { api, raw })
 }
 

@@ -43,6 +43,10 @@ pub enum TypeKind {
     Union(UnionDef),
     /// A named schema that is just another type (`type: string`, an array, a map...).
     Alias(TypeRef),
+    /// A named schema that contains itself through arrays or maps only
+    /// (`Tree: {type: array, items: {$ref: Tree}}`). A type alias cannot be recursive, so this is
+    /// a transparent tuple struct around the type.
+    Newtype(TypeRef),
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +194,10 @@ pub struct Operation {
     pub method: Method,
     /// The path template as written, e.g. `/webhooks/{id}/activate`.
     pub path: String,
+    /// The server's route for the path: literal text percent-encoded as the client sends it, and
+    /// parameters named as in the first operation of the same shape, so `/a/{id}` and
+    /// `/a/{petId}` are one route. [`Operation::route_params`] pairs them with `path_params`.
+    pub route: String,
     pub pointer: String,
     pub doc: Docs,
     pub path_params: Vec<Param>,
@@ -226,6 +234,15 @@ pub struct Rejections {
 }
 
 impl Operation {
+    /// The parameter names of [`Operation::route`], in the order of `path_params`.
+    pub fn route_params(&self) -> Vec<&str> {
+        self.route
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+            .collect()
+    }
+
     pub fn params_type(&self) -> Option<String> {
         (!self.params.is_empty()).then(|| format!("{}Params", self.type_stem))
     }

@@ -74,6 +74,7 @@ impl Client {
         }
         url
     }
+    #[allow(dead_code)]
     async fn bearer(
         &self,
         request: ::reqwest::RequestBuilder,

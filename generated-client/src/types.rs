@@ -29,12 +29,6 @@ pub struct ActivateWebhook {
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
-    /// The https URL events are sent to.
-    #[serde(rename = "callbackUrl")]
-    pub callback_url: ::std::string::String,
-    /// The event types forwarded, each `<area>.<name>.v<N>`.
-    #[serde(rename = "eventTypes")]
-    pub event_types: ::std::vec::Vec<::std::string::String>,
     pub scope: crate::types::WebhookScope,
     /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
     #[serde(
@@ -43,6 +37,12 @@ pub struct CreateWebhook {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub scope_id: ::std::option::Option<::std::string::String>,
+    /// The https URL events are sent to.
+    #[serde(rename = "callbackUrl")]
+    pub callback_url: ::std::string::String,
+    /// The event types forwarded, each `<area>.<name>.v<N>`.
+    #[serde(rename = "eventTypes")]
+    pub event_types: ::std::vec::Vec<::std::string::String>,
     /// The key that signs every event sent to the callback; generated when absent.
     ///
     /// Write-only: sent in requests, never returned.
@@ -58,33 +58,10 @@ pub struct CreateWebhook {
     ::serde::Deserialize
 )]
 pub struct CreatedWebhook {
-    /// Whether the webhook forwards events to its callback.
-    pub active: bool,
-    /// The https URL events are sent to.
-    #[serde(rename = "callbackUrl")]
-    pub callback_url: ::std::string::String,
-    /// When the webhook was created.
-    ///
-    /// Read-only: sent by the server, never in a request.
-    pub created: ::chrono::DateTime<::chrono::Utc>,
-    /// The event types forwarded, each `<area>.<name>.v<N>`.
-    #[serde(rename = "eventTypes")]
-    pub event_types: ::std::vec::Vec<::std::string::String>,
-    /// When an active webhook stops forwarding events; null while inactive.
-    #[serde(
-        rename = "expirationDateTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Webhook ID.
     ///
     /// Read-only: sent by the server, never in a request.
     pub id: ::uuid::Uuid,
-    /// When the webhook was last changed.
-    ///
-    /// Read-only: sent by the server, never in a request.
-    pub modified: ::chrono::DateTime<::chrono::Utc>,
     pub scope: crate::types::WebhookScope,
     /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
     #[serde(
@@ -93,6 +70,29 @@ pub struct CreatedWebhook {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub scope_id: ::std::option::Option<::std::string::String>,
+    /// Whether the webhook forwards events to its callback.
+    pub active: bool,
+    /// The https URL events are sent to.
+    #[serde(rename = "callbackUrl")]
+    pub callback_url: ::std::string::String,
+    /// The event types forwarded, each `<area>.<name>.v<N>`.
+    #[serde(rename = "eventTypes")]
+    pub event_types: ::std::vec::Vec<::std::string::String>,
+    /// When the webhook was created.
+    ///
+    /// Read-only: sent by the server, never in a request.
+    pub created: ::chrono::DateTime<::chrono::Utc>,
+    /// When the webhook was last changed.
+    ///
+    /// Read-only: sent by the server, never in a request.
+    pub modified: ::chrono::DateTime<::chrono::Utc>,
+    /// When an active webhook stops forwarding events; null while inactive.
+    #[serde(
+        rename = "expirationDateTime",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// The key that signs every event sent to the callback (HMAC-SHA256 of the body).
     pub secret: ::std::string::String,
 }
@@ -105,18 +105,18 @@ pub struct CreatedWebhook {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-pub struct Error2 {
+pub struct Error {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<crate::types::ErrorCode>,
-    /// Optional array of more specific errors.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub details: ::std::option::Option<::std::vec::Vec<crate::types::Error2>>,
     /// A human-readable representation of the error.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
     /// The target of the error.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: ::std::option::Option<::std::string::String>,
+    /// Optional array of more specific errors.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub details: ::std::option::Option<::std::vec::Vec<crate::types::Error>>,
 }
 /// One of a server-defined set of error codes.
 #[derive(
@@ -341,7 +341,7 @@ impl ::std::convert::From<&str> for ErrorCode {
 }
 impl ::std::str::FromStr for ErrorCode {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }
@@ -375,7 +375,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
 )]
 pub struct ErrorResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub error: ::std::option::Option<crate::types::Error2>,
+    pub error: ::std::option::Option<crate::types::Error>,
 }
 /// A change to a webhook. Absent properties are left as they are.
 #[derive(
@@ -420,33 +420,10 @@ pub struct UpdateWebhook {
     ::serde::Deserialize
 )]
 pub struct Webhook {
-    /// Whether the webhook forwards events to its callback.
-    pub active: bool,
-    /// The https URL events are sent to.
-    #[serde(rename = "callbackUrl")]
-    pub callback_url: ::std::string::String,
-    /// When the webhook was created.
-    ///
-    /// Read-only: sent by the server, never in a request.
-    pub created: ::chrono::DateTime<::chrono::Utc>,
-    /// The event types forwarded, each `<area>.<name>.v<N>`.
-    #[serde(rename = "eventTypes")]
-    pub event_types: ::std::vec::Vec<::std::string::String>,
-    /// When an active webhook stops forwarding events; null while inactive.
-    #[serde(
-        rename = "expirationDateTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Webhook ID.
     ///
     /// Read-only: sent by the server, never in a request.
     pub id: ::uuid::Uuid,
-    /// When the webhook was last changed.
-    ///
-    /// Read-only: sent by the server, never in a request.
-    pub modified: ::chrono::DateTime<::chrono::Utc>,
     pub scope: crate::types::WebhookScope,
     /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
     #[serde(
@@ -455,6 +432,29 @@ pub struct Webhook {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub scope_id: ::std::option::Option<::std::string::String>,
+    /// Whether the webhook forwards events to its callback.
+    pub active: bool,
+    /// The https URL events are sent to.
+    #[serde(rename = "callbackUrl")]
+    pub callback_url: ::std::string::String,
+    /// The event types forwarded, each `<area>.<name>.v<N>`.
+    #[serde(rename = "eventTypes")]
+    pub event_types: ::std::vec::Vec<::std::string::String>,
+    /// When the webhook was created.
+    ///
+    /// Read-only: sent by the server, never in a request.
+    pub created: ::chrono::DateTime<::chrono::Utc>,
+    /// When the webhook was last changed.
+    ///
+    /// Read-only: sent by the server, never in a request.
+    pub modified: ::chrono::DateTime<::chrono::Utc>,
+    /// When an active webhook stops forwarding events; null while inactive.
+    #[serde(
+        rename = "expirationDateTime",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
 }
 /// The webhooks the caller can see.
 #[derive(
@@ -515,7 +515,7 @@ impl ::std::convert::From<&str> for WebhookScope {
 }
 impl ::std::str::FromStr for WebhookScope {
     type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
         ::std::result::Result::Ok(Self::from(value))
     }
 }

@@ -2,7 +2,7 @@
 
 use ::axum::response::IntoResponse as _;
 use crate::api::Shared;
-use crate::{Api, AuthRequest, Authenticator};
+use crate::{Api, Authenticator};
 pub(crate) async fn list_webhooks<A, Au>(
     ::axum::extract::State(
         state,
@@ -18,7 +18,7 @@ where
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
                 .auth
-                .authenticate(AuthRequest {
+                .authenticate(crate::AuthRequest {
                     operation_id: "listWebhooks",
                     token: ::std::option::Option::Some(token),
                     scopes: &["webhooks:read"],
@@ -68,7 +68,7 @@ where
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
                 .auth
-                .authenticate(AuthRequest {
+                .authenticate(crate::AuthRequest {
                     operation_id: "createWebhook",
                     token: ::std::option::Option::Some(token),
                     scopes: &["webhooks:modify"],
@@ -133,26 +133,24 @@ where
             ],
         );
     } else {
-        {
-            if !crate::support::is_json(&parts.headers) {
+        if !crate::support::is_json(&parts.headers) {
+            return crate::rejection::reject(
+                415,
+                crate::types::ErrorCode::UnsupportedMediaType,
+                ::std::vec::Vec::new(),
+            );
+        }
+        match crate::support::decode_json::<crate::types::CreateWebhook>(&bytes) {
+            ::std::result::Result::Ok(value) => value,
+            ::std::result::Result::Err(error) => {
+                let code = crate::types::ErrorCode::InvalidRequestBody;
                 return crate::rejection::reject(
-                    415,
-                    crate::types::ErrorCode::UnsupportedMediaType,
-                    ::std::vec::Vec::new(),
+                    422,
+                    crate::types::ErrorCode::InvalidCreateWebhookRequest,
+                    ::std::vec![
+                        crate ::rejection::Detail { code, target : error.target }
+                    ],
                 );
-            }
-            match crate::support::decode_json::<crate::types::CreateWebhook>(&bytes) {
-                ::std::result::Result::Ok(value) => value,
-                ::std::result::Result::Err(error) => {
-                    let code = crate::types::ErrorCode::InvalidRequestBody;
-                    return crate::rejection::reject(
-                        422,
-                        crate::types::ErrorCode::InvalidCreateWebhookRequest,
-                        ::std::vec![
-                            crate ::rejection::Detail { code, target : error.target }
-                        ],
-                    );
-                }
             }
         }
     };
@@ -173,7 +171,7 @@ where
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
                 .auth
-                .authenticate(AuthRequest {
+                .authenticate(crate::AuthRequest {
                     operation_id: "getWebhook",
                     token: ::std::option::Option::Some(token),
                     scopes: &["webhooks:read"],
@@ -220,7 +218,7 @@ where
             );
         }
     };
-    let id: ::uuid::Uuid = match raw
+    let path_id: ::uuid::Uuid = match raw
         .iter()
         .find(|(k, _)| *k == "id")
         .and_then(|(_, v)| crate::support::parse(v))
@@ -234,7 +232,7 @@ where
             );
         }
     };
-    state.api.get_webhook(caller, id).await.into_response()
+    state.api.get_webhook(caller, path_id).await.into_response()
 }
 pub(crate) async fn delete_webhook<A, Au>(
     ::axum::extract::State(
@@ -251,7 +249,7 @@ where
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
                 .auth
-                .authenticate(AuthRequest {
+                .authenticate(crate::AuthRequest {
                     operation_id: "deleteWebhook",
                     token: ::std::option::Option::Some(token),
                     scopes: &["webhooks:modify"],
@@ -298,7 +296,7 @@ where
             );
         }
     };
-    let id: ::uuid::Uuid = match raw
+    let path_id: ::uuid::Uuid = match raw
         .iter()
         .find(|(k, _)| *k == "id")
         .and_then(|(_, v)| crate::support::parse(v))
@@ -312,7 +310,7 @@ where
             );
         }
     };
-    state.api.delete_webhook(caller, id).await.into_response()
+    state.api.delete_webhook(caller, path_id).await.into_response()
 }
 pub(crate) async fn update_webhook<A, Au>(
     ::axum::extract::State(
@@ -329,7 +327,7 @@ where
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
                 .auth
-                .authenticate(AuthRequest {
+                .authenticate(crate::AuthRequest {
                     operation_id: "updateWebhook",
                     token: ::std::option::Option::Some(token),
                     scopes: &["webhooks:modify"],
@@ -376,7 +374,7 @@ where
             );
         }
     };
-    let id: ::uuid::Uuid = match raw
+    let path_id: ::uuid::Uuid = match raw
         .iter()
         .find(|(k, _)| *k == "id")
         .and_then(|(_, v)| crate::support::parse(v))
@@ -422,30 +420,28 @@ where
             ],
         );
     } else {
-        {
-            if !crate::support::is_json(&parts.headers) {
+        if !crate::support::is_json(&parts.headers) {
+            return crate::rejection::reject(
+                415,
+                crate::types::ErrorCode::UnsupportedMediaType,
+                ::std::vec::Vec::new(),
+            );
+        }
+        match crate::support::decode_json::<crate::types::UpdateWebhook>(&bytes) {
+            ::std::result::Result::Ok(value) => value,
+            ::std::result::Result::Err(error) => {
+                let code = crate::types::ErrorCode::InvalidRequestBody;
                 return crate::rejection::reject(
-                    415,
-                    crate::types::ErrorCode::UnsupportedMediaType,
-                    ::std::vec::Vec::new(),
+                    422,
+                    crate::types::ErrorCode::InvalidUpdateWebhookRequest,
+                    ::std::vec![
+                        crate ::rejection::Detail { code, target : error.target }
+                    ],
                 );
-            }
-            match crate::support::decode_json::<crate::types::UpdateWebhook>(&bytes) {
-                ::std::result::Result::Ok(value) => value,
-                ::std::result::Result::Err(error) => {
-                    let code = crate::types::ErrorCode::InvalidRequestBody;
-                    return crate::rejection::reject(
-                        422,
-                        crate::types::ErrorCode::InvalidUpdateWebhookRequest,
-                        ::std::vec![
-                            crate ::rejection::Detail { code, target : error.target }
-                        ],
-                    );
-                }
             }
         }
     };
-    state.api.update_webhook(caller, id, body).await.into_response()
+    state.api.update_webhook(caller, path_id, body).await.into_response()
 }
 pub(crate) async fn activate_webhook<A, Au>(
     ::axum::extract::State(
@@ -462,7 +458,7 @@ where
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
                 .auth
-                .authenticate(AuthRequest {
+                .authenticate(crate::AuthRequest {
                     operation_id: "activateWebhook",
                     token: ::std::option::Option::Some(token),
                     scopes: &["webhooks:modify"],
@@ -509,7 +505,7 @@ where
             );
         }
     };
-    let id: ::uuid::Uuid = match raw
+    let path_id: ::uuid::Uuid = match raw
         .iter()
         .find(|(k, _)| *k == "id")
         .and_then(|(_, v)| crate::support::parse(v))
@@ -575,7 +571,7 @@ where
             }
         })
     };
-    state.api.activate_webhook(caller, id, body).await.into_response()
+    state.api.activate_webhook(caller, path_id, body).await.into_response()
 }
 pub(crate) async fn deactivate_webhook<A, Au>(
     ::axum::extract::State(
@@ -592,7 +588,7 @@ where
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
                 .auth
-                .authenticate(AuthRequest {
+                .authenticate(crate::AuthRequest {
                     operation_id: "deactivateWebhook",
                     token: ::std::option::Option::Some(token),
                     scopes: &["webhooks:modify"],
@@ -639,7 +635,7 @@ where
             );
         }
     };
-    let id: ::uuid::Uuid = match raw
+    let path_id: ::uuid::Uuid = match raw
         .iter()
         .find(|(k, _)| *k == "id")
         .and_then(|(_, v)| crate::support::parse(v))
@@ -653,5 +649,5 @@ where
             );
         }
     };
-    state.api.deactivate_webhook(caller, id).await.into_response()
+    state.api.deactivate_webhook(caller, path_id).await.into_response()
 }

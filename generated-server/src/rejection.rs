@@ -8,10 +8,10 @@ pub(crate) struct Detail {
 fn error_object(
     code: crate::types::ErrorCode,
     target_value: ::std::option::Option<::std::string::String>,
-    details: ::std::vec::Vec<crate::types::Error2>,
-) -> crate::types::Error2 {
+    details: ::std::vec::Vec<crate::types::Error>,
+) -> crate::types::Error {
     let message = ::std::borrow::ToOwned::to_owned(code.message().unwrap_or_default());
-    crate::types::Error2 {
+    crate::types::Error {
         code: ::std::option::Option::Some(code),
         message: ::std::option::Option::Some(message),
         target: target_value,
@@ -28,7 +28,7 @@ pub(crate) fn reject(
     code: crate::types::ErrorCode,
     details: ::std::vec::Vec<Detail>,
 ) -> ::axum::response::Response {
-    let details: ::std::vec::Vec<crate::types::Error2> = details
+    let details: ::std::vec::Vec<crate::types::Error> = details
         .into_iter()
         .map(|d| error_object(d.code, d.target, ::std::vec::Vec::new()))
         .collect();

@@ -23,8 +23,7 @@ impl ::axum::response::IntoResponse for ListWebhooksResponse {
             Self::Ok(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(200),
                     "application/json",
                     &body,
                     headers,
@@ -33,8 +32,7 @@ impl ::axum::response::IntoResponse for ListWebhooksResponse {
             Self::Unauthorized(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(401),
                     "application/json",
                     &body,
                     headers,
@@ -52,8 +50,7 @@ impl ::axum::response::IntoResponse for ListWebhooksResponse {
                     return crate::rejection::internal_error();
                 }
                 crate::support::json(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(429),
                     "application/json",
                     &body,
                     headers,
@@ -62,8 +59,7 @@ impl ::axum::response::IntoResponse for ListWebhooksResponse {
             Self::InternalServerError(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(500u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(500),
                     "application/json",
                     &body,
                     headers,
@@ -103,8 +99,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
             Self::Created(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(201u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(201),
                     "application/json",
                     &body,
                     headers,
@@ -113,8 +108,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
             Self::Unauthorized(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(401),
                     "application/json",
                     &body,
                     headers,
@@ -123,8 +117,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
             Self::Forbidden(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(403),
                     "application/json",
                     &body,
                     headers,
@@ -133,8 +126,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
             Self::PayloadTooLarge(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(413u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(413),
                     "application/json",
                     &body,
                     headers,
@@ -143,8 +135,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
             Self::UnsupportedMediaType(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(415u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(415),
                     "application/json",
                     &body,
                     headers,
@@ -153,8 +144,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
             Self::UnprocessableEntity(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(422u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(422),
                     "application/json",
                     &body,
                     headers,
@@ -172,8 +162,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
                     return crate::rejection::internal_error();
                 }
                 crate::support::json(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(429),
                     "application/json",
                     &body,
                     headers,
@@ -182,8 +171,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
             Self::InternalServerError(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(500u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(500),
                     "application/json",
                     &body,
                     headers,
@@ -217,8 +205,7 @@ impl ::axum::response::IntoResponse for GetWebhookResponse {
             Self::Ok(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(200),
                     "application/json",
                     &body,
                     headers,
@@ -227,8 +214,7 @@ impl ::axum::response::IntoResponse for GetWebhookResponse {
             Self::Unauthorized(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(401),
                     "application/json",
                     &body,
                     headers,
@@ -237,8 +223,7 @@ impl ::axum::response::IntoResponse for GetWebhookResponse {
             Self::NotFound(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(404),
                     "application/json",
                     &body,
                     headers,
@@ -256,8 +241,7 @@ impl ::axum::response::IntoResponse for GetWebhookResponse {
                     return crate::rejection::internal_error();
                 }
                 crate::support::json(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(429),
                     "application/json",
                     &body,
                     headers,
@@ -266,8 +250,7 @@ impl ::axum::response::IntoResponse for GetWebhookResponse {
             Self::InternalServerError(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(500u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(500),
                     "application/json",
                     &body,
                     headers,
@@ -302,17 +285,12 @@ impl ::axum::response::IntoResponse for DeleteWebhookResponse {
         match self {
             Self::NoContent => {
                 let headers = ::http::HeaderMap::new();
-                crate::support::empty(
-                    ::http::StatusCode::from_u16(204u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    headers,
-                )
+                crate::support::empty(crate::support::status(204), headers)
             }
             Self::Unauthorized(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(401),
                     "application/json",
                     &body,
                     headers,
@@ -321,8 +299,7 @@ impl ::axum::response::IntoResponse for DeleteWebhookResponse {
             Self::Forbidden(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(403),
                     "application/json",
                     &body,
                     headers,
@@ -331,8 +308,7 @@ impl ::axum::response::IntoResponse for DeleteWebhookResponse {
             Self::NotFound(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(404),
                     "application/json",
                     &body,
                     headers,
@@ -350,8 +326,7 @@ impl ::axum::response::IntoResponse for DeleteWebhookResponse {
                     return crate::rejection::internal_error();
                 }
                 crate::support::json(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(429),
                     "application/json",
                     &body,
                     headers,
@@ -360,8 +335,7 @@ impl ::axum::response::IntoResponse for DeleteWebhookResponse {
             Self::InternalServerError(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(500u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(500),
                     "application/json",
                     &body,
                     headers,
@@ -403,8 +377,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
             Self::Ok(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(200u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(200),
                     "application/json",
                     &body,
                     headers,
@@ -413,8 +386,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
             Self::Unauthorized(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(401),
                     "application/json",
                     &body,
                     headers,
@@ -423,8 +395,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
             Self::Forbidden(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(403),
                     "application/json",
                     &body,
                     headers,
@@ -433,8 +404,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
             Self::NotFound(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(404),
                     "application/json",
                     &body,
                     headers,
@@ -443,8 +413,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
             Self::PayloadTooLarge(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(413u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(413),
                     "application/json",
                     &body,
                     headers,
@@ -453,8 +422,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
             Self::UnsupportedMediaType(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(415u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(415),
                     "application/json",
                     &body,
                     headers,
@@ -463,8 +431,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
             Self::UnprocessableEntity(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(422u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(422),
                     "application/json",
                     &body,
                     headers,
@@ -482,8 +449,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
                     return crate::rejection::internal_error();
                 }
                 crate::support::json(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(429),
                     "application/json",
                     &body,
                     headers,
@@ -492,8 +458,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
             Self::InternalServerError(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(500u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(500),
                     "application/json",
                     &body,
                     headers,
@@ -534,17 +499,12 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
         match self {
             Self::Accepted => {
                 let headers = ::http::HeaderMap::new();
-                crate::support::empty(
-                    ::http::StatusCode::from_u16(202u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    headers,
-                )
+                crate::support::empty(crate::support::status(202), headers)
             }
             Self::Unauthorized(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(401),
                     "application/json",
                     &body,
                     headers,
@@ -553,8 +513,7 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
             Self::Forbidden(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(403),
                     "application/json",
                     &body,
                     headers,
@@ -563,8 +522,7 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
             Self::NotFound(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(404),
                     "application/json",
                     &body,
                     headers,
@@ -573,8 +531,7 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
             Self::PayloadTooLarge(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(413u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(413),
                     "application/json",
                     &body,
                     headers,
@@ -583,8 +540,7 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
             Self::UnsupportedMediaType(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(415u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(415),
                     "application/json",
                     &body,
                     headers,
@@ -593,8 +549,7 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
             Self::UnprocessableEntity(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(422u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(422),
                     "application/json",
                     &body,
                     headers,
@@ -612,8 +567,7 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
                     return crate::rejection::internal_error();
                 }
                 crate::support::json(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(429),
                     "application/json",
                     &body,
                     headers,
@@ -622,8 +576,7 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
             Self::InternalServerError(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(500u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(500),
                     "application/json",
                     &body,
                     headers,
@@ -660,17 +613,12 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
         match self {
             Self::Accepted => {
                 let headers = ::http::HeaderMap::new();
-                crate::support::empty(
-                    ::http::StatusCode::from_u16(202u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
-                    headers,
-                )
+                crate::support::empty(crate::support::status(202), headers)
             }
             Self::Unauthorized(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(401u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(401),
                     "application/json",
                     &body,
                     headers,
@@ -679,8 +627,7 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
             Self::Forbidden(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(403u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(403),
                     "application/json",
                     &body,
                     headers,
@@ -689,8 +636,7 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
             Self::NotFound(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(404u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(404),
                     "application/json",
                     &body,
                     headers,
@@ -699,8 +645,7 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
             Self::UnprocessableEntity(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(422u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(422),
                     "application/json",
                     &body,
                     headers,
@@ -718,8 +663,7 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
                     return crate::rejection::internal_error();
                 }
                 crate::support::json(
-                    ::http::StatusCode::from_u16(429u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(429),
                     "application/json",
                     &body,
                     headers,
@@ -728,8 +672,7 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
             Self::InternalServerError(body) => {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
-                    ::http::StatusCode::from_u16(500u16)
-                        .unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR),
+                    crate::support::status(500),
                     "application/json",
                     &body,
                     headers,

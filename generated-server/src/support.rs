@@ -7,6 +7,10 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
+/// The status for a code the spec declares (always valid: the generator checked it).
+pub(crate) fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
 /// A response with a JSON body of `status`.
 pub(crate) fn json<T: serde::Serialize>(
     status: StatusCode,
@@ -124,15 +128,11 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
                 }
             }
             let message = e.into_inner().to_string();
-            let named = ["missing field `", "unknown field `"]
-                .iter()
-                .find_map(|prefix| {
-                    message
-                        .split_once(prefix)
-                        .and_then(|(_, rest)| rest.split_once('`'))
-                        .map(|(name, _)| name.to_owned())
-                });
-            if let Some(name) = named {
+            let missing = message
+                .split_once("missing field `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(name, _)| name.to_owned());
+            if let Some(name) = missing {
                 if !target.is_empty() {
                     target.push('.');
                 }

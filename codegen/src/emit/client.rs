@@ -4,7 +4,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{Api, BodyMedia, Operation, ParamLocation, Response, StatusMatch, TypeRef};
+use crate::model::{
+    Api, BodyMedia, Operation, Param, ParamLocation, Response, StatusMatch, TypeRef,
+};
 
 use super::common::{Payload, doc_attrs, ident, payload, response_doc, rust_type, to_text};
 
@@ -74,6 +76,8 @@ pub fn client_module(api: &Api) -> TokenStream {
                 url
             }
 
+            // Unused when no operation of the spec takes a bearer token.
+            #[allow(dead_code)]
             async fn bearer(&self, request: ::reqwest::RequestBuilder) -> ::std::result::Result<::reqwest::RequestBuilder, BoxError> {
                 match &self.token {
                     ::std::option::Option::Some(source) => ::std::result::Result::Ok(request.bearer_auth(source.token().await?)),
@@ -341,36 +345,55 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
             }
         });
 
-    let query = op.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
-        let field = ident(&p.rust_name);
+    // Each query parameter as `(name, text)` pairs: one pair for a scalar or a joined array,
+    // one per item for an exploded array.
+    let query_params: Vec<&Param> = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+        .collect();
+    let pair = |p: &Param, bound: bool| -> TokenStream {
         let name = &p.name;
-        let push = |value: TokenStream, ty: &TypeRef| -> TokenStream {
-            match ty {
+        let text = param_text(p, bound);
+        quote!((#name, #text))
+    };
+    let one_pair = |p: &&&Param| p.required && !(p.explode && matches!(p.ty, TypeRef::Vec(_)));
+    // Required parameters with one pair start the list (in spec order), rather than being
+    // pushed right after it is made (`clippy::vec_init_then_push`).
+    let lead = query_params.iter().take_while(one_pair).count();
+    let initial = query_params[..lead].iter().map(|p| pair(p, false));
+    let query = query_params[lead..].iter().map(|p| {
+        let field = ident(&p.rust_name);
+        let push = |value: TokenStream, bound: bool| -> TokenStream {
+            match &p.ty {
                 TypeRef::Vec(inner) if p.explode => {
+                    let inner: &TypeRef = inner;
+                    let name = &p.name;
                     let text = to_text(quote!(item), inner);
                     quote! { for item in #value { query.push((#name, #text)); } }
                 }
-                TypeRef::Vec(inner) => {
-                    let text = to_text(quote!(item), inner);
-                    quote! { query.push((#name, #value.iter().map(|item| #text).collect::<::std::vec::Vec<_>>().join(","))); }
-                }
-                other => {
-                    let text = to_text(value, other);
-                    quote! { query.push((#name, #text)); }
+                _ => {
+                    let pair = pair(p, bound);
+                    quote! { query.push(#pair); }
                 }
             }
         };
         if p.required {
-            push(quote!(&params.#field), &p.ty)
+            push(quote!(&params.#field), false)
         } else {
-            let inner = push(quote!(value), &p.ty);
+            let inner = push(quote!(value), true);
             quote! { if let ::std::option::Option::Some(value) = &params.#field { #inner } }
         }
     });
-    let has_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
+    let has_query = !query_params.is_empty();
+    let query_mut = if lead == query_params.len() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
     let query_block = if has_query {
         quote! {
-            let mut query: ::std::vec::Vec<(&str, ::std::string::String)> = ::std::vec::Vec::new();
+            let #query_mut query: ::std::vec::Vec<(&str, ::std::string::String)> = ::std::vec![#(#initial),*];
             #(#query)*
             if !query.is_empty() {
                 url.query_pairs_mut().extend_pairs(query);
@@ -383,18 +406,11 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     let headers = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| {
         let field = ident(&p.rust_name);
         let name = &p.name;
-        let text = |value: TokenStream| match &p.ty {
-            TypeRef::Vec(inner) => {
-                let item = to_text(quote!(item), inner);
-                quote!(#value.iter().map(|item| #item).collect::<::std::vec::Vec<_>>().join(","))
-            }
-            other => to_text(value, other),
-        };
         if p.required {
-            let t = text(quote!(&params.#field));
+            let t = param_text(p, false);
             quote! { request = request.header(#name, #t); }
         } else {
-            let t = text(quote!(value));
+            let t = param_text(p, true);
             quote! { if let ::std::option::Option::Some(value) = &params.#field { request = request.header(#name, #t); } }
         }
     });
@@ -488,6 +504,14 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
             }
             StatusMatch::Default => quote!(_),
         };
+        // A spec with only `default` needs no `match` (`clippy::match_single_binding`).
+        if op.responses.len() == 1 && r.status == StatusMatch::Default {
+            return quote! {
+                #decode_body
+                #(#decode_headers)*
+                #wrap
+            };
+        }
         quote! {
             #pattern => {
                 #decode_body
@@ -505,6 +529,29 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     } else {
         quote! { _ => ::std::result::Result::Err(#error::Unexpected(UnexpectedResponse::new(status, headers, bytes, ::std::option::Option::None))), }
     };
+    // The answer's headers and bytes are kept by the fallback and read to decode bodies and
+    // headers (a JSON body keeps both when it does not decode, a missing required header the
+    // bytes); otherwise they are unused.
+    let reads_headers = !has_default
+        || op
+            .responses
+            .iter()
+            .any(|r| !r.headers.is_empty() || matches!(r.body, Some((BodyMedia::Json(_), _))));
+    let reads_bytes = !has_default
+        || op
+            .responses
+            .iter()
+            .any(|r| r.body.is_some() || r.headers.iter().any(|h| h.required));
+    let headers_binding = if reads_headers {
+        quote!(headers)
+    } else {
+        quote!(_headers)
+    };
+    let bytes_binding = if reads_bytes {
+        quote!(bytes)
+    } else {
+        quote!(_bytes)
+    };
     // Exact statuses first, ranges next, `default` last, as OpenAPI specifies.
     let mut arms: Vec<(u8, TokenStream)> = op
         .responses
@@ -520,7 +567,30 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         })
         .collect();
     arms.sort_by_key(|(rank, _)| *rank);
-    let arms = arms.into_iter().map(|(_, arm)| arm);
+    // Exact statuses inside a declared range are matched first, on purpose.
+    let overlapping = op.responses.iter().any(|r| match r.status {
+        StatusMatch::Code(c) => op
+            .responses
+            .iter()
+            .any(|o| o.status == StatusMatch::Range(c / 100)),
+        _ => false,
+    });
+    let allow_overlap = if overlapping {
+        quote!(#[allow(clippy::match_overlapping_arm)])
+    } else {
+        quote!()
+    };
+    let answer = if op.responses.len() == 1 && has_default {
+        arms.into_iter().map(|(_, arm)| arm).collect()
+    } else {
+        let arms = arms.into_iter().map(|(_, arm)| arm);
+        quote! {
+            match status.as_u16() {
+                #(#arms)*
+                #fallback
+            }
+        }
+    };
 
     let mut docs = doc_attrs(&op.doc);
     let line = format!(" `{} {}` (`{}`).", op.method.as_str(), op.path, op.id);
@@ -554,6 +624,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
 
     quote! {
         #docs
+        #allow_overlap
         pub async fn #fn_name(&self, #(#args),*) -> ::std::result::Result<#success, #error> {
             let #url_mut url = self.url(&[#(#segments),*]);
             #query_block
@@ -566,14 +637,37 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
             #auth
             let response = request.send().await.map_err(#error::Transport)?;
             let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = response.bytes().await.map_err(#error::Transport)?;
-            match status.as_u16() {
-                #(#arms)*
-                #fallback
-            }
+            let #headers_binding = response.headers().clone();
+            let #bytes_binding = response.bytes().await.map_err(#error::Transport)?;
+            #answer
         }
     }
+}
+
+/// A query or header parameter's value as one text: from `params.<field>`, or from a `value`
+/// binding (`bound`) that already refers to the present value of an optional parameter.
+fn param_text(p: &Param, bound: bool) -> TokenStream {
+    let field = ident(&p.rust_name);
+    match (&p.ty, bound) {
+        (TypeRef::Vec(inner), true) => join_text(quote!(value), inner),
+        (TypeRef::Vec(inner), false) => join_text(quote!(params.#field), inner),
+        (other, true) => to_text(quote!(value), other),
+        (other, false) => to_text(quote!(&params.#field), other),
+    }
+}
+
+/// An array written as one comma-separated text (a header, or a query without `explode`);
+/// `value` is an expression with `.iter()`.
+fn join_text(value: TokenStream, inner: &TypeRef) -> TokenStream {
+    // A plain `to_string` is passed by path: a closure around it is `clippy::redundant_closure`.
+    let each = match inner {
+        TypeRef::DateTime => {
+            let text = to_text(quote!(item), inner);
+            quote!(|item| #text)
+        }
+        _ => quote!(::std::string::ToString::to_string),
+    };
+    quote!(#value.iter().map(#each).collect::<::std::vec::Vec<_>>().join(","))
 }
 
 /// Replaces the `VARIANT` placeholder in a constructor with a real path.

@@ -44,7 +44,13 @@ fn doc_lines(lines: &[String]) -> TokenStream {
         .min()
         .unwrap_or(0);
     let mut in_fence = false;
-    let attrs = lines.iter().map(|line| {
+    // Where the text of the list item being continued starts, and whether the last line was a
+    // quote: a line that would continue either lazily gets a blank line before it instead
+    // (`clippy::doc_lazy_continuation`), ending the list or quote as the writer most likely meant.
+    let mut item_text_at: Option<usize> = None;
+    let mut after_quote = false;
+    let mut texts: Vec<String> = Vec::new();
+    for line in lines {
         let line = line.get(common..).unwrap_or(line.trim_start()).trim_end();
         let trimmed = line.trim_start();
         let text = if trimmed.starts_with("```") {
@@ -59,6 +65,27 @@ fn doc_lines(lines: &[String]) -> TokenStream {
         } else {
             format!("{}{trimmed}", " ".repeat(indent(line).min(3)))
         };
+        if !in_fence && !trimmed.starts_with("```") {
+            let at = indent(&text);
+            let item = list_marker(trimmed).map(|len| at + len);
+            let quote = trimmed.starts_with('>');
+            let lazy = !trimmed.is_empty()
+                && item.is_none()
+                && ((after_quote && !quote) || item_text_at.is_some_and(|start| at < start));
+            if lazy {
+                texts.push(String::new());
+                item_text_at = None;
+            }
+            if trimmed.is_empty() {
+                item_text_at = None;
+            } else if item.is_some() {
+                item_text_at = item;
+            }
+            after_quote = quote;
+        }
+        texts.push(text);
+    }
+    let attrs = texts.into_iter().map(|text| {
         let text = if text.is_empty() {
             String::new()
         } else {
@@ -71,6 +98,18 @@ fn doc_lines(lines: &[String]) -> TokenStream {
         out.extend(quote!(#[doc = " ```"]));
     }
     out
+}
+
+/// The length of a Markdown list marker with its space (`- `, `* `, `+ `, `12. `, `3) `) at the
+/// start of `text`.
+fn list_marker(text: &str) -> Option<usize> {
+    if text.starts_with("- ") || text.starts_with("* ") || text.starts_with("+ ") {
+        return Some(2);
+    }
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let rest = &text[digits..];
+    (digits > 0 && digits < 10 && (rest.starts_with(". ") || rest.starts_with(") ")))
+        .then_some(digits + 2)
 }
 
 /// The Rust type for a use of a type; `types` is the path of the module holding named types.
@@ -108,7 +147,8 @@ pub fn rust_type(ty: &TypeRef, types: &TokenStream) -> TokenStream {
 pub fn to_text(value: TokenStream, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::DateTime => {
-            quote!((#value).to_rfc3339_opts(::chrono::SecondsFormat::AutoSi, true))
+            // A function call, so `value` may be a reference or not (`clippy::needless_borrow`).
+            quote!(::chrono::DateTime::to_rfc3339_opts(#value, ::chrono::SecondsFormat::AutoSi, true))
         }
         _ => quote!(::std::string::ToString::to_string(#value)),
     }

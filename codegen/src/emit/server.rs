@@ -16,6 +16,10 @@ pub fn api_module(api: &Api) -> TokenStream {
     let types = quote!(crate::types);
     let methods = api.operations.iter().map(|op| trait_method(op, &types));
     let routes = routes(api);
+    // A spec without security never authenticates, one without bodies never reads the limit.
+    let unused = quote!(#[allow(dead_code)]);
+    let auth_unused = (!api.operations.iter().any(|op| op.security.any)).then(|| unused.clone());
+    let config_unused = (!api.operations.iter().any(|op| op.body.is_some())).then_some(unused);
     quote! {
         use crate::handlers;
 
@@ -86,7 +90,9 @@ pub fn api_module(api: &Api) -> TokenStream {
 
         pub(crate) struct Shared<A, Au> {
             pub api: A,
+            #auth_unused
             pub auth: Au,
+            #config_unused
             pub config: Config,
         }
 
@@ -156,9 +162,9 @@ fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
 fn routes(api: &Api) -> Vec<TokenStream> {
     let mut by_path: Vec<(&str, Vec<&Operation>)> = Vec::new();
     for op in &api.operations {
-        match by_path.iter_mut().find(|(p, _)| *p == op.path) {
+        match by_path.iter_mut().find(|(p, _)| *p == op.route) {
             Some((_, ops)) => ops.push(op),
-            None => by_path.push((&op.path, vec![op])),
+            None => by_path.push((&op.route, vec![op])),
         }
     }
     by_path
@@ -224,7 +230,8 @@ fn into_response_arm(r: &Response, types: &TokenStream) -> TokenStream {
     let variant = format_ident!("{}", r.variant);
     let status = match r.status {
         StatusMatch::Code(c) => {
-            quote!(::http::StatusCode::from_u16(#c).unwrap_or(::http::StatusCode::INTERNAL_SERVER_ERROR))
+            let c = proc_macro2::Literal::u16_unsuffixed(c);
+            quote!(crate::support::status(#c))
         }
         _ => quote!(status),
     };
@@ -319,7 +326,7 @@ pub fn handlers_module(api: &Api) -> TokenStream {
         use ::axum::response::IntoResponse as _;
 
         use crate::api::Shared;
-        use crate::{Api, AuthRequest, Authenticator};
+        use crate::{Api, Authenticator};
 
         #(#handlers)*
     }
@@ -338,7 +345,7 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
         let missing = reject(api, &rj.missing_credentials, no_details.clone());
         let invalid = reject(api, &rj.invalid_credentials, no_details.clone());
         let call = quote! {
-            match state.auth.authenticate(AuthRequest { operation_id: #op_id, token: ::std::option::Option::Some(token), scopes: &[#(#scopes),*], headers: &parts.headers }).await {
+            match state.auth.authenticate(crate::AuthRequest { operation_id: #op_id, token: ::std::option::Option::Some(token), scopes: &[#(#scopes),*], headers: &parts.headers }).await {
                 ::std::result::Result::Ok(caller) => caller,
                 ::std::result::Result::Err(_) => { #invalid; }
             }
@@ -363,7 +370,7 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
     } else {
         let invalid = reject(api, &rj.invalid_credentials, no_details.clone());
         let call = quote! {
-            state.auth.authenticate(AuthRequest { operation_id: #op_id, token: ::std::option::Option::None, scopes: &[#(#scopes),*], headers: &parts.headers }).await
+            state.auth.authenticate(crate::AuthRequest { operation_id: #op_id, token: ::std::option::Option::None, scopes: &[#(#scopes),*], headers: &parts.headers }).await
         };
         if op.security.required {
             quote! {
@@ -391,10 +398,11 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
         quote!()
     } else {
         let reject_path = reject(api, &rj.invalid_path, no_details.clone());
-        let params = op.path_params.iter().map(|p| {
-            let var = ident(&p.rust_name);
+        // The route may name a parameter as another operation of the same route does.
+        let keys = op.route_params();
+        let params = op.path_params.iter().zip(keys).map(|(p, key)| {
+            let var = local("path", &p.rust_name);
             let ty = rust_type(&p.ty, types);
-            let key = &p.name;
             quote! {
                 let #var: #ty = match raw.iter().find(|(k, _)| *k == #key).and_then(|(_, v)| crate::support::parse(v)) {
                     ::std::option::Option::Some(value) => value,
@@ -426,7 +434,7 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
             quote!()
         };
         let fields = op.params.iter().map(|p| {
-            let var = ident(&p.rust_name);
+            let var = local("param", &p.rust_name);
             let name = &p.name;
             let ty = rust_type(&p.ty, types);
             let bad = reject(api, &rj.invalid_params, detail(quote!(::std::option::Option::Some(::std::borrow::ToOwned::to_owned(#name))), field_code.clone()));
@@ -473,7 +481,11 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
                 }
             }
         });
-        let names = op.params.iter().map(|p| ident(&p.rust_name));
+        let names = op.params.iter().map(|p| {
+            let field = ident(&p.rust_name);
+            let var = local("param", &p.rust_name);
+            quote!(#field: #var)
+        });
         quote! {
             #pairs
             #(#fields)*
@@ -538,7 +550,9 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
         } else {
             quote! { ::std::option::Option::None }
         };
-        let decoded = if b.required { quote!({ #decode }) } else { quote!(::std::option::Option::Some({ #decode })) };
+        // Already inside the `else` block: more braces would warn (`unused_braces`) on a bare
+        // expression such as a binary body's.
+        let decoded = if b.required { decode } else { quote!(::std::option::Option::Some({ #decode })) };
         quote! {
             let bytes = match crate::support::read_body(body, state.config.body_limit).await {
                 ::std::result::Result::Ok(bytes) => bytes,
@@ -558,7 +572,7 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
         call_args.push(quote!(caller));
     }
     for p in &op.path_params {
-        call_args.push(ident(&p.rust_name).into_token_stream_owned());
+        call_args.push(local("path", &p.rust_name).into_token_stream_owned());
     }
     if op.params_type().is_some() {
         call_args.push(quote!(params));
@@ -576,6 +590,19 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
     } else {
         quote!(mut)
     };
+    // The request head is read for credentials, parameters and the body's media type.
+    let reads_parts = op.security.any
+        || !op.path_params.is_empty()
+        || op.params_type().is_some()
+        || op
+            .body
+            .as_ref()
+            .is_some_and(|b| !matches!(b.media, BodyMedia::Binary(_)));
+    let parts_binding = if reads_parts {
+        quote!(#parts_mut parts)
+    } else {
+        quote!(_parts)
+    };
     quote! {
         pub(crate) async fn #name<A, Au>(
             ::axum::extract::State(state): ::axum::extract::State<::std::sync::Arc<Shared<A, Au>>>,
@@ -585,7 +612,7 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
             A: Api,
             Au: Authenticator<Caller = A::Caller>,
         {
-            let (#parts_mut parts, #body_binding) = request.into_parts();
+            let (#parts_binding, #body_binding) = request.into_parts();
             #auth
             #path
             #params
@@ -767,4 +794,11 @@ impl IdentOwned for proc_macro2::Ident {
     fn into_token_stream_owned(self) -> TokenStream {
         quote!(#self)
     }
+}
+
+/// The handler's local variable for a parameter: prefixed, so a parameter named like one of the
+/// handler's own variables (`state`, `parts`, `body`...), or a path and a query parameter of the
+/// same name, cannot shadow each other.
+fn local(place: &str, rust_name: &str) -> proc_macro2::Ident {
+    format_ident!("{place}_{}", rust_name)
 }

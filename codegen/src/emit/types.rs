@@ -31,6 +31,15 @@ fn type_def(def: &TypeDef, types: &TokenStream) -> TokenStream {
         TypeKind::Struct(s) => struct_def(&name, docs, s, types),
         TypeKind::Enum(e) => enum_def(&name, docs, e),
         TypeKind::Union(u) => union_def(&name, docs, u, types),
+        TypeKind::Newtype(ty) => {
+            let ty = rust_type(ty, types);
+            quote! {
+                #docs
+                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[serde(transparent)]
+                pub struct #name(pub #ty);
+            }
+        }
         TypeKind::Alias(ty) => {
             let ty = rust_type(ty, types);
             quote! {
@@ -65,7 +74,8 @@ fn struct_def(
             ty = quote!(::std::boxed::Box<#ty>);
         }
         let mut attrs = Vec::new();
-        if f.rust_name != f.json_name {
+        // Compare the identifier serde sees: `r#type` is `type`, but `self` is written `self_`.
+        if field.to_string().trim_start_matches("r#") != f.json_name {
             let json = &f.json_name;
             attrs.push(quote!(rename = #json));
         }
@@ -207,7 +217,8 @@ fn enum_def(name: &proc_macro2::Ident, docs: TokenStream, e: &EnumDef) -> TokenS
         impl ::std::str::FromStr for #name {
             type Err = ::std::convert::Infallible;
 
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            // Not `Self::Err`: that is ambiguous when the enum has a variant `Err`.
+            fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
                 ::std::result::Result::Ok(Self::from(value))
             }
         }
@@ -273,12 +284,31 @@ fn union_def(
                 .join(", ");
             let missing =
                 format!("the discriminator `{property}` is missing or not one of {expected}");
+            // A member schema need not declare the discriminator property; its value is then
+            // written from the variant, so what a generated client sends, a server reads.
+            let tagged = u.variants.iter().zip(&variants).map(|(v, (variant, _))| {
+                let tag = v.tags.first().map(String::as_str).unwrap_or_default();
+                quote!(Self::#variant(inner) => (::serde_json::to_value(inner).map_err(::serde::ser::Error::custom)?, #tag),)
+            });
             quote! {
                 #docs
-                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize)]
-                #[serde(untagged)]
+                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
                 pub enum #name {
                     #(#defs)*
+                }
+
+                impl ::serde::Serialize for #name {
+                    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                        let (mut value, tag) = match self {
+                            #(#tagged)*
+                        };
+                        if let ::serde_json::Value::Object(members) = &mut value
+                            && !members.contains_key(#property)
+                        {
+                            members.insert(::std::borrow::ToOwned::to_owned(#property), ::serde_json::Value::String(::std::borrow::ToOwned::to_owned(tag)));
+                        }
+                        ::serde::Serialize::serialize(&value, serializer)
+                    }
                 }
 
                 impl<'de> ::serde::Deserialize<'de> for #name {

@@ -19,6 +19,8 @@ use super::schema::{SchemaLowerer, unescape};
 
 pub struct Context<'a> {
     pub doc: &'a Document,
+    /// The `operationId`, or one made from the method and path when the spec gives none.
+    pub id: &'a str,
     pub path: &'a str,
     pub method: &'a str,
     pub item: &'a PathItem,
@@ -30,15 +32,52 @@ pub struct Context<'a> {
 /// Header parameters the OpenAPI spec says to ignore; `Accept` still tells the client what to send.
 const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 
+/// The names operations have taken: method names, and the stems of their types
+/// (`{stem}Params`, `{stem}Response`, `{stem}Error`...), which must not collide either.
+pub struct OperationNames {
+    fns: Namespace,
+    stems: Namespace,
+}
+
+impl Default for OperationNames {
+    fn default() -> Self {
+        OperationNames {
+            // Client methods sit beside these in `impl Client`.
+            fns: Namespace::with_reserved(&[
+                "new",
+                "with_http_client",
+                "with_token_source",
+                "with_bearer_token",
+                "base_url",
+                "url",
+                "bearer",
+            ]),
+            // `BoxError` and `UnexpectedResponse` are imported where the operation types are.
+            stems: Namespace::with_reserved(&["Box", "Unexpected"]),
+        }
+    }
+}
+
+/// An id for an operation without `operationId`: its method and path in snake case, with
+/// path parameters as `by_<name>` (`GET /pets/{id}` → `get_pets_by_id`).
+pub fn synthesized_id(method: &str, path: &str) -> String {
+    let mut text = method.to_owned();
+    for segment in path.split('/') {
+        text.push(' ');
+        text.push_str(&segment.replace('{', " by ").replace('}', " "));
+    }
+    naming::snake(&text, method)
+}
+
 pub fn lower(
     ctx: &Context<'_>,
     schemas: &mut SchemaLowerer<'_>,
-    fn_names: &mut Namespace,
+    names: &mut OperationNames,
     diags: &mut Diagnostics,
 ) -> Option<Operation> {
-    let id = ctx.op.operation_id.clone()?;
-    let type_stem = naming::pascal(&id, "Operation");
-    let fn_name = fn_names.claim(naming::snake(&id, "operation"));
+    let id = ctx.id.to_owned();
+    let type_stem = names.stems.claim(naming::pascal(&id, "Operation"));
+    let fn_name = names.fns.claim(naming::snake(&id, "operation"));
     let method = match ctx.method {
         "get" => Method::Get,
         "put" => Method::Put,
@@ -65,6 +104,8 @@ pub fn lower(
         type_stem,
         method,
         path: ctx.path.to_owned(),
+        // Decided with every operation in view (see `routes`).
+        route: ctx.path.to_owned(),
         pointer: ctx.pointer.into(),
         doc: Docs {
             summary: ctx.op.summary.clone(),
@@ -122,11 +163,19 @@ fn parameters(
     let mut path_params = Vec::new();
     let mut params = Vec::new();
     let mut accept = None;
+    // Path parameters are method arguments beside `caller`, `params` and `body`; query and header
+    // parameters are fields of the `{Op}Params` struct.
+    let mut path_names = Namespace::with_reserved(&["caller", "params", "body", "self"]);
     let mut names = Namespace::default();
+    // Path parameters declared, including those refused below (already reported once).
+    let mut declared_path: Vec<String> = Vec::new();
     for (ptr, param) in all {
         let data = param.parameter_data_ref();
         let location = match param {
-            Parameter::Path { .. } => ParamLocation::Path,
+            Parameter::Path { .. } => {
+                declared_path.push(data.name.clone());
+                ParamLocation::Path
+            }
             Parameter::Query { .. } => ParamLocation::Query,
             Parameter::Header { .. } => ParamLocation::Header,
             Parameter::Cookie { .. } => {
@@ -143,6 +192,39 @@ fn parameters(
             if data.name.eq_ignore_ascii_case("accept") {
                 accept = accept_value(ctx, data, schemas);
             }
+            continue;
+        }
+        if location == ParamLocation::Header && !is_header_name(&data.name) {
+            diags.push(
+                &ptr,
+                format!("`{}` is not a valid HTTP header name", data.name),
+            );
+            continue;
+        }
+        // The generated code writes and reads `simple` paths and `form` queries only; another
+        // style would silently put other text on the wire.
+        let style = match param {
+            Parameter::Path { style, .. } => match style {
+                openapiv3::PathStyle::Simple => None,
+                openapiv3::PathStyle::Label => Some("label"),
+                openapiv3::PathStyle::Matrix => Some("matrix"),
+            },
+            Parameter::Query { style, .. } => match style {
+                openapiv3::QueryStyle::Form => None,
+                openapiv3::QueryStyle::SpaceDelimited => Some("spaceDelimited"),
+                openapiv3::QueryStyle::PipeDelimited => Some("pipeDelimited"),
+                openapiv3::QueryStyle::DeepObject => Some("deepObject"),
+            },
+            _ => None,
+        };
+        if let Some(style) = style {
+            diags.push(
+                ptr.join("style"),
+                format!(
+                    "parameter `{}` has `style: {style}`; only `simple` path and `form` query parameters are supported",
+                    data.name
+                ),
+            );
             continue;
         }
         let schema = match &data.format {
@@ -178,8 +260,13 @@ fn parameters(
             continue;
         }
         let explode = data.explode.unwrap_or(true);
+        let rust_name = naming::snake(&data.name, "param");
         let p = Param {
-            rust_name: names.claim(naming::snake(&data.name, "param")),
+            rust_name: if location == ParamLocation::Path {
+                path_names.claim(rust_name)
+            } else {
+                names.claim(rust_name)
+            },
             name: data.name.clone(),
             location,
             ty,
@@ -202,7 +289,7 @@ fn parameters(
     // parameters as the template does so method arguments read left to right.
     let template: Vec<&str> = template_names(ctx.path);
     for name in &template {
-        if !path_params.iter().any(|p| p.name == *name) {
+        if !declared_path.iter().any(|p| p == name) {
             diags.push(ctx.pointer, format!("the path has `{{{name}}}` but the operation declares no path parameter `{name}`"));
         }
     }
@@ -240,6 +327,14 @@ fn accept_value(
         }
     }
     None
+}
+
+/// An HTTP header name: one or more token characters (RFC 9110).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 pub fn template_names(path: &str) -> Vec<&str> {
@@ -503,6 +598,11 @@ fn responses(
                 continue;
             }
             let hptr = ptr.join("headers").join(name);
+            if !is_header_name(name) {
+                // The server writes response headers by name and would panic on this one.
+                diags.push(&hptr, format!("`{name}` is not a valid HTTP header name"));
+                continue;
+            }
             let Some(header) = resolve(ctx, header, "headers", &hptr, diags) else {
                 continue;
             };

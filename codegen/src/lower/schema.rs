@@ -20,6 +20,10 @@ const SCHEMA_PREFIX: &str = "#/components/schemas/";
 /// Lowers every schema the spec uses into `TypeDef`s.
 pub struct SchemaLowerer<'a> {
     components: &'a indexmap::IndexMap<String, ReferenceOr<Schema>>,
+    /// Schemas that `$ref`s name elsewhere in the document (`#/paths/...`), by pointer.
+    local: &'a LocalSchemas,
+    /// Pointer of such a schema → its Rust type name, once something refers to it.
+    local_names: HashMap<String, String>,
     pub types: BTreeMap<String, TypeDef>,
     names: Namespace,
     /// Component schema name → Rust type name.
@@ -39,15 +43,23 @@ enum Shape {
 impl<'a> SchemaLowerer<'a> {
     pub fn new(
         components: &'a indexmap::IndexMap<String, ReferenceOr<Schema>>,
+        local: &'a LocalSchemas,
         reserved: &[&str],
     ) -> Self {
         let mut names = Namespace::with_reserved(reserved);
+        // Names already in PascalCase are claimed first, so when `pet_owner` and `PetOwner`
+        // collide, `PetOwner` keeps its name whichever the spec lists first.
+        let exact = |name: &String| naming::pascal(name, "Schema") == *name;
         let component_names = components
             .keys()
+            .filter(|name| exact(name))
+            .chain(components.keys().filter(|name| !exact(name)))
             .map(|name| (name.clone(), names.claim(naming::pascal(name, "Schema"))))
             .collect();
         SchemaLowerer {
             components,
+            local,
+            local_names: HashMap::new(),
             types: BTreeMap::new(),
             names,
             component_names,
@@ -122,6 +134,10 @@ impl<'a> SchemaLowerer<'a> {
         if let Some(ty) = self.inline_cache.get(pointer.as_str()) {
             return ty.clone();
         }
+        // A schema that a `$ref` also names is one type, wherever it is reached from.
+        if self.local.0.contains_key(pointer.as_str()) {
+            return self.local_type(pointer.as_str());
+        }
         let ty = match self.shape(schema, pointer, hint) {
             Shape::Use(ty) => ty,
             Shape::Define(kind) => {
@@ -145,6 +161,9 @@ impl<'a> SchemaLowerer<'a> {
 
     /// A `$ref` to a component schema.
     pub fn reference(&mut self, reference: &str, pointer: &Pointer) -> TypeRef {
+        if let Some(key) = normalize(reference).filter(|k| self.local.0.contains_key(k)) {
+            return self.local_type(&key);
+        }
         match reference.strip_prefix(SCHEMA_PREFIX).map(unescape) {
             Some(name) if self.component_names.contains_key(&name) => {
                 TypeRef::Named(self.component_names[&name].clone())
@@ -191,13 +210,59 @@ impl<'a> SchemaLowerer<'a> {
         let mut reference = reference.to_owned();
         // Bounded: a chain of aliases longer than this is a cycle.
         for _ in 0..32 {
-            let name = unescape(reference.strip_prefix(SCHEMA_PREFIX)?);
-            match self.components.get(&name)? {
+            let local = normalize(&reference).and_then(|k| self.local.0.get(&k));
+            let target = match local {
+                Some(target) => target,
+                None => {
+                    let name = unescape(reference.strip_prefix(SCHEMA_PREFIX)?);
+                    self.components.get(&name)?
+                }
+            };
+            match target {
                 ReferenceOr::Item(s) => return Some(s),
                 ReferenceOr::Reference { reference: next } => reference = next.clone(),
             }
         }
         None
+    }
+
+    /// The named type of a schema that a `$ref` names outside `#/components/schemas`, defined the
+    /// first time it is asked for and named after the pointer's last segment.
+    fn local_type(&mut self, key: &str) -> TypeRef {
+        if let Some(name) = self.local_names.get(key) {
+            return TypeRef::Named(name.clone());
+        }
+        let Some(schema) = self.local.0.get(key) else {
+            return TypeRef::Json;
+        };
+        let last = key.rsplit('/').next().map(unescape).unwrap_or_default();
+        let name = self.names.claim(naming::pascal(&last, "Schema"));
+        // Named before it is lowered, so a schema that contains itself refers to the name.
+        self.local_names.insert(key.to_owned(), name.clone());
+        let pointer = Pointer::from_ref(key);
+        let (kind, doc) = match schema {
+            ReferenceOr::Reference { reference } => (
+                TypeKind::Alias(self.reference(reference, &pointer)),
+                Docs::default(),
+            ),
+            ReferenceOr::Item(schema) => {
+                let kind = match self.shape(schema, &pointer, &name) {
+                    Shape::Use(ty) => TypeKind::Alias(ty),
+                    Shape::Define(kind) => kind,
+                };
+                (kind, docs_of(schema))
+            }
+        };
+        self.types.insert(
+            name.clone(),
+            TypeDef {
+                name: name.clone(),
+                pointer: key.to_owned(),
+                doc,
+                kind,
+            },
+        );
+        TypeRef::Named(name)
     }
 
     /// Whether a property schema (possibly a `$ref`) is nullable.
@@ -269,12 +334,42 @@ impl<'a> SchemaLowerer<'a> {
 
     /// A schema without `type` (or with keywords of several types): read what it does say.
     fn any(&mut self, any: &AnySchema, schema: &Schema, pointer: &Pointer, name: &str) -> Shape {
+        // `oneOf`/`anyOf` members that only add constraints (`required: [a]` or `[b]`) beside
+        // `properties` cannot be expressed in a type; the object without them accepts a superset.
+        let has_object = !any.properties.is_empty() || any.additional_properties.is_some();
+        let constraints_only =
+            |members: &[ReferenceOr<Schema>]| members.iter().all(is_metadata_only);
+        let one_of: &[ReferenceOr<Schema>] = if has_object && constraints_only(&any.one_of) {
+            &[]
+        } else {
+            &any.one_of
+        };
+        let any_of: &[ReferenceOr<Schema>] = if has_object && constraints_only(&any.any_of) {
+            &[]
+        } else {
+            &any.any_of
+        };
+        // A discriminated union that also declares its discriminator property beside `oneOf`:
+        // the members declare what the value holds.
+        let discriminator_only = schema
+            .schema_data
+            .discriminator
+            .as_ref()
+            .is_some_and(|d| any.properties.keys().all(|k| *k == d.property_name))
+            && any.additional_properties.is_none()
+            && any.all_of.is_empty()
+            && one_of.is_empty() != any_of.is_empty();
+        if discriminator_only && !one_of.is_empty() {
+            return self.union(one_of, schema, &pointer.join("oneOf"), name);
+        }
+        if discriminator_only && !any_of.is_empty() {
+            return self.union(any_of, schema, &pointer.join("anyOf"), name);
+        }
         let combinators = [
-            !any.one_of.is_empty(),
-            !any.any_of.is_empty(),
+            !one_of.is_empty(),
+            !any_of.is_empty(),
             !any.all_of.is_empty(),
         ];
-        let has_object = !any.properties.is_empty() || any.additional_properties.is_some();
         if combinators.iter().filter(|c| **c).count() > 1
             || (combinators.iter().any(|c| *c) && has_object)
         {
@@ -284,11 +379,11 @@ impl<'a> SchemaLowerer<'a> {
             );
             return Shape::Use(TypeRef::Json);
         }
-        if !any.one_of.is_empty() {
-            return self.union(&any.one_of, schema, &pointer.join("oneOf"), name);
+        if !one_of.is_empty() {
+            return self.union(one_of, schema, &pointer.join("oneOf"), name);
         }
-        if !any.any_of.is_empty() {
-            return self.union(&any.any_of, schema, &pointer.join("anyOf"), name);
+        if !any_of.is_empty() {
+            return self.union(any_of, schema, &pointer.join("anyOf"), name);
         }
         if !any.all_of.is_empty() {
             return self.all_of(&any.all_of, pointer, name);
@@ -352,7 +447,11 @@ impl<'a> SchemaLowerer<'a> {
             return Shape::Use(TypeRef::Map(Box::new(extra.unwrap_or(TypeRef::Json))));
         }
         let mut fields = Vec::new();
-        let mut field_names = Namespace::default();
+        // The flattened map's field is `additional_properties`; a property must not take it.
+        let mut field_names = match extra {
+            Some(_) => Namespace::with_reserved(&["additional_properties"]),
+            None => Namespace::default(),
+        };
         let props = pointer.join("properties");
         for (json_name, prop) in properties {
             let ptr = props.join(json_name);
@@ -385,17 +484,28 @@ impl<'a> SchemaLowerer<'a> {
                 error_code,
             });
         }
+        // A required member the schema does not describe must be present with any value.
         for name in required {
             if !properties.contains_key(name) && extra.is_none() {
-                self.diags.push(
-                    pointer.join("required"),
-                    format!("`{name}` is required but is not among the object's properties"),
-                );
+                fields.push(Field {
+                    rust_name: field_names.claim(naming::snake(name, "field")),
+                    json_name: name.clone(),
+                    ty: TypeRef::Json,
+                    required: true,
+                    nullable: false,
+                    read_only: false,
+                    write_only: false,
+                    boxed: false,
+                    doc: Docs {
+                        summary: None,
+                        description: Some(
+                            "Required by the schema, which does not describe it.".to_owned(),
+                        ),
+                        deprecated: false,
+                    },
+                    error_code: None,
+                });
             }
-        }
-        if extra.is_some() {
-            // The flattened map's field name must not collide with a property's.
-            let _ = field_names.claim("additional_properties".into());
         }
         Shape::Define(TypeKind::Struct(StructDef {
             fields,
@@ -416,6 +526,35 @@ impl<'a> SchemaLowerer<'a> {
         if meaningful.len() == 1 {
             let (i, member) = meaningful[0];
             return Shape::Use(self.type_of(member, &all_of.join(i), name));
+        }
+        // Members that are all of one non-object type (`string` with a `format` here and a
+        // `maxLength` there) are that type; an integer also satisfies `number`.
+        let kinds: Vec<Option<&'static str>> = meaningful
+            .iter()
+            .map(|(_, m)| self.resolve(m).and_then(scalar_kind))
+            .collect();
+        if !kinds.is_empty() && kinds.iter().all(Option::is_some) {
+            let kinds: Vec<&str> = kinds.into_iter().flatten().collect();
+            let pick = if kinds.iter().all(|k| matches!(*k, "integer" | "number")) {
+                Some(kinds.iter().position(|k| *k == "integer").unwrap_or(0))
+            } else {
+                kinds.iter().all(|k| *k == kinds[0]).then_some(0)
+            };
+            if let Some(position) = pick {
+                let (i, member) = meaningful[position];
+                return Shape::Use(self.type_of(member, &all_of.join(i), name));
+            }
+            let mut listed = kinds;
+            listed.sort_unstable();
+            listed.dedup();
+            self.diags.push(
+                &all_of,
+                format!(
+                    "the `allOf` members are of the types {}, which no value can be at once",
+                    listed.join(", ")
+                ),
+            );
+            return Shape::Use(TypeRef::Json);
         }
         let mut properties = indexmap::IndexMap::new();
         let mut required = Vec::new();
@@ -620,7 +759,8 @@ impl<'a> SchemaLowerer<'a> {
                 );
             }
         }
-        let mut names = Namespace::with_reserved(&["Unknown"]);
+        // `Unknown` is the catch-all variant; `Self` is a keyword.
+        let mut names = Namespace::with_reserved(&["Unknown", "Self"]);
         let mut seen = BTreeSet::new();
         let variants = values
             .iter()
@@ -685,7 +825,9 @@ impl<'a> SchemaLowerer<'a> {
                         .iter()
                         .filter_map(|v| direct_name(&v.ty))
                         .collect(),
-                    TypeKind::Alias(t) => direct_name(t).into_iter().collect(),
+                    TypeKind::Alias(t) | TypeKind::Newtype(t) => {
+                        direct_name(t).into_iter().collect()
+                    }
                     TypeKind::Enum(_) => BTreeSet::new(),
                 };
                 (name.clone(), direct)
@@ -742,6 +884,59 @@ impl<'a> SchemaLowerer<'a> {
                 );
             }
         }
+        self.recursive_aliases_to_newtypes();
+    }
+
+    /// An alias that reaches itself through other aliases, inside arrays or maps, would be a
+    /// recursive type alias, which Rust refuses: such aliases become newtypes.
+    fn recursive_aliases_to_newtypes(&mut self) {
+        let alias_edges: BTreeMap<String, BTreeSet<String>> = self
+            .types
+            .iter()
+            .filter_map(|(name, def)| match &def.kind {
+                TypeKind::Alias(t) => {
+                    let mut names = BTreeSet::new();
+                    all_names(t, &mut names);
+                    Some((name.clone(), names))
+                }
+                _ => None,
+            })
+            .collect();
+        let recursive: Vec<String> = alias_edges
+            .iter()
+            .filter(|(name, first)| {
+                let mut stack: Vec<&String> = first.iter().collect();
+                let mut seen = BTreeSet::new();
+                while let Some(n) = stack.pop() {
+                    if n == *name {
+                        return true;
+                    }
+                    if seen.insert(n) {
+                        stack.extend(alias_edges.get(n).into_iter().flatten());
+                    }
+                }
+                false
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in recursive {
+            if let Some(def) = self.types.get_mut(&name)
+                && let TypeKind::Alias(t) = &def.kind
+            {
+                def.kind = TypeKind::Newtype(t.clone());
+            }
+        }
+    }
+}
+
+/// Every named type a type mentions, at any depth.
+fn all_names(ty: &TypeRef, out: &mut BTreeSet<String>) {
+    match ty {
+        TypeRef::Named(n) => {
+            out.insert(n.clone());
+        }
+        TypeRef::Vec(inner) | TypeRef::Map(inner) => all_names(inner, out),
+        _ => {}
     }
 }
 
@@ -770,6 +965,34 @@ fn primitive_variant_name(ty: &TypeRef) -> String {
     }
 }
 
+/// The JSON type a schema is when it is neither an object nor a union, such as `string`.
+fn scalar_kind(schema: &Schema) -> Option<&'static str> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(_)) => Some("string"),
+        SchemaKind::Type(Type::Integer(_)) => Some("integer"),
+        SchemaKind::Type(Type::Number(_)) => Some("number"),
+        SchemaKind::Type(Type::Boolean(_)) => Some("boolean"),
+        SchemaKind::Type(Type::Array(_)) => Some("array"),
+        SchemaKind::Any(a)
+            if a.properties.is_empty()
+                && a.additional_properties.is_none()
+                && a.one_of.is_empty()
+                && a.any_of.is_empty()
+                && a.all_of.is_empty() =>
+        {
+            match a.typ.as_deref() {
+                Some("string") => Some("string"),
+                Some("integer") => Some("integer"),
+                Some("number") => Some("number"),
+                Some("boolean") => Some("boolean"),
+                Some("array") => Some("array"),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// An `allOf` member that only adds documentation (`description`, `nullable`...) to its siblings.
 fn is_metadata_only(member: &ReferenceOr<Schema>) -> bool {
     match member {
@@ -792,6 +1015,63 @@ fn is_metadata_only(member: &ReferenceOr<Schema>) -> bool {
     }
 }
 
+/// Schemas that `$ref`s name at other places of the document than `#/components/schemas/<name>`
+/// (inside a path's body, or a component's property), by normalized pointer.
+#[derive(Default)]
+pub struct LocalSchemas(indexmap::IndexMap<String, ReferenceOr<Schema>>);
+
+impl LocalSchemas {
+    /// Finds every local `$ref` of the document that points to something that reads as a schema.
+    /// Only those a schema position refers to are lowered (see `SchemaLowerer::local_type`).
+    pub fn collect(raw: &serde_json::Value) -> Self {
+        let mut refs = BTreeSet::new();
+        gather_refs(raw, &mut refs);
+        let mut out = indexmap::IndexMap::new();
+        for key in refs {
+            let is_component = key
+                .strip_prefix("#/components/")
+                .is_some_and(|rest| rest.split('/').count() == 2);
+            if is_component {
+                continue;
+            }
+            let target = raw.pointer(&key[1..]);
+            if let Some(schema) =
+                target.and_then(|t| serde_json::from_value::<ReferenceOr<Schema>>(t.clone()).ok())
+            {
+                out.insert(key, schema);
+            }
+        }
+        LocalSchemas(out)
+    }
+}
+
+fn gather_refs(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(key) = map.get("$ref").and_then(|r| r.as_str()).and_then(normalize) {
+                out.insert(key);
+            }
+            map.values().for_each(|v| gather_refs(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| gather_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// A local reference as the pointer the lowering builds for the same place (`#/a/b~1c`), or
+/// `None` for a reference into another document.
+fn normalize(reference: &str) -> Option<String> {
+    let rest = reference.strip_prefix('#')?;
+    if rest.is_empty() {
+        return Some("#".to_owned());
+    }
+    let rest = rest.strip_prefix('/')?;
+    let pointer = rest
+        .split('/')
+        .fold(Pointer::root(), |p, segment| p.join(unescape(segment)));
+    Some(pointer.as_str().to_owned())
+}
+
 /// RFC 6901 unescaping of one reference segment.
 pub fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
@@ -806,5 +1086,105 @@ fn docs_of_data(data: &openapiv3::SchemaData) -> Docs {
         summary: data.title.clone(),
         description: data.description.clone(),
         deprecated: data.deprecated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Api, TypeKind, TypeRef};
+
+    fn lowered(schemas: &str) -> Result<Api, crate::Diagnostics> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n{schemas}"
+        );
+        let doc = crate::load::load(&text).map_err(crate::Diagnostics::from)?;
+        crate::lower::lower(&doc)
+    }
+
+    fn kind<'a>(api: &'a Api, name: &str) -> &'a TypeKind {
+        &api.types[name].kind
+    }
+
+    #[test]
+    fn a_required_member_without_a_property_is_any_value() {
+        let api =
+            lowered("    A: {type: object, required: [x, y], properties: {x: {type: string}}}\n")
+                .expect("lowers");
+        let TypeKind::Struct(s) = kind(&api, "A") else {
+            panic!("{:?}", kind(&api, "A"));
+        };
+        let y = s.fields.iter().find(|f| f.json_name == "y").expect("y");
+        assert!(y.required && y.ty == TypeRef::Json);
+    }
+
+    #[test]
+    fn an_all_of_of_one_scalar_type_is_that_type() {
+        let api = lowered(
+            "    A: {allOf: [{type: string, format: date}, {type: string, maxLength: 10}]}\n    N: {allOf: [{type: number}, {type: integer, format: int32}]}\n",
+        )
+        .expect("lowers");
+        assert!(matches!(kind(&api, "A"), TypeKind::Alias(TypeRef::Date)));
+        assert!(matches!(kind(&api, "N"), TypeKind::Alias(TypeRef::I32)));
+        // Only documentation: no type to pick, and no panic.
+        lowered("    D: {allOf: [{description: d}]}\n    E: {allOf: []}\n").expect("lowers");
+        let err =
+            lowered("    B: {allOf: [{type: string}, {type: integer}]}\n").expect_err("no value");
+        assert_eq!(err.0[0].pointer, "#/components/schemas/B/allOf");
+    }
+
+    #[test]
+    fn one_of_members_that_only_require_are_dropped_beside_properties() {
+        let api = lowered(
+            "    A:\n      type: object\n      properties: {a: {type: string}, b: {type: string}}\n      oneOf: [{required: [a]}, {required: [b]}]\n",
+        )
+        .expect("lowers");
+        assert!(matches!(kind(&api, "A"), TypeKind::Struct(_)));
+    }
+
+    #[test]
+    fn a_discriminator_property_beside_one_of_is_the_union() {
+        let api = lowered(
+            "    A: {type: object, properties: {k: {type: string}}}\n    B: {type: object, properties: {k: {type: string}}}\n    U:\n      type: object\n      properties: {k: {type: string}}\n      discriminator: {propertyName: k}\n      oneOf: [{$ref: '#/components/schemas/A'}, {$ref: '#/components/schemas/B'}]\n",
+        )
+        .expect("lowers");
+        let TypeKind::Union(u) = kind(&api, "U") else {
+            panic!("{:?}", kind(&api, "U"));
+        };
+        assert_eq!(u.discriminator.as_deref(), Some("k"));
+        assert_eq!(u.variants.len(), 2);
+    }
+
+    #[test]
+    fn a_ref_to_a_schema_inside_another_is_one_named_type() {
+        let api = lowered(
+            "    A: {type: object, properties: {x: {type: object, properties: {y: {type: string}}}}}\n    B: {$ref: '#/components/schemas/A/properties/x'}\n",
+        )
+        .expect("lowers");
+        let TypeKind::Struct(a) = kind(&api, "A") else {
+            panic!("{:?}", kind(&api, "A"));
+        };
+        assert_eq!(a.fields[0].ty, TypeRef::Named("X".into()));
+        assert!(matches!(kind(&api, "B"), TypeKind::Alias(TypeRef::Named(n)) if n == "X"));
+        assert!(matches!(kind(&api, "X"), TypeKind::Struct(_)));
+    }
+
+    #[test]
+    fn an_array_of_itself_is_a_newtype() {
+        let api = lowered(
+            "    Tree: {type: array, items: {$ref: '#/components/schemas/Tree'}}\n    Forest: {type: object, additionalProperties: {$ref: '#/components/schemas/Woods'}}\n    Woods: {type: array, items: {$ref: '#/components/schemas/Forest'}}\n",
+        )
+        .expect("lowers");
+        assert!(matches!(
+            kind(&api, "Tree"),
+            TypeKind::Newtype(TypeRef::Vec(_))
+        ));
+        assert!(matches!(
+            kind(&api, "Forest"),
+            TypeKind::Newtype(TypeRef::Map(_))
+        ));
+        assert!(matches!(
+            kind(&api, "Woods"),
+            TypeKind::Newtype(TypeRef::Vec(_))
+        ));
     }
 }
