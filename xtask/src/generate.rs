@@ -26,12 +26,12 @@ pub fn run(spec: &Path, out: &Path, name: Option<&str>) -> Result<(), String> {
     let server_dir = out.join(&server_name);
     write_crate(
         &client_dir,
-        &client_manifest(&client_name),
+        &client_manifest(&client_name, Layout::Standalone),
         &generated.client,
     )?;
     write_crate(
         &server_dir,
-        &server_manifest(&server_name, &client_name),
+        &server_manifest(&server_name, &client_name, Layout::Standalone),
         &generated.server,
     )?;
     println!(
@@ -42,11 +42,16 @@ pub fn run(spec: &Path, out: &Path, name: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-fn write_crate(dir: &Path, manifest: &str, files: &codegen::CrateFiles) -> Result<(), String> {
+/// Writes a crate's manifest and files under `dir`. A file whose text is already there is left
+/// alone, so its modification time stays and cargo does not rebuild it.
+pub fn write_crate(dir: &Path, manifest: &str, files: &codegen::CrateFiles) -> Result<(), String> {
     let mut all = vec![("Cargo.toml".to_owned(), manifest.to_owned())];
     all.extend(files.iter().map(|(k, v)| (k.clone(), v.clone())));
     for (rel, text) in all {
         let path = dir.join(&rel);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            continue;
+        }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
@@ -56,17 +61,34 @@ fn write_crate(dir: &Path, manifest: &str, files: &codegen::CrateFiles) -> Resul
     Ok(())
 }
 
-// The generated crates stand alone (their own `[workspace]`), so they build where they are written.
-fn client_manifest(name: &str) -> String {
+/// Where a generated crate lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// On its own (`[workspace]` in its manifest), so it builds where it is written.
+    Standalone,
+    /// A member of an enclosing workspace (`cargo xtask examples` puts many in one).
+    Member,
+}
+
+impl Layout {
+    fn workspace_table(self) -> &'static str {
+        match self {
+            Layout::Standalone => "\n[workspace]\n",
+            Layout::Member => "",
+        }
+    }
+}
+
+/// The client crate's manifest; the server crate sits beside it as `../{name}`.
+pub fn client_manifest(name: &str, layout: Layout) -> String {
+    let workspace = layout.workspace_table();
     format!(
         r#"[package]
 name = "{name}"
 version = "0.1.0"
 edition = "2024"
 publish = false
-
-[workspace]
-
+{workspace}
 [features]
 default = ["client"]
 client = ["dep:reqwest", "dep:bytes"]
@@ -82,16 +104,16 @@ bytes = {{ version = "1", optional = true }}
     )
 }
 
-fn server_manifest(name: &str, client: &str) -> String {
+/// The server crate's manifest, with a path dependency on the client crate beside it.
+pub fn server_manifest(name: &str, client: &str, layout: Layout) -> String {
+    let workspace = layout.workspace_table();
     format!(
         r#"[package]
 name = "{name}"
 version = "0.1.0"
 edition = "2024"
 publish = false
-
-[workspace]
-
+{workspace}
 [dependencies]
 {client} = {{ path = "../{client}", default-features = false }}
 serde = {{ version = "1", features = ["derive"] }}

@@ -1,8 +1,9 @@
-//! Project automation: `cargo xtask regen | check | generate`.
+//! Project automation: `cargo xtask regen | check | generate | examples`.
 //!
 //! The generated crates are checked in (reviewers read them, downstream teams depend on them);
 //! `regen` rewrites them from spec/webhooks.yaml and `check` fails, with a diff, when they differ.
 
+mod examples;
 mod generate;
 mod workspace;
 
@@ -38,6 +39,19 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Generate crates for every document in a folder of example specs and `cargo check` them
+    /// all; fails if a document panics the generator or gives code that does not compile.
+    Examples {
+        /// The folder of OpenAPI documents (default: ../shared/specs/oas-examples).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        /// Write the generated workspace to this folder and keep it (default: under target/).
+        #[arg(long)]
+        keep: Option<std::path::PathBuf>,
+        /// Print the result table as Markdown.
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -46,6 +60,15 @@ fn main() -> ExitCode {
         Command::Regen => workspace::regen(),
         Command::Check => workspace::check(),
         Command::Generate { spec, out, name } => generate::run(&spec, &out, name.as_deref()),
+        Command::Examples {
+            dir,
+            keep,
+            markdown,
+        } => examples::run(&examples::Args {
+            dir,
+            keep,
+            markdown,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
