@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 
 use webhooks_server::responses::*;
 use webhooks_server::types::{
-    CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, Webhook, WebhookList, WebhookScope,
+    CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, Webhook,
+    WebhookList, WebhookScope,
 };
 use webhooks_server::{Api, AuthError, AuthRequest, Authenticator};
 
@@ -118,8 +119,12 @@ impl Api for Scripted {
             401 => CreateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
             403 => CreateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
             413 => CreateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
-            415 => CreateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType)),
-            422 => CreateWebhookResponse::UnprocessableEntity(error(ErrorCode::InvalidCreateWebhookRequest)),
+            415 => {
+                CreateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType))
+            }
+            422 => CreateWebhookResponse::UnprocessableEntity(error(
+                ErrorCode::InvalidCreateWebhookRequest,
+            )),
             429 => CreateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
                 body: error(ErrorCode::TooManyRequests),
@@ -155,7 +160,12 @@ impl Api for Scripted {
         }
     }
 
-    async fn update_webhook(&self, caller: Caller, id: uuid::Uuid, body: UpdateWebhook) -> UpdateWebhookResponse {
+    async fn update_webhook(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        body: UpdateWebhook,
+    ) -> UpdateWebhookResponse {
         match caller.status {
             200 => {
                 let mut hook = sample_webhook(id);
@@ -168,8 +178,12 @@ impl Api for Scripted {
             403 => UpdateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
             404 => UpdateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
             413 => UpdateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
-            415 => UpdateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType)),
-            422 => UpdateWebhookResponse::UnprocessableEntity(error(ErrorCode::InvalidUpdateWebhookRequest)),
+            415 => {
+                UpdateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType))
+            }
+            422 => UpdateWebhookResponse::UnprocessableEntity(error(
+                ErrorCode::InvalidUpdateWebhookRequest,
+            )),
             429 => UpdateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
                 body: error(ErrorCode::TooManyRequests),
@@ -190,7 +204,9 @@ impl Api for Scripted {
             403 => ActivateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
             404 => ActivateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
             413 => ActivateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
-            415 => ActivateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType)),
+            415 => ActivateWebhookResponse::UnsupportedMediaType(error(
+                ErrorCode::UnsupportedMediaType,
+            )),
             422 => {
                 // The seed's example: the webhook is already active.
                 let template = ErrorCode::InvalidChange.message().unwrap_or_default();
@@ -209,22 +225,32 @@ impl Api for Scripted {
                 retry_after: Some(RETRY_AFTER),
                 body: error(ErrorCode::TooManyRequests),
             },
-            _ => ActivateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+            _ => {
+                ActivateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError))
+            }
         }
     }
 
-    async fn deactivate_webhook(&self, caller: Caller, _id: uuid::Uuid) -> DeactivateWebhookResponse {
+    async fn deactivate_webhook(
+        &self,
+        caller: Caller,
+        _id: uuid::Uuid,
+    ) -> DeactivateWebhookResponse {
         match caller.status {
             202 => DeactivateWebhookResponse::Accepted,
             401 => DeactivateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
             403 => DeactivateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
             404 => DeactivateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
-            422 => DeactivateWebhookResponse::UnprocessableEntity(error(ErrorCode::InvalidDeactivateWebhookRequest)),
+            422 => DeactivateWebhookResponse::UnprocessableEntity(error(
+                ErrorCode::InvalidDeactivateWebhookRequest,
+            )),
             429 => DeactivateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
                 body: error(ErrorCode::TooManyRequests),
             },
-            _ => DeactivateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+            _ => DeactivateWebhookResponse::InternalServerError(error(
+                ErrorCode::InternalServerError,
+            )),
         }
     }
 }
@@ -242,5 +268,10 @@ pub async fn serve(router: axum::Router) -> std::io::Result<SocketAddr> {
 
 /// The scripted API behind the generated router, on loopback, with `config`.
 pub async fn serve_scripted(config: webhooks_server::Config) -> std::io::Result<SocketAddr> {
-    serve(webhooks_server::router_with_config(Scripted, ScriptedAuth, config)).await
+    serve(webhooks_server::router_with_config(
+        Scripted,
+        ScriptedAuth,
+        config,
+    ))
+    .await
 }

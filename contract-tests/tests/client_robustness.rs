@@ -12,17 +12,38 @@ use webhooks_client::*;
 async fn misbehave(Path(id): Path<uuid::Uuid>) -> Response {
     let json = [("content-type", "application/json")];
     match id.as_u128() {
-        1 => (StatusCode::NOT_FOUND, [("content-type", "text/plain")], "oops").into_response(),
+        1 => (
+            StatusCode::NOT_FOUND,
+            [("content-type", "text/plain")],
+            "oops",
+        )
+            .into_response(),
         2 => (StatusCode::NOT_FOUND, json, r#"{"error": null}"#).into_response(),
         3 => (StatusCode::NOT_FOUND, json, "{}").into_response(),
-        4 => (StatusCode::NOT_FOUND, json, r#"{"error": {"code": "SomethingNew", "message": null, "details": null}}"#)
+        4 => (
+            StatusCode::NOT_FOUND,
+            json,
+            r#"{"error": {"code": "SomethingNew", "message": null, "details": null}}"#,
+        )
             .into_response(),
-        5 => (StatusCode::BAD_GATEWAY, [("content-type", "text/html")], "<html><body>502 Bad Gateway</body></html>")
+        5 => (
+            StatusCode::BAD_GATEWAY,
+            [("content-type", "text/html")],
+            "<html><body>502 Bad Gateway</body></html>",
+        )
             .into_response(),
-        6 => (StatusCode::TOO_MANY_REQUESTS, json, r#"{"error": {"code": "TooManyRequests"}}"#).into_response(),
+        6 => (
+            StatusCode::TOO_MANY_REQUESTS,
+            json,
+            r#"{"error": {"code": "TooManyRequests"}}"#,
+        )
+            .into_response(),
         7 => (
             StatusCode::TOO_MANY_REQUESTS,
-            [("content-type", "application/json"), ("retry-after", "soon")],
+            [
+                ("content-type", "application/json"),
+                ("retry-after", "soon"),
+            ],
             "{}",
         )
             .into_response(),
@@ -35,7 +56,9 @@ async fn misbehave(Path(id): Path<uuid::Uuid>) -> Response {
 async fn client() -> Client {
     let app = axum::Router::new().route("/webhooks/{id}", axum::routing::get(misbehave));
     let addr = serve(app).await.expect("bind loopback");
-    Client::new(&format!("http://{addr}")).expect("url").with_bearer_token("t")
+    Client::new(&format!("http://{addr}"))
+        .expect("url")
+        .with_bearer_token("t")
 }
 
 fn id(n: u128) -> uuid::Uuid {
@@ -73,13 +96,18 @@ async fn misbehaving_answers_become_typed_errors() {
         other => panic!("unknown code: {other:?}"),
     }
     match get(&client, 5).await {
-        Err(e @ GetWebhookError::Unexpected(_)) => assert_eq!(e.status().map(|s| s.as_u16()), Some(502)),
+        Err(e @ GetWebhookError::Unexpected(_)) => {
+            assert_eq!(e.status().map(|s| s.as_u16()), Some(502))
+        }
         other => panic!("html 502: {other:?}"),
     }
     match get(&client, 6).await {
         Err(GetWebhookError::TooManyRequests { retry_after, body }) => {
             assert_eq!(retry_after, None);
-            assert_eq!(body.error.and_then(|e| e.code), Some(ErrorCode::TooManyRequests));
+            assert_eq!(
+                body.error.and_then(|e| e.code),
+                Some(ErrorCode::TooManyRequests)
+            );
         }
         other => panic!("429 without retry-after: {other:?}"),
     }
@@ -99,7 +127,10 @@ async fn misbehaving_answers_become_typed_errors() {
     match get(&client, 10).await {
         Err(GetWebhookError::Unexpected(r)) => {
             assert_eq!(r.status.as_u16(), 418);
-            assert_eq!(r.decode_error, None, "an undocumented status is unexpected as a whole");
+            assert_eq!(
+                r.decode_error, None,
+                "an undocumented status is unexpected as a whole"
+            );
         }
         other => panic!("418: {other:?}"),
     }
@@ -120,7 +151,9 @@ async fn transport_failures_are_typed() {
 
 #[tokio::test]
 async fn a_failing_token_source_is_a_request_error() {
-    let client = client().await.with_token_source(token_fn(|| async { Err::<String, BoxError>("vault is sealed".into()) }));
+    let client = client().await.with_token_source(token_fn(|| async {
+        Err::<String, BoxError>("vault is sealed".into())
+    }));
     match client.get_webhook(&id(1)).await {
         Err(GetWebhookError::Request(e)) => assert!(e.to_string().contains("vault is sealed")),
         other => panic!("token failure: {other:?}"),

@@ -45,7 +45,10 @@ async fn send(
 async fn missing_authorization_is_the_seed_401() {
     let base = server().await;
     let client = Client::new(&base).expect("url");
-    match client.activate_webhook(&ID.parse().expect("uuid"), None).await {
+    match client
+        .activate_webhook(&ID.parse().expect("uuid"), None)
+        .await
+    {
         Err(ActivateWebhookError::Unauthorized(body)) => {
             let error = body.error.expect("error object");
             assert_eq!(error.code, Some(ErrorCode::HeaderNotFound));
@@ -57,7 +60,14 @@ async fn missing_authorization_is_the_seed_401() {
         other => panic!("expected the generated 401, got {other:?}"),
     }
     // The exact bytes of the seed's example.
-    let (status, body) = send(reqwest::Method::GET, format!("{base}/webhooks"), None, None, "").await;
+    let (status, body) = send(
+        reqwest::Method::GET,
+        format!("{base}/webhooks"),
+        None,
+        None,
+        "",
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(
         body,
@@ -68,7 +78,11 @@ async fn missing_authorization_is_the_seed_401() {
 #[tokio::test]
 async fn refused_or_malformed_tokens_are_401_invalid_token() {
     let base = server().await;
-    for header in ["Bearer not-a-scripted-token", "Basic dXNlcjpwYXNz", "Bearer"] {
+    for header in [
+        "Bearer not-a-scripted-token",
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+    ] {
         let response = reqwest::Client::new()
             .get(format!("{base}/webhooks"))
             .header("authorization", header)
@@ -77,7 +91,11 @@ async fn refused_or_malformed_tokens_are_401_invalid_token() {
             .expect("send");
         assert_eq!(response.status().as_u16(), 401, "{header}");
         let body: ErrorResponse = response.json().await.expect("error body");
-        assert_eq!(body.error.and_then(|e| e.code), Some(ErrorCode::InvalidToken), "{header}");
+        assert_eq!(
+            body.error.and_then(|e| e.code),
+            Some(ErrorCode::InvalidToken),
+            "{header}"
+        );
     }
 }
 
@@ -130,9 +148,18 @@ async fn wrongly_typed_field_is_the_seed_update_422() {
 async fn read_only_and_missing_properties_name_their_target() {
     let base = server().await;
     let cases = [
-        (r#"{"id": "x", "scope": "Account", "callbackUrl": "https://a.example", "eventTypes": ["a.b.v1"]}"#, "id"),
-        (r#"{"scope": "Account", "eventTypes": ["a.b.v1"]}"#, "callbackUrl"),
-        (r#"{"scope": "Account", "callbackUrl": "https://a.example", "eventTypes": [7]}"#, "eventTypes[0]"),
+        (
+            r#"{"id": "x", "scope": "Account", "callbackUrl": "https://a.example", "eventTypes": ["a.b.v1"]}"#,
+            "id",
+        ),
+        (
+            r#"{"scope": "Account", "eventTypes": ["a.b.v1"]}"#,
+            "callbackUrl",
+        ),
+        (
+            r#"{"scope": "Account", "callbackUrl": "https://a.example", "eventTypes": [7]}"#,
+            "eventTypes[0]",
+        ),
     ];
     for (json, target) in cases {
         let (status, body) = send(
@@ -144,9 +171,15 @@ async fn read_only_and_missing_properties_name_their_target() {
         )
         .await;
         assert_eq!(status, 422, "{json}");
-        assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest", "{json}");
+        assert_eq!(
+            body["error"]["code"], "InvalidCreateWebhookRequest",
+            "{json}"
+        );
         assert_eq!(body["error"]["details"][0]["target"], target, "{json}");
-        assert_eq!(body["error"]["details"][0]["code"], "InvalidRequestBody", "{json}");
+        assert_eq!(
+            body["error"]["details"][0]["code"], "InvalidRequestBody",
+            "{json}"
+        );
     }
 }
 
@@ -163,7 +196,10 @@ async fn not_json_at_all_is_422() {
         )
         .await;
         assert_eq!(status, 422, "{json}");
-        assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest", "{json}");
+        assert_eq!(
+            body["error"]["code"], "InvalidCreateWebhookRequest",
+            "{json}"
+        );
     }
 }
 
@@ -203,7 +239,10 @@ async fn other_media_types_are_415() {
 #[tokio::test]
 async fn bodies_over_the_limit_are_413() {
     let base = server().await;
-    let big = format!(r#"{{"scope": "Account", "callbackUrl": "https://{}.example", "eventTypes": []}}"#, "a".repeat(4096));
+    let big = format!(
+        r#"{{"scope": "Account", "callbackUrl": "https://{}.example", "eventTypes": []}}"#,
+        "a".repeat(4096)
+    );
     let (status, body) = send(
         reqwest::Method::POST,
         format!("{base}/webhooks"),
@@ -226,5 +265,40 @@ async fn the_activate_body_is_optional() {
         .await
         .expect("send");
     assert_eq!(response.status().as_u16(), 202);
-    assert!(response.bytes().await.expect("body").is_empty(), "202 has no body");
+    assert!(
+        response.bytes().await.expect("body").is_empty(),
+        "202 has no body"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_body_with_a_json_content_type_is_no_body() {
+    let base = server().await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/webhooks/{ID}/activate"))
+        .bearer_auth("status-202")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        response.status().as_u16(),
+        202,
+        "an optional body may be empty whatever the content type"
+    );
+}
+
+#[tokio::test]
+async fn a_required_body_that_is_empty_is_422() {
+    let base = server().await;
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/webhooks"),
+        Some("status-201"),
+        Some("application/json"),
+        "",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest");
 }

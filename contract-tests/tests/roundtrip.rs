@@ -3,12 +3,18 @@
 //! body and headers.
 
 use contract_tests::{RETRY_AFTER, serve_scripted};
-use webhooks_client::types::{ActivateWebhook, CreateWebhook, ErrorCode, ErrorResponse, UpdateWebhook, WebhookScope};
+use webhooks_client::types::{
+    ActivateWebhook, CreateWebhook, ErrorCode, ErrorResponse, UpdateWebhook, WebhookScope,
+};
 use webhooks_client::*;
 
 async fn client_for(status: u16) -> Client {
-    let addr = serve_scripted(webhooks_server::Config::default()).await.expect("bind loopback");
-    Client::new(&format!("http://{addr}")).expect("base url").with_bearer_token(format!("status-{status}"))
+    let addr = serve_scripted(webhooks_server::Config::default())
+        .await
+        .expect("bind loopback");
+    Client::new(&format!("http://{addr}"))
+        .expect("base url")
+        .with_bearer_token(format!("status-{status}"))
 }
 
 fn code(body: &ErrorResponse) -> Option<ErrorCode> {
@@ -38,7 +44,9 @@ async fn list_webhooks_every_status() {
     let hooks = client_for(200).await.list_webhooks().await.expect("200");
     assert_eq!(hooks.webhooks.len(), 1);
     match client_for(401).await.list_webhooks().await {
-        Err(ListWebhooksError::Unauthorized(body)) => assert_eq!(code(&body), Some(ErrorCode::InvalidToken)),
+        Err(ListWebhooksError::Unauthorized(body)) => {
+            assert_eq!(code(&body), Some(ErrorCode::InvalidToken))
+        }
         other => panic!("expected 401, got {other:?}"),
     }
     match client_for(429).await.list_webhooks().await {
@@ -53,18 +61,27 @@ async fn list_webhooks_every_status() {
         other => panic!("expected 429, got {other:?}"),
     }
     match client_for(500).await.list_webhooks().await {
-        Err(e @ ListWebhooksError::InternalServerError(_)) => assert_eq!(e.status().map(|s| s.as_u16()), Some(500)),
+        Err(e @ ListWebhooksError::InternalServerError(_)) => {
+            assert_eq!(e.status().map(|s| s.as_u16()), Some(500))
+        }
         other => panic!("expected 500, got {other:?}"),
     }
 }
 
 #[tokio::test]
 async fn create_webhook_every_status() {
-    let created = client_for(201).await.create_webhook(&create_body()).await.expect("201");
+    let created = client_for(201)
+        .await
+        .create_webhook(&create_body())
+        .await
+        .expect("201");
     assert_eq!(created.callback_url, "https://receiver.example.com/hook");
     assert!(created.secret.len() >= 32);
     for status in [401, 403, 413, 415, 422, 429, 500] {
-        let result = client_for(status).await.create_webhook(&create_body()).await;
+        let result = client_for(status)
+            .await
+            .create_webhook(&create_body())
+            .await;
         let (got, body) = match result {
             Err(CreateWebhookError::Unauthorized(b)) => (401, b),
             Err(CreateWebhookError::Forbidden(b)) => (403, b),
@@ -86,23 +103,38 @@ async fn create_webhook_every_status() {
 #[tokio::test]
 async fn get_webhook_every_status() {
     let hook = client_for(200).await.get_webhook(&id()).await.expect("200");
-    assert_eq!(hook.id, id(), "the path parameter reached the server intact");
+    assert_eq!(
+        hook.id,
+        id(),
+        "the path parameter reached the server intact"
+    );
     match client_for(404).await.get_webhook(&id()).await {
         Err(GetWebhookError::NotFound(body)) => {
             assert_eq!(code(&body), Some(ErrorCode::WebhookNotFound));
-            assert_eq!(message(&body).as_deref(), Some("Requested webhook is not available."));
+            assert_eq!(
+                message(&body).as_deref(),
+                Some("Requested webhook is not available.")
+            );
         }
         other => panic!("expected 404, got {other:?}"),
     }
     for status in [401, 429, 500] {
-        let err = client_for(status).await.get_webhook(&id()).await.expect_err("error status");
+        let err = client_for(status)
+            .await
+            .get_webhook(&id())
+            .await
+            .expect_err("error status");
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
     }
 }
 
 #[tokio::test]
 async fn delete_webhook_every_status() {
-    client_for(204).await.delete_webhook(&id()).await.expect("204");
+    client_for(204)
+        .await
+        .delete_webhook(&id())
+        .await
+        .expect("204");
     for status in [401, 403, 404, 429, 500] {
         let result = client_for(status).await.delete_webhook(&id()).await;
         let ok = matches!(
@@ -110,7 +142,13 @@ async fn delete_webhook_every_status() {
             (Err(DeleteWebhookError::Unauthorized(_)), 401)
                 | (Err(DeleteWebhookError::Forbidden(_)), 403)
                 | (Err(DeleteWebhookError::NotFound(_)), 404)
-                | (Err(DeleteWebhookError::TooManyRequests { retry_after: Some(RETRY_AFTER), .. }), 429)
+                | (
+                    Err(DeleteWebhookError::TooManyRequests {
+                        retry_after: Some(RETRY_AFTER),
+                        ..
+                    }),
+                    429
+                )
                 | (Err(DeleteWebhookError::InternalServerError(_)), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
@@ -123,7 +161,11 @@ async fn update_webhook_every_status() {
         active: Some(true),
         ..Default::default()
     };
-    let hook = client_for(200).await.update_webhook(&id(), &body).await.expect("200");
+    let hook = client_for(200)
+        .await
+        .update_webhook(&id(), &body)
+        .await
+        .expect("200");
     assert!(hook.active);
     for status in [401, 403, 404, 413, 415, 422, 429, 500] {
         let result = client_for(status).await.update_webhook(&id(), &body).await;
@@ -135,7 +177,13 @@ async fn update_webhook_every_status() {
                 | (Err(UpdateWebhookError::PayloadTooLarge(_)), 413)
                 | (Err(UpdateWebhookError::UnsupportedMediaType(_)), 415)
                 | (Err(UpdateWebhookError::UnprocessableEntity(_)), 422)
-                | (Err(UpdateWebhookError::TooManyRequests { retry_after: Some(RETRY_AFTER), .. }), 429)
+                | (
+                    Err(UpdateWebhookError::TooManyRequests {
+                        retry_after: Some(RETRY_AFTER),
+                        ..
+                    }),
+                    429
+                )
                 | (Err(UpdateWebhookError::InternalServerError(_)), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
@@ -147,9 +195,21 @@ async fn activate_webhook_every_status() {
     let body = ActivateWebhook {
         expiration_date_time: Some("2021-06-07T08:27:42Z".parse().expect("date")),
     };
-    client_for(202).await.activate_webhook(&id(), Some(&body)).await.expect("202 with a body");
-    client_for(202).await.activate_webhook(&id(), None).await.expect("202 without a body");
-    match client_for(422).await.activate_webhook(&id(), Some(&body)).await {
+    client_for(202)
+        .await
+        .activate_webhook(&id(), Some(&body))
+        .await
+        .expect("202 with a body");
+    client_for(202)
+        .await
+        .activate_webhook(&id(), None)
+        .await
+        .expect("202 without a body");
+    match client_for(422)
+        .await
+        .activate_webhook(&id(), Some(&body))
+        .await
+    {
         Err(ActivateWebhookError::UnprocessableEntity(body)) => {
             let error = body.error.expect("error");
             assert_eq!(error.code, Some(ErrorCode::InvalidActivateWebhookRequest));
@@ -166,7 +226,10 @@ async fn activate_webhook_every_status() {
         other => panic!("expected 422, got {other:?}"),
     }
     for status in [401, 403, 404, 413, 415, 429, 500] {
-        let result = client_for(status).await.activate_webhook(&id(), Some(&body)).await;
+        let result = client_for(status)
+            .await
+            .activate_webhook(&id(), Some(&body))
+            .await;
         let ok = matches!(
             (&result, status),
             (Err(ActivateWebhookError::Unauthorized(_)), 401)
@@ -174,7 +237,13 @@ async fn activate_webhook_every_status() {
                 | (Err(ActivateWebhookError::NotFound(_)), 404)
                 | (Err(ActivateWebhookError::PayloadTooLarge(_)), 413)
                 | (Err(ActivateWebhookError::UnsupportedMediaType(_)), 415)
-                | (Err(ActivateWebhookError::TooManyRequests { retry_after: Some(RETRY_AFTER), .. }), 429)
+                | (
+                    Err(ActivateWebhookError::TooManyRequests {
+                        retry_after: Some(RETRY_AFTER),
+                        ..
+                    }),
+                    429
+                )
                 | (Err(ActivateWebhookError::InternalServerError(_)), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
@@ -183,7 +252,11 @@ async fn activate_webhook_every_status() {
 
 #[tokio::test]
 async fn deactivate_webhook_every_status() {
-    client_for(202).await.deactivate_webhook(&id()).await.expect("202");
+    client_for(202)
+        .await
+        .deactivate_webhook(&id())
+        .await
+        .expect("202");
     for status in [401, 403, 404, 422, 429, 500] {
         let result = client_for(status).await.deactivate_webhook(&id()).await;
         let ok = matches!(
@@ -192,7 +265,13 @@ async fn deactivate_webhook_every_status() {
                 | (Err(DeactivateWebhookError::Forbidden(_)), 403)
                 | (Err(DeactivateWebhookError::NotFound(_)), 404)
                 | (Err(DeactivateWebhookError::UnprocessableEntity(_)), 422)
-                | (Err(DeactivateWebhookError::TooManyRequests { retry_after: Some(RETRY_AFTER), .. }), 429)
+                | (
+                    Err(DeactivateWebhookError::TooManyRequests {
+                        retry_after: Some(RETRY_AFTER),
+                        ..
+                    }),
+                    429
+                )
                 | (Err(DeactivateWebhookError::InternalServerError(_)), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
