@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::model::{
-    Api, EnumDef, Operation, ParamLocation, StructDef, TypeDef, TypeKind, UnionDef,
+    Api, EnumDef, Operation, ParamLocation, StructDef, TypeDef, TypeKind, TypeRef, UnionDef,
 };
 
 use super::common::{doc_attrs, doc_text, ident, rust_type};
@@ -94,6 +94,18 @@ fn struct_def(
             quote!(#[serde(#(#attrs),*)])
         };
         let mut doc = doc_attrs(&f.doc);
+        if doc.is_empty() {
+            // A `$ref` property carries no description of its own (OpenAPI 3.0 ignores siblings
+            // of `$ref`), so point at the type that does.
+            let text = match &f.ty {
+                TypeRef::Named(n) => format!(
+                    " The `{}` property: a [`{n}`](crate::types::{n}).",
+                    f.json_name
+                ),
+                _ => format!(" The `{}` property.", f.json_name),
+            };
+            doc = quote!(#[doc = #text]);
+        }
         let mut notes = Vec::new();
         if f.read_only {
             notes.push("Read-only: sent by the server, never in a request.");
