@@ -10,6 +10,7 @@ pub mod load;
 pub mod lower;
 pub mod model;
 pub mod naming;
+mod openapi31;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub mod emit;

@@ -56,10 +56,15 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
             ));
         }
     };
-    if !version.starts_with("3.0") {
+    let mut raw = raw;
+    if version.starts_with("3.1") {
+        crate::openapi31::downgrade(&mut raw);
+    } else if !version.starts_with("3.0") {
         return Err(Diagnostic::new(
             "#/openapi",
-            format!("OpenAPI version {version} is not supported; this generator reads 3.0.x"),
+            format!(
+                "OpenAPI version {version} is not supported; this generator reads 3.0.x and 3.1.x"
+            ),
         ));
     }
 
@@ -365,12 +370,12 @@ mod tests {
     }
 
     #[test]
-    fn openapi_3_1_is_rejected_with_its_location() {
-        let err = load("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
+    fn openapi_3_2_is_rejected_with_its_location() {
+        let err = load("openapi: 3.2.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
             .err()
             .unwrap();
         assert_eq!(err.pointer, "#/openapi");
-        assert!(err.message.contains("3.1.0"));
+        assert!(err.message.contains("3.2.0"));
     }
 
     #[test]

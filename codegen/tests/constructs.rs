@@ -1202,3 +1202,36 @@ fn every_generated_file_has_the_generated_header() {
         );
     }
 }
+
+#[test]
+fn openapi_3_1_documents_are_read_through_their_3_0_equivalents() {
+    let api = model(
+        r#"
+openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Pet'}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [name, nickname]
+      properties:
+        name: {type: string}
+        nickname: {type: [string, 'null']}
+        kind: {const: cat}
+"#,
+    );
+    let nickname = field(&api, "Pet", "nickname");
+    assert!(nickname.nullable && nickname.required);
+    assert_eq!(nickname.ty, TypeRef::String);
+    assert!(matches!(ty(&api, "PetKind").kind, TypeKind::Enum(_)));
+}
