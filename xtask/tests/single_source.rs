@@ -1,0 +1,160 @@
+//! The spec is the single source: change one error message in a copy of it, generate, build, and
+//! the new message is what the generated server answers and what the generated client's code enum
+//! says. Nothing else holds a copy of the message.
+//!
+//! This builds two generated crates and a small driver with cargo (offline, pinned by the
+//! workspace's lock file), so it takes a minute on a cold target directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const OLD: &str = "Header Authorization was not found in the request. Access denied.";
+const NEW: &str = "Show a bearer token at the door, please.";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
+}
+
+/// A server that answers every operation with a 500 and refuses every token: only the router's
+/// own 401 for a missing `Authorization` header is of interest here.
+const DRIVER: &str = r#"
+use single_source_server::responses::*;
+use single_source_server::types::{ActivateWebhook, CreateWebhook, ErrorCode, UpdateWebhook};
+use single_source_server::{Api, AuthError, AuthRequest, Authenticator};
+
+struct Nobody;
+
+impl Authenticator for Nobody {
+    type Caller = ();
+    async fn authenticate(&self, _: AuthRequest<'_>) -> Result<(), AuthError> {
+        Err(AuthError::InvalidCredentials)
+    }
+}
+
+struct Unreachable;
+
+impl Api for Unreachable {
+    type Caller = ();
+    async fn list_webhooks(&self, _: ()) -> ListWebhooksResponse {
+        ListWebhooksResponse::InternalServerError(Default::default())
+    }
+    async fn create_webhook(&self, _: (), _: CreateWebhook) -> CreateWebhookResponse {
+        CreateWebhookResponse::InternalServerError(Default::default())
+    }
+    async fn get_webhook(&self, _: (), _: uuid::Uuid) -> GetWebhookResponse {
+        GetWebhookResponse::InternalServerError(Default::default())
+    }
+    async fn delete_webhook(&self, _: (), _: uuid::Uuid) -> DeleteWebhookResponse {
+        DeleteWebhookResponse::InternalServerError(Default::default())
+    }
+    async fn update_webhook(&self, _: (), _: uuid::Uuid, _: UpdateWebhook) -> UpdateWebhookResponse {
+        UpdateWebhookResponse::InternalServerError(Default::default())
+    }
+    async fn activate_webhook(&self, _: (), _: uuid::Uuid, _: Option<ActivateWebhook>) -> ActivateWebhookResponse {
+        ActivateWebhookResponse::InternalServerError(Default::default())
+    }
+    async fn deactivate_webhook(&self, _: (), _: uuid::Uuid) -> DeactivateWebhookResponse {
+        DeactivateWebhookResponse::InternalServerError(Default::default())
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, single_source_server::router(Unreachable, Nobody)).await;
+    });
+    let client = single_source_client::Client::new(&format!("http://{addr}")).expect("url");
+    match client.get_webhook(&uuid::Uuid::nil()).await {
+        Err(single_source_client::GetWebhookError::Unauthorized(body)) => {
+            let error = body.error.expect("an error object");
+            println!("server: {}", error.message.unwrap_or_default());
+        }
+        other => panic!("expected the generated 401, got {other:?}"),
+    }
+    println!("client: {}", ErrorCode::HeaderNotFound.message().unwrap_or_default());
+}
+"#;
+
+#[test]
+fn one_message_changed_in_the_spec_changes_server_and_client() {
+    let root = workspace();
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("single-source");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("work dir");
+
+    let spec = std::fs::read_to_string(root.join("spec/webhooks.yaml")).expect("spec");
+    assert!(spec.contains(OLD), "the seed's message is in the spec");
+    let changed = work.join("changed.yaml");
+    std::fs::write(&changed, spec.replace(OLD, NEW)).expect("write the changed copy");
+
+    let crates = work.join("crates");
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--name", "single-source", "--spec"])
+        .arg(&changed)
+        .arg("--out")
+        .arg(&crates)
+        .status()
+        .expect("run xtask generate");
+    assert!(status.success(), "generation of the changed spec failed");
+    for file in [
+        "single-source-client/src/types.rs",
+        "single-source-server/src/rejection.rs",
+    ] {
+        let text = std::fs::read_to_string(crates.join(file)).expect("generated file");
+        assert!(!text.contains(OLD), "{file} still holds the old message");
+    }
+
+    let driver = crates.join("driver");
+    std::fs::create_dir_all(driver.join("src")).expect("driver dir");
+    std::fs::write(
+        driver.join("Cargo.toml"),
+        r#"[package]
+name = "driver"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[workspace]
+
+[dependencies]
+single-source-client = { path = "../single-source-client" }
+single-source-server = { path = "../single-source-server" }
+axum = { version = "0.8", default-features = false, features = ["http1", "tokio"] }
+tokio = { version = "1", features = ["rt-multi-thread", "macros", "net"] }
+uuid = "1"
+"#,
+    )
+    .expect("driver manifest");
+    std::fs::write(driver.join("src/main.rs"), DRIVER).expect("driver source");
+    // The workspace's lock file pins every shared dependency, so the build needs no network.
+    std::fs::copy(root.join("Cargo.lock"), driver.join("Cargo.lock")).expect("lock file");
+
+    let output = Command::new(env!("CARGO"))
+        .args(["run", "--offline", "--quiet"])
+        .current_dir(&driver)
+        .env(
+            "CARGO_TARGET_DIR",
+            root.join("target/examples-check/target"),
+        )
+        .output()
+        .expect("run cargo");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the driver failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("server: {NEW}")),
+        "the server's 401 body: {stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("client: {NEW}")),
+        "the client's constant: {stdout}"
+    );
+}
