@@ -125,6 +125,19 @@ pub fn required_header<T: std::str::FromStr>(
     })
 }
 
+/// Makes ring the process's rustls crypto provider, unless the application installed one.
+///
+/// reqwest is built here without a provider of its own (ring builds far faster than reqwest's
+/// default aws-lc); [`Client::new`](crate::Client::new) calls this. Call it yourself before
+/// building a `reqwest::Client` of your own for [`Client::with_http_client`](crate::Client::with_http_client).
+#[cfg(feature = "rustls")]
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race with another thread is fine: either way a provider is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// A base URL the client cannot use.
 #[derive(Debug, Clone)]
 pub struct InvalidBaseUrl {

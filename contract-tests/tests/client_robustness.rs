@@ -165,3 +165,14 @@ fn unusable_base_urls_are_errors() {
     assert!(Client::new("not a url").is_err());
     assert!(Client::new("mailto:someone@example.com").is_err());
 }
+
+#[tokio::test]
+async fn https_is_built_in_and_fails_as_a_value() {
+    // A closed loopback port behind an https URL: the TLS stack (rustls with ring) is set up
+    // without panicking, and the failure arrives as a transport error.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let client = Client::new(&format!("https://{addr}")).expect("url");
+    assert!(matches!(client.get_webhook(&id(1)).await, Err(GetWebhookError::Transport(_))));
+}

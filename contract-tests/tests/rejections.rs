@@ -13,6 +13,13 @@ async fn server() -> String {
     format!("http://{addr}")
 }
 
+/// A plain reqwest client, for requests the generated client would never send. The workspace
+/// builds reqwest without a default crypto provider, so install the generated client's first.
+fn http() -> reqwest::Client {
+    webhooks_client::support::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 const ID: &str = "5885fb70-81c1-423b-b556-771b5ab4d55b";
 
 async fn send(
@@ -22,7 +29,7 @@ async fn send(
     content_type: Option<&str>,
     body: &str,
 ) -> (u16, serde_json::Value) {
-    let mut request = reqwest::Client::new().request(method, url);
+    let mut request = http().request(method, url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -83,7 +90,7 @@ async fn refused_or_malformed_tokens_are_401_invalid_token() {
         "Basic dXNlcjpwYXNz",
         "Bearer",
     ] {
-        let response = reqwest::Client::new()
+        let response = http()
             .get(format!("{base}/webhooks"))
             .header("authorization", header)
             .send()
@@ -258,7 +265,7 @@ async fn bodies_over_the_limit_are_413() {
 #[tokio::test]
 async fn the_activate_body_is_optional() {
     let base = server().await;
-    let response = reqwest::Client::new()
+    let response = http()
         .post(format!("{base}/webhooks/{ID}/activate"))
         .bearer_auth("status-202")
         .send()
@@ -274,7 +281,7 @@ async fn the_activate_body_is_optional() {
 #[tokio::test]
 async fn an_empty_body_with_a_json_content_type_is_no_body() {
     let base = server().await;
-    let response = reqwest::Client::new()
+    let response = http()
         .post(format!("{base}/webhooks/{ID}/activate"))
         .bearer_auth("status-202")
         .header("content-type", "application/json")

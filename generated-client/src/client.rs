@@ -21,6 +21,7 @@ impl Client {
     pub fn new(
         base_url: &str,
     ) -> ::std::result::Result<Self, crate::support::InvalidBaseUrl> {
+        #[cfg(feature = "rustls")] crate::support::install_crypto_provider();
         let http = ::reqwest::Client::builder()
             .build()
             .map_err(|e| crate::support::InvalidBaseUrl::new(base_url, e.to_string()))?;

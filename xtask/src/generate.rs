@@ -90,15 +90,17 @@ edition = "2024"
 publish = false
 {workspace}
 [features]
-default = ["client"]
+default = ["client", "rustls"]
 client = ["dep:reqwest", "dep:bytes"]
+rustls = ["client", "reqwest/rustls-no-provider", "dep:rustls"]
 
 [dependencies]
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 chrono = {{ version = "0.4", default-features = false, features = ["serde", "std", "clock"] }}
 uuid = {{ version = "1", features = ["serde"] }}
-reqwest = {{ version = "0.13", default-features = false, features = ["rustls", "form"], optional = true }}
+reqwest = {{ version = "0.13", default-features = false, features = ["form"], optional = true }}
+rustls = {{ version = "0.23", default-features = false, features = ["ring", "std", "tls12"], optional = true }}
 bytes = {{ version = "1", optional = true }}
 "#
     )

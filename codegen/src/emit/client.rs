@@ -35,6 +35,8 @@ pub fn client_module(api: &Api) -> TokenStream {
             /// A client for the API at `base_url` (e.g. `https://api.example.com`), with a default
             /// reqwest client (rustls) and no credentials.
             pub fn new(base_url: &str) -> ::std::result::Result<Self, crate::support::InvalidBaseUrl> {
+                #[cfg(feature = "rustls")]
+                crate::support::install_crypto_provider();
                 let http = ::reqwest::Client::builder()
                     .build()
                     .map_err(|e| crate::support::InvalidBaseUrl::new(base_url, e.to_string()))?;
