@@ -383,4 +383,8 @@ pub struct ErrorModel {
     pub details_field: Option<(String, bool)>,
     /// Detail code for a body field that fails to decode, unless the property names its own.
     pub invalid_field: String,
+    /// Codes for requests no operation matches: an unknown path (404), a known path with another
+    /// method (405). Without them the router answers those with axum's empty responses.
+    pub unknown_path: Option<String>,
+    pub method_not_allowed: Option<String>,
 }

@@ -16,6 +16,7 @@ pub fn api_module(api: &Api) -> TokenStream {
     let types = quote!(crate::types);
     let methods = api.operations.iter().map(|op| trait_method(op, &types));
     let routes = routes(api);
+    let fallbacks = fallbacks(api);
     // A spec without security never authenticates, one without bodies never reads the limit.
     let unused = quote!(#[allow(dead_code)]);
     let auth_unused = (!api.operations.iter().any(|op| op.security.any)).then(|| unused.clone());
@@ -114,6 +115,7 @@ pub fn api_module(api: &Api) -> TokenStream {
             let state = ::std::sync::Arc::new(Shared { api, auth, config });
             ::axum::Router::new()
                 #(#routes)*
+                #fallbacks
                 .with_state(state)
         }
     }
@@ -157,6 +159,25 @@ fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
         #docs
         fn #name(&self, #(#args),*) -> impl ::std::future::Future<Output = crate::responses::#response> + ::std::marker::Send;
     }
+}
+
+/// Answers for requests no operation matches, in the spec's error body: `x-error-model`'s
+/// `unknownPath` (404) and `methodNotAllowed` (405), or the built-in body for specs without a model.
+fn fallbacks(api: &Api) -> TokenStream {
+    let (unknown, not_allowed) = match &api.error_model {
+        Some(m) => (m.unknown_path.as_deref(), m.method_not_allowed.as_deref()),
+        None => (Some("NotFound"), Some("MethodNotAllowed")),
+    };
+    let answer = |status: u16, code: Option<&str>, method: TokenStream| {
+        code.map(|code| {
+            let status = proc_macro2::Literal::u16_unsuffixed(status);
+            let code = code_tokens(api, code);
+            quote!(.#method(|| async { crate::rejection::reject(#status, #code, ::std::vec::Vec::new()) }))
+        })
+    };
+    let unknown = answer(404, unknown, quote!(fallback));
+    let not_allowed = answer(405, not_allowed, quote!(method_not_allowed_fallback));
+    quote!(#unknown #not_allowed)
 }
 
 fn routes(api: &Api) -> Vec<TokenStream> {
@@ -761,6 +782,8 @@ fn builtin_rejection() -> TokenStream {
                 "InvalidValue" => "The value is not valid.",
                 "UnsupportedMediaType" => "The request body has an unsupported media type.",
                 "PayloadTooLarge" => "The request body is too large.",
+                "NotFound" => "No operation has this path.",
+                "MethodNotAllowed" => "The path has no operation for this method.",
                 _ => "The server could not complete the request.",
             }
         }

@@ -35,6 +35,17 @@ pub fn lower(
     let schema_name = get("schema", diags)?;
     let codes_name = get("codes", diags)?;
     let invalid_field = get("invalidField", diags)?;
+    let optional = |key: &str, diags: &mut Diagnostics| -> Option<String> {
+        let value = value.get(key)?;
+        let code = value.as_str().map(str::to_owned);
+        if code.is_none() {
+            diags.push(
+                at.join(key),
+                format!("`{key}` must be a string, an error code"),
+            );
+        }
+        code
+    };
 
     let lookup = |name: &str, key: &str, diags: &mut Diagnostics| -> Option<String> {
         let found = schemas.component_type(name).map(str::to_owned);
@@ -116,7 +127,17 @@ pub fn lower(
         target_field: target.map(|t| (t.rust_name.clone(), t.is_option())),
         details_field: details.map(|d| (d.rust_name.clone(), d.is_option())),
         invalid_field,
+        unknown_path: optional("unknownPath", diags),
+        method_not_allowed: optional("methodNotAllowed", diags),
     };
+    for (key, code) in [
+        ("unknownPath", &model.unknown_path),
+        ("methodNotAllowed", &model.method_not_allowed),
+    ] {
+        if let Some(code) = code {
+            check_code(&model, schemas, code, &at.join(key), diags);
+        }
+    }
     check_code(
         &model,
         schemas,
