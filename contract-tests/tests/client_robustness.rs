@@ -174,5 +174,8 @@ async fn https_is_built_in_and_fails_as_a_value() {
     let addr = listener.local_addr().expect("addr");
     drop(listener);
     let client = Client::new(&format!("https://{addr}")).expect("url");
-    assert!(matches!(client.get_webhook(&id(1)).await, Err(GetWebhookError::Transport(_))));
+    assert!(matches!(
+        client.get_webhook(&id(1)).await,
+        Err(GetWebhookError::Transport(_))
+    ));
 }

@@ -309,3 +309,31 @@ async fn a_required_body_that_is_empty_is_422() {
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest");
 }
+
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_in_the_spec_body() {
+    let base = server().await;
+    let (status, body) = send(
+        reqwest::Method::GET,
+        format!("{base}/nothing/here"),
+        Some("status-200"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {"code": "ResourceNotFound", "message": "The requested resource does not exist."}})
+    );
+    let (status, body) = send(
+        reqwest::Method::PUT,
+        format!("{base}/webhooks"),
+        Some("status-200"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 405);
+    assert_eq!(body["error"]["code"], "MethodNotAllowed");
+}

@@ -193,6 +193,14 @@ pub enum ErrorCode {
     ///
     /// Standard message: "The server encountered an internal error and could not complete the request."
     InternalServerError,
+    /// `ResourceNotFound`
+    ///
+    /// Standard message: "The requested resource does not exist."
+    ResourceNotFound,
+    /// `MethodNotAllowed`
+    ///
+    /// Standard message: "The requested method is not allowed on this resource."
+    MethodNotAllowed,
     /// A value this version of the spec does not list, kept as sent.
     Unknown(::std::string::String),
 }
@@ -214,6 +222,8 @@ impl ErrorCode {
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::InternalServerError,
+        Self::ResourceNotFound,
+        Self::MethodNotAllowed,
     ];
     /// The value as it appears in JSON.
     pub fn as_str(&self) -> &str {
@@ -233,6 +243,8 @@ impl ErrorCode {
             Self::PayloadTooLarge => "PayloadTooLarge",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
             Self::InternalServerError => "InternalServerError",
+            Self::ResourceNotFound => "ResourceNotFound",
+            Self::MethodNotAllowed => "MethodNotAllowed",
             Self::Unknown(value) => value,
         }
     }
@@ -311,6 +323,14 @@ impl ErrorCode {
                     "The server encountered an internal error and could not complete the request.",
                 )
             }
+            Self::ResourceNotFound => {
+                ::std::option::Option::Some("The requested resource does not exist.")
+            }
+            Self::MethodNotAllowed => {
+                ::std::option::Option::Some(
+                    "The requested method is not allowed on this resource.",
+                )
+            }
             Self::Unknown(_) => ::std::option::Option::None,
         }
     }
@@ -338,6 +358,8 @@ impl ::std::convert::From<&str> for ErrorCode {
             "PayloadTooLarge" => Self::PayloadTooLarge,
             "UnsupportedMediaType" => Self::UnsupportedMediaType,
             "InternalServerError" => Self::InternalServerError,
+            "ResourceNotFound" => Self::ResourceNotFound,
+            "MethodNotAllowed" => Self::MethodNotAllowed,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

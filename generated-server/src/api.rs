@@ -201,5 +201,19 @@ where
             "/webhooks/{id}/deactivate",
             ::axum::routing::post(handlers::deactivate_webhook::<A, Au>),
         )
+        .fallback(|| async {
+            crate::rejection::reject(
+                404,
+                crate::types::ErrorCode::ResourceNotFound,
+                ::std::vec::Vec::new(),
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            crate::rejection::reject(
+                405,
+                crate::types::ErrorCode::MethodNotAllowed,
+                ::std::vec::Vec::new(),
+            )
+        })
         .with_state(state)
 }
