@@ -29,7 +29,7 @@ pub struct ActivateWebhook {
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
-    /// The `scope` property: a [`WebhookScope`](crate::types::WebhookScope).
+    /// The `scope` property: a [`WebhookScope`].
     pub scope: crate::types::WebhookScope,
     /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
     #[serde(
@@ -63,7 +63,7 @@ pub struct CreatedWebhook {
     ///
     /// Read-only: sent by the server, never in a request.
     pub id: ::uuid::Uuid,
-    /// The `scope` property: a [`WebhookScope`](crate::types::WebhookScope).
+    /// The `scope` property: a [`WebhookScope`].
     pub scope: crate::types::WebhookScope,
     /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
     #[serde(
@@ -108,7 +108,7 @@ pub struct CreatedWebhook {
     ::serde::Deserialize
 )]
 pub struct Error {
-    /// The `code` property: a [`ErrorCode`](crate::types::ErrorCode).
+    /// The `code` property: a [`ErrorCode`].
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<crate::types::ErrorCode>,
     /// A human-readable representation of the error.
@@ -399,7 +399,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorCode {
     ::serde::Deserialize
 )]
 pub struct ErrorResponse {
-    /// The `error` property: a [`Error`](crate::types::Error).
+    /// The `error` property: a [`Error`].
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<crate::types::Error>,
 }
@@ -450,7 +450,7 @@ pub struct Webhook {
     ///
     /// Read-only: sent by the server, never in a request.
     pub id: ::uuid::Uuid,
-    /// The `scope` property: a [`WebhookScope`](crate::types::WebhookScope).
+    /// The `scope` property: a [`WebhookScope`].
     pub scope: crate::types::WebhookScope,
     /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
     #[serde(

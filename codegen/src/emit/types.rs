@@ -98,10 +98,7 @@ fn struct_def(
             // A `$ref` property carries no description of its own (OpenAPI 3.0 ignores siblings
             // of `$ref`), so point at the type that does.
             let text = match &f.ty {
-                TypeRef::Named(n) => format!(
-                    " The `{}` property: a [`{n}`](crate::types::{n}).",
-                    f.json_name
-                ),
+                TypeRef::Named(n) => format!(" The `{}` property: a [`{n}`].", f.json_name),
                 _ => format!(" The `{}` property.", f.json_name),
             };
             doc = quote!(#[doc = #text]);
