@@ -322,6 +322,9 @@ pub struct Response {
     pub headers: Vec<ResponseHeader>,
     /// `x-error-code`: the code the generated server writes when it answers this by itself.
     pub error_code: Option<String>,
+    /// `x-error-messages`: this operation's own wording for codes, instead of their standard
+    /// message (activate and deactivate share `InvalidChange`, with different sentences).
+    pub error_messages: Vec<(String, String)>,
 }
 
 impl Response {

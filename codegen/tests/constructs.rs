@@ -1235,3 +1235,32 @@ components:
     assert_eq!(nickname.ty, TypeRef::String);
     assert!(matches!(ty(&api, "PetKind").kind, TypeKind::Enum(_)));
 }
+
+#[test]
+fn operations_can_word_a_code_their_own_way() {
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/webhooks.yaml"
+    ))
+    .expect("spec");
+    let api = model(&spec);
+    let deactivate = api
+        .operations
+        .iter()
+        .find(|o| o.id == "deactivateWebhook")
+        .expect("deactivate");
+    let messages: Vec<_> = deactivate
+        .responses
+        .iter()
+        .flat_map(|r| r.error_messages.iter())
+        .collect();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].0, "InvalidChange");
+    assert!(messages[0].1.contains("cannot be deactivated"));
+    let responses = server_file(&spec, "src/responses.rs");
+    assert!(responses.contains("impl DeactivateWebhookResponse"));
+    assert!(
+        !responses.contains("impl ActivateWebhookResponse {"),
+        "only operations with their own wording"
+    );
+}

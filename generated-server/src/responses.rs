@@ -608,6 +608,23 @@ pub enum DeactivateWebhookResponse {
     /// **500**: The server failed to handle the request.
     InternalServerError(crate::types::ErrorResponse),
 }
+impl DeactivateWebhookResponse {
+    /// The message this operation uses for `code`: its own wording where the spec gives one
+    /// (`x-error-messages`), else the code's standard message. Placeholders in braces, such
+    /// as `{id}`, are for the sender to fill in.
+    pub fn message(
+        code: &crate::types::ErrorCode,
+    ) -> ::std::option::Option<&'static str> {
+        match code {
+            crate::types::ErrorCode::InvalidChange => {
+                ::std::option::Option::Some(
+                    "Webhook subscription '{id}' cannot be deactivated because it is already inactive.",
+                )
+            }
+            other => other.message(),
+        }
+    }
+}
 impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
     fn into_response(self) -> ::axum::response::Response {
         match self {

@@ -228,12 +228,15 @@ pub fn responses_module(api: &Api) -> TokenStream {
             }
         });
         let arms = op.responses.iter().map(|r| into_response_arm(r, &types));
+        let messages = operation_messages(api, op);
         quote! {
             #[doc = #doc]
             #[derive(::std::fmt::Debug)]
             pub enum #name {
                 #(#variants)*
             }
+
+            #messages
 
             impl ::axum::response::IntoResponse for #name {
                 fn into_response(self) -> ::axum::response::Response {
@@ -245,6 +248,43 @@ pub fn responses_module(api: &Api) -> TokenStream {
         }
     });
     quote!(#(#items)*)
+}
+
+/// `message(code)` on a response enum whose operation words some codes its own way
+/// (`x-error-messages`); other codes keep their standard message.
+fn operation_messages(api: &Api, op: &Operation) -> TokenStream {
+    let Some(model) = &api.error_model else {
+        return quote!();
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let arms: Vec<TokenStream> = op
+        .responses
+        .iter()
+        .flat_map(|r| r.error_messages.iter())
+        .filter(|(code, _)| seen.insert(code.clone()))
+        .map(|(code, message)| {
+            let code = code_tokens(api, code);
+            quote!(#code => ::std::option::Option::Some(#message),)
+        })
+        .collect();
+    if arms.is_empty() {
+        return quote!();
+    }
+    let name = format_ident!("{}Response", op.type_stem);
+    let codes = format_ident!("{}", model.codes);
+    quote! {
+        impl #name {
+            /// The message this operation uses for `code`: its own wording where the spec gives one
+            /// (`x-error-messages`), else the code's standard message. Placeholders in braces, such
+            /// as `{id}`, are for the sender to fill in.
+            pub fn message(code: &crate::types::#codes) -> ::std::option::Option<&'static str> {
+                match code {
+                    #(#arms)*
+                    other => other.message(),
+                }
+            }
+        }
+    }
 }
 
 fn into_response_arm(r: &Response, types: &TokenStream) -> TokenStream {

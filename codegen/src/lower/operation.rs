@@ -649,6 +649,29 @@ fn responses(
                 }
             },
         };
+        let mut error_messages = Vec::new();
+        if let Some(value) = response.extensions.get("x-error-messages") {
+            let at = ptr.join("x-error-messages");
+            match value.as_object() {
+                Some(map) => {
+                    for (code, message) in map {
+                        match message.as_str() {
+                            Some(m) => {
+                                if let Some(model) = ctx.error_model {
+                                    check_code(model, schemas, code, &at.join(code), diags);
+                                }
+                                error_messages.push((code.clone(), m.to_owned()));
+                            }
+                            None => diags.push(at.join(code), "a message must be a string"),
+                        }
+                    }
+                }
+                None => diags.push(
+                    at,
+                    "`x-error-messages` must be a map from error code to message",
+                ),
+            }
+        }
         out.push(Response {
             status,
             variant,
@@ -660,6 +683,7 @@ fn responses(
             body,
             headers,
             error_code,
+            error_messages,
         });
     }
     if out.is_empty() {
