@@ -1,0 +1,54 @@
+//! Error bodies. Every code and message comes from the spec's `ErrorCode` and its `message()`.
+
+use webhooks_server::responses::DeactivateWebhookResponse;
+use webhooks_server::types::{Error, ErrorCode, ErrorResponse};
+
+/// An error with `code` and the spec's standard message for it.
+pub fn entry(code: ErrorCode) -> Error {
+    Error {
+        message: code.message().map(str::to_owned),
+        code: Some(code),
+        ..Error::default()
+    }
+}
+
+/// The error body for `code`, with its standard message.
+pub fn error(code: ErrorCode) -> ErrorResponse {
+    ErrorResponse {
+        error: Some(entry(code)),
+    }
+}
+
+/// The error body for `code` with `details` beneath it.
+pub fn with_details(code: ErrorCode, details: Vec<Error>) -> ErrorResponse {
+    let mut outer = entry(code);
+    if !details.is_empty() {
+        outer.details = Some(details);
+    }
+    ErrorResponse { error: Some(outer) }
+}
+
+/// A detail with `code` (and its standard message) naming `target`.
+pub fn detail(code: ErrorCode, target: &str) -> Error {
+    Error {
+        target: Some(target.to_owned()),
+        ..entry(code)
+    }
+}
+
+/// The seed's `InvalidChange` detail: the webhook is already in the state asked for. Activate
+/// words it with the code's standard message, deactivate with its own (`x-error-messages`);
+/// both come from the spec, with the id filled in.
+pub fn invalid_change(id: uuid::Uuid, activating: bool) -> Error {
+    let template = if activating {
+        ErrorCode::InvalidChange.message()
+    } else {
+        DeactivateWebhookResponse::message(&ErrorCode::InvalidChange)
+    };
+    Error {
+        code: Some(ErrorCode::InvalidChange),
+        message: template.map(|t| t.replace("{id}", &id.to_string())),
+        target: Some("IsActive".to_owned()),
+        details: None,
+    }
+}

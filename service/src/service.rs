@@ -1,0 +1,483 @@
+//! The implementation of the generated `Api` trait on the store.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use webhooks_server::Api;
+use webhooks_server::responses::{
+    ActivateWebhookResponse, CreateWebhookResponse, DeactivateWebhookResponse,
+    DeleteWebhookResponse, GetWebhookResponse, ListWebhooksResponse, UpdateWebhookResponse,
+};
+use webhooks_server::types::{
+    ActivateWebhook, CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook,
+    Webhook, WebhookList, WebhookScope,
+};
+
+use crate::auth::Caller;
+use crate::errors::{detail, error, invalid_change, with_details};
+use crate::limiter::Limiter;
+use crate::store::{self, Activation, Changes, Store, StoreError, StoredWebhook};
+
+/// How long an activation lasts when the request names no expiration.
+const DEFAULT_ACTIVATION_DAYS: i64 = 30;
+
+/// Why an operation was refused; each operation turns it into its own declared response.
+#[derive(Debug)]
+enum Refusal {
+    NotFound,
+    Forbidden,
+    /// A 422 with these details under the operation's own outer code.
+    Invalid(Vec<Error>),
+    /// A store failure, already logged.
+    Internal,
+}
+
+impl Refusal {
+    fn body(self, invalid_code: ErrorCode) -> ErrorResponse {
+        match self {
+            Refusal::NotFound => error(ErrorCode::WebhookNotFound),
+            Refusal::Forbidden => error(ErrorCode::InsufficientPermissions),
+            Refusal::Invalid(details) => with_details(invalid_code, details),
+            Refusal::Internal => error(ErrorCode::InternalServerError),
+        }
+    }
+}
+
+/// Logs a store failure and turns it into the 500 refusal.
+fn internal(operation: &str, failure: StoreError) -> Refusal {
+    tracing::error!(operation, error = %failure, "store failure");
+    Refusal::Internal
+}
+
+/// The Webhooks API on a store, with per-caller rate limits.
+pub struct Service {
+    store: Store,
+    limiter: Limiter,
+    allow_insecure_callbacks: bool,
+}
+
+impl Service {
+    pub fn new(store: Store, limiter: Limiter, allow_insecure_callbacks: bool) -> Self {
+        Service {
+            store,
+            limiter,
+            allow_insecure_callbacks,
+        }
+    }
+
+    /// The detail for `callbackUrl` when it is not an absolute https URL (or http, when
+    /// insecure callbacks are allowed).
+    fn check_callback(&self, callback_url: &str) -> Option<Error> {
+        let acceptable = url::Url::parse(callback_url).is_ok_and(|url| {
+            let scheme_ok = url.scheme() == "https"
+                || (self.allow_insecure_callbacks && url.scheme() == "http");
+            scheme_ok && url.host_str().is_some_and(|host| !host.is_empty())
+        });
+        (!acceptable).then(|| detail(ErrorCode::InvalidRequestBody, "callbackUrl"))
+    }
+
+    /// Whether `caller` may create or change a webhook of this scope: iTwin-scoped webhooks
+    /// need `webhooks_maintainer` on the iTwin, or the org-admin role.
+    async fn may_change(
+        &self,
+        caller: &Caller,
+        scope: &str,
+        scope_id: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        if caller.org_admin || scope != WebhookScope::ITwin.as_str() {
+            return Ok(true);
+        }
+        match scope_id {
+            Some(itwin_id) => self.store.has_grant(&caller.client_id, itwin_id).await,
+            None => Ok(false),
+        }
+    }
+
+    /// The caller's webhook `id`, when the caller may change it.
+    async fn changeable(
+        &self,
+        operation: &str,
+        caller: &Caller,
+        id: uuid::Uuid,
+    ) -> Result<StoredWebhook, Refusal> {
+        let hook = self
+            .store
+            .get(&caller.client_id, id)
+            .await
+            .map_err(|e| internal(operation, e))?
+            .ok_or(Refusal::NotFound)?;
+        let allowed = self
+            .may_change(caller, &hook.scope, hook.scope_id.as_deref())
+            .await
+            .map_err(|e| internal(operation, e))?;
+        if allowed {
+            Ok(hook)
+        } else {
+            Err(Refusal::Forbidden)
+        }
+    }
+
+    async fn create(
+        &self,
+        caller: &Caller,
+        body: CreateWebhook,
+    ) -> Result<CreatedWebhook, Refusal> {
+        let mut details = Vec::new();
+        match (&body.scope, &body.scope_id) {
+            (WebhookScope::ITwin, Some(scope_id)) if !scope_id.trim().is_empty() => {}
+            (WebhookScope::Account, None) => {}
+            (WebhookScope::ITwin | WebhookScope::Account, _) => {
+                details.push(detail(ErrorCode::InvalidRequestBody, "scopeId"));
+            }
+            _ => details.push(detail(ErrorCode::InvalidRequestBody, "scope")),
+        }
+        details.extend(self.check_callback(&body.callback_url));
+        details.extend(check_event_types(&body.event_types));
+        if let Some(secret) = &body.secret {
+            details.extend(check_secret(secret));
+        }
+        if !details.is_empty() {
+            return Err(Refusal::Invalid(details));
+        }
+        let scope = body.scope.as_str().to_owned();
+        let allowed = self
+            .may_change(caller, &scope, body.scope_id.as_deref())
+            .await
+            .map_err(|e| internal("createWebhook", e))?;
+        if !allowed {
+            return Err(Refusal::Forbidden);
+        }
+        let secret = match body.secret {
+            Some(secret) => secret,
+            None => generate_secret().map_err(|e| {
+                tracing::error!(error = %e, "no randomness for a secret");
+                Refusal::Internal
+            })?,
+        };
+        let now = store::now();
+        let hook = StoredWebhook {
+            id: uuid::Uuid::new_v4(),
+            owner: caller.client_id.clone(),
+            scope,
+            scope_id: body.scope_id,
+            active: false,
+            callback_url: body.callback_url,
+            event_types: body.event_types,
+            secret,
+            created: now,
+            modified: now,
+            expiration_date_time: None,
+        };
+        self.store
+            .insert(&hook)
+            .await
+            .map_err(|e| internal("createWebhook", e))?;
+        let view = to_webhook(&hook, now);
+        Ok(CreatedWebhook {
+            id: view.id,
+            scope: view.scope,
+            scope_id: view.scope_id,
+            active: view.active,
+            callback_url: view.callback_url,
+            event_types: view.event_types,
+            created: view.created,
+            modified: view.modified,
+            expiration_date_time: view.expiration_date_time,
+            secret: hook.secret,
+        })
+    }
+
+    /// Applies `changes` to the caller's webhook `id` in one conditional statement.
+    async fn change(
+        &self,
+        operation: &str,
+        caller: &Caller,
+        id: uuid::Uuid,
+        changes: Changes,
+    ) -> Result<Webhook, Refusal> {
+        self.changeable(operation, caller, id).await?;
+        let now = store::now();
+        let updated = self
+            .store
+            .update(&caller.client_id, id, &changes, now)
+            .await
+            .map_err(|e| internal(operation, e))?;
+        if let Some(hook) = updated {
+            return Ok(to_webhook(&hook, now));
+        }
+        // Nothing matched: either the webhook is gone, or it already was in the state asked for
+        // (possibly because a concurrent request just put it there).
+        let still_there = self
+            .store
+            .get(&caller.client_id, id)
+            .await
+            .map_err(|e| internal(operation, e))?;
+        match (still_there, changes.activation) {
+            (Some(_), Some(activation)) => Err(Refusal::Invalid(vec![invalid_change(
+                id,
+                matches!(activation, Activation::Activate { .. }),
+            )])),
+            _ => Err(Refusal::NotFound),
+        }
+    }
+
+    /// The activation change for an optional requested expiration.
+    fn activation(requested: Option<DateTime<Utc>>) -> Result<Activation, Refusal> {
+        let now = store::now();
+        let expires = requested
+            .map(|at| at.trunc_subsecs(6))
+            .unwrap_or(now + chrono::Duration::days(DEFAULT_ACTIVATION_DAYS));
+        if expires <= now {
+            return Err(Refusal::Invalid(vec![detail(
+                ErrorCode::InvalidValue,
+                "expirationDateTime",
+            )]));
+        }
+        Ok(Activation::Activate { expires })
+    }
+
+    async fn update(
+        &self,
+        caller: &Caller,
+        id: uuid::Uuid,
+        body: UpdateWebhook,
+    ) -> Result<Webhook, Refusal> {
+        let mut details = Vec::new();
+        if let Some(callback_url) = &body.callback_url {
+            details.extend(self.check_callback(callback_url));
+        }
+        if let Some(event_types) = &body.event_types {
+            details.extend(check_event_types(event_types));
+        }
+        if let Some(secret) = &body.secret {
+            details.extend(check_secret(secret));
+        }
+        if !details.is_empty() {
+            // A caller that does not own the webhook learns nothing from the body check.
+            self.changeable("updateWebhook", caller, id).await?;
+            return Err(Refusal::Invalid(details));
+        }
+        let activation = match body.active {
+            Some(true) => Some(Self::activation(None)?),
+            Some(false) => Some(Activation::Deactivate),
+            None => None,
+        };
+        let changes = Changes {
+            callback_url: body.callback_url,
+            event_types: body.event_types,
+            secret: body.secret,
+            activation,
+        };
+        self.change("updateWebhook", caller, id, changes).await
+    }
+}
+
+fn check_event_types(event_types: &[String]) -> Option<Error> {
+    let valid = !event_types.is_empty() && event_types.iter().all(|t| !t.trim().is_empty());
+    (!valid).then(|| detail(ErrorCode::InvalidRequestBody, "eventTypes"))
+}
+
+fn check_secret(secret: &str) -> Option<Error> {
+    (secret.chars().count() < 32).then(|| detail(ErrorCode::InvalidRequestBody, "secret"))
+}
+
+/// 32 bytes from the operating system's CSPRNG, base64url without padding (43 characters).
+fn generate_secret() -> Result<String, getrandom::Error> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The public view of a stored webhook at `now`: no secret, and expired reads as inactive.
+fn to_webhook(hook: &StoredWebhook, now: DateTime<Utc>) -> Webhook {
+    Webhook {
+        id: hook.id,
+        scope: WebhookScope::from(hook.scope.as_str()),
+        scope_id: hook.scope_id.clone(),
+        active: hook.is_active_at(now),
+        callback_url: hook.callback_url.clone(),
+        event_types: hook.event_types.clone(),
+        created: hook.created,
+        modified: hook.modified,
+        expiration_date_time: hook.expiration_date_time,
+    }
+}
+
+impl Api for Service {
+    type Caller = Caller;
+
+    async fn list_webhooks(&self, caller: Caller) -> ListWebhooksResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return ListWebhooksResponse::TooManyRequests { body, retry_after };
+        }
+        match self.store.list(&caller.client_id).await {
+            Ok(hooks) => {
+                let now = store::now();
+                let webhooks = hooks.iter().map(|h| to_webhook(h, now)).collect();
+                ListWebhooksResponse::Ok(WebhookList { webhooks })
+            }
+            Err(e) => {
+                let body = internal("listWebhooks", e).body(ErrorCode::InternalServerError);
+                ListWebhooksResponse::InternalServerError(body)
+            }
+        }
+    }
+
+    async fn create_webhook(&self, caller: Caller, body: CreateWebhook) -> CreateWebhookResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return CreateWebhookResponse::TooManyRequests { body, retry_after };
+        }
+        match self.create(&caller, body).await {
+            Ok(created) => CreateWebhookResponse::Created(created),
+            Err(refusal) => {
+                let code = ErrorCode::InvalidCreateWebhookRequest;
+                match refusal {
+                    Refusal::Forbidden => CreateWebhookResponse::Forbidden(refusal.body(code)),
+                    Refusal::Invalid(_) => {
+                        CreateWebhookResponse::UnprocessableEntity(refusal.body(code))
+                    }
+                    // Create names no id, so it never answers 404.
+                    Refusal::NotFound | Refusal::Internal => {
+                        CreateWebhookResponse::InternalServerError(Refusal::Internal.body(code))
+                    }
+                }
+            }
+        }
+    }
+
+    async fn get_webhook(&self, caller: Caller, id: uuid::Uuid) -> GetWebhookResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return GetWebhookResponse::TooManyRequests { body, retry_after };
+        }
+        match self.store.get(&caller.client_id, id).await {
+            Ok(Some(hook)) => GetWebhookResponse::Ok(to_webhook(&hook, store::now())),
+            Ok(None) => GetWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
+            Err(e) => {
+                let body = internal("getWebhook", e).body(ErrorCode::InternalServerError);
+                GetWebhookResponse::InternalServerError(body)
+            }
+        }
+    }
+
+    async fn delete_webhook(&self, caller: Caller, id: uuid::Uuid) -> DeleteWebhookResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return DeleteWebhookResponse::TooManyRequests { body, retry_after };
+        }
+        let result = match self.changeable("deleteWebhook", &caller, id).await {
+            Ok(_) => self
+                .store
+                .delete(&caller.client_id, id)
+                .await
+                .map_err(|e| internal("deleteWebhook", e))
+                .and_then(|deleted| {
+                    if deleted {
+                        Ok(())
+                    } else {
+                        Err(Refusal::NotFound)
+                    }
+                }),
+            Err(refusal) => Err(refusal),
+        };
+        let code = ErrorCode::InternalServerError;
+        match result {
+            Ok(()) => DeleteWebhookResponse::NoContent,
+            Err(refusal @ Refusal::NotFound) => DeleteWebhookResponse::NotFound(refusal.body(code)),
+            Err(refusal @ Refusal::Forbidden) => {
+                DeleteWebhookResponse::Forbidden(refusal.body(code))
+            }
+            Err(Refusal::Invalid(_) | Refusal::Internal) => {
+                DeleteWebhookResponse::InternalServerError(Refusal::Internal.body(code))
+            }
+        }
+    }
+
+    async fn update_webhook(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        body: UpdateWebhook,
+    ) -> UpdateWebhookResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return UpdateWebhookResponse::TooManyRequests { body, retry_after };
+        }
+        let code = ErrorCode::InvalidUpdateWebhookRequest;
+        match self.update(&caller, id, body).await {
+            Ok(hook) => UpdateWebhookResponse::Ok(hook),
+            Err(r @ Refusal::NotFound) => UpdateWebhookResponse::NotFound(r.body(code)),
+            Err(r @ Refusal::Forbidden) => UpdateWebhookResponse::Forbidden(r.body(code)),
+            Err(r @ Refusal::Invalid(_)) => {
+                UpdateWebhookResponse::UnprocessableEntity(r.body(code))
+            }
+            Err(r @ Refusal::Internal) => UpdateWebhookResponse::InternalServerError(r.body(code)),
+        }
+    }
+
+    async fn activate_webhook(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        body: Option<ActivateWebhook>,
+    ) -> ActivateWebhookResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return ActivateWebhookResponse::TooManyRequests { body, retry_after };
+        }
+        let requested = body.and_then(|b| b.expiration_date_time);
+        let result = match Self::activation(requested) {
+            Ok(activation) => {
+                let changes = Changes {
+                    activation: Some(activation),
+                    ..Changes::default()
+                };
+                self.change("activateWebhook", &caller, id, changes).await
+            }
+            Err(refusal) => match self.changeable("activateWebhook", &caller, id).await {
+                Ok(_) => Err(refusal),
+                Err(earlier) => Err(earlier),
+            },
+        };
+        let code = ErrorCode::InvalidActivateWebhookRequest;
+        match result {
+            Ok(_) => ActivateWebhookResponse::Accepted,
+            Err(r @ Refusal::NotFound) => ActivateWebhookResponse::NotFound(r.body(code)),
+            Err(r @ Refusal::Forbidden) => ActivateWebhookResponse::Forbidden(r.body(code)),
+            Err(r @ Refusal::Invalid(_)) => {
+                ActivateWebhookResponse::UnprocessableEntity(r.body(code))
+            }
+            Err(r @ Refusal::Internal) => {
+                ActivateWebhookResponse::InternalServerError(r.body(code))
+            }
+        }
+    }
+
+    async fn deactivate_webhook(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+    ) -> DeactivateWebhookResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return DeactivateWebhookResponse::TooManyRequests { body, retry_after };
+        }
+        let changes = Changes {
+            activation: Some(Activation::Deactivate),
+            ..Changes::default()
+        };
+        let code = ErrorCode::InvalidDeactivateWebhookRequest;
+        match self.change("deactivateWebhook", &caller, id, changes).await {
+            Ok(_) => DeactivateWebhookResponse::Accepted,
+            Err(r @ Refusal::NotFound) => DeactivateWebhookResponse::NotFound(r.body(code)),
+            Err(r @ Refusal::Forbidden) => DeactivateWebhookResponse::Forbidden(r.body(code)),
+            Err(r @ Refusal::Invalid(_)) => {
+                DeactivateWebhookResponse::UnprocessableEntity(r.body(code))
+            }
+            Err(r @ Refusal::Internal) => {
+                DeactivateWebhookResponse::InternalServerError(r.body(code))
+            }
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The webhook store: one code path for SQLite and PostgreSQL through sqlx's `Any` driver.
+//!
+//! Ids and timestamps are TEXT (UUIDs; RFC 3339 in UTC with exactly six fractional digits, so
+//! text order is time order), `event_types` is a JSON array in TEXT. Every operation is a single
+//! statement, so nothing is ever half-written; state changes are conditional `UPDATE`s whose
+//! `RETURNING` row (or its absence) decides who won.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// The migrations in `service/migrations`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A failure of the store (database unreachable, a statement refused, a row that does not decode).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored row does not decode: {0}")]
+    Corrupt(String),
+}
+
+/// A webhook as stored, secret included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredWebhook {
+    pub id: uuid::Uuid,
+    pub owner: String,
+    pub scope: String,
+    pub scope_id: Option<String>,
+    pub active: bool,
+    pub callback_url: String,
+    pub event_types: Vec<String>,
+    pub secret: String,
+    pub created: DateTime<Utc>,
+    pub modified: DateTime<Utc>,
+    pub expiration_date_time: Option<DateTime<Utc>>,
+}
+
+impl StoredWebhook {
+    /// Active and not expired at `now`: an expired webhook reads as inactive.
+    pub fn is_active_at(&self, now: DateTime<Utc>) -> bool {
+        self.active && self.expiration_date_time.is_none_or(|at| at > now)
+    }
+}
+
+/// The fields a PATCH may change; `None` leaves the stored value as it is.
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub callback_url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub secret: Option<String>,
+    /// Activate (`true`, with the new expiration) or deactivate (`false`).
+    pub activation: Option<Activation>,
+}
+
+/// A change of the `active` flag. It only applies when the webhook is in the other state.
+#[derive(Debug, Clone, Copy)]
+pub enum Activation {
+    Activate { expires: DateTime<Utc> },
+    Deactivate,
+}
+
+const COLUMNS: &str = "id, owner, scope, scope_id, active, callback_url, event_types, secret, \
+                       created, modified, expiration_date_time";
+
+/// The current time at the store's precision (microseconds).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// The text form of a timestamp in the store.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
+}
+
+/// Adds `mode=rwc` to an SQLite URL without a mode, so the file is created when missing.
+pub fn normalize_url(url: &str) -> String {
+    let is_sqlite = url.starts_with("sqlite:");
+    if !is_sqlite || url.contains(":memory:") || url.contains("mode=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}mode=rwc")
+}
+
+/// Webhooks and grants, on SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://...` or `postgres://...`) and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url = normalize_url(url);
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(&url)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    /// Closes every connection; later calls fail with a store error.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn insert(&self, hook: &StoredWebhook) -> Result<(), StoreError> {
+        let event_types = encode_event_types(&hook.event_types)?;
+        sqlx::query(&format!(
+            "INSERT INTO webhooks ({COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(hook.id.to_string())
+        .bind(hook.owner.clone())
+        .bind(hook.scope.clone())
+        .bind(hook.scope_id.clone())
+        .bind(i32::from(hook.active))
+        .bind(hook.callback_url.clone())
+        .bind(event_types)
+        .bind(hook.secret.clone())
+        .bind(timestamp(hook.created))
+        .bind(timestamp(hook.modified))
+        .bind(hook.expiration_date_time.map(timestamp))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The webhook `id` if `owner` owns it.
+    pub async fn get(
+        &self,
+        owner: &str,
+        id: uuid::Uuid,
+    ) -> Result<Option<StoredWebhook>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM webhooks WHERE id = $1 AND owner = $2"
+        ))
+        .bind(id.to_string())
+        .bind(owner.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Every webhook `owner` owns, oldest first.
+    pub async fn list(&self, owner: &str) -> Result<Vec<StoredWebhook>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM webhooks WHERE owner = $1 ORDER BY created, id"
+        ))
+        .bind(owner.to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Deletes the webhook; `false` when `owner` has no webhook `id`.
+    pub async fn delete(&self, owner: &str, id: uuid::Uuid) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM webhooks WHERE id = $1 AND owner = $2")
+            .bind(id.to_string())
+            .bind(owner.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Applies `changes` in one conditional statement and returns the row after it. `None`
+    /// when `owner` has no webhook `id`, or when an activation change finds the webhook
+    /// already in the requested state (the caller tells the two apart by reading again).
+    pub async fn update(
+        &self,
+        owner: &str,
+        id: uuid::Uuid,
+        changes: &Changes,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredWebhook>, StoreError> {
+        let event_types = changes
+            .event_types
+            .as_deref()
+            .map(encode_event_types)
+            .transpose()?;
+        // The statement text is fixed per kind of change; every value is a bound parameter.
+        let (set_active, condition) = match changes.activation {
+            None => ("", ""),
+            Some(Activation::Activate { .. }) => (
+                ", active = 1, expiration_date_time = $7",
+                " AND (active = 0 OR (expiration_date_time IS NOT NULL \
+                 AND expiration_date_time <= $8))",
+            ),
+            Some(Activation::Deactivate) => (
+                ", active = 0, expiration_date_time = $7",
+                " AND active = 1 AND (expiration_date_time IS NULL \
+                 OR expiration_date_time > $8)",
+            ),
+        };
+        let sql = format!(
+            "UPDATE webhooks SET callback_url = COALESCE($1, callback_url), \
+             event_types = COALESCE($2, event_types), secret = COALESCE($3, secret), \
+             modified = $4{set_active} WHERE id = $5 AND owner = $6{condition} \
+             RETURNING {COLUMNS}"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(changes.callback_url.clone())
+            .bind(event_types)
+            .bind(changes.secret.clone())
+            .bind(timestamp(now))
+            .bind(id.to_string())
+            .bind(owner.to_owned());
+        if let Some(activation) = changes.activation {
+            let expires = match activation {
+                Activation::Activate { expires } => Some(timestamp(expires)),
+                Activation::Deactivate => None,
+            };
+            query = query.bind(expires).bind(timestamp(now));
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Whether `client_id` has `webhooks_maintainer` on `itwin_id`.
+    pub async fn has_grant(&self, client_id: &str, itwin_id: &str) -> Result<bool, StoreError> {
+        let row =
+            sqlx::query("SELECT client_id FROM grants WHERE client_id = $1 AND itwin_id = $2")
+                .bind(client_id.to_owned())
+                .bind(itwin_id.to_owned())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// Gives `client_id` `webhooks_maintainer` on `itwin_id` (idempotent).
+    pub async fn add_grant(&self, client_id: &str, itwin_id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO grants (client_id, itwin_id) VALUES ($1, $2) \
+             ON CONFLICT (client_id, itwin_id) DO NOTHING",
+        )
+        .bind(client_id.to_owned())
+        .bind(itwin_id.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn encode_event_types(event_types: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(event_types).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
+    let text = |name: &str| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(name)?) };
+    let optional = |name: &str| -> Result<Option<String>, StoreError> {
+        Ok(row.try_get::<Option<String>, _>(name)?)
+    };
+    let id = text("id")?;
+    let event_types = text("event_types")?;
+    // `active` is an INTEGER 0/1: INTEGER on SQLite is 64-bit, on PostgreSQL 32-bit.
+    let active = match row.try_get::<i64, _>("active") {
+        Ok(active) => active != 0,
+        Err(_) => row.try_get::<i32, _>("active")? != 0,
+    };
+    Ok(StoredWebhook {
+        id: id
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("id {id:?}: {e}")))?,
+        owner: text("owner")?,
+        scope: text("scope")?,
+        scope_id: optional("scope_id")?,
+        active,
+        callback_url: text("callback_url")?,
+        event_types: serde_json::from_str(&event_types)
+            .map_err(|e| StoreError::Corrupt(format!("event_types {event_types:?}: {e}")))?,
+        secret: text("secret")?,
+        created: parse_timestamp(&text("created")?)?,
+        modified: parse_timestamp(&text("modified")?)?,
+        expiration_date_time: optional("expiration_date_time")?
+            .as_deref()
+            .map(parse_timestamp)
+            .transpose()?,
+    })
+}
