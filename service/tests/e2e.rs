@@ -1,0 +1,910 @@
+//! End to end: the real service on 127.0.0.1:0, driven by the generated client with tokens
+//! minted from the development key. The whole suite runs on SQLite (a temporary file) and, when
+//! a server answers, on PostgreSQL in a schema of its own.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::Connection as _;
+use webhooks_client::types::{
+    ActivateWebhook, CreateWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, WebhookScope,
+};
+use webhooks_client::{
+    ActivateWebhookError, Client, CreateWebhookError, DeactivateWebhookError, DeleteWebhookError,
+    GetWebhookError, ListWebhooksError, UpdateWebhookError,
+};
+use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
+use webhooks_service::{Config, Running};
+
+const READ: &str = "webhooks:read";
+const MODIFY: &str = "webhooks:modify";
+const DEFAULT_POSTGRES: &str = "postgres://127.0.0.1:5432/test";
+
+struct Harness {
+    url: String,
+    key_path: std::path::PathBuf,
+    running: Running,
+    base: String,
+}
+
+async fn start(url: &str, key_path: &Path, per_minute: u32, burst: Option<u32>) -> Running {
+    let key = DevKey::load_or_create(key_path).expect("dev key");
+    let config = Config {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database_url: url.to_owned(),
+        allow_insecure_callbacks: false,
+        rate_limit_per_minute: per_minute,
+        rate_limit_burst: burst,
+        key_source: KeySource::Dev(key),
+        auth: AuthConfig::default(),
+        body_limit: None,
+    };
+    webhooks_service::start(config)
+        .await
+        .expect("service starts")
+}
+
+impl Harness {
+    async fn new(url: &str, key_path: &Path) -> Harness {
+        let running = start(url, key_path, 100_000, None).await;
+        let base = format!("http://{}", running.addr());
+        Harness {
+            url: url.to_owned(),
+            key_path: key_path.to_owned(),
+            running,
+            base,
+        }
+    }
+
+    fn token(&self, client_id: &str, scopes: &[&str], org_admin: bool) -> String {
+        let key = DevKey::load_or_create(&self.key_path).expect("dev key");
+        key.mint(
+            client_id,
+            scopes,
+            org_admin,
+            Duration::from_secs(600),
+            &AuthConfig::default(),
+        )
+        .expect("token")
+    }
+
+    /// A client for `client_id` with both scopes.
+    fn client(&self, client_id: &str) -> Client {
+        self.client_with(client_id, &[READ, MODIFY], false)
+    }
+
+    fn client_with(&self, client_id: &str, scopes: &[&str], org_admin: bool) -> Client {
+        Client::new(&self.base)
+            .expect("client")
+            .with_bearer_token(self.token(client_id, scopes, org_admin))
+    }
+
+    /// A raw request, for what the typed client cannot send or does not show.
+    async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        client_id: &str,
+        body: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        webhooks_client::support::install_crypto_provider();
+        let http = reqwest::Client::new();
+        let mut request = http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(self.token(client_id, &[READ, MODIFY], false));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+        }
+        let response = request.send().await.expect("raw request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("raw body");
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).expect("JSON body")
+        };
+        (status, json)
+    }
+}
+
+fn account_hook(callback_url: &str) -> CreateWebhook {
+    CreateWebhook {
+        scope: WebhookScope::Account,
+        scope_id: None,
+        callback_url: callback_url.to_owned(),
+        event_types: vec!["iModels.iModelDeleted.v1".to_owned()],
+        secret: None,
+    }
+}
+
+fn itwin_hook(itwin: &str) -> CreateWebhook {
+    CreateWebhook {
+        scope: WebhookScope::ITwin,
+        scope_id: Some(itwin.to_owned()),
+        ..account_hook("https://hooks.example.com/itwin")
+    }
+}
+
+fn outer(body: &ErrorResponse) -> &Error {
+    body.error.as_ref().expect("error body")
+}
+
+fn code(body: &ErrorResponse) -> ErrorCode {
+    outer(body).code.clone().expect("error code")
+}
+
+/// Checks the body is `code` with its standard message and exactly one detail, and returns it.
+fn single_detail(body: &ErrorResponse, code_expected: ErrorCode) -> Error {
+    let error = outer(body);
+    assert_eq!(error.code, Some(code_expected.clone()), "{body:?}");
+    assert_eq!(
+        error.message.as_deref(),
+        code_expected.message(),
+        "{body:?}"
+    );
+    let details = error.details.clone().unwrap_or_default();
+    assert_eq!(details.len(), 1, "{body:?}");
+    details[0].clone()
+}
+
+fn assert_invalid_field(detail: &Error, target: &str) {
+    assert_eq!(
+        detail.code,
+        Some(ErrorCode::InvalidRequestBody),
+        "{detail:?}"
+    );
+    assert_eq!(detail.message.as_deref(), Some("Invalid request body."));
+    assert_eq!(detail.target.as_deref(), Some(target));
+}
+
+/// The seed's message for activating an active webhook, written out as the seed gives it.
+fn already_active_message(id: uuid::Uuid) -> String {
+    format!("Webhook subscription '{id}' cannot be activated because it is already active.")
+}
+
+fn already_inactive_message(id: uuid::Uuid) -> String {
+    format!("Webhook subscription '{id}' cannot be deactivated because it is already inactive.")
+}
+
+async fn suite(url: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key_path = dir.path().join("dev.key");
+    let h = Harness::new(url, &key_path).await;
+
+    authentication(&h).await;
+    create_get_list(&h).await;
+    create_refusals(&h).await;
+    permissions(&h).await;
+    other_callers(&h).await;
+    activation(&h).await;
+    patch(&h).await;
+    delete(&h).await;
+    concurrent_activates(&h).await;
+    expiry(&h).await;
+    rate_limits(&h).await;
+    store_failure(&h).await;
+
+    h.running.stop().await.expect("clean shutdown");
+}
+
+async fn authentication(h: &Harness) {
+    // No Authorization header.
+    let anonymous = Client::new(&h.base).expect("client");
+    match anonymous.list_webhooks().await {
+        Err(ListWebhooksError::Unauthorized(body)) => {
+            assert_eq!(code(&body), ErrorCode::HeaderNotFound);
+            assert_eq!(
+                outer(&body).message.as_deref(),
+                Some("Header Authorization was not found in the request. Access denied.")
+            );
+        }
+        other => panic!("missing header: {other:?}"),
+    }
+    // A token that is not a JWT of ours.
+    let forged = Client::new(&h.base)
+        .expect("client")
+        .with_bearer_token("not-a-token");
+    match forged.get_webhook(&uuid::Uuid::new_v4()).await {
+        Err(GetWebhookError::Unauthorized(body)) => {
+            assert_eq!(code(&body), ErrorCode::InvalidToken)
+        }
+        other => panic!("bad token: {other:?}"),
+    }
+    // A valid token without the scope the operation needs.
+    let reader = h.client_with("alice", &[READ], false);
+    match reader
+        .create_webhook(&account_hook("https://a.example/h"))
+        .await
+    {
+        Err(CreateWebhookError::Unauthorized(body)) => {
+            assert_eq!(code(&body), ErrorCode::InvalidToken)
+        }
+        other => panic!("missing scope: {other:?}"),
+    }
+    assert!(reader.list_webhooks().await.is_ok(), "read scope reads");
+}
+
+async fn create_get_list(h: &Harness) {
+    let alice = h.client("alice");
+    let before = Utc::now();
+    let created = alice
+        .create_webhook(&account_hook("https://a.example/one"))
+        .await
+        .expect("create");
+    assert!(!created.active, "new webhooks are inactive");
+    assert!(
+        created.secret.len() >= 32,
+        "generated secret: {}",
+        created.secret
+    );
+    assert_eq!(created.expiration_date_time, None);
+    assert!(created.created >= before - chrono::Duration::seconds(1));
+    assert_eq!(created.created, created.modified);
+
+    let own_secret = "s".repeat(40);
+    let with_secret = alice
+        .create_webhook(&CreateWebhook {
+            secret: Some(own_secret.clone()),
+            ..account_hook("https://a.example/two")
+        })
+        .await
+        .expect("create with secret");
+    assert_eq!(with_secret.secret, own_secret);
+    let other = alice
+        .create_webhook(&account_hook("https://a.example/three"))
+        .await
+        .expect("create");
+    assert_ne!(other.secret, created.secret, "secrets are random");
+
+    let got = alice.get_webhook(&created.id).await.expect("get");
+    assert_eq!(got.id, created.id);
+    assert_eq!(got.callback_url, "https://a.example/one");
+    assert_eq!(got.created, created.created);
+    assert!(!got.active);
+
+    let listed = alice.list_webhooks().await.expect("list").webhooks;
+    let ids: Vec<_> = listed.iter().map(|w| w.id).collect();
+    for id in [created.id, with_secret.id, other.id] {
+        assert!(ids.contains(&id), "list has {id}");
+    }
+
+    // The secret never comes back after create.
+    let (status, json) = h
+        .raw(
+            reqwest::Method::GET,
+            &format!("/webhooks/{}", created.id),
+            "alice",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(json.get("secret").is_none(), "get shows no secret: {json}");
+    let (status, json) = h
+        .raw(reqwest::Method::GET, "/webhooks", "alice", None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        !json.to_string().contains("secret"),
+        "list shows no secret: {json}"
+    );
+    assert!(!json.to_string().contains(&own_secret));
+}
+
+async fn create_refusals(h: &Harness) {
+    let alice = h.client("alice");
+    let refused = |result: Result<_, CreateWebhookError>| match result {
+        Err(CreateWebhookError::UnprocessableEntity(body)) => {
+            single_detail(&body, ErrorCode::InvalidCreateWebhookRequest)
+        }
+        other => panic!("expected 422: {other:?}"),
+    };
+    let detail = refused(
+        alice
+            .create_webhook(&account_hook("http://a.example/h"))
+            .await,
+    );
+    assert_invalid_field(&detail, "callbackUrl");
+    let detail = refused(alice.create_webhook(&account_hook("not a url")).await);
+    assert_invalid_field(&detail, "callbackUrl");
+
+    let no_scope_id = CreateWebhook {
+        scope_id: None,
+        ..itwin_hook("x")
+    };
+    assert_invalid_field(
+        &refused(alice.create_webhook(&no_scope_id).await),
+        "scopeId",
+    );
+    let account_with_id = CreateWebhook {
+        scope_id: Some("itwin-1".to_owned()),
+        ..account_hook("https://a.example/h")
+    };
+    assert_invalid_field(
+        &refused(alice.create_webhook(&account_with_id).await),
+        "scopeId",
+    );
+    let short_secret = CreateWebhook {
+        secret: Some("short".to_owned()),
+        ..account_hook("https://a.example/h")
+    };
+    assert_invalid_field(
+        &refused(alice.create_webhook(&short_secret).await),
+        "secret",
+    );
+    let no_events = CreateWebhook {
+        event_types: vec![],
+        ..account_hook("https://a.example/h")
+    };
+    assert_invalid_field(
+        &refused(alice.create_webhook(&no_events).await),
+        "eventTypes",
+    );
+
+    // A read-only property in the body.
+    let (status, json) = h
+        .raw(
+            reqwest::Method::POST,
+            "/webhooks",
+            "alice",
+            Some(
+                r#"{"id":"5885fb70-81c1-423b-b556-771b5ab4d55b","scope":"Account",
+                "callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{json}");
+    assert_eq!(json["error"]["code"], "InvalidCreateWebhookRequest");
+}
+
+async fn permissions(h: &Harness) {
+    let carol = h.client("carol");
+    match carol.create_webhook(&itwin_hook("itwin-c")).await {
+        Err(CreateWebhookError::Forbidden(body)) => {
+            assert_eq!(code(&body), ErrorCode::InsufficientPermissions);
+            assert_eq!(
+                outer(&body).message.as_deref(),
+                Some("The user has insufficient permissions for the requested operation.")
+            );
+        }
+        other => panic!("iTwin without grant: {other:?}"),
+    }
+    // Account webhooks need no iTwin role.
+    carol
+        .create_webhook(&account_hook("https://c.example/h"))
+        .await
+        .expect("account webhook");
+
+    // An org admin may; so may a maintainer after `grant`.
+    let admin = h.client_with("carol", &[READ, MODIFY], true);
+    let by_admin = admin
+        .create_webhook(&itwin_hook("itwin-c"))
+        .await
+        .expect("org admin creates");
+    webhooks_service::grant(&h.url, "carol", "itwin-granted")
+        .await
+        .expect("grant");
+    let granted = carol
+        .create_webhook(&itwin_hook("itwin-granted"))
+        .await
+        .expect("maintainer creates");
+    carol
+        .activate_webhook(&granted.id, None)
+        .await
+        .expect("maintainer activates");
+
+    // Without the role, carol can read but not change the admin-made webhook.
+    assert!(carol.get_webhook(&by_admin.id).await.is_ok());
+    match carol.activate_webhook(&by_admin.id, None).await {
+        Err(ActivateWebhookError::Forbidden(body)) => {
+            assert_eq!(code(&body), ErrorCode::InsufficientPermissions)
+        }
+        other => panic!("activate without grant: {other:?}"),
+    }
+    let change = UpdateWebhook {
+        event_types: Some(vec!["a.b.v1".to_owned()]),
+        ..UpdateWebhook::default()
+    };
+    match carol.update_webhook(&by_admin.id, &change).await {
+        Err(UpdateWebhookError::Forbidden(body)) => {
+            assert_eq!(code(&body), ErrorCode::InsufficientPermissions)
+        }
+        other => panic!("update without grant: {other:?}"),
+    }
+    match carol.delete_webhook(&by_admin.id).await {
+        Err(DeleteWebhookError::Forbidden(body)) => {
+            assert_eq!(code(&body), ErrorCode::InsufficientPermissions)
+        }
+        other => panic!("delete without grant: {other:?}"),
+    }
+    admin
+        .delete_webhook(&by_admin.id)
+        .await
+        .expect("admin deletes");
+}
+
+async fn other_callers(h: &Harness) {
+    let alice = h.client("alice");
+    let bob = h.client("bob");
+    let hook = alice
+        .create_webhook(&account_hook("https://a.example/private"))
+        .await
+        .expect("create");
+    let not_found = |body: &ErrorResponse| {
+        assert_eq!(code(body), ErrorCode::WebhookNotFound);
+        assert_eq!(
+            outer(body).message.as_deref(),
+            Some("Requested webhook is not available.")
+        );
+    };
+    match bob.get_webhook(&hook.id).await {
+        Err(GetWebhookError::NotFound(body)) => not_found(&body),
+        other => panic!("get: {other:?}"),
+    }
+    match bob
+        .update_webhook(&hook.id, &UpdateWebhook::default())
+        .await
+    {
+        Err(UpdateWebhookError::NotFound(body)) => not_found(&body),
+        other => panic!("update: {other:?}"),
+    }
+    match bob.activate_webhook(&hook.id, None).await {
+        Err(ActivateWebhookError::NotFound(body)) => not_found(&body),
+        other => panic!("activate: {other:?}"),
+    }
+    match bob.deactivate_webhook(&hook.id).await {
+        Err(DeactivateWebhookError::NotFound(body)) => not_found(&body),
+        other => panic!("deactivate: {other:?}"),
+    }
+    match bob.delete_webhook(&hook.id).await {
+        Err(DeleteWebhookError::NotFound(body)) => not_found(&body),
+        other => panic!("delete: {other:?}"),
+    }
+    let seen = bob.list_webhooks().await.expect("list").webhooks;
+    assert!(seen.iter().all(|w| w.id != hook.id), "bob does not list it");
+    // Untouched by all that.
+    let still = alice.get_webhook(&hook.id).await.expect("get");
+    assert!(!still.active);
+    assert_eq!(still.modified, hook.modified);
+}
+
+async fn activation(h: &Harness) {
+    let alice = h.client("alice");
+    let hook = alice
+        .create_webhook(&account_hook("https://a.example/act"))
+        .await
+        .expect("create");
+    let before = Utc::now();
+    alice
+        .activate_webhook(&hook.id, None)
+        .await
+        .expect("activate");
+    let active = alice.get_webhook(&hook.id).await.expect("get");
+    assert!(active.active);
+    let expires = active.expiration_date_time.expect("expiration set");
+    let in_30_days = before + chrono::Duration::days(30);
+    assert!(
+        (expires - in_30_days).num_seconds().abs() <= 5,
+        "default expiration {expires} vs {in_30_days}"
+    );
+
+    // Already active: the seed's InvalidChange detail, with the id in the message.
+    match alice.activate_webhook(&hook.id, None).await {
+        Err(ActivateWebhookError::UnprocessableEntity(body)) => {
+            let detail = single_detail(&body, ErrorCode::InvalidActivateWebhookRequest);
+            assert_eq!(
+                outer(&body).message.as_deref(),
+                Some("Cannot activate a webhook. Make sure the request body is valid.")
+            );
+            assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
+            assert_eq!(detail.target.as_deref(), Some("IsActive"));
+            assert_eq!(detail.message, Some(already_active_message(hook.id)));
+        }
+        other => panic!("activate twice: {other:?}"),
+    }
+
+    // Deactivate, and its twin refusal.
+    alice
+        .deactivate_webhook(&hook.id)
+        .await
+        .expect("deactivate");
+    let inactive = alice.get_webhook(&hook.id).await.expect("get");
+    assert!(!inactive.active);
+    assert_eq!(inactive.expiration_date_time, None);
+    match alice.deactivate_webhook(&hook.id).await {
+        Err(DeactivateWebhookError::UnprocessableEntity(body)) => {
+            let detail = single_detail(&body, ErrorCode::InvalidDeactivateWebhookRequest);
+            assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
+            assert_eq!(detail.target.as_deref(), Some("IsActive"));
+            assert_eq!(detail.message, Some(already_inactive_message(hook.id)));
+        }
+        other => panic!("deactivate twice: {other:?}"),
+    }
+
+    // An explicit expiration is kept.
+    let at = chrono::DateTime::parse_from_rfc3339("2099-06-07T08:27:42Z")
+        .expect("date")
+        .to_utc();
+    let body = ActivateWebhook {
+        expiration_date_time: Some(at),
+    };
+    alice
+        .activate_webhook(&hook.id, Some(&body))
+        .await
+        .expect("activate with expiration");
+    let got = alice.get_webhook(&hook.id).await.expect("get");
+    assert_eq!(got.expiration_date_time, Some(at));
+    alice
+        .deactivate_webhook(&hook.id)
+        .await
+        .expect("deactivate");
+
+    // An expiration in the past, and one that is not ISO-8601.
+    let past = ActivateWebhook {
+        expiration_date_time: Some(Utc::now() - chrono::Duration::hours(1)),
+    };
+    match alice.activate_webhook(&hook.id, Some(&past)).await {
+        Err(ActivateWebhookError::UnprocessableEntity(body)) => {
+            let detail = single_detail(&body, ErrorCode::InvalidActivateWebhookRequest);
+            assert_eq!(detail.code, Some(ErrorCode::InvalidValue));
+            assert_eq!(detail.target.as_deref(), Some("expirationDateTime"));
+        }
+        other => panic!("past expiration: {other:?}"),
+    }
+    let (status, json) = h
+        .raw(
+            reqwest::Method::POST,
+            &format!("/webhooks/{}/activate", hook.id),
+            "alice",
+            Some(r#"{"expirationDateTime":"next tuesday"}"#),
+        )
+        .await;
+    assert_eq!(status, 422, "{json}");
+    assert_eq!(json["error"]["code"], "InvalidActivateWebhookRequest");
+    assert_eq!(json["error"]["details"][0]["code"], "InvalidValue");
+    assert_eq!(json["error"]["details"][0]["target"], "expirationDateTime");
+    assert_eq!(
+        json["error"]["details"][0]["message"],
+        "Provided 'expirationDateTime' value is not valid. It must be a string in ISO-8601 format."
+    );
+    assert!(
+        !alice.get_webhook(&hook.id).await.expect("get").active,
+        "still inactive"
+    );
+}
+
+async fn patch(h: &Harness) {
+    let alice = h.client("alice");
+    let hook = alice
+        .create_webhook(&account_hook("https://a.example/patch"))
+        .await
+        .expect("create");
+
+    // Only eventTypes: everything else stays.
+    let events = UpdateWebhook {
+        event_types: Some(vec!["iTwins.iTwinCreated.v1".to_owned()]),
+        ..UpdateWebhook::default()
+    };
+    let changed = alice
+        .update_webhook(&hook.id, &events)
+        .await
+        .expect("patch");
+    assert_eq!(
+        changed.event_types,
+        vec!["iTwins.iTwinCreated.v1".to_owned()]
+    );
+    assert_eq!(changed.callback_url, "https://a.example/patch");
+    assert!(!changed.active);
+    assert!(changed.modified >= hook.modified);
+    assert_eq!(changed.created, hook.created);
+
+    // Only callbackUrl.
+    let callback = UpdateWebhook {
+        callback_url: Some("https://a.example/moved".to_owned()),
+        ..UpdateWebhook::default()
+    };
+    let moved = alice
+        .update_webhook(&hook.id, &callback)
+        .await
+        .expect("patch");
+    assert_eq!(moved.callback_url, "https://a.example/moved");
+    assert_eq!(moved.event_types, vec!["iTwins.iTwinCreated.v1".to_owned()]);
+
+    // An http callback is the seed's InvalidRequestBody on callbackUrl; nothing changes.
+    let insecure = UpdateWebhook {
+        callback_url: Some("http://a.example/insecure".to_owned()),
+        active: Some(true),
+        ..UpdateWebhook::default()
+    };
+    match alice.update_webhook(&hook.id, &insecure).await {
+        Err(UpdateWebhookError::UnprocessableEntity(body)) => {
+            let detail = single_detail(&body, ErrorCode::InvalidUpdateWebhookRequest);
+            assert_invalid_field(&detail, "callbackUrl");
+        }
+        other => panic!("http callback: {other:?}"),
+    }
+    let unchanged = alice.get_webhook(&hook.id).await.expect("get");
+    assert_eq!(unchanged.callback_url, "https://a.example/moved");
+    assert!(!unchanged.active);
+
+    // active: true is activate (default expiration), twice is the same 422.
+    let activate = UpdateWebhook {
+        active: Some(true),
+        ..UpdateWebhook::default()
+    };
+    let active = alice
+        .update_webhook(&hook.id, &activate)
+        .await
+        .expect("patch active");
+    assert!(active.active);
+    assert!(
+        active
+            .expiration_date_time
+            .is_some_and(|at| at > Utc::now() + chrono::Duration::days(29))
+    );
+    assert_eq!(active.callback_url, "https://a.example/moved");
+    match alice.update_webhook(&hook.id, &activate).await {
+        Err(UpdateWebhookError::UnprocessableEntity(body)) => {
+            let detail = single_detail(&body, ErrorCode::InvalidUpdateWebhookRequest);
+            assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
+            assert_eq!(detail.target.as_deref(), Some("IsActive"));
+            assert_eq!(detail.message, Some(already_active_message(hook.id)));
+        }
+        other => panic!("patch active twice: {other:?}"),
+    }
+    // active: false is deactivate, twice is the twin 422.
+    let deactivate = UpdateWebhook {
+        active: Some(false),
+        ..UpdateWebhook::default()
+    };
+    let inactive = alice
+        .update_webhook(&hook.id, &deactivate)
+        .await
+        .expect("patch inactive");
+    assert!(!inactive.active);
+    assert_eq!(inactive.expiration_date_time, None);
+    match alice.update_webhook(&hook.id, &deactivate).await {
+        Err(UpdateWebhookError::UnprocessableEntity(body)) => {
+            let detail = single_detail(&body, ErrorCode::InvalidUpdateWebhookRequest);
+            assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
+            assert_eq!(detail.target.as_deref(), Some("IsActive"));
+            assert_eq!(detail.message, Some(already_inactive_message(hook.id)));
+        }
+        other => panic!("patch inactive twice: {other:?}"),
+    }
+    // A new secret is accepted and, like the old one, never shown.
+    let secret = UpdateWebhook {
+        secret: Some("n".repeat(48)),
+        ..UpdateWebhook::default()
+    };
+    alice
+        .update_webhook(&hook.id, &secret)
+        .await
+        .expect("patch secret");
+    let (_, json) = h
+        .raw(
+            reqwest::Method::GET,
+            &format!("/webhooks/{}", hook.id),
+            "alice",
+            None,
+        )
+        .await;
+    assert!(json.get("secret").is_none());
+}
+
+async fn delete(h: &Harness) {
+    let alice = h.client("alice");
+    let hook = alice
+        .create_webhook(&account_hook("https://a.example/delete"))
+        .await
+        .expect("create");
+    alice.delete_webhook(&hook.id).await.expect("delete");
+    assert!(matches!(
+        alice.get_webhook(&hook.id).await,
+        Err(GetWebhookError::NotFound(_))
+    ));
+    assert!(matches!(
+        alice.delete_webhook(&hook.id).await,
+        Err(DeleteWebhookError::NotFound(_))
+    ));
+}
+
+async fn concurrent_activates(h: &Harness) {
+    let alice = h.client("alice");
+    for _round in 0..3 {
+        let hook = alice
+            .create_webhook(&account_hook("https://a.example/race"))
+            .await
+            .expect("create");
+        let racers: Vec<_> = (0..6)
+            .map(|_| {
+                let client = alice.clone();
+                tokio::spawn(async move { client.activate_webhook(&hook.id, None).await })
+            })
+            .collect();
+        let mut winners = 0;
+        let mut refused = 0;
+        for racer in racers {
+            match racer.await.expect("task") {
+                Ok(()) => winners += 1,
+                Err(ActivateWebhookError::UnprocessableEntity(body)) => {
+                    let detail = single_detail(&body, ErrorCode::InvalidActivateWebhookRequest);
+                    assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
+                    refused += 1;
+                }
+                Err(other) => panic!("racer: {other:?}"),
+            }
+        }
+        assert_eq!((winners, refused), (1, 5), "exactly one activation wins");
+    }
+}
+
+async fn expiry(h: &Harness) {
+    let alice = h.client("alice");
+    let hook = alice
+        .create_webhook(&account_hook("https://a.example/expiry"))
+        .await
+        .expect("create");
+    let soon = ActivateWebhook {
+        expiration_date_time: Some(Utc::now() + chrono::Duration::milliseconds(1500)),
+    };
+    alice
+        .activate_webhook(&hook.id, Some(&soon))
+        .await
+        .expect("activate");
+    assert!(alice.get_webhook(&hook.id).await.expect("get").active);
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let expired = alice.get_webhook(&hook.id).await.expect("get");
+    assert!(!expired.active, "expired reads as inactive");
+    let listed = alice.list_webhooks().await.expect("list").webhooks;
+    assert!(listed.iter().any(|w| w.id == hook.id && !w.active));
+    // Inactive, so it can be activated again, and not deactivated.
+    assert!(matches!(
+        alice.deactivate_webhook(&hook.id).await,
+        Err(DeactivateWebhookError::UnprocessableEntity(_))
+    ));
+    alice
+        .activate_webhook(&hook.id, None)
+        .await
+        .expect("re-activate after expiry");
+    assert!(alice.get_webhook(&hook.id).await.expect("get").active);
+}
+
+async fn rate_limits(h: &Harness) {
+    // A second instance on the same store with a tiny limit: 1 a minute, bursts of 2.
+    let limited = start(&h.url, &h.key_path, 1, Some(2)).await;
+    let base = format!("http://{}", limited.addr());
+    let dave = Client::new(&base)
+        .expect("client")
+        .with_bearer_token(h.token("dave", &[READ, MODIFY], false));
+    dave.list_webhooks().await.expect("first");
+    dave.list_webhooks().await.expect("second");
+    match dave.list_webhooks().await {
+        Err(ListWebhooksError::TooManyRequests { retry_after, body }) => {
+            assert_eq!(code(&body), ErrorCode::TooManyRequests);
+            assert_eq!(
+                outer(&body).message.as_deref(),
+                Some("More requests were received than the subscription rate-limit allows.")
+            );
+            let seconds = retry_after.expect("retry-after header");
+            assert!((1..=60).contains(&seconds), "retry-after {seconds}");
+        }
+        other => panic!("third request: {other:?}"),
+    }
+    // Every operation answers its own 429.
+    match dave.activate_webhook(&uuid::Uuid::new_v4(), None).await {
+        Err(ActivateWebhookError::TooManyRequests { retry_after, .. }) => {
+            assert!(retry_after.is_some_and(|s| s >= 1))
+        }
+        other => panic!("activate when limited: {other:?}"),
+    }
+    match dave
+        .create_webhook(&account_hook("https://d.example/h"))
+        .await
+    {
+        Err(CreateWebhookError::TooManyRequests { .. }) => {}
+        other => panic!("create when limited: {other:?}"),
+    }
+    // Limits are per caller.
+    let erin = Client::new(&base)
+        .expect("client")
+        .with_bearer_token(h.token("erin", &[READ, MODIFY], false));
+    erin.list_webhooks()
+        .await
+        .expect("another caller is not limited");
+    limited.stop().await.expect("stop");
+}
+
+/// Last: break the store under the running service; operations answer 500, not a panic.
+async fn store_failure(h: &Harness) {
+    let alice = h.client("alice");
+    let hook = alice
+        .create_webhook(&account_hook("https://a.example/last"))
+        .await
+        .expect("create");
+    let mut conn = sqlx::AnyConnection::connect(&webhooks_service::store::normalize_url(&h.url))
+        .await
+        .expect("side connection");
+    sqlx::query("DROP TABLE webhooks")
+        .execute(&mut conn)
+        .await
+        .expect("drop table");
+    conn.close().await.expect("close");
+    match alice.list_webhooks().await {
+        Err(ListWebhooksError::InternalServerError(body)) => {
+            assert_eq!(code(&body), ErrorCode::InternalServerError)
+        }
+        other => panic!("list on a broken store: {other:?}"),
+    }
+    match alice.activate_webhook(&hook.id, None).await {
+        Err(ActivateWebhookError::InternalServerError(body)) => {
+            assert_eq!(code(&body), ErrorCode::InternalServerError)
+        }
+        other => panic!("activate on a broken store: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_end_to_end() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    suite(&url).await;
+}
+
+/// The PostgreSQL server to test against: `WEBHOOKS_TEST_POSTGRES_URL`, else a postgres
+/// `DATABASE_URL`, else the local default when it answers.
+async fn postgres_url() -> Option<String> {
+    let configured = std::env::var("WEBHOOKS_TEST_POSTGRES_URL")
+        .ok()
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|url| url.starts_with("postgres"));
+    let url = configured
+        .clone()
+        .unwrap_or_else(|| DEFAULT_POSTGRES.to_owned());
+    sqlx::any::install_default_drivers();
+    let probe = tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(&url));
+    match probe.await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Some(url)
+        }
+        Ok(Err(e)) if configured.is_some() => panic!("PostgreSQL at {url} does not answer: {e}"),
+        Err(_) if configured.is_some() => panic!("PostgreSQL at {url} does not answer in time"),
+        Ok(Err(e)) => {
+            eprintln!("SKIPPED: the PostgreSQL end-to-end run (no server at {url}: {e})");
+            None
+        }
+        Err(_) => {
+            eprintln!("SKIPPED: the PostgreSQL end-to-end run (no answer from {url})");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_end_to_end() {
+    let Some(base) = postgres_url().await else {
+        return;
+    };
+    // A schema of its own for this run, so runs never collide.
+    let schema = format!("webhooks_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::AnyConnection::connect(&base).await.expect("connect");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create schema");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    eprintln!("PostgreSQL end-to-end run in schema {schema}");
+    let outcome = tokio::spawn(async move { suite(&url).await }).await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop schema");
+    let _ = admin.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic.into_panic());
+    }
+}
