@@ -73,30 +73,32 @@ impl<'a> SchemaLowerer<'a> {
         let base = Pointer::root().join("components").join("schemas");
         for (name, schema) in self.components {
             let rust_name = self.component_names[name].clone();
-            let pointer = base.join(name);
-            let (kind, doc) = match schema {
-                ReferenceOr::Reference { reference } => (
-                    TypeKind::Alias(self.reference(reference, &pointer)),
-                    Docs::default(),
-                ),
-                ReferenceOr::Item(schema) => {
-                    let kind = match self.shape(schema, &pointer, &rust_name) {
-                        Shape::Use(ty) => TypeKind::Alias(ty),
-                        Shape::Define(kind) => kind,
-                    };
-                    (kind, docs_of(schema))
-                }
-            };
-            self.types.insert(
-                rust_name.clone(),
-                TypeDef {
-                    name: rust_name,
-                    pointer: pointer.into(),
-                    doc,
-                    kind,
-                },
-            );
+            self.define(rust_name, &base.join(name), schema);
         }
+    }
+
+    /// Defines the type `name` for a schema, or for the schema a `$ref` names.
+    fn define(&mut self, name: String, pointer: &Pointer, schema: &ReferenceOr<Schema>) {
+        let (kind, doc) = match schema {
+            ReferenceOr::Reference { reference } => (
+                TypeKind::Alias(self.reference(reference, pointer)),
+                Docs::default(),
+            ),
+            ReferenceOr::Item(schema) => {
+                let kind = match self.shape(schema, pointer, &name) {
+                    Shape::Use(ty) => TypeKind::Alias(ty),
+                    Shape::Define(kind) => kind,
+                };
+                (kind, docs_of(schema))
+            }
+        };
+        let def = TypeDef {
+            name: name.clone(),
+            pointer: pointer.into(),
+            doc,
+            kind,
+        };
+        self.types.insert(name, def);
     }
 
     /// The Rust name of a component schema, if it exists.
@@ -239,29 +241,7 @@ impl<'a> SchemaLowerer<'a> {
         let name = self.names.claim(naming::pascal(&last, "Schema"));
         // Named before it is lowered, so a schema that contains itself refers to the name.
         self.local_names.insert(key.to_owned(), name.clone());
-        let pointer = Pointer::from_ref(key);
-        let (kind, doc) = match schema {
-            ReferenceOr::Reference { reference } => (
-                TypeKind::Alias(self.reference(reference, &pointer)),
-                Docs::default(),
-            ),
-            ReferenceOr::Item(schema) => {
-                let kind = match self.shape(schema, &pointer, &name) {
-                    Shape::Use(ty) => TypeKind::Alias(ty),
-                    Shape::Define(kind) => kind,
-                };
-                (kind, docs_of(schema))
-            }
-        };
-        self.types.insert(
-            name.clone(),
-            TypeDef {
-                name: name.clone(),
-                pointer: key.to_owned(),
-                doc,
-                kind,
-            },
-        );
+        self.define(name.clone(), &Pointer::from_ref(key), schema);
         TypeRef::Named(name)
     }
 
