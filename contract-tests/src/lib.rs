@@ -134,6 +134,11 @@ impl Api for Scripted {
     }
 
     async fn get_webhook(&self, caller: Caller, id: uuid::Uuid) -> GetWebhookResponse {
+        // `status-0`: an implementation that panics, which the router must still answer.
+        assert_ne!(
+            caller.status, 0,
+            "the scripted implementation panics on request"
+        );
         match caller.status {
             200 => GetWebhookResponse::Ok(sample_webhook(id)),
             401 => GetWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),

@@ -337,3 +337,28 @@ async fn unknown_paths_and_methods_answer_in_the_spec_body() {
     assert_eq!(status, 405);
     assert_eq!(body["error"]["code"], "MethodNotAllowed");
 }
+
+#[tokio::test]
+async fn a_panicking_implementation_is_the_spec_500() {
+    let base = server().await;
+    let (status, body) = send(
+        reqwest::Method::GET,
+        format!("{base}/webhooks/{ID}"),
+        Some("status-0"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 500);
+    assert_eq!(body["error"]["code"], "InternalServerError");
+    // The server is still there afterwards.
+    let (status, _) = send(
+        reqwest::Method::GET,
+        format!("{base}/webhooks/{ID}"),
+        Some("status-404"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(status, 404);
+}

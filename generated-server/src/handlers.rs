@@ -51,7 +51,11 @@ where
             );
         }
     };
-    state.api.list_webhooks(caller).await.into_response()
+    let answer = ::std::panic::AssertUnwindSafe(state.api.list_webhooks(caller));
+    match ::futures_util::FutureExt::catch_unwind(answer).await {
+        ::std::result::Result::Ok(response) => response.into_response(),
+        ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+    }
 }
 pub(crate) async fn create_webhook<A, Au>(
     ::axum::extract::State(
@@ -154,7 +158,11 @@ where
             }
         }
     };
-    state.api.create_webhook(caller, body).await.into_response()
+    let answer = ::std::panic::AssertUnwindSafe(state.api.create_webhook(caller, body));
+    match ::futures_util::FutureExt::catch_unwind(answer).await {
+        ::std::result::Result::Ok(response) => response.into_response(),
+        ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+    }
 }
 pub(crate) async fn get_webhook<A, Au>(
     ::axum::extract::State(
@@ -232,7 +240,11 @@ where
             );
         }
     };
-    state.api.get_webhook(caller, path_id).await.into_response()
+    let answer = ::std::panic::AssertUnwindSafe(state.api.get_webhook(caller, path_id));
+    match ::futures_util::FutureExt::catch_unwind(answer).await {
+        ::std::result::Result::Ok(response) => response.into_response(),
+        ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+    }
 }
 pub(crate) async fn delete_webhook<A, Au>(
     ::axum::extract::State(
@@ -310,7 +322,13 @@ where
             );
         }
     };
-    state.api.delete_webhook(caller, path_id).await.into_response()
+    let answer = ::std::panic::AssertUnwindSafe(
+        state.api.delete_webhook(caller, path_id),
+    );
+    match ::futures_util::FutureExt::catch_unwind(answer).await {
+        ::std::result::Result::Ok(response) => response.into_response(),
+        ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+    }
 }
 pub(crate) async fn update_webhook<A, Au>(
     ::axum::extract::State(
@@ -441,7 +459,13 @@ where
             }
         }
     };
-    state.api.update_webhook(caller, path_id, body).await.into_response()
+    let answer = ::std::panic::AssertUnwindSafe(
+        state.api.update_webhook(caller, path_id, body),
+    );
+    match ::futures_util::FutureExt::catch_unwind(answer).await {
+        ::std::result::Result::Ok(response) => response.into_response(),
+        ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+    }
 }
 pub(crate) async fn activate_webhook<A, Au>(
     ::axum::extract::State(
@@ -571,7 +595,13 @@ where
             }
         })
     };
-    state.api.activate_webhook(caller, path_id, body).await.into_response()
+    let answer = ::std::panic::AssertUnwindSafe(
+        state.api.activate_webhook(caller, path_id, body),
+    );
+    match ::futures_util::FutureExt::catch_unwind(answer).await {
+        ::std::result::Result::Ok(response) => response.into_response(),
+        ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+    }
 }
 pub(crate) async fn deactivate_webhook<A, Au>(
     ::axum::extract::State(
@@ -649,5 +679,11 @@ where
             );
         }
     };
-    state.api.deactivate_webhook(caller, path_id).await.into_response()
+    let answer = ::std::panic::AssertUnwindSafe(
+        state.api.deactivate_webhook(caller, path_id),
+    );
+    match ::futures_util::FutureExt::catch_unwind(answer).await {
+        ::std::result::Result::Ok(response) => response.into_response(),
+        ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+    }
 }

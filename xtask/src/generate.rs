@@ -128,6 +128,7 @@ axum = {{ version = "0.8", default-features = false, features = ["http1", "json"
 bytes = "1"
 http = "1"
 http-body-util = "0.1"
+futures-util = {{ version = "0.3", default-features = false, features = ["std"] }}
 "#
     )
 }

@@ -678,7 +678,12 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
             #path
             #params
             #body
-            state.api.#name(#(#call_args),*).await.into_response()
+            // A panic in the implementation is the spec's 500, not a dropped connection.
+            let answer = ::std::panic::AssertUnwindSafe(state.api.#name(#(#call_args),*));
+            match ::futures_util::FutureExt::catch_unwind(answer).await {
+                ::std::result::Result::Ok(response) => response.into_response(),
+                ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+            }
         }
     }
 }
