@@ -1,8 +1,9 @@
-//! Project automation: `cargo xtask regen | check | generate | examples`.
+//! Project automation: `cargo xtask regen | check | generate | examples | diff`.
 //!
 //! The generated crates are checked in (reviewers read them, downstream teams depend on them);
 //! `regen` rewrites them from spec/webhooks.yaml and `check` fails, with a diff, when they differ.
 
+mod diff;
 mod examples;
 mod generate;
 mod workspace;
@@ -52,6 +53,22 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Compare spec/webhooks.yaml with an earlier version and classify each change as breaking
+    /// for clients, for server implementations, or compatible. Exits 1 when something breaks
+    /// (unless --allow-breaking), 2 on usage or load errors.
+    Diff {
+        /// A git revision (default: the merge-base with `main`, else HEAD) or a spec file.
+        base: Option<String>,
+        /// The new spec (default: spec/webhooks.yaml in the working tree).
+        #[arg(long)]
+        spec: Option<std::path::PathBuf>,
+        /// Exit 0 even when something breaks.
+        #[arg(long)]
+        allow_breaking: bool,
+        /// The report's format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: diff::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -69,6 +86,19 @@ fn main() -> ExitCode {
             keep,
             markdown,
         }),
+        Command::Diff {
+            base,
+            spec,
+            allow_breaking,
+            format,
+        } => {
+            return diff::run(&diff::Args {
+                base,
+                spec,
+                allow_breaking,
+                format,
+            });
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
