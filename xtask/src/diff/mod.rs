@@ -5,6 +5,7 @@
 //! by operation and schema, each classified with a one-line reason.
 
 pub mod compare;
+pub mod rust_api;
 #[cfg(test)]
 mod tests;
 
@@ -32,13 +33,14 @@ pub struct Args {
 /// errors.
 pub fn run(args: &Args) -> ExitCode {
     match prepare(args) {
-        Ok((label, old, new)) => {
+        Ok((label, old, new, rust)) => {
             let changes = compare(&old, &new);
             let report = match args.format {
                 Format::Text => text(&label, &changes),
                 Format::Markdown => markdown(&label, &changes),
             };
             print!("{report}");
+            print!("{}", rust_report(&rust, args.format));
             if changes.iter().any(Change::is_breaking) && !args.allow_breaking {
                 ExitCode::from(1)
             } else {
@@ -53,7 +55,15 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 /// The base's label and both models.
-fn prepare(args: &Args) -> Result<(String, codegen::model::Api, codegen::model::Api), String> {
+/// The base's label, both models, and what changes in the generated crates' public API.
+type Prepared = (
+    String,
+    codegen::model::Api,
+    codegen::model::Api,
+    Vec<rust_api::ItemChange>,
+);
+
+fn prepare(args: &Args) -> Result<Prepared, String> {
     let root = root();
     let new_path = args.spec.clone().unwrap_or_else(|| root.join(SPEC));
     let new_text = std::fs::read_to_string(&new_path)
@@ -73,7 +83,11 @@ fn prepare(args: &Args) -> Result<(String, codegen::model::Api, codegen::model::
     };
     let old = model(&old_text).map_err(|d| format!("{label} (base):\n{d}"))?;
     let new = model(&new_text).map_err(|d| format!("{}:\n{d}", new_path.display()))?;
-    Ok((label, old, new))
+    let rust = rust_api::compare(
+        &rust_api::items(&old_text).map_err(|e| format!("{label} (base): {e}"))?,
+        &rust_api::items(&new_text).map_err(|e| format!("{}: {e}", new_path.display()))?,
+    );
+    Ok((label, old, new, rust))
 }
 
 /// Loads and lowers a spec.
@@ -181,4 +195,26 @@ pub fn markdown(base: &str, changes: &[Change]) -> String {
         }
     }
     s
+}
+
+/// The generated crates' public items that a change adds (`+`), removes (`-`) or changes (`~`).
+fn rust_report(changes: &[rust_api::ItemChange], format: Format) -> String {
+    let lines = rust_api::lines(changes);
+    let title = format!(
+        "generated Rust API: {} item(s) added, removed or changed",
+        lines.len()
+    );
+    match format {
+        Format::Text if lines.is_empty() => format!("\n{title}\n"),
+        Format::Text => format!(
+            "\n{title}\n{}\n",
+            lines
+                .iter()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        Format::Markdown if lines.is_empty() => format!("\n#### {title}\n"),
+        Format::Markdown => format!("\n#### {title}\n\n```diff\n{}\n```\n", lines.join("\n")),
+    }
 }
