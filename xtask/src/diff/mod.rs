@@ -113,18 +113,8 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 fn git_show(root: &Path, rev: &str) -> Result<String, String> {
-    let output = Command::new("git")
-        .args(["show", &format!("{rev}:{SPEC}")])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`{rev}` is neither a file nor a git revision with {SPEC}: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    String::from_utf8(output.stdout).map_err(|_| format!("{rev}:{SPEC} is not UTF-8"))
+    git(root, &["show", &format!("{rev}:{SPEC}")])
+        .map_err(|e| format!("`{rev}` is neither a file nor a git revision with {SPEC}: {e}"))
 }
 
 fn group_title(group: &Group) -> String {
