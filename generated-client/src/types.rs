@@ -565,3 +565,18 @@ impl<'de> ::serde::Deserialize<'de> for WebhookScope {
         ::std::result::Result::Ok(Self::from(&*value))
     }
 }
+impl ErrorResponse {
+    /// The error body for `code`, with the spec's standard message for it
+    /// (`x-enum-messages`), and no target or details.
+    pub fn from_code(code: crate::types::ErrorCode) -> Self {
+        let error = crate::types::Error {
+            message: code.message().map(::std::borrow::ToOwned::to_owned),
+            code: ::std::option::Option::Some(code),
+            target: ::std::option::Option::None,
+            details: ::std::option::Option::None,
+        };
+        Self {
+            error: ::std::option::Option::Some(error),
+        }
+    }
+}

@@ -13,8 +13,80 @@ use super::common::{doc_attrs, doc_text, ident, rust_type};
 pub fn types_module(api: &Api) -> TokenStream {
     let types = quote!(crate::types);
     let items = api.types.values().map(|def| type_def(def, &types));
+    let from_code = error_constructor(api);
     quote! {
         #(#items)*
+        #from_code
+    }
+}
+
+/// `ErrorResponse::from_code`: the spec's error body for a code, with its standard message, so
+/// implementers never spell a message out. Only for an error model whose objects have no fields
+/// beyond `error` and `code`, `message`, `target`, `details` (anything else has no value to give).
+fn error_constructor(api: &Api) -> TokenStream {
+    let Some(m) = &api.error_model else {
+        return quote!();
+    };
+    let field_count = |name: &str| match api.types.get(name).map(|t| &t.kind) {
+        Some(TypeKind::Struct(s)) if s.extra.is_none() => Some(s.fields.len()),
+        _ => None,
+    };
+    let known = 2 + usize::from(m.target_field.is_some()) + usize::from(m.details_field.is_some());
+    if field_count(&m.schema) != Some(1) || field_count(&m.error_type) != Some(known) {
+        return quote!();
+    }
+    let wrap = |optional: bool, value: TokenStream| {
+        if optional {
+            quote!(::std::option::Option::Some(#value))
+        } else {
+            value
+        }
+    };
+    let schema = format_ident!("{}", m.schema);
+    let error_type = format_ident!("{}", m.error_type);
+    let codes = format_ident!("{}", m.codes);
+    let code_field = ident(&m.code_field.0);
+    let code_value = wrap(m.code_field.1, quote!(code));
+    let message_field = ident(&m.message_field.0);
+    let message_value = if m.message_field.1 {
+        quote!(code.message().map(::std::borrow::ToOwned::to_owned))
+    } else {
+        quote!(::std::borrow::ToOwned::to_owned(
+            code.message().unwrap_or_default()
+        ))
+    };
+    let target = m.target_field.as_ref().map(|(name, optional)| {
+        let f = ident(name);
+        if *optional {
+            quote!(#f: ::std::option::Option::None,)
+        } else {
+            quote!(#f: ::std::string::String::new(),)
+        }
+    });
+    let details = m.details_field.as_ref().map(|(name, optional)| {
+        let f = ident(name);
+        if *optional {
+            quote!(#f: ::std::option::Option::None,)
+        } else {
+            quote!(#f: ::std::vec::Vec::new(),)
+        }
+    });
+    let error_field = ident(&m.error_field.0);
+    let error_value = wrap(m.error_field.1, quote!(error));
+    quote! {
+        impl #schema {
+            /// The error body for `code`, with the spec's standard message for it
+            /// (`x-enum-messages`), and no target or details.
+            pub fn from_code(code: crate::types::#codes) -> Self {
+                let error = crate::types::#error_type {
+                    #message_field: #message_value,
+                    #code_field: #code_value,
+                    #target
+                    #details
+                };
+                Self { #error_field: #error_value }
+            }
+        }
     }
 }
 
