@@ -48,18 +48,6 @@ impl Authenticator for ScriptedAuth {
     }
 }
 
-/// An error body with `code` and its standard message.
-pub fn error(code: ErrorCode) -> ErrorResponse {
-    ErrorResponse {
-        error: Some(Error {
-            message: code.message().map(str::to_owned),
-            code: Some(code),
-            target: None,
-            details: None,
-        }),
-    }
-}
-
 pub fn sample_webhook(id: uuid::Uuid) -> Webhook {
     let at = chrono::DateTime::parse_from_rfc3339("2021-06-07T08:27:42Z")
         .map(|t| t.to_utc())
@@ -88,12 +76,16 @@ impl Api for Scripted {
             200 => ListWebhooksResponse::Ok(WebhookList {
                 webhooks: vec![sample_webhook(uuid::Uuid::nil())],
             }),
-            401 => ListWebhooksResponse::Unauthorized(error(ErrorCode::InvalidToken)),
+            401 => ListWebhooksResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
             429 => ListWebhooksResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
-                body: error(ErrorCode::TooManyRequests),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
             },
-            _ => ListWebhooksResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+            _ => ListWebhooksResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
         }
     }
 
@@ -116,20 +108,28 @@ impl Api for Scripted {
                     secret: body.secret.unwrap_or_else(|| "s".repeat(32)),
                 })
             }
-            401 => CreateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
-            403 => CreateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
-            413 => CreateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
-            415 => {
-                CreateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType))
-            }
-            422 => CreateWebhookResponse::UnprocessableEntity(error(
+            401 => CreateWebhookResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => CreateWebhookResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            413 => CreateWebhookResponse::PayloadTooLarge(ErrorResponse::from_code(
+                ErrorCode::PayloadTooLarge,
+            )),
+            415 => CreateWebhookResponse::UnsupportedMediaType(ErrorResponse::from_code(
+                ErrorCode::UnsupportedMediaType,
+            )),
+            422 => CreateWebhookResponse::UnprocessableEntity(ErrorResponse::from_code(
                 ErrorCode::InvalidCreateWebhookRequest,
             )),
             429 => CreateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
-                body: error(ErrorCode::TooManyRequests),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
             },
-            _ => CreateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+            _ => CreateWebhookResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
         }
     }
 
@@ -141,27 +141,41 @@ impl Api for Scripted {
         );
         match caller.status {
             200 => GetWebhookResponse::Ok(sample_webhook(id)),
-            401 => GetWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
-            404 => GetWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
+            401 => {
+                GetWebhookResponse::Unauthorized(ErrorResponse::from_code(ErrorCode::InvalidToken))
+            }
+            404 => {
+                GetWebhookResponse::NotFound(ErrorResponse::from_code(ErrorCode::WebhookNotFound))
+            }
             429 => GetWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
-                body: error(ErrorCode::TooManyRequests),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
             },
-            _ => GetWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+            _ => GetWebhookResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
         }
     }
 
     async fn delete_webhook(&self, caller: Caller, _id: uuid::Uuid) -> DeleteWebhookResponse {
         match caller.status {
             204 => DeleteWebhookResponse::NoContent,
-            401 => DeleteWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
-            403 => DeleteWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
-            404 => DeleteWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
+            401 => DeleteWebhookResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => DeleteWebhookResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            404 => DeleteWebhookResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::WebhookNotFound,
+            )),
             429 => DeleteWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
-                body: error(ErrorCode::TooManyRequests),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
             },
-            _ => DeleteWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+            _ => DeleteWebhookResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
         }
     }
 
@@ -179,21 +193,31 @@ impl Api for Scripted {
                 }
                 UpdateWebhookResponse::Ok(hook)
             }
-            401 => UpdateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
-            403 => UpdateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
-            404 => UpdateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
-            413 => UpdateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
-            415 => {
-                UpdateWebhookResponse::UnsupportedMediaType(error(ErrorCode::UnsupportedMediaType))
-            }
-            422 => UpdateWebhookResponse::UnprocessableEntity(error(
+            401 => UpdateWebhookResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => UpdateWebhookResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            404 => UpdateWebhookResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::WebhookNotFound,
+            )),
+            413 => UpdateWebhookResponse::PayloadTooLarge(ErrorResponse::from_code(
+                ErrorCode::PayloadTooLarge,
+            )),
+            415 => UpdateWebhookResponse::UnsupportedMediaType(ErrorResponse::from_code(
+                ErrorCode::UnsupportedMediaType,
+            )),
+            422 => UpdateWebhookResponse::UnprocessableEntity(ErrorResponse::from_code(
                 ErrorCode::InvalidUpdateWebhookRequest,
             )),
             429 => UpdateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
-                body: error(ErrorCode::TooManyRequests),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
             },
-            _ => UpdateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError)),
+            _ => UpdateWebhookResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
         }
     }
 
@@ -205,17 +229,25 @@ impl Api for Scripted {
     ) -> ActivateWebhookResponse {
         match caller.status {
             202 => ActivateWebhookResponse::Accepted,
-            401 => ActivateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
-            403 => ActivateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
-            404 => ActivateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
-            413 => ActivateWebhookResponse::PayloadTooLarge(error(ErrorCode::PayloadTooLarge)),
-            415 => ActivateWebhookResponse::UnsupportedMediaType(error(
+            401 => ActivateWebhookResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => ActivateWebhookResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            404 => ActivateWebhookResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::WebhookNotFound,
+            )),
+            413 => ActivateWebhookResponse::PayloadTooLarge(ErrorResponse::from_code(
+                ErrorCode::PayloadTooLarge,
+            )),
+            415 => ActivateWebhookResponse::UnsupportedMediaType(ErrorResponse::from_code(
                 ErrorCode::UnsupportedMediaType,
             )),
             422 => {
                 // The seed's example: the webhook is already active.
                 let template = ErrorCode::InvalidChange.message().unwrap_or_default();
-                let mut body = error(ErrorCode::InvalidActivateWebhookRequest);
+                let mut body = ErrorResponse::from_code(ErrorCode::InvalidActivateWebhookRequest);
                 if let Some(e) = body.error.as_mut() {
                     e.details = Some(vec![Error {
                         code: Some(ErrorCode::InvalidChange),
@@ -228,11 +260,11 @@ impl Api for Scripted {
             }
             429 => ActivateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
-                body: error(ErrorCode::TooManyRequests),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
             },
-            _ => {
-                ActivateWebhookResponse::InternalServerError(error(ErrorCode::InternalServerError))
-            }
+            _ => ActivateWebhookResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
         }
     }
 
@@ -243,17 +275,23 @@ impl Api for Scripted {
     ) -> DeactivateWebhookResponse {
         match caller.status {
             202 => DeactivateWebhookResponse::Accepted,
-            401 => DeactivateWebhookResponse::Unauthorized(error(ErrorCode::InvalidToken)),
-            403 => DeactivateWebhookResponse::Forbidden(error(ErrorCode::InsufficientPermissions)),
-            404 => DeactivateWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
-            422 => DeactivateWebhookResponse::UnprocessableEntity(error(
+            401 => DeactivateWebhookResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => DeactivateWebhookResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            404 => DeactivateWebhookResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::WebhookNotFound,
+            )),
+            422 => DeactivateWebhookResponse::UnprocessableEntity(ErrorResponse::from_code(
                 ErrorCode::InvalidDeactivateWebhookRequest,
             )),
             429 => DeactivateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
-                body: error(ErrorCode::TooManyRequests),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
             },
-            _ => DeactivateWebhookResponse::InternalServerError(error(
+            _ => DeactivateWebhookResponse::InternalServerError(ErrorResponse::from_code(
                 ErrorCode::InternalServerError,
             )),
         }

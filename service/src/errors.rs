@@ -14,9 +14,7 @@ pub fn entry(code: ErrorCode) -> Error {
 
 /// The error body for `code`, with its standard message.
 pub fn error(code: ErrorCode) -> ErrorResponse {
-    ErrorResponse {
-        error: Some(entry(code)),
-    }
+    ErrorResponse::from_code(code)
 }
 
 /// The error body for `code` with `details` beneath it.
