@@ -179,3 +179,135 @@ async fn https_is_built_in_and_fails_as_a_value() {
         Err(GetWebhookError::Transport(_))
     ));
 }
+
+/// A server that answers 429 (`retry-after: 0`) to the first `busy` requests of each kind, then
+/// what the operation normally answers; it counts every request it gets.
+async fn busy_server(busy: usize) -> (Client, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let answer = move |seen: std::sync::Arc<AtomicUsize>, ok: Response| {
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        if n < busy {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("content-type", "application/json"), ("retry-after", "0")],
+                "{}",
+            )
+                .into_response()
+        } else {
+            ok
+        }
+    };
+    let get_seen = seen.clone();
+    let post_seen = seen.clone();
+    let app = axum::Router::new()
+        .route(
+            "/webhooks/{id}",
+            axum::routing::get(move |Path(id): Path<uuid::Uuid>| {
+                let seen = get_seen.clone();
+                async move {
+                    let body =
+                        serde_json::to_string(&contract_tests::sample_webhook(id)).expect("json");
+                    answer(
+                        seen,
+                        ([("content-type", "application/json")], body).into_response(),
+                    )
+                }
+            }),
+        )
+        .route(
+            "/webhooks/{id}/activate",
+            axum::routing::post(move || {
+                let seen = post_seen.clone();
+                async move { answer(seen, StatusCode::ACCEPTED.into_response()) }
+            }),
+        );
+    let addr = serve(app).await.expect("bind loopback");
+    let client = Client::new(&format!("http://{addr}"))
+        .expect("url")
+        .with_bearer_token("t");
+    (client, seen)
+}
+
+#[tokio::test]
+async fn retries_are_off_unless_asked_for() {
+    let (client, seen) = busy_server(2).await;
+    match client.get_webhook(&id(1)).await {
+        Err(GetWebhookError::TooManyRequests { retry_after, .. }) => {
+            assert_eq!(retry_after, Some(0))
+        }
+        other => panic!("expected the 429: {other:?}"),
+    }
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn idempotent_operations_are_retried_after_retry_after() {
+    let (client, seen) = busy_server(2).await;
+    let client = client.with_retry_policy(RetryPolicy::attempts(3));
+    let hook = client
+        .get_webhook(&id(1))
+        .await
+        .expect("the third attempt succeeds");
+    assert_eq!(hook.id, id(1));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn the_attempt_cap_returns_the_last_429() {
+    let (client, seen) = busy_server(10).await;
+    let client = client.with_retry_policy(RetryPolicy::attempts(3));
+    assert!(matches!(
+        client.get_webhook(&id(1)).await,
+        Err(GetWebhookError::TooManyRequests { .. })
+    ));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn post_is_retried_only_when_the_caller_says_so() {
+    let (client, seen) = busy_server(1).await;
+    let cautious = client.clone().with_retry_policy(RetryPolicy::attempts(3));
+    assert!(matches!(
+        cautious.activate_webhook(&id(1), None).await,
+        Err(ActivateWebhookError::TooManyRequests { .. })
+    ));
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let bold = client.with_retry_policy(RetryPolicy::attempts(3).with_retry_non_idempotent(true));
+    bold.activate_webhook(&id(1), None)
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[test]
+fn retry_after_reads_seconds_and_http_dates() {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let mut headers = reqwest::header::HeaderMap::new();
+    let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+    assert_eq!(support::retry_after(&headers, now), None);
+    headers.insert("retry-after", "120".parse().expect("value"));
+    assert_eq!(
+        support::retry_after(&headers, now),
+        Some(Duration::from_secs(120))
+    );
+    headers.insert(
+        "retry-after",
+        "Sun, 06 Nov 1994 08:50:07 GMT".parse().expect("value"),
+    );
+    assert_eq!(
+        support::retry_after(&headers, now),
+        Some(Duration::from_secs(30))
+    );
+    headers.insert(
+        "retry-after",
+        "Sun, 06 Nov 1994 08:00:00 GMT".parse().expect("value"),
+    );
+    assert_eq!(
+        support::retry_after(&headers, now),
+        Some(Duration::ZERO),
+        "a date in the past: now"
+    );
+    headers.insert("retry-after", "soon".parse().expect("value"));
+    assert_eq!(support::retry_after(&headers, SystemTime::now()), None);
+}

@@ -7,6 +7,7 @@ pub struct Client {
     base_url: ::reqwest::Url,
     http: ::reqwest::Client,
     token: ::std::option::Option<::std::sync::Arc<dyn crate::support::TokenSource>>,
+    retry: crate::support::RetryPolicy,
 }
 impl ::std::fmt::Debug for Client {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -46,6 +47,7 @@ impl Client {
             base_url,
             http,
             token: ::std::option::Option::None,
+            retry: crate::support::RetryPolicy::none(),
         })
     }
     /// Sends `Authorization: Bearer <token>` from `source` with every request that needs it.
@@ -74,6 +76,11 @@ impl Client {
             path.pop_if_empty().extend(segments);
         }
         url
+    }
+    /// Sends requests again after a 429 or 503, as `policy` allows (off by default).
+    pub fn with_retry_policy(mut self, policy: crate::support::RetryPolicy) -> Self {
+        self.retry = policy;
+        self
     }
     #[allow(dead_code)]
     async fn bearer(
@@ -105,7 +112,9 @@ impl Client {
                 "application/vnd.bentley.itwin-platform.v1+json",
             );
         let request = self.bearer(request).await.map_err(ListWebhooksError::Request)?;
-        let response = request.send().await.map_err(ListWebhooksError::Transport)?;
+        let response = crate::support::send(&self.retry, request, true)
+            .await
+            .map_err(ListWebhooksError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(ListWebhooksError::Transport)?;
@@ -179,7 +188,9 @@ impl Client {
             .header(::reqwest::header::CONTENT_TYPE, "application/json")
             .body(bytes);
         let request = self.bearer(request).await.map_err(CreateWebhookError::Request)?;
-        let response = request.send().await.map_err(CreateWebhookError::Transport)?;
+        let response = crate::support::send(&self.retry, request, false)
+            .await
+            .map_err(CreateWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(CreateWebhookError::Transport)?;
@@ -266,7 +277,9 @@ impl Client {
                 "application/vnd.bentley.itwin-platform.v1+json",
             );
         let request = self.bearer(request).await.map_err(GetWebhookError::Request)?;
-        let response = request.send().await.map_err(GetWebhookError::Transport)?;
+        let response = crate::support::send(&self.retry, request, true)
+            .await
+            .map_err(GetWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(GetWebhookError::Transport)?;
@@ -336,7 +349,9 @@ impl Client {
                 "application/vnd.bentley.itwin-platform.v1+json",
             );
         let request = self.bearer(request).await.map_err(DeleteWebhookError::Request)?;
-        let response = request.send().await.map_err(DeleteWebhookError::Transport)?;
+        let response = crate::support::send(&self.retry, request, true)
+            .await
+            .map_err(DeleteWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(DeleteWebhookError::Transport)?;
@@ -420,7 +435,9 @@ impl Client {
             .header(::reqwest::header::CONTENT_TYPE, "application/json")
             .body(bytes);
         let request = self.bearer(request).await.map_err(UpdateWebhookError::Request)?;
-        let response = request.send().await.map_err(UpdateWebhookError::Transport)?;
+        let response = crate::support::send(&self.retry, request, false)
+            .await
+            .map_err(UpdateWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(UpdateWebhookError::Transport)?;
@@ -524,7 +541,9 @@ impl Client {
                 .body(bytes);
         }
         let request = self.bearer(request).await.map_err(ActivateWebhookError::Request)?;
-        let response = request.send().await.map_err(ActivateWebhookError::Transport)?;
+        let response = crate::support::send(&self.retry, request, false)
+            .await
+            .map_err(ActivateWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(ActivateWebhookError::Transport)?;
@@ -621,7 +640,9 @@ impl Client {
             .bearer(request)
             .await
             .map_err(DeactivateWebhookError::Request)?;
-        let response = request.send().await.map_err(DeactivateWebhookError::Transport)?;
+        let response = crate::support::send(&self.retry, request, false)
+            .await
+            .map_err(DeactivateWebhookError::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(DeactivateWebhookError::Transport)?;

@@ -39,6 +39,6 @@ pub mod types;
 #[cfg(feature = "client")]
 pub use client::*;
 #[cfg(feature = "client")]
-pub use support::{
-    BoxError, InvalidBaseUrl, StaticToken, TokenSource, UnexpectedResponse, token_fn,
-};
+pub use support::{BoxError, InvalidBaseUrl, RetryPolicy, StaticToken};
+#[cfg(feature = "client")]
+pub use support::{TokenSource, UnexpectedResponse, token_fn};

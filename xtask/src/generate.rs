@@ -91,7 +91,7 @@ publish = false
 {workspace}
 [features]
 default = ["client", "rustls"]
-client = ["dep:reqwest", "dep:bytes"]
+client = ["dep:reqwest", "dep:bytes", "dep:tokio"]
 rustls = ["client", "reqwest/rustls-no-provider", "dep:rustls"]
 
 [dependencies]
@@ -102,6 +102,7 @@ uuid = {{ version = "1", features = ["serde"] }}
 reqwest = {{ version = "0.13", default-features = false, features = ["form"], optional = true }}
 rustls = {{ version = "0.23", default-features = false, features = ["ring", "std", "tls12"], optional = true }}
 bytes = {{ version = "1", optional = true }}
+tokio = {{ version = "1", features = ["time"], optional = true }}
 "#
     )
 }

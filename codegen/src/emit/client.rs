@@ -23,6 +23,7 @@ pub fn client_module(api: &Api) -> TokenStream {
             base_url: ::reqwest::Url,
             http: ::reqwest::Client,
             token: ::std::option::Option<::std::sync::Arc<dyn crate::support::TokenSource>>,
+            retry: crate::support::RetryPolicy,
         }
 
         impl ::std::fmt::Debug for Client {
@@ -50,7 +51,12 @@ pub fn client_module(api: &Api) -> TokenStream {
                 if base_url.cannot_be_a_base() {
                     return ::std::result::Result::Err(crate::support::InvalidBaseUrl::new(base_url.as_str(), "it cannot have a path".to_owned()));
                 }
-                ::std::result::Result::Ok(Self { base_url, http, token: ::std::option::Option::None })
+                ::std::result::Result::Ok(Self {
+                    base_url,
+                    http,
+                    token: ::std::option::Option::None,
+                    retry: crate::support::RetryPolicy::none(),
+                })
             }
 
             /// Sends `Authorization: Bearer <token>` from `source` with every request that needs it.
@@ -76,6 +82,12 @@ pub fn client_module(api: &Api) -> TokenStream {
                     path.pop_if_empty().extend(segments);
                 }
                 url
+            }
+
+            /// Sends requests again after a 429 or 503, as `policy` allows (off by default).
+            pub fn with_retry_policy(mut self, policy: crate::support::RetryPolicy) -> Self {
+                self.retry = policy;
+                self
             }
 
             // Unused when no operation of the spec takes a bearer token.
@@ -450,6 +462,11 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     });
 
     let method = format_ident!("{}", op.method.as_str());
+    // RFC 9110's idempotent methods may be sent again; POST and PATCH only when the caller says so.
+    let idempotent = !matches!(
+        op.method,
+        crate::model::Method::Post | crate::model::Method::Patch
+    );
     let ok = success_responses(op);
     let success_name = format_ident!("{}Success", op.type_stem);
     let response_name = format_ident!("{}Response", op.type_stem);
@@ -637,7 +654,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
             #(#headers)*
             #body
             #auth
-            let response = request.send().await.map_err(#error::Transport)?;
+            let response = crate::support::send(&self.retry, request, #idempotent).await.map_err(#error::Transport)?;
             let status = response.status();
             let #headers_binding = response.headers().clone();
             let #bytes_binding = response.bytes().await.map_err(#error::Transport)?;

@@ -193,7 +193,9 @@ fn client_lib(api: &Api, _: &Options) -> TokenStream {
         #[cfg(feature = "client")]
         pub use client::*;
         #[cfg(feature = "client")]
-        pub use support::{BoxError, InvalidBaseUrl, StaticToken, TokenSource, UnexpectedResponse, token_fn};
+        pub use support::{BoxError, InvalidBaseUrl, RetryPolicy, StaticToken};
+        #[cfg(feature = "client")]
+        pub use support::{TokenSource, UnexpectedResponse, token_fn};
     }
 }
 
