@@ -2,7 +2,7 @@
 //! error enum with one variant per documented status.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 use crate::model::{
     Api, BodyMedia, Operation, Param, ParamLocation, Response, StatusMatch, TypeRef,
@@ -338,7 +338,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                 .find(|p| segment.contains(&format!("{{{}}}", p.name)))
             {
                 Some(p) if segment == format!("{{{}}}", p.name) => {
-                    let text = to_text(ident(&p.rust_name).into_token_stream_ref(), &p.ty);
+                    let text = to_text(ident(&p.rust_name).into_token_stream(), &p.ty);
                     quote!(&#text)
                 }
                 Some(_) => {
@@ -349,8 +349,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                         let placeholder = format!("{{{}}}", p.name);
                         if format_str.contains(&placeholder) {
                             format_str = format_str.replace(&placeholder, "{}");
-                            values
-                                .push(to_text(ident(&p.rust_name).into_token_stream_ref(), &p.ty));
+                            values.push(to_text(ident(&p.rust_name).into_token_stream(), &p.ty));
                         }
                     }
                     quote!(&format!(#format_str, #(#values),*))
@@ -704,14 +703,4 @@ fn replace_variant(tokens: TokenStream, path: TokenStream) -> TokenStream {
             _ => std::iter::once(tt).collect(),
         })
         .collect()
-}
-
-trait IdentTokens {
-    fn into_token_stream_ref(self) -> TokenStream;
-}
-
-impl IdentTokens for proc_macro2::Ident {
-    fn into_token_stream_ref(self) -> TokenStream {
-        quote!(#self)
-    }
 }

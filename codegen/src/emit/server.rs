@@ -2,7 +2,7 @@
 //! status and headers, and a router whose handlers authenticate and decode before calling it.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 use crate::model::{
     Api, BodyMedia, ErrorModel, Operation, ParamLocation, Rejection, Response, StatusMatch,
@@ -633,7 +633,7 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
         call_args.push(quote!(caller));
     }
     for p in &op.path_params {
-        call_args.push(local("path", &p.rust_name).into_token_stream_owned());
+        call_args.push(local("path", &p.rust_name).into_token_stream());
     }
     if op.params_type().is_some() {
         call_args.push(quote!(params));
@@ -851,16 +851,6 @@ fn builtin_rejection() -> TokenStream {
         pub(crate) fn internal_error() -> ::axum::response::Response {
             reject(500, "InternalServerError", ::std::vec::Vec::new())
         }
-    }
-}
-
-trait IdentOwned {
-    fn into_token_stream_owned(self) -> TokenStream;
-}
-
-impl IdentOwned for proc_macro2::Ident {
-    fn into_token_stream_owned(self) -> TokenStream {
-        quote!(#self)
     }
 }
 
