@@ -24,6 +24,64 @@ pub struct TypeDef {
     pub pointer: String,
     pub doc: Docs,
     pub kind: TypeKind,
+    /// For an alias or newtype (`Secret: {type: string, minLength: 32}`): the schema's keywords
+    /// beyond its type, which the generated server checks wherever the type is used.
+    pub checks: Checks,
+}
+
+/// What a schema demands of a value beyond its type: the validation keywords the generated
+/// server checks in request bodies. Empty for most schemas.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checks {
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    /// An ECMA-262 pattern the regex-lite crate accepts; it may match anywhere in the string.
+    pub pattern: Option<String>,
+    pub format: Option<TextFormat>,
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
+    pub multiple_of: Option<f64>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    pub unique_items: bool,
+    pub min_properties: Option<usize>,
+    pub max_properties: Option<usize>,
+    /// Checks on an array's items or a map's values, when their schema is written inline (a
+    /// named item type carries its own).
+    pub inner: Option<Box<Checks>>,
+    /// Keywords the generated code does not check, each with why (a pattern in a syntax the
+    /// regex crate lacks). Written into the generated validator's docs so nobody assumes them.
+    pub unchecked: Vec<String>,
+}
+
+impl Checks {
+    pub fn is_empty(&self) -> bool {
+        *self
+            == Checks {
+                unchecked: self.unchecked.clone(),
+                ..Checks::default()
+            }
+    }
+}
+
+/// `minimum` / `maximum`, with `exclusiveMinimum` / `exclusiveMaximum` (3.0's booleans).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    pub value: f64,
+    pub exclusive: bool,
+}
+
+/// String formats with a syntax the generated server checks. `date-time`, `date` and `uuid`
+/// are types of their own (see [`TypeRef`]); other formats are annotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    /// An absolute URI (RFC 3986 `scheme:rest`).
+    Uri,
+    UriReference,
+    Email,
+    Hostname,
+    Ipv4,
+    Ipv6,
 }
 
 /// Doc text taken from the spec's `title`, `summary` and `description`.
@@ -74,6 +132,8 @@ pub struct Field {
     pub doc: Docs,
     /// `x-error-code` on the property: the detail code when this field is rejected.
     pub error_code: Option<String>,
+    /// The property schema's own validation keywords (a `$ref`'s are on the named type).
+    pub checks: Checks,
 }
 
 impl Field {
@@ -281,6 +341,8 @@ pub struct RequestBody {
     pub doc: Docs,
     /// The property name → detail code table from `x-error-code` on the body's properties.
     pub field_codes: Vec<(String, String)>,
+    /// The body schema's own validation keywords, when it is written inline.
+    pub checks: Checks,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

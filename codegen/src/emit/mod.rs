@@ -5,6 +5,7 @@ mod client;
 mod common;
 mod server;
 mod types;
+mod validate;
 
 use std::collections::BTreeMap;
 
@@ -69,6 +70,11 @@ const FILES: &[(Side, &str, Source)] = &[
         Side::Client,
         "src/types.rs",
         Source::Tokens(|api, _| types::types_module(api)),
+    ),
+    (
+        Side::Server,
+        "src/validate.rs",
+        Source::Tokens(|api, _| validate::validate_module(api)),
     ),
     (
         Side::Server,
@@ -216,6 +222,8 @@ fn server_lib(api: &Api, options: &Options) -> TokenStream {
         pub mod responses;
         #[rustfmt::skip]
         mod support;
+        #[rustfmt::skip]
+        mod validate;
 
         pub use ::#client_crate::{params, types};
         pub use api::{Api, AuthError, AuthRequest, Authenticator, Config};

@@ -578,15 +578,19 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
                 };
             }
         };
-        let bad_field = reject(api, &rj.invalid_body, quote!(::std::vec![crate::rejection::Detail { code, target: error.target }]));
+        let bad_fields = reject(api, &rj.invalid_body, quote!(details));
+        let check = super::validate::body_check_fn(op);
         let decode = match &b.media {
             BodyMedia::Json(_) => quote! {
                 if !crate::support::is_json(&parts.headers) { #media; }
-                match crate::support::decode_json::<#ty>(&bytes) {
+                match crate::support::decode_checked::<#ty>(&bytes, crate::validate::#check) {
                     ::std::result::Result::Ok(value) => value,
-                    ::std::result::Result::Err(error) => {
-                        #pick_code
-                        #bad_field;
+                    ::std::result::Result::Err(errors) => {
+                        let details = errors.into_iter().map(|error| {
+                            #pick_code
+                            crate::rejection::Detail { code, target: error.target }
+                        }).collect();
+                        #bad_fields;
                     }
                 }
             },

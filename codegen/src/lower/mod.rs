@@ -1,6 +1,7 @@
 //! Lowering: the parsed document → the generator's model, with every problem reported at its
 //! JSON pointer.
 
+mod checks;
 mod error_model;
 mod operation;
 mod routes;

@@ -501,6 +501,12 @@ fn request_body(
             return None;
         }
     }
+    let checks = match (&media, &mt.schema) {
+        (BodyMedia::Json(_), Some(ReferenceOr::Item(schema))) => {
+            super::checks::of(schema, &media_ptr.join("schema"), diags)
+        }
+        _ => crate::model::Checks::default(),
+    };
     let field_codes = match &ty {
         TypeRef::Named(n) => match schemas.types.get(n).map(|t| &t.kind) {
             Some(TypeKind::Struct(s)) => s
@@ -522,6 +528,7 @@ fn request_body(
             deprecated: false,
         },
         field_codes,
+        checks,
     })
 }
 

@@ -8,9 +8,10 @@ use openapiv3::{
     StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
+use super::checks;
 use crate::diagnostic::{Diagnostics, Pointer};
 use crate::model::{
-    Docs, EnumDef, EnumVariant, Field, StructDef, TypeDef, TypeKind, TypeRef, UnionDef,
+    Checks, Docs, EnumDef, EnumVariant, Field, StructDef, TypeDef, TypeKind, TypeRef, UnionDef,
     UnionVariant,
 };
 use crate::naming::{self, Namespace};
@@ -92,11 +93,20 @@ impl<'a> SchemaLowerer<'a> {
                 (kind, docs_of(schema))
             }
         };
+        // Structs, enums and unions check themselves member by member; an alias (and the
+        // newtype it may become) is where a named scalar or array keeps its keywords.
+        let checks = match (&kind, schema) {
+            (TypeKind::Alias(_), ReferenceOr::Item(schema)) => {
+                checks::of(schema, pointer, &mut self.diags)
+            }
+            _ => Checks::default(),
+        };
         let def = TypeDef {
             name: name.clone(),
             pointer: pointer.into(),
             doc,
             kind,
+            checks,
         };
         self.types.insert(name, def);
     }
@@ -151,6 +161,7 @@ impl<'a> SchemaLowerer<'a> {
                         pointer: pointer.into(),
                         doc: docs_of(schema),
                         kind,
+                        checks: Checks::default(),
                     },
                 );
                 TypeRef::Named(name)
@@ -462,6 +473,7 @@ impl<'a> SchemaLowerer<'a> {
                 boxed: false,
                 doc: data.map(docs_of_data).unwrap_or_default(),
                 error_code,
+                checks: checks::of_boxed(prop, &ptr, &mut self.diags),
             });
         }
         // A required member the schema does not describe must be present with any value.
@@ -484,6 +496,7 @@ impl<'a> SchemaLowerer<'a> {
                         deprecated: false,
                     },
                     error_code: None,
+                    checks: Checks::default(),
                 });
             }
         }

@@ -1,0 +1,405 @@
+//! The server's request body validation: one function per JSON body and per named type a body
+//! can contain, walking the decoded JSON and recording every value that breaks the schema
+//! (wrong type, missing or unknown property, read-only property, enum value, length, pattern,
+//! format, bounds, item counts), each with where it is.
+//!
+//! Validation runs on a `serde_json::Value` before the typed decode, so one request with three
+//! problems gets three details rather than serde's first error.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{Api, BodyMedia, Checks, Operation, TextFormat, TypeKind, TypeRef};
+
+use super::common::doc_text;
+
+/// `validate.rs`.
+pub fn validate_module(api: &Api) -> TokenStream {
+    let emitter = Emitter {
+        api,
+        patterns: RefCell::new(BTreeMap::new()),
+    };
+    let bodies: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .filter_map(|op| emitter.body_fn(op))
+        .collect();
+    let types: Vec<TokenStream> = reachable(api)
+        .iter()
+        .filter_map(|name| emitter.type_fn(name))
+        .collect();
+    let patterns = emitter.patterns.borrow();
+    let statics = patterns.iter().map(|(pattern, index)| {
+        let name = format_ident!("PATTERN_{}", index);
+        quote! {
+            static #name: ::std::sync::LazyLock<::std::option::Option<::regex_lite::Regex>> =
+                ::std::sync::LazyLock::new(|| ::regex_lite::Regex::new(#pattern).ok());
+        }
+    });
+    quote! {
+        //! Request body validation generated from the spec's schemas: every problem in a body
+        //! is found, not only the first.
+        // Functions are named after the schemas (`check_CreateWebhook`).
+        #![allow(non_snake_case)]
+
+        #[allow(unused_imports)]
+        use crate::support::Problems;
+
+        #(#statics)*
+        #(#bodies)*
+        #(#types)*
+    }
+}
+
+/// The named types reachable from JSON request bodies, in name order.
+fn reachable(api: &Api) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<TypeRef> = api
+        .operations
+        .iter()
+        .filter_map(|op| op.body.as_ref())
+        .filter(|b| matches!(b.media, BodyMedia::Json(_)))
+        .map(|b| b.ty.clone())
+        .collect();
+    while let Some(ty) = stack.pop() {
+        match ty {
+            TypeRef::Named(name) => {
+                if !seen.insert(name.clone()) {
+                    continue;
+                }
+                match api.types.get(&name).map(|t| &t.kind) {
+                    Some(TypeKind::Struct(s)) => {
+                        stack.extend(s.fields.iter().map(|f| f.ty.clone()));
+                        stack.extend(s.extra.iter().cloned());
+                    }
+                    Some(TypeKind::Union(u)) => {
+                        stack.extend(u.variants.iter().map(|v| v.ty.clone()))
+                    }
+                    Some(TypeKind::Alias(inner) | TypeKind::Newtype(inner)) => {
+                        stack.push(inner.clone())
+                    }
+                    Some(TypeKind::Enum(_)) | None => {}
+                }
+            }
+            TypeRef::Vec(inner) | TypeRef::Map(inner) => stack.push(*inner),
+            _ => {}
+        }
+    }
+    seen
+}
+
+/// The check function of a named type.
+pub fn type_check_fn(name: &str) -> proc_macro2::Ident {
+    format_ident!("check_{}", name)
+}
+
+/// The check function of an operation's request body.
+pub fn body_check_fn(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("body_{}", op.fn_name)
+}
+
+struct Emitter<'a> {
+    api: &'a Api,
+    /// Pattern → its static's number; shared by every use of the same pattern.
+    patterns: RefCell<BTreeMap<String, usize>>,
+}
+
+impl Emitter<'_> {
+    fn body_fn(&self, op: &Operation) -> Option<TokenStream> {
+        let body = op.body.as_ref()?;
+        if !matches!(body.media, BodyMedia::Json(_)) {
+            return None;
+        }
+        let name = body_check_fn(op);
+        let check = self.check(&body.ty, &body.checks, &quote!(value));
+        let doc = doc_text(&format!("The request body of `{}`.", op.id));
+        let notes = body.checks.unchecked.iter().map(|n| doc_text(n));
+        Some(quote! {
+            #doc
+            #(#notes)*
+            pub(crate) fn #name(value: &::serde_json::Value, problems: &mut Problems) {
+                #check
+            }
+        })
+    }
+
+    fn type_fn(&self, name: &str) -> Option<TokenStream> {
+        let def = self.api.types.get(name)?;
+        let fn_name = type_check_fn(name);
+        let doc = doc_text(&format!("A `{name}` ({}).", def.pointer));
+        let notes = def.checks.unchecked.iter().map(|n| doc_text(n));
+        let body = match &def.kind {
+            TypeKind::Struct(s) => {
+                let mut notes = Vec::new();
+                let fields = s.fields.iter().map(|f| {
+                    notes.extend(f.checks.unchecked.iter().map(|n| doc_text(n)));
+                    let json = &f.json_name;
+                    let check = if f.read_only {
+                        // The server sets it; a client that sends it is mistaken.
+                        quote!(problems.here();)
+                    } else {
+                        self.check(&f.ty, &f.checks, &quote!(value))
+                    };
+                    let check_field = quote!(problems.field(#json, |problems| { #check }));
+                    match (f.required && !f.read_only, f.nullable) {
+                        (true, nullable) => {
+                            let null = nullable.then(|| quote!(::std::option::Option::Some(::serde_json::Value::Null) => {}));
+                            quote! {
+                                match object.get(#json) {
+                                    #null
+                                    ::std::option::Option::Some(value) => #check_field,
+                                    ::std::option::Option::None => problems.field(#json, |problems| problems.here()),
+                                }
+                            }
+                        }
+                        (false, true) => quote! {
+                            if let ::std::option::Option::Some(value) = object.get(#json) && !value.is_null() {
+                                #check_field;
+                            }
+                        },
+                        (false, false) => quote! {
+                            if let ::std::option::Option::Some(value) = object.get(#json) {
+                                #check_field;
+                            }
+                        },
+                    }
+                }).collect::<Vec<_>>();
+                let known: Vec<&str> = s.fields.iter().map(|f| f.json_name.as_str()).collect();
+                let others = match (&s.extra, s.deny_unknown) {
+                    (Some(extra), _) => {
+                        let check = self.check(extra, &Checks::default(), &quote!(value));
+                        Some(quote! {
+                            for (key, value) in object {
+                                if ![#(#known),*].contains(&key.as_str()) {
+                                    problems.field(key, |problems| { #check });
+                                }
+                            }
+                        })
+                    }
+                    (None, true) => Some(quote! {
+                        for key in object.keys() {
+                            if ![#(#known),*].contains(&key.as_str()) {
+                                problems.field(key, |problems| problems.here());
+                            }
+                        }
+                    }),
+                    (None, false) => None,
+                };
+                return Some(quote! {
+                    #doc
+                    #(#notes)*
+                    pub(crate) fn #fn_name(value: &::serde_json::Value, problems: &mut Problems) {
+                        let ::std::option::Option::Some(object) = crate::support::object(value, problems) else { return };
+                        #(#fields)*
+                        #others
+                    }
+                });
+            }
+            TypeKind::Enum(e) => {
+                let values = e.variants.iter().map(|v| &v.value);
+                quote!(crate::support::one_of_text(value, problems, &[#(#values),*]);)
+            }
+            TypeKind::Union(u) => {
+                let variants: Vec<TokenStream> = u
+                    .variants
+                    .iter()
+                    .map(|v| {
+                        let check = self.check(&v.ty, &Checks::default(), &quote!(value));
+                        quote!(|value: &::serde_json::Value, problems: &mut Problems| { #check })
+                    })
+                    .collect();
+                match &u.discriminator {
+                    Some(property) => {
+                        let arms = u.variants.iter().zip(&variants).map(|(v, check)| {
+                            let tags = &v.tags;
+                            quote!(::std::option::Option::Some(#(#tags)|*) => (#check)(value, problems),)
+                        });
+                        quote! {
+                            match value.get(#property).and_then(::serde_json::Value::as_str) {
+                                #(#arms)*
+                                _ => problems.field(#property, |problems| problems.here()),
+                            }
+                        }
+                    }
+                    None => quote! {
+                        let candidates: &[fn(&::serde_json::Value, &mut Problems)] = &[#(#variants),*];
+                        crate::support::any_of(value, problems, candidates);
+                    },
+                }
+            }
+            TypeKind::Alias(inner) | TypeKind::Newtype(inner) => {
+                self.check(inner, &def.checks, &quote!(value))
+            }
+        };
+        Some(quote! {
+            #doc
+            #(#notes)*
+            pub(crate) fn #fn_name(value: &::serde_json::Value, problems: &mut Problems) {
+                #body
+            }
+        })
+    }
+
+    /// Statements that check `value` (a `&Value`) as a `ty` with `checks`.
+    fn check(&self, ty: &TypeRef, checks: &Checks, value: &TokenStream) -> TokenStream {
+        match ty {
+            TypeRef::String => {
+                let ok = self.text_ok(checks);
+                match ok {
+                    Some(ok) => quote! {
+                        if let ::std::option::Option::Some(text) = crate::support::text(#value, problems) && !(#ok) {
+                            problems.here();
+                        }
+                    },
+                    None => quote!(crate::support::text(#value, problems);),
+                }
+            }
+            TypeRef::DateTime => quote!(crate::support::date_time(#value, problems);),
+            TypeRef::Date => quote!(crate::support::date(#value, problems);),
+            TypeRef::Uuid => quote!(crate::support::uuid(#value, problems);),
+            TypeRef::Bool => quote!(crate::support::boolean(#value, problems);),
+            TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => {
+                let (lo, hi): (i128, i128) = match ty {
+                    TypeRef::I32 => (i32::MIN.into(), i32::MAX.into()),
+                    TypeRef::I64 => (i64::MIN.into(), i64::MAX.into()),
+                    TypeRef::U32 => (0, u32::MAX.into()),
+                    _ => (0, u64::MAX.into()),
+                };
+                let lo = Literal::i128_suffixed(lo);
+                let hi = Literal::i128_suffixed(hi);
+                self.number(
+                    quote!(crate::support::whole(#value, problems, #lo, #hi)),
+                    checks,
+                )
+            }
+            TypeRef::F32 | TypeRef::F64 => {
+                self.number(quote!(crate::support::real(#value, problems)), checks)
+            }
+            // Any value will do.
+            TypeRef::Json | TypeRef::Bytes => quote!(let _ = (#value, problems);),
+            TypeRef::Named(name) => {
+                let f = type_check_fn(name);
+                quote!(#f(#value, problems);)
+            }
+            TypeRef::Vec(inner) => {
+                let inner_checks = checks.inner.as_deref().cloned().unwrap_or_default();
+                let each = self.check(inner, &inner_checks, &quote!(item));
+                let count = count_ok(quote!(items.len()), checks.min_items, checks.max_items);
+                let unique = checks
+                    .unique_items
+                    .then(|| quote!(crate::support::unique(items)));
+                let ok: Vec<TokenStream> = count.into_iter().chain(unique).collect();
+                let whole = (!ok.is_empty()).then(|| quote!(if !(#(#ok)&&*) { problems.here(); }));
+                quote! {
+                    if let ::std::option::Option::Some(items) = crate::support::array(#value, problems) {
+                        #whole
+                        for (index, item) in items.iter().enumerate() {
+                            problems.item(index, |problems| { #each });
+                        }
+                    }
+                }
+            }
+            TypeRef::Map(inner) => {
+                let inner_checks = checks.inner.as_deref().cloned().unwrap_or_default();
+                let each = self.check(inner, &inner_checks, &quote!(item));
+                let whole = count_ok(
+                    quote!(map.len()),
+                    checks.min_properties,
+                    checks.max_properties,
+                )
+                .map(|ok| quote!(if !(#ok) { problems.here(); }));
+                quote! {
+                    if let ::std::option::Option::Some(map) = crate::support::object(#value, problems) {
+                        #whole
+                        for (key, item) in map {
+                            problems.field(key, |problems| { #each });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The condition a string `text` must meet, when the checks demand anything.
+    fn text_ok(&self, checks: &Checks) -> Option<TokenStream> {
+        let mut ok = Vec::new();
+        if checks.min_length.is_some() || checks.max_length.is_some() {
+            let min = opt_usize(checks.min_length);
+            let max = opt_usize(checks.max_length);
+            ok.push(quote!(crate::support::length_ok(text, #min, #max)));
+        }
+        if let Some(pattern) = &checks.pattern {
+            let mut patterns = self.patterns.borrow_mut();
+            let next = patterns.len();
+            let index = *patterns.entry(pattern.clone()).or_insert(next);
+            let name = format_ident!("PATTERN_{}", index);
+            ok.push(quote!(#name.as_ref().is_none_or(|pattern| pattern.is_match(text))));
+        }
+        if let Some(format) = checks.format {
+            let variant = format_ident!(
+                "{}",
+                match format {
+                    TextFormat::Uri => "Uri",
+                    TextFormat::UriReference => "UriReference",
+                    TextFormat::Email => "Email",
+                    TextFormat::Hostname => "Hostname",
+                    TextFormat::Ipv4 => "Ipv4",
+                    TextFormat::Ipv6 => "Ipv6",
+                }
+            );
+            ok.push(quote!(crate::support::TextFormat::#variant.accepts(text)));
+        }
+        (!ok.is_empty()).then(|| quote!(#(#ok)&&*))
+    }
+
+    /// Statements for a number read by `read`, with its bounds.
+    fn number(&self, read: TokenStream, checks: &Checks) -> TokenStream {
+        if checks.minimum.is_none() && checks.maximum.is_none() && checks.multiple_of.is_none() {
+            return quote!(#read;);
+        }
+        let bound = |b: Option<crate::model::Bound>| match b {
+            Some(b) => {
+                let value = Literal::f64_suffixed(b.value);
+                let exclusive = b.exclusive;
+                quote!(::std::option::Option::Some((#value, #exclusive)))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        let min = bound(checks.minimum);
+        let max = bound(checks.maximum);
+        let multiple = match checks.multiple_of {
+            Some(m) => {
+                let m = Literal::f64_suffixed(m);
+                quote!(::std::option::Option::Some(#m))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        quote! {
+            if let ::std::option::Option::Some(number) = #read && !crate::support::bounds_ok(number, #min, #max, #multiple) {
+                problems.here();
+            }
+        }
+    }
+}
+
+fn opt_usize(v: Option<usize>) -> TokenStream {
+    match v {
+        Some(v) => {
+            let v = Literal::usize_suffixed(v);
+            quote!(::std::option::Option::Some(#v))
+        }
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+fn count_ok(len: TokenStream, min: Option<usize>, max: Option<usize>) -> Option<TokenStream> {
+    if min.is_none() && max.is_none() {
+        return None;
+    }
+    let min = opt_usize(min);
+    let max = opt_usize(max);
+    Some(quote!(crate::support::count_ok(#len, #min, #max)))
+}
