@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 
 use webhooks_server::responses::*;
 use webhooks_server::types::{
-    CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, Webhook,
-    WebhookList, WebhookScope,
+    CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, PublishEvent, PublishedEvent,
+    UpdateWebhook, Webhook, WebhookList, WebhookScope,
 };
 use webhooks_server::{Api, AuthError, AuthRequest, Authenticator};
 
@@ -28,6 +28,7 @@ pub struct ScriptedAuth;
 fn expected_scopes(operation_id: &str) -> &'static [&'static str] {
     match operation_id {
         "listWebhooks" | "getWebhook" => &["webhooks:read"],
+        "publishEvent" => &["webhooks:publish"],
         _ => &["webhooks:modify"],
     }
 }
@@ -292,6 +293,36 @@ impl Api for Scripted {
                 body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
             },
             _ => DeactivateWebhookResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
+        }
+    }
+
+    async fn publish_event(&self, caller: Caller, body: PublishEvent) -> PublishEventResponse {
+        match caller.status {
+            // The number of deliveries echoes the size of the content, so tests see the body
+            // arrived whole.
+            202 => PublishEventResponse::Accepted(PublishedEvent {
+                event_id: uuid::Uuid::from_u128(2),
+                deliveries: body.content.len() as i64,
+            }),
+            401 => PublishEventResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            413 => PublishEventResponse::PayloadTooLarge(ErrorResponse::from_code(
+                ErrorCode::PayloadTooLarge,
+            )),
+            415 => PublishEventResponse::UnsupportedMediaType(ErrorResponse::from_code(
+                ErrorCode::UnsupportedMediaType,
+            )),
+            422 => PublishEventResponse::UnprocessableEntity(ErrorResponse::from_code(
+                ErrorCode::InvalidPublishEventRequest,
+            )),
+            429 => PublishEventResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
+            },
+            _ => PublishEventResponse::InternalServerError(ErrorResponse::from_code(
                 ErrorCode::InternalServerError,
             )),
         }

@@ -190,6 +190,141 @@ async fn read_only_and_missing_properties_name_their_target() {
     }
 }
 
+/// The targets of a 422's details, in order.
+fn targets(body: &serde_json::Value) -> Vec<String> {
+    body["error"]["details"]
+        .as_array()
+        .map(|details| {
+            details
+                .iter()
+                .map(|d| d["target"].as_str().unwrap_or("<none>").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_problem_in_a_body_is_a_detail_of_its_own() {
+    let base = server().await;
+    // Five problems: an enum value the spec lacks, a callback that is no URI, an empty
+    // `eventTypes` (minItems 1), a secret under 32 characters, and a property the schema
+    // does not have (additionalProperties: false).
+    let json = r#"{"scope": "Galaxy", "callbackUrl": "not a uri", "eventTypes": [], "secret": "short", "colour": "red"}"#;
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/webhooks"),
+        Some("status-201"),
+        Some("application/json"),
+        json,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest");
+    assert_eq!(
+        targets(&body),
+        ["scope", "callbackUrl", "eventTypes", "secret", "colour"]
+    );
+    for detail in body["error"]["details"].as_array().into_iter().flatten() {
+        assert_eq!(detail["code"], "InvalidRequestBody");
+        assert_eq!(detail["message"], "Invalid request body.");
+    }
+}
+
+#[tokio::test]
+async fn schema_keywords_are_checked_item_by_item() {
+    let base = server().await;
+    let cases: [(&str, &str, &[&str]); 6] = [
+        // `pattern` on each event type; the second item is the bad one.
+        (
+            "/webhooks/5885fb70-81c1-423b-b556-771b5ab4d55b",
+            r#"{"eventTypes": ["iModels.iModelDeleted.v1", "not an event type"]}"#,
+            &["eventTypes[1]"],
+        ),
+        // `maxLength` and `pattern` of `eventType`; `content` must be an object.
+        (
+            "/events",
+            r#"{"eventType": "iModels.changesReady", "content": []}"#,
+            &["eventType", "content"],
+        ),
+        (
+            "/events",
+            r#"{"content": {}, "iTwinId": ""}"#,
+            &["eventType", "iTwinId"],
+        ),
+        // A body that is not an object at all.
+        ("/events", r#"["eventType"]"#, &["<none>"]),
+        // Wrong types everywhere.
+        (
+            "/webhooks/5885fb70-81c1-423b-b556-771b5ab4d55b",
+            r#"{"active": "yes", "callbackUrl": 7, "eventTypes": "a.b.v1", "secret": null}"#,
+            &["active", "callbackUrl", "eventTypes", "secret"],
+        ),
+        // A URI with a space and one without a scheme.
+        (
+            "/webhooks/5885fb70-81c1-423b-b556-771b5ab4d55b",
+            r#"{"callbackUrl": "https://a.example/a b"}"#,
+            &["callbackUrl"],
+        ),
+    ];
+    for (path, json, expected) in cases {
+        let method = if path.starts_with("/events") {
+            reqwest::Method::POST
+        } else {
+            reqwest::Method::PATCH
+        };
+        let token = if path.starts_with("/events") {
+            "status-202"
+        } else {
+            "status-200"
+        };
+        let (status, body) = send(
+            method,
+            format!("{base}{path}"),
+            Some(token),
+            Some("application/json"),
+            json,
+        )
+        .await;
+        assert_eq!(status, 422, "{json}: {body}");
+        assert_eq!(targets(&body), expected, "{json}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_within_the_schema_reaches_the_implementation() {
+    let base = server().await;
+    let json = r#"{"eventType": "iModels.iModelDeleted.v1", "iTwinId": "t", "content": {"a": 1, "b": [true]}}"#;
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/events"),
+        Some("status-202"),
+        Some("application/json"),
+        json,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    // The scripted implementation counts the content's members.
+    assert_eq!(body["deliveries"], 2);
+}
+
+#[tokio::test]
+async fn a_field_with_its_own_code_keeps_it_beside_other_details() {
+    let base = server().await;
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/webhooks/{ID}/activate"),
+        Some("status-202"),
+        Some("application/json"),
+        r#"{"expirationDateTime": "tomorrow", "extra": 1}"#,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "InvalidActivateWebhookRequest");
+    assert_eq!(targets(&body), ["expirationDateTime", "extra"]);
+    assert_eq!(body["error"]["details"][0]["code"], "InvalidValue");
+    assert_eq!(body["error"]["details"][1]["code"], "InvalidRequestBody");
+}
+
 #[tokio::test]
 async fn not_json_at_all_is_422() {
     let base = server().await;

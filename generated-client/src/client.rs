@@ -703,6 +703,98 @@ impl Client {
             }
         }
     }
+    /// Publish an event
+    ///
+    /// Stores an event for delivery. The answer comes once the event is
+    /// durably stored, in the same transaction as one pending delivery for
+    /// every webhook that matches it: active, not expired, subscribed to the
+    /// event's type, and scoped to its iTwin (or, without `iTwinId`, to the
+    /// caller's account). Deliveries then happen in the background: a
+    /// signed `POST` to each callback, retried on failure.
+    ///
+    /// `POST /events` (`publishEvent`).
+    /// Needs a token with the scope(s): `webhooks:publish`.
+    pub async fn publish_event(
+        &self,
+        body: &crate::types::PublishEvent,
+    ) -> ::std::result::Result<crate::types::PublishedEvent, PublishEventError> {
+        let url = self.url(&["events"]);
+        let mut request = self
+            .http
+            .request(::reqwest::Method::POST, url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                "application/vnd.bentley.itwin-platform.v1+json",
+            );
+        let bytes = ::serde_json::to_vec(body)
+            .map_err(|e| PublishEventError::Request(::std::boxed::Box::new(e)))?;
+        request = request
+            .header(::reqwest::header::CONTENT_TYPE, "application/json")
+            .body(bytes);
+        let request = self.bearer(request).await.map_err(PublishEventError::Request)?;
+        let response = crate::support::send(&self.retry, request, false)
+            .await
+            .map_err(PublishEventError::Transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(PublishEventError::Transport)?;
+        match status.as_u16() {
+            202 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(PublishEventError::Unexpected)?;
+                ::std::result::Result::Ok(body)
+            }
+            401 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(PublishEventError::Unexpected)?;
+                ::std::result::Result::Err(PublishEventError::Unauthorized(body))
+            }
+            413 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(PublishEventError::Unexpected)?;
+                ::std::result::Result::Err(PublishEventError::PayloadTooLarge(body))
+            }
+            415 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(PublishEventError::Unexpected)?;
+                ::std::result::Result::Err(PublishEventError::UnsupportedMediaType(body))
+            }
+            422 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(PublishEventError::Unexpected)?;
+                ::std::result::Result::Err(PublishEventError::UnprocessableEntity(body))
+            }
+            429 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(PublishEventError::Unexpected)?;
+                let retry_after = crate::support::optional_header(
+                    &headers,
+                    "retry-after",
+                );
+                ::std::result::Result::Err(PublishEventError::TooManyRequests {
+                    body,
+                    retry_after,
+                })
+            }
+            500 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(PublishEventError::Unexpected)?;
+                ::std::result::Result::Err(PublishEventError::InternalServerError(body))
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    PublishEventError::Unexpected(
+                        UnexpectedResponse::new(
+                            status,
+                            headers,
+                            bytes,
+                            ::std::option::Option::None,
+                        ),
+                    ),
+                )
+            }
+        }
+    }
 }
 /// Why `list_webhooks` did not succeed: one variant per documented error status, plus failures to send or to understand the answer.
 #[derive(::std::fmt::Debug)]
@@ -1296,6 +1388,96 @@ impl ::std::fmt::Display for DeactivateWebhookError {
     }
 }
 impl ::std::error::Error for DeactivateWebhookError {
+    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
+        match self {
+            Self::Request(error) => ::std::option::Option::Some(&**error),
+            Self::Transport(error) => ::std::option::Option::Some(error),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+/// Why `publish_event` did not succeed: one variant per documented error status, plus failures to send or to understand the answer.
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub enum PublishEventError {
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **413**: The request body is larger than the server accepts.
+    PayloadTooLarge(crate::types::ErrorResponse),
+    /// **415**: The request body is not JSON.
+    UnsupportedMediaType(crate::types::ErrorResponse),
+    /// **422**: The event is not valid. Make sure it has an event type and a content object.
+    UnprocessableEntity(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+    /// A status the spec does not list for this operation, or a body that does not decode as
+    /// the spec says; the status, headers and raw body are kept.
+    Unexpected(UnexpectedResponse),
+    /// The request could not be built: the token source failed or the body could not be encoded.
+    Request(BoxError),
+    /// The request or response failed on the way (connection, TLS, timeout).
+    Transport(::reqwest::Error),
+}
+impl PublishEventError {
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> ::std::option::Option<::reqwest::StatusCode> {
+        match self {
+            Self::Unauthorized(_) => ::reqwest::StatusCode::from_u16(401u16).ok(),
+            Self::PayloadTooLarge(_) => ::reqwest::StatusCode::from_u16(413u16).ok(),
+            Self::UnsupportedMediaType(_) => ::reqwest::StatusCode::from_u16(415u16).ok(),
+            Self::UnprocessableEntity(_) => ::reqwest::StatusCode::from_u16(422u16).ok(),
+            Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
+            Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
+            Self::Unexpected(response) => ::std::option::Option::Some(response.status),
+            Self::Request(_) => ::std::option::Option::None,
+            Self::Transport(error) => error.status(),
+        }
+    }
+}
+impl ::std::fmt::Display for PublishEventError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            Self::Unauthorized(_) => {
+                f.write_str("publishEvent answered 401 Unauthorized")
+            }
+            Self::PayloadTooLarge(_) => {
+                f.write_str("publishEvent answered 413 PayloadTooLarge")
+            }
+            Self::UnsupportedMediaType(_) => {
+                f.write_str("publishEvent answered 415 UnsupportedMediaType")
+            }
+            Self::UnprocessableEntity(_) => {
+                f.write_str("publishEvent answered 422 UnprocessableEntity")
+            }
+            Self::TooManyRequests { .. } => {
+                f.write_str("publishEvent answered 429 TooManyRequests")
+            }
+            Self::InternalServerError(_) => {
+                f.write_str("publishEvent answered 500 InternalServerError")
+            }
+            Self::Unexpected(response) => {
+                write!(
+                    f, "publishEvent got an answer the spec does not describe: {}",
+                    response
+                )
+            }
+            Self::Request(error) => {
+                write!(f, "publishEvent could not be sent: {}", error)
+            }
+            Self::Transport(error) => {
+                write!(f, "publishEvent failed in transport: {}", error)
+            }
+        }
+    }
+}
+impl ::std::error::Error for PublishEventError {
     fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
         match self {
             Self::Request(error) => ::std::option::Option::Some(&**error),

@@ -98,6 +98,40 @@ pub struct CreatedWebhook {
     /// The key that signs every event sent to the callback (HMAC-SHA256 of the body).
     pub secret: ::std::string::String,
 }
+/// The body of every delivery to a callback URL. Retries of one delivery carry the same `messageId`.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DeliveredEvent {
+    /// The event's own data, as published.
+    pub content: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+    /// The event type, `<area>.<name>.v<N>`.
+    #[serde(rename = "eventType")]
+    pub event_type: ::std::string::String,
+    /// When the event was stored for delivery.
+    #[serde(rename = "enqueuedDateTime")]
+    pub enqueued_date_time: ::chrono::DateTime<::chrono::Utc>,
+    /// The iTwin the event is about; absent for account events.
+    #[serde(
+        rename = "iTwinId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub i_twin_id: ::std::option::Option<::std::string::String>,
+    /// The delivery's id, the same on every retry, for receivers to drop duplicates.
+    #[serde(rename = "messageId")]
+    pub message_id: ::uuid::Uuid,
+    /// The webhook the event is delivered for.
+    #[serde(rename = "webhookId")]
+    pub webhook_id: ::uuid::Uuid,
+}
 /// Contains error information.
 #[derive(
     ::std::fmt::Debug,
@@ -165,6 +199,10 @@ pub enum ErrorCode {
     ///
     /// Standard message: "Cannot update a webhook. Make sure the request body is valid."
     InvalidUpdateWebhookRequest,
+    /// `InvalidPublishEventRequest`
+    ///
+    /// Standard message: "Cannot publish an event. Make sure the request body is valid."
+    InvalidPublishEventRequest,
     /// `InvalidValue`
     ///
     /// Standard message: "Provided 'expirationDateTime' value is not valid. It must be a string in ISO-8601 format."
@@ -215,6 +253,7 @@ impl ErrorCode {
         Self::InvalidDeactivateWebhookRequest,
         Self::InvalidCreateWebhookRequest,
         Self::InvalidUpdateWebhookRequest,
+        Self::InvalidPublishEventRequest,
         Self::InvalidValue,
         Self::InvalidChange,
         Self::InvalidRequestBody,
@@ -236,6 +275,7 @@ impl ErrorCode {
             Self::InvalidDeactivateWebhookRequest => "InvalidDeactivateWebhookRequest",
             Self::InvalidCreateWebhookRequest => "InvalidCreateWebhookRequest",
             Self::InvalidUpdateWebhookRequest => "InvalidUpdateWebhookRequest",
+            Self::InvalidPublishEventRequest => "InvalidPublishEventRequest",
             Self::InvalidValue => "InvalidValue",
             Self::InvalidChange => "InvalidChange",
             Self::InvalidRequestBody => "InvalidRequestBody",
@@ -288,6 +328,11 @@ impl ErrorCode {
             Self::InvalidUpdateWebhookRequest => {
                 ::std::option::Option::Some(
                     "Cannot update a webhook. Make sure the request body is valid.",
+                )
+            }
+            Self::InvalidPublishEventRequest => {
+                ::std::option::Option::Some(
+                    "Cannot publish an event. Make sure the request body is valid.",
                 )
             }
             Self::InvalidValue => {
@@ -351,6 +396,7 @@ impl ::std::convert::From<&str> for ErrorCode {
             "InvalidDeactivateWebhookRequest" => Self::InvalidDeactivateWebhookRequest,
             "InvalidCreateWebhookRequest" => Self::InvalidCreateWebhookRequest,
             "InvalidUpdateWebhookRequest" => Self::InvalidUpdateWebhookRequest,
+            "InvalidPublishEventRequest" => Self::InvalidPublishEventRequest,
             "InvalidValue" => Self::InvalidValue,
             "InvalidChange" => Self::InvalidChange,
             "InvalidRequestBody" => Self::InvalidRequestBody,
@@ -402,6 +448,47 @@ pub struct ErrorResponse {
     /// The `error` property: a [`Error`].
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<crate::types::Error>,
+}
+/// An event to deliver. Its fields are those of the envelope every callback receives.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[serde(deny_unknown_fields)]
+pub struct PublishEvent {
+    /// The event type, `<area>.<name>.v<N>`.
+    #[serde(rename = "eventType")]
+    pub event_type: ::std::string::String,
+    /// The iTwin the event is about; absent for account events.
+    #[serde(
+        rename = "iTwinId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub i_twin_id: ::std::option::Option<::std::string::String>,
+    /// The event's own data, delivered as given.
+    pub content: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+/// A stored event.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct PublishedEvent {
+    /// The event's id.
+    #[serde(rename = "eventId")]
+    pub event_id: ::uuid::Uuid,
+    /// How many webhooks the event will be delivered to.
+    pub deliveries: i64,
 }
 /// A change to a webhook. Absent properties are left as they are.
 #[derive(

@@ -107,6 +107,23 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = crate::responses::DeactivateWebhookResponse,
     > + ::std::marker::Send;
+    /// Publish an event
+    ///
+    /// Stores an event for delivery. The answer comes once the event is
+    /// durably stored, in the same transaction as one pending delivery for
+    /// every webhook that matches it: active, not expired, subscribed to the
+    /// event's type, and scoped to its iTwin (or, without `iTwinId`, to the
+    /// caller's account). Deliveries then happen in the background: a
+    /// signed `POST` to each callback, retried on failure.
+    ///
+    /// `POST /events` (`publishEvent`).
+    fn publish_event(
+        &self,
+        caller: Self::Caller,
+        body: crate::types::PublishEvent,
+    ) -> impl ::std::future::Future<
+        Output = crate::responses::PublishEventResponse,
+    > + ::std::marker::Send;
 }
 /// What the router asks of an authenticator for one request.
 #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy)]
@@ -201,6 +218,7 @@ where
             "/webhooks/{id}/deactivate",
             ::axum::routing::post(handlers::deactivate_webhook::<A, Au>),
         )
+        .route("/events", ::axum::routing::post(handlers::publish_event::<A, Au>))
         .fallback(|| async {
             crate::rejection::reject(
                 404,

@@ -144,16 +144,25 @@ where
                 ::std::vec::Vec::new(),
             );
         }
-        match crate::support::decode_json::<crate::types::CreateWebhook>(&bytes) {
+        match crate::support::decode_checked::<
+            crate::types::CreateWebhook,
+        >(&bytes, crate::validate::body_create_webhook) {
             ::std::result::Result::Ok(value) => value,
-            ::std::result::Result::Err(error) => {
-                let code = crate::types::ErrorCode::InvalidRequestBody;
+            ::std::result::Result::Err(errors) => {
+                let details = errors
+                    .into_iter()
+                    .map(|error| {
+                        let code = crate::types::ErrorCode::InvalidRequestBody;
+                        crate::rejection::Detail {
+                            code,
+                            target: error.target,
+                        }
+                    })
+                    .collect();
                 return crate::rejection::reject(
                     422,
                     crate::types::ErrorCode::InvalidCreateWebhookRequest,
-                    ::std::vec![
-                        crate ::rejection::Detail { code, target : error.target }
-                    ],
+                    details,
                 );
             }
         }
@@ -445,16 +454,25 @@ where
                 ::std::vec::Vec::new(),
             );
         }
-        match crate::support::decode_json::<crate::types::UpdateWebhook>(&bytes) {
+        match crate::support::decode_checked::<
+            crate::types::UpdateWebhook,
+        >(&bytes, crate::validate::body_update_webhook) {
             ::std::result::Result::Ok(value) => value,
-            ::std::result::Result::Err(error) => {
-                let code = crate::types::ErrorCode::InvalidRequestBody;
+            ::std::result::Result::Err(errors) => {
+                let details = errors
+                    .into_iter()
+                    .map(|error| {
+                        let code = crate::types::ErrorCode::InvalidRequestBody;
+                        crate::rejection::Detail {
+                            code,
+                            target: error.target,
+                        }
+                    })
+                    .collect();
                 return crate::rejection::reject(
                     422,
                     crate::types::ErrorCode::InvalidUpdateWebhookRequest,
-                    ::std::vec![
-                        crate ::rejection::Detail { code, target : error.target }
-                    ],
+                    details,
                 );
             }
         }
@@ -575,21 +593,30 @@ where
                     ::std::vec::Vec::new(),
                 );
             }
-            match crate::support::decode_json::<crate::types::ActivateWebhook>(&bytes) {
+            match crate::support::decode_checked::<
+                crate::types::ActivateWebhook,
+            >(&bytes, crate::validate::body_activate_webhook) {
                 ::std::result::Result::Ok(value) => value,
-                ::std::result::Result::Err(error) => {
-                    let code = match error.root_field() {
-                        ::std::option::Option::Some("expirationDateTime") => {
-                            crate::types::ErrorCode::InvalidValue
-                        }
-                        _ => crate::types::ErrorCode::InvalidRequestBody,
-                    };
+                ::std::result::Result::Err(errors) => {
+                    let details = errors
+                        .into_iter()
+                        .map(|error| {
+                            let code = match error.root_field() {
+                                ::std::option::Option::Some("expirationDateTime") => {
+                                    crate::types::ErrorCode::InvalidValue
+                                }
+                                _ => crate::types::ErrorCode::InvalidRequestBody,
+                            };
+                            crate::rejection::Detail {
+                                code,
+                                target: error.target,
+                            }
+                        })
+                        .collect();
                     return crate::rejection::reject(
                         422,
                         crate::types::ErrorCode::InvalidActivateWebhookRequest,
-                        ::std::vec![
-                            crate ::rejection::Detail { code, target : error.target }
-                        ],
+                        details,
                     );
                 }
             }
@@ -682,6 +709,122 @@ where
     let answer = ::std::panic::AssertUnwindSafe(
         state.api.deactivate_webhook(caller, path_id),
     );
+    match ::futures_util::FutureExt::catch_unwind(answer).await {
+        ::std::result::Result::Ok(response) => response.into_response(),
+        ::std::result::Result::Err(_) => crate::rejection::internal_error(),
+    }
+}
+pub(crate) async fn publish_event<A, Au>(
+    ::axum::extract::State(
+        state,
+    ): ::axum::extract::State<::std::sync::Arc<Shared<A, Au>>>,
+    request: ::axum::extract::Request,
+) -> ::axum::response::Response
+where
+    A: Api,
+    Au: Authenticator<Caller = A::Caller>,
+{
+    let (parts, body) = request.into_parts();
+    let caller = match crate::support::bearer_token(&parts.headers) {
+        ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
+            match state
+                .auth
+                .authenticate(crate::AuthRequest {
+                    operation_id: "publishEvent",
+                    token: ::std::option::Option::Some(token),
+                    scopes: &["webhooks:publish"],
+                    headers: &parts.headers,
+                })
+                .await
+            {
+                ::std::result::Result::Ok(caller) => caller,
+                ::std::result::Result::Err(_) => {
+                    return crate::rejection::reject(
+                        401,
+                        crate::types::ErrorCode::InvalidToken,
+                        ::std::vec::Vec::new(),
+                    );
+                }
+            }
+        }
+        ::std::result::Result::Ok(::std::option::Option::None) => {
+            return crate::rejection::reject(
+                401,
+                crate::types::ErrorCode::HeaderNotFound,
+                ::std::vec::Vec::new(),
+            );
+        }
+        ::std::result::Result::Err(()) => {
+            return crate::rejection::reject(
+                401,
+                crate::types::ErrorCode::InvalidToken,
+                ::std::vec::Vec::new(),
+            );
+        }
+    };
+    let bytes = match crate::support::read_body(body, state.config.body_limit).await {
+        ::std::result::Result::Ok(bytes) => bytes,
+        ::std::result::Result::Err(crate::support::BodyError::TooLarge) => {
+            return crate::rejection::reject(
+                413,
+                crate::types::ErrorCode::PayloadTooLarge,
+                ::std::vec::Vec::new(),
+            );
+        }
+        ::std::result::Result::Err(crate::support::BodyError::Unreadable) => {
+            return crate::rejection::reject(
+                422,
+                crate::types::ErrorCode::InvalidPublishEventRequest,
+                ::std::vec![
+                    crate ::rejection::Detail { code : crate
+                    ::types::ErrorCode::InvalidRequestBody, target :
+                    ::std::option::Option::None }
+                ],
+            );
+        }
+    };
+    let body = if bytes.is_empty() {
+        return crate::rejection::reject(
+            422,
+            crate::types::ErrorCode::InvalidPublishEventRequest,
+            ::std::vec![
+                crate ::rejection::Detail { code : crate
+                ::types::ErrorCode::InvalidRequestBody, target :
+                ::std::option::Option::None }
+            ],
+        );
+    } else {
+        if !crate::support::is_json(&parts.headers) {
+            return crate::rejection::reject(
+                415,
+                crate::types::ErrorCode::UnsupportedMediaType,
+                ::std::vec::Vec::new(),
+            );
+        }
+        match crate::support::decode_checked::<
+            crate::types::PublishEvent,
+        >(&bytes, crate::validate::body_publish_event) {
+            ::std::result::Result::Ok(value) => value,
+            ::std::result::Result::Err(errors) => {
+                let details = errors
+                    .into_iter()
+                    .map(|error| {
+                        let code = crate::types::ErrorCode::InvalidRequestBody;
+                        crate::rejection::Detail {
+                            code,
+                            target: error.target,
+                        }
+                    })
+                    .collect();
+                return crate::rejection::reject(
+                    422,
+                    crate::types::ErrorCode::InvalidPublishEventRequest,
+                    details,
+                );
+            }
+        }
+    };
+    let answer = ::std::panic::AssertUnwindSafe(state.api.publish_event(caller, body));
     match ::futures_util::FutureExt::catch_unwind(answer).await {
         ::std::result::Result::Ok(response) => response.into_response(),
         ::std::result::Result::Err(_) => crate::rejection::internal_error(),

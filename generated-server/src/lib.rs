@@ -8,7 +8,8 @@
 //!
 //! - Callers are Service Applications. Every request carries an
 //!   `Authorization: Bearer <token>` header with an OAuth2 access token;
-//!   reads need the `webhooks:read` scope, changes need `webhooks:modify`.
+//!   reads need the `webhooks:read` scope, changes need `webhooks:modify`,
+//!   publishing events needs `webhooks:publish`.
 //! - Changes also need the `webhooks_maintainer` permission at the iTwin
 //!   level, or an Organization Administrator (Account Administrator,
 //!   Co-Administrator or CONNECT Services Administrator); lacking it is a 403.
@@ -21,6 +22,11 @@
 //!   or that all of the properties in the response will be non-null, as the
 //!   error may have prevented this response from being constructed.
 //! - A 429 response carries a `retry-after` header.
+//! - Active webhooks receive the events they subscribe to as a `POST` of a
+//!   `DeliveredEvent` to their callback URL, with the header
+//!   `Signature: sha256=<lowercase hex HMAC-SHA256 of the raw body, keyed
+//!   with the webhook's secret>`. The receiver has 5 seconds to answer 2xx;
+//!   otherwise the delivery is sent again later, with the same `messageId`.
 #![allow(
     clippy::large_enum_variant,
     clippy::result_large_err,
@@ -36,6 +42,8 @@ mod rejection;
 pub mod responses;
 #[rustfmt::skip]
 mod support;
+#[rustfmt::skip]
+mod validate;
 pub use ::webhooks_client::{params, types};
 pub use api::{Api, AuthError, AuthRequest, Authenticator, Config};
 pub use api::{router, router_with_config};

@@ -698,3 +698,104 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
         }
     }
 }
+/// Every answer `publish_event` may give, as the spec declares them.
+#[derive(::std::fmt::Debug)]
+pub enum PublishEventResponse {
+    /// **202**: The event is stored, with one pending delivery per matching webhook.
+    Accepted(crate::types::PublishedEvent),
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **413**: The request body is larger than the server accepts.
+    PayloadTooLarge(crate::types::ErrorResponse),
+    /// **415**: The request body is not JSON.
+    UnsupportedMediaType(crate::types::ErrorResponse),
+    /// **422**: The event is not valid. Make sure it has an event type and a content object.
+    UnprocessableEntity(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl ::axum::response::IntoResponse for PublishEventResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match self {
+            Self::Accepted(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(202),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::Unauthorized(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(401),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::PayloadTooLarge(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(413),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::UnsupportedMediaType(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(415),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::UnprocessableEntity(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(422),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::TooManyRequests { body, retry_after } => {
+                let mut headers = ::http::HeaderMap::new();
+                if let ::std::option::Option::Some(value) = &retry_after
+                    && !crate::support::set_header(
+                        &mut headers,
+                        "retry-after",
+                        &::std::string::ToString::to_string(value),
+                    )
+                {
+                    return crate::rejection::internal_error();
+                }
+                crate::support::json(
+                    crate::support::status(429),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::InternalServerError(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(500),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+        }
+    }
+}

@@ -99,51 +99,312 @@ impl FieldError {
         Some(target.split(['.', '[']).next().unwrap_or(target))
     }
 }
-/// Decodes a JSON body, naming the field that is wrong when it is not what the schema says.
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
+/// Decodes a JSON body after `check` (generated from the schema, see `validate.rs`) found no
+/// problem in it; otherwise every problem found, each naming its field.
+pub(crate) fn decode_checked<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
-) -> Result<T, FieldError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| {
-            let mut target = String::new();
-            for segment in e.path().iter() {
-                match segment {
-                    serde_path_to_error::Segment::Seq { index } => {
-                        target.push_str(&format!("[{index}]"))
-                    }
-                    serde_path_to_error::Segment::Map { key } => {
-                        if !target.is_empty() {
-                            target.push('.');
-                        }
-                        target.push_str(key);
-                    }
-                    serde_path_to_error::Segment::Enum { variant } => {
-                        if !target.is_empty() {
-                            target.push('.');
-                        }
-                        target.push_str(variant);
-                    }
-                    serde_path_to_error::Segment::Unknown => {}
-                }
+    check: fn(&serde_json::Value, &mut Problems),
+) -> Result<T, Vec<FieldError>> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| vec![FieldError { target : None }])?;
+    let mut problems = Problems::default();
+    check(&value, &mut problems);
+    if !problems.found.is_empty() {
+        return Err(problems.found);
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| vec![field_error(e)])
+}
+/// Where a serde error is, as a target (`eventTypes[0]`, `scope`).
+fn field_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> FieldError {
+    let mut target = String::new();
+    for segment in e.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => {
+                target.push_str(&format!("[{index}]"))
             }
-            let message = e.into_inner().to_string();
-            let missing = message
-                .split_once("missing field `")
-                .and_then(|(_, rest)| rest.split_once('`'))
-                .map(|(name, _)| name.to_owned());
-            if let Some(name) = missing {
+            serde_path_to_error::Segment::Map { key } => {
                 if !target.is_empty() {
                     target.push('.');
                 }
-                target.push_str(&name);
+                target.push_str(key);
             }
-            FieldError {
-                target: (!target.is_empty()).then_some(target),
+            serde_path_to_error::Segment::Enum { variant } => {
+                if !target.is_empty() {
+                    target.push('.');
+                }
+                target.push_str(variant);
             }
-        })?;
-    de.end().map_err(|_| FieldError { target: None })?;
-    Ok(value)
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let message = e.into_inner().to_string();
+    let missing = message
+        .split_once("missing field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name.to_owned());
+    if let Some(name) = missing {
+        if !target.is_empty() {
+            target.push('.');
+        }
+        target.push_str(&name);
+    }
+    FieldError {
+        target: (!target.is_empty()).then_some(target),
+    }
+}
+/// At most this many problems are reported for one body, so a huge bad body cannot make a huge
+/// answer.
+const MAX_PROBLEMS: usize = 32;
+/// The problems found in a request body so far, and where the check is now.
+#[derive(Default)]
+pub(crate) struct Problems {
+    found: Vec<FieldError>,
+    path: String,
+}
+impl Problems {
+    /// The value at the current place breaks the schema.
+    pub fn here(&mut self) {
+        if self.found.len() < MAX_PROBLEMS {
+            let target = (!self.path.is_empty()).then(|| self.path.clone());
+            self.found.push(FieldError { target });
+        }
+    }
+    /// Checks the member `name` of the current object.
+    pub fn field(&mut self, name: &str, check: impl FnOnce(&mut Self)) {
+        let len = self.path.len();
+        if len > 0 {
+            self.path.push('.');
+        }
+        self.path.push_str(name);
+        check(self);
+        self.path.truncate(len);
+    }
+    /// Checks the item `index` of the current array.
+    pub fn item(&mut self, index: usize, check: impl FnOnce(&mut Self)) {
+        let len = self.path.len();
+        self.path.push('[');
+        self.path.push_str(&index.to_string());
+        self.path.push(']');
+        check(self);
+        self.path.truncate(len);
+    }
+    fn is_clean(&self) -> bool {
+        self.found.is_empty()
+    }
+}
+pub(crate) fn text<'v>(
+    value: &'v serde_json::Value,
+    problems: &mut Problems,
+) -> Option<&'v str> {
+    let text = value.as_str();
+    if text.is_none() {
+        problems.here();
+    }
+    text
+}
+pub(crate) fn boolean(value: &serde_json::Value, problems: &mut Problems) {
+    if !value.is_boolean() {
+        problems.here();
+    }
+}
+/// An RFC 3339 date-time, as JSON Schema's `date-time` format says.
+pub(crate) fn date_time(value: &serde_json::Value, problems: &mut Problems) {
+    if let Some(text) = text(value, problems)
+        && chrono::DateTime::parse_from_rfc3339(text).is_err()
+    {
+        problems.here();
+    }
+}
+/// An RFC 3339 full-date (`2021-06-07`).
+pub(crate) fn date(value: &serde_json::Value, problems: &mut Problems) {
+    if let Some(text) = text(value, problems)
+        && (text.len() != 10
+            || chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err())
+    {
+        problems.here();
+    }
+}
+pub(crate) fn uuid(value: &serde_json::Value, problems: &mut Problems) {
+    if let Some(text) = text(value, problems) && uuid::Uuid::try_parse(text).is_err() {
+        problems.here();
+    }
+}
+/// An integer within `lo..=hi` (the Rust type's range), as a float for the bound checks.
+pub(crate) fn whole(
+    value: &serde_json::Value,
+    problems: &mut Problems,
+    lo: i128,
+    hi: i128,
+) -> Option<f64> {
+    let n = value
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| value.as_u64().map(i128::from))
+        .filter(|n| (lo..=hi).contains(n));
+    if n.is_none() {
+        problems.here();
+    }
+    n.map(|n| n as f64)
+}
+pub(crate) fn real(value: &serde_json::Value, problems: &mut Problems) -> Option<f64> {
+    let n = value.as_f64();
+    if n.is_none() {
+        problems.here();
+    }
+    n
+}
+pub(crate) fn array<'v>(
+    value: &'v serde_json::Value,
+    problems: &mut Problems,
+) -> Option<&'v Vec<serde_json::Value>> {
+    let items = value.as_array();
+    if items.is_none() {
+        problems.here();
+    }
+    items
+}
+pub(crate) fn object<'v>(
+    value: &'v serde_json::Value,
+    problems: &mut Problems,
+) -> Option<&'v serde_json::Map<String, serde_json::Value>> {
+    let object = value.as_object();
+    if object.is_none() {
+        problems.here();
+    }
+    object
+}
+/// A string enum's value: one of `values` (a request may not use values the server does not
+/// know, even though a client accepts them in answers).
+pub(crate) fn one_of_text(
+    value: &serde_json::Value,
+    problems: &mut Problems,
+    values: &[&str],
+) {
+    if let Some(text) = text(value, problems) && !values.contains(&text) {
+        problems.here();
+    }
+}
+/// A union without a discriminator: the value must pass at least one member's checks.
+pub(crate) fn any_of(
+    value: &serde_json::Value,
+    problems: &mut Problems,
+    candidates: &[fn(&serde_json::Value, &mut Problems)],
+) {
+    let fits = candidates
+        .iter()
+        .any(|check| {
+            let mut trial = Problems::default();
+            check(value, &mut trial);
+            trial.is_clean()
+        });
+    if !fits {
+        problems.here();
+    }
+}
+/// `minLength`/`maxLength` count characters (code points), not bytes.
+pub(crate) fn length_ok(text: &str, min: Option<usize>, max: Option<usize>) -> bool {
+    count_ok(text.chars().count(), min, max)
+}
+pub(crate) fn count_ok(count: usize, min: Option<usize>, max: Option<usize>) -> bool {
+    min.is_none_or(|min| count >= min) && max.is_none_or(|max| count <= max)
+}
+/// `minimum`/`maximum` (each with whether it is exclusive) and `multipleOf`.
+pub(crate) fn bounds_ok(
+    n: f64,
+    min: Option<(f64, bool)>,
+    max: Option<(f64, bool)>,
+    multiple: Option<f64>,
+) -> bool {
+    let above = min.is_none_or(|(m, exclusive)| if exclusive { n > m } else { n >= m });
+    let below = max.is_none_or(|(m, exclusive)| if exclusive { n < m } else { n <= m });
+    let multiple = multiple
+        .is_none_or(|m| {
+            let q = n / m;
+            (q - q.round()).abs() < 1e-9
+        });
+    above && below && multiple
+}
+/// `uniqueItems`: no two items are equal JSON values.
+pub(crate) fn unique(items: &[serde_json::Value]) -> bool {
+    items.iter().enumerate().all(|(i, a)| items[..i].iter().all(|b| a != b))
+}
+/// The string formats the generated checks read.
+#[derive(Clone, Copy)]
+pub(crate) enum TextFormat {
+    Uri,
+    UriReference,
+    Email,
+    Hostname,
+    Ipv4,
+    Ipv6,
+}
+impl TextFormat {
+    pub fn accepts(self, text: &str) -> bool {
+        match self {
+            TextFormat::Uri => uri_reference(text) && has_scheme(text),
+            TextFormat::UriReference => uri_reference(text),
+            TextFormat::Email => {
+                text.rsplit_once('@')
+                    .is_some_and(|(local, domain)| {
+                        !local.is_empty() && local.len() <= 64
+                            && !local
+                                .chars()
+                                .any(|c| c.is_whitespace() || c.is_control())
+                            && hostname(domain)
+                    })
+            }
+            TextFormat::Hostname => hostname(text),
+            TextFormat::Ipv4 => text.parse::<std::net::Ipv4Addr>().is_ok(),
+            TextFormat::Ipv6 => text.parse::<std::net::Ipv6Addr>().is_ok(),
+        }
+    }
+}
+/// RFC 3986 `scheme ":"`: a letter, then letters, digits, `+`, `-` or `.`.
+fn has_scheme(text: &str) -> bool {
+    text.split_once(':')
+        .is_some_and(|(scheme, _)| {
+            let mut chars = scheme.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        })
+}
+/// Only characters RFC 3986 allows in a URI, and `%` only before two hex digits.
+fn uri_reference(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let allowed = |b: u8| {
+        b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b)
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+                if !hex {
+                    return false;
+                }
+                i += 3;
+            }
+            b if allowed(b) => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+/// RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens, each at most
+/// 63 characters, 253 in all.
+fn hostname(text: &str) -> bool {
+    let text = text.strip_suffix('.').unwrap_or(text);
+    !text.is_empty() && text.len() <= 253
+        && text
+            .split('.')
+            .all(|label| {
+                !label.is_empty() && label.len() <= 63 && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
 }
 /// The query string's pairs, percent-decoded; `None` when it is not valid form encoding.
 pub(crate) fn query_pairs(uri: &http::Uri) -> Option<Vec<(String, String)>> {
