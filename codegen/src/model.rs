@@ -291,6 +291,9 @@ pub struct Rejections {
     pub invalid_body: Rejection,
     pub unsupported_media: Rejection,
     pub too_large: Rejection,
+    /// An `Accept` header that admits none of the media types the operation answers with.
+    /// Only operations that declare 406 negotiate; the others ignore `Accept`.
+    pub not_acceptable: Option<Rejection>,
 }
 
 impl Operation {

@@ -53,6 +53,44 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"))
 }
 
+/// Whether the request's `Accept` admits one of the media types the operation answers with.
+/// No `Accept` admits everything; a range with `q=0` admits nothing; every JSON type
+/// (`application/json`, `application/*+json`) stands for the others, because the answer's
+/// bytes are the same JSON whichever of them the client names.
+pub(crate) fn acceptable(headers: &HeaderMap, produces: &[&str]) -> bool {
+    let mut values = headers.get_all(http::header::ACCEPT).iter().peekable();
+    if values.peek().is_none() {
+        return true;
+    }
+    let is_json = |media: &str| media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"));
+    values.any(|value| {
+        let Ok(value) = value.to_str() else { return false };
+        if value.trim().is_empty() {
+            return true;
+        }
+        value.split(',').any(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.split_once('=').is_some_and(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("q") && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+                })
+            });
+            if refused {
+                return false;
+            }
+            let Some((kind, _)) = media.split_once('/') else { return false };
+            produces.iter().any(|p| {
+                let p = p.to_ascii_lowercase();
+                media == "*/*"
+                    || media == p
+                    || (media.ends_with("/*") && p.split_once('/').is_some_and(|(k, _)| k == kind))
+                    || (is_json(&media) && is_json(&p))
+            })
+        })
+    })
+}
+
 /// Whether the request's `Content-Type` has this media type.
 pub(crate) fn has_content_type(headers: &HeaderMap, media: &str) -> bool {
     headers

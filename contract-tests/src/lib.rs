@@ -80,6 +80,9 @@ impl Api for Scripted {
             401 => ListWebhooksResponse::Unauthorized(ErrorResponse::from_code(
                 ErrorCode::InvalidToken,
             )),
+            406 => ListWebhooksResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
             429 => ListWebhooksResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
                 body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
@@ -124,6 +127,9 @@ impl Api for Scripted {
             422 => CreateWebhookResponse::UnprocessableEntity(ErrorResponse::from_code(
                 ErrorCode::InvalidCreateWebhookRequest,
             )),
+            406 => CreateWebhookResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
             429 => CreateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
                 body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
@@ -148,6 +154,9 @@ impl Api for Scripted {
             404 => {
                 GetWebhookResponse::NotFound(ErrorResponse::from_code(ErrorCode::WebhookNotFound))
             }
+            406 => GetWebhookResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
             429 => GetWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
                 body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
@@ -169,6 +178,9 @@ impl Api for Scripted {
             )),
             404 => DeleteWebhookResponse::NotFound(ErrorResponse::from_code(
                 ErrorCode::WebhookNotFound,
+            )),
+            406 => DeleteWebhookResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
             )),
             429 => DeleteWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
@@ -211,6 +223,9 @@ impl Api for Scripted {
             )),
             422 => UpdateWebhookResponse::UnprocessableEntity(ErrorResponse::from_code(
                 ErrorCode::InvalidUpdateWebhookRequest,
+            )),
+            406 => UpdateWebhookResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
             )),
             429 => UpdateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
@@ -259,6 +274,9 @@ impl Api for Scripted {
                 }
                 ActivateWebhookResponse::UnprocessableEntity(body)
             }
+            406 => ActivateWebhookResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
             429 => ActivateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
                 body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
@@ -287,6 +305,9 @@ impl Api for Scripted {
             )),
             422 => DeactivateWebhookResponse::UnprocessableEntity(ErrorResponse::from_code(
                 ErrorCode::InvalidDeactivateWebhookRequest,
+            )),
+            406 => DeactivateWebhookResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
             )),
             429 => DeactivateWebhookResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),
@@ -317,6 +338,9 @@ impl Api for Scripted {
             )),
             422 => PublishEventResponse::UnprocessableEntity(ErrorResponse::from_code(
                 ErrorCode::InvalidPublishEventRequest,
+            )),
+            406 => PublishEventResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
             )),
             429 => PublishEventResponse::TooManyRequests {
                 retry_after: Some(RETRY_AFTER),

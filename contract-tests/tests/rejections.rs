@@ -326,6 +326,51 @@ async fn a_field_with_its_own_code_keeps_it_beside_other_details() {
 }
 
 #[tokio::test]
+async fn an_accept_header_that_admits_no_json_is_406() {
+    let base = server().await;
+    let cases = [
+        ("text/html", 406),
+        ("text/plain, image/png", 406),
+        ("application/json;q=0", 406),
+        ("nonsense", 406),
+        ("application/json", 200),
+        ("application/vnd.bentley.itwin-platform.v1+json", 200),
+        ("text/html, */*;q=0.1", 200),
+        ("application/*", 200),
+        ("", 200),
+    ];
+    for (accept, expected) in cases {
+        let response = http()
+            .get(format!("{base}/webhooks"))
+            .bearer_auth("status-200")
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status().as_u16(), expected, "Accept: {accept}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "Accept: {accept}"
+        );
+        if expected == 406 {
+            let body: ErrorResponse = response.json().await.expect("the spec's error body");
+            let error = body.error.expect("error object");
+            assert_eq!(error.code, Some(ErrorCode::NotAcceptable));
+            assert_eq!(error.message.as_deref(), ErrorCode::NotAcceptable.message());
+        }
+    }
+    // The generated client's own `Accept` is one the generated server admits.
+    let client = Client::new(&base)
+        .expect("url")
+        .with_bearer_token("status-200");
+    client
+        .list_webhooks()
+        .await
+        .expect("the client negotiates JSON");
+}
+
+#[tokio::test]
 async fn not_json_at_all_is_422() {
     let base = server().await;
     for json in ["{", "[1, 2]", "{} trailing", r#"{"scope": "Account"} {}"#] {

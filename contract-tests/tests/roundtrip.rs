@@ -60,6 +60,12 @@ async fn list_webhooks_every_status() {
         }
         other => panic!("expected 429, got {other:?}"),
     }
+    match client_for(406).await.list_webhooks().await {
+        Err(ListWebhooksError::NotAcceptable(body)) => {
+            assert_eq!(code(&body), Some(ErrorCode::NotAcceptable))
+        }
+        other => panic!("expected 406, got {other:?}"),
+    }
     match client_for(500).await.list_webhooks().await {
         Err(e @ ListWebhooksError::InternalServerError(_)) => {
             assert_eq!(e.status().map(|s| s.as_u16()), Some(500))
@@ -77,7 +83,7 @@ async fn create_webhook_every_status() {
         .expect("201");
     assert_eq!(created.callback_url, "https://receiver.example.com/hook");
     assert!(created.secret.len() >= 32);
-    for status in [401, 403, 413, 415, 422, 429, 500] {
+    for status in [401, 403, 413, 415, 422, 406, 429, 500] {
         let result = client_for(status)
             .await
             .create_webhook(&create_body())
@@ -88,6 +94,7 @@ async fn create_webhook_every_status() {
             Err(CreateWebhookError::PayloadTooLarge(b)) => (413, b),
             Err(CreateWebhookError::UnsupportedMediaType(b)) => (415, b),
             Err(CreateWebhookError::UnprocessableEntity(b)) => (422, b),
+            Err(CreateWebhookError::NotAcceptable(b)) => (406, b),
             Err(CreateWebhookError::TooManyRequests { retry_after, body }) => {
                 assert_eq!(retry_after, Some(RETRY_AFTER));
                 (429, body)
@@ -118,7 +125,7 @@ async fn get_webhook_every_status() {
         }
         other => panic!("expected 404, got {other:?}"),
     }
-    for status in [401, 429, 500] {
+    for status in [401, 406, 429, 500] {
         let err = client_for(status)
             .await
             .get_webhook(&id())
@@ -135,13 +142,14 @@ async fn delete_webhook_every_status() {
         .delete_webhook(&id())
         .await
         .expect("204");
-    for status in [401, 403, 404, 429, 500] {
+    for status in [401, 403, 404, 406, 429, 500] {
         let result = client_for(status).await.delete_webhook(&id()).await;
         let ok = matches!(
             (&result, status),
             (Err(DeleteWebhookError::Unauthorized(_)), 401)
                 | (Err(DeleteWebhookError::Forbidden(_)), 403)
                 | (Err(DeleteWebhookError::NotFound(_)), 404)
+                | (Err(DeleteWebhookError::NotAcceptable(_)), 406)
                 | (
                     Err(DeleteWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
@@ -167,7 +175,7 @@ async fn update_webhook_every_status() {
         .await
         .expect("200");
     assert!(hook.active);
-    for status in [401, 403, 404, 413, 415, 422, 429, 500] {
+    for status in [401, 403, 404, 413, 415, 422, 406, 429, 500] {
         let result = client_for(status).await.update_webhook(&id(), &body).await;
         let ok = matches!(
             (&result, status),
@@ -177,6 +185,7 @@ async fn update_webhook_every_status() {
                 | (Err(UpdateWebhookError::PayloadTooLarge(_)), 413)
                 | (Err(UpdateWebhookError::UnsupportedMediaType(_)), 415)
                 | (Err(UpdateWebhookError::UnprocessableEntity(_)), 422)
+                | (Err(UpdateWebhookError::NotAcceptable(_)), 406)
                 | (
                     Err(UpdateWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
@@ -225,7 +234,7 @@ async fn activate_webhook_every_status() {
         }
         other => panic!("expected 422, got {other:?}"),
     }
-    for status in [401, 403, 404, 413, 415, 429, 500] {
+    for status in [401, 403, 404, 413, 415, 406, 429, 500] {
         let result = client_for(status)
             .await
             .activate_webhook(&id(), Some(&body))
@@ -237,6 +246,7 @@ async fn activate_webhook_every_status() {
                 | (Err(ActivateWebhookError::NotFound(_)), 404)
                 | (Err(ActivateWebhookError::PayloadTooLarge(_)), 413)
                 | (Err(ActivateWebhookError::UnsupportedMediaType(_)), 415)
+                | (Err(ActivateWebhookError::NotAcceptable(_)), 406)
                 | (
                     Err(ActivateWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
@@ -257,7 +267,7 @@ async fn deactivate_webhook_every_status() {
         .deactivate_webhook(&id())
         .await
         .expect("202");
-    for status in [401, 403, 404, 422, 429, 500] {
+    for status in [401, 403, 404, 422, 406, 429, 500] {
         let result = client_for(status).await.deactivate_webhook(&id()).await;
         let ok = matches!(
             (&result, status),
@@ -265,6 +275,7 @@ async fn deactivate_webhook_every_status() {
                 | (Err(DeactivateWebhookError::Forbidden(_)), 403)
                 | (Err(DeactivateWebhookError::NotFound(_)), 404)
                 | (Err(DeactivateWebhookError::UnprocessableEntity(_)), 422)
+                | (Err(DeactivateWebhookError::NotAcceptable(_)), 406)
                 | (
                     Err(DeactivateWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
@@ -275,5 +286,43 @@ async fn deactivate_webhook_every_status() {
                 | (Err(DeactivateWebhookError::InternalServerError(_)), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
+    }
+}
+
+#[tokio::test]
+async fn publish_event_every_status() {
+    let event = types::PublishEvent {
+        event_type: "iModels.iModelDeleted.v1".to_owned(),
+        i_twin_id: Some("5e3f7c2a-0000-4000-8000-000000000001".to_owned()),
+        content: [
+            ("imodelId".to_owned(), serde_json::json!("a")),
+            ("userId".to_owned(), serde_json::json!("b")),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let published = client_for(202)
+        .await
+        .publish_event(&event)
+        .await
+        .expect("202");
+    assert_eq!(published.deliveries, 2, "the content arrived whole");
+    for status in [401, 406, 413, 415, 422, 429, 500] {
+        let result = client_for(status).await.publish_event(&event).await;
+        let (got, body) = match result {
+            Err(PublishEventError::Unauthorized(b)) => (401, b),
+            Err(PublishEventError::NotAcceptable(b)) => (406, b),
+            Err(PublishEventError::PayloadTooLarge(b)) => (413, b),
+            Err(PublishEventError::UnsupportedMediaType(b)) => (415, b),
+            Err(PublishEventError::UnprocessableEntity(b)) => (422, b),
+            Err(PublishEventError::TooManyRequests { retry_after, body }) => {
+                assert_eq!(retry_after, Some(RETRY_AFTER));
+                (429, body)
+            }
+            Err(PublishEventError::InternalServerError(b)) => (500, b),
+            other => panic!("status {status}: unexpected {other:?}"),
+        };
+        assert_eq!(got, status);
+        assert!(code(&body).is_some(), "status {status} lost its error code");
     }
 }

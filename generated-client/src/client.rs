@@ -129,6 +129,11 @@ impl Client {
                     .map_err(ListWebhooksError::Unexpected)?;
                 ::std::result::Result::Err(ListWebhooksError::Unauthorized(body))
             }
+            406 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(ListWebhooksError::Unexpected)?;
+                ::std::result::Result::Err(ListWebhooksError::NotAcceptable(body))
+            }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(ListWebhooksError::Unexpected)?;
@@ -227,6 +232,11 @@ impl Client {
                     .map_err(CreateWebhookError::Unexpected)?;
                 ::std::result::Result::Err(CreateWebhookError::UnprocessableEntity(body))
             }
+            406 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(CreateWebhookError::Unexpected)?;
+                ::std::result::Result::Err(CreateWebhookError::NotAcceptable(body))
+            }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(CreateWebhookError::Unexpected)?;
@@ -298,6 +308,11 @@ impl Client {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(GetWebhookError::Unexpected)?;
                 ::std::result::Result::Err(GetWebhookError::NotFound(body))
+            }
+            406 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(GetWebhookError::Unexpected)?;
+                ::std::result::Result::Err(GetWebhookError::NotAcceptable(body))
             }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
@@ -371,6 +386,11 @@ impl Client {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(DeleteWebhookError::Unexpected)?;
                 ::std::result::Result::Err(DeleteWebhookError::NotFound(body))
+            }
+            406 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(DeleteWebhookError::Unexpected)?;
+                ::std::result::Result::Err(DeleteWebhookError::NotAcceptable(body))
             }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
@@ -479,6 +499,11 @@ impl Client {
                     .map_err(UpdateWebhookError::Unexpected)?;
                 ::std::result::Result::Err(UpdateWebhookError::UnprocessableEntity(body))
             }
+            406 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(UpdateWebhookError::Unexpected)?;
+                ::std::result::Result::Err(UpdateWebhookError::NotAcceptable(body))
+            }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(UpdateWebhookError::Unexpected)?;
@@ -583,6 +608,11 @@ impl Client {
                     ActivateWebhookError::UnprocessableEntity(body),
                 )
             }
+            406 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(ActivateWebhookError::Unexpected)?;
+                ::std::result::Result::Err(ActivateWebhookError::NotAcceptable(body))
+            }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(ActivateWebhookError::Unexpected)?;
@@ -669,6 +699,11 @@ impl Client {
                 ::std::result::Result::Err(
                     DeactivateWebhookError::UnprocessableEntity(body),
                 )
+            }
+            406 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(DeactivateWebhookError::Unexpected)?;
+                ::std::result::Result::Err(DeactivateWebhookError::NotAcceptable(body))
             }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
@@ -764,6 +799,11 @@ impl Client {
                     .map_err(PublishEventError::Unexpected)?;
                 ::std::result::Result::Err(PublishEventError::UnprocessableEntity(body))
             }
+            406 => {
+                let body = crate::support::decode_json(status, &headers, &bytes)
+                    .map_err(PublishEventError::Unexpected)?;
+                ::std::result::Result::Err(PublishEventError::NotAcceptable(body))
+            }
             429 => {
                 let body = crate::support::decode_json(status, &headers, &bytes)
                     .map_err(PublishEventError::Unexpected)?;
@@ -802,6 +842,8 @@ impl Client {
 pub enum ListWebhooksError {
     /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
     Unauthorized(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -824,6 +866,7 @@ impl ListWebhooksError {
     pub fn status(&self) -> ::std::option::Option<::reqwest::StatusCode> {
         match self {
             Self::Unauthorized(_) => ::reqwest::StatusCode::from_u16(401u16).ok(),
+            Self::NotAcceptable(_) => ::reqwest::StatusCode::from_u16(406u16).ok(),
             Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
             Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
             Self::Unexpected(response) => ::std::option::Option::Some(response.status),
@@ -837,6 +880,9 @@ impl ::std::fmt::Display for ListWebhooksError {
         match self {
             Self::Unauthorized(_) => {
                 f.write_str("listWebhooks answered 401 Unauthorized")
+            }
+            Self::NotAcceptable(_) => {
+                f.write_str("listWebhooks answered 406 NotAcceptable")
             }
             Self::TooManyRequests { .. } => {
                 f.write_str("listWebhooks answered 429 TooManyRequests")
@@ -882,6 +928,8 @@ pub enum CreateWebhookError {
     UnsupportedMediaType(crate::types::ErrorResponse),
     /// **422**: Invalid request to create new account webhook. Make sure request had required properties and does not pass in readonly properties.
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -908,6 +956,7 @@ impl CreateWebhookError {
             Self::PayloadTooLarge(_) => ::reqwest::StatusCode::from_u16(413u16).ok(),
             Self::UnsupportedMediaType(_) => ::reqwest::StatusCode::from_u16(415u16).ok(),
             Self::UnprocessableEntity(_) => ::reqwest::StatusCode::from_u16(422u16).ok(),
+            Self::NotAcceptable(_) => ::reqwest::StatusCode::from_u16(406u16).ok(),
             Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
             Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
             Self::Unexpected(response) => ::std::option::Option::Some(response.status),
@@ -931,6 +980,9 @@ impl ::std::fmt::Display for CreateWebhookError {
             }
             Self::UnprocessableEntity(_) => {
                 f.write_str("createWebhook answered 422 UnprocessableEntity")
+            }
+            Self::NotAcceptable(_) => {
+                f.write_str("createWebhook answered 406 NotAcceptable")
             }
             Self::TooManyRequests { .. } => {
                 f.write_str("createWebhook answered 429 TooManyRequests")
@@ -970,6 +1022,8 @@ pub enum GetWebhookError {
     Unauthorized(crate::types::ErrorResponse),
     /// **404**: Specified webhook was not found.
     NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -993,6 +1047,7 @@ impl GetWebhookError {
         match self {
             Self::Unauthorized(_) => ::reqwest::StatusCode::from_u16(401u16).ok(),
             Self::NotFound(_) => ::reqwest::StatusCode::from_u16(404u16).ok(),
+            Self::NotAcceptable(_) => ::reqwest::StatusCode::from_u16(406u16).ok(),
             Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
             Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
             Self::Unexpected(response) => ::std::option::Option::Some(response.status),
@@ -1006,6 +1061,9 @@ impl ::std::fmt::Display for GetWebhookError {
         match self {
             Self::Unauthorized(_) => f.write_str("getWebhook answered 401 Unauthorized"),
             Self::NotFound(_) => f.write_str("getWebhook answered 404 NotFound"),
+            Self::NotAcceptable(_) => {
+                f.write_str("getWebhook answered 406 NotAcceptable")
+            }
             Self::TooManyRequests { .. } => {
                 f.write_str("getWebhook answered 429 TooManyRequests")
             }
@@ -1044,6 +1102,8 @@ pub enum DeleteWebhookError {
     Forbidden(crate::types::ErrorResponse),
     /// **404**: Specified webhook was not found.
     NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -1068,6 +1128,7 @@ impl DeleteWebhookError {
             Self::Unauthorized(_) => ::reqwest::StatusCode::from_u16(401u16).ok(),
             Self::Forbidden(_) => ::reqwest::StatusCode::from_u16(403u16).ok(),
             Self::NotFound(_) => ::reqwest::StatusCode::from_u16(404u16).ok(),
+            Self::NotAcceptable(_) => ::reqwest::StatusCode::from_u16(406u16).ok(),
             Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
             Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
             Self::Unexpected(response) => ::std::option::Option::Some(response.status),
@@ -1084,6 +1145,9 @@ impl ::std::fmt::Display for DeleteWebhookError {
             }
             Self::Forbidden(_) => f.write_str("deleteWebhook answered 403 Forbidden"),
             Self::NotFound(_) => f.write_str("deleteWebhook answered 404 NotFound"),
+            Self::NotAcceptable(_) => {
+                f.write_str("deleteWebhook answered 406 NotAcceptable")
+            }
             Self::TooManyRequests { .. } => {
                 f.write_str("deleteWebhook answered 429 TooManyRequests")
             }
@@ -1130,6 +1194,8 @@ pub enum UpdateWebhookError {
     UnsupportedMediaType(crate::types::ErrorResponse),
     /// **422**: The request body is not a valid change of the webhook.
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -1157,6 +1223,7 @@ impl UpdateWebhookError {
             Self::PayloadTooLarge(_) => ::reqwest::StatusCode::from_u16(413u16).ok(),
             Self::UnsupportedMediaType(_) => ::reqwest::StatusCode::from_u16(415u16).ok(),
             Self::UnprocessableEntity(_) => ::reqwest::StatusCode::from_u16(422u16).ok(),
+            Self::NotAcceptable(_) => ::reqwest::StatusCode::from_u16(406u16).ok(),
             Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
             Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
             Self::Unexpected(response) => ::std::option::Option::Some(response.status),
@@ -1181,6 +1248,9 @@ impl ::std::fmt::Display for UpdateWebhookError {
             }
             Self::UnprocessableEntity(_) => {
                 f.write_str("updateWebhook answered 422 UnprocessableEntity")
+            }
+            Self::NotAcceptable(_) => {
+                f.write_str("updateWebhook answered 406 NotAcceptable")
             }
             Self::TooManyRequests { .. } => {
                 f.write_str("updateWebhook answered 429 TooManyRequests")
@@ -1228,6 +1298,8 @@ pub enum ActivateWebhookError {
     UnsupportedMediaType(crate::types::ErrorResponse),
     /// **422**: The 422 (Unprocessable Entity) status code indicates that the request cannot be processed by the server due to a client error (e.g. malformed request syntax).
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -1255,6 +1327,7 @@ impl ActivateWebhookError {
             Self::PayloadTooLarge(_) => ::reqwest::StatusCode::from_u16(413u16).ok(),
             Self::UnsupportedMediaType(_) => ::reqwest::StatusCode::from_u16(415u16).ok(),
             Self::UnprocessableEntity(_) => ::reqwest::StatusCode::from_u16(422u16).ok(),
+            Self::NotAcceptable(_) => ::reqwest::StatusCode::from_u16(406u16).ok(),
             Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
             Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
             Self::Unexpected(response) => ::std::option::Option::Some(response.status),
@@ -1279,6 +1352,9 @@ impl ::std::fmt::Display for ActivateWebhookError {
             }
             Self::UnprocessableEntity(_) => {
                 f.write_str("activateWebhook answered 422 UnprocessableEntity")
+            }
+            Self::NotAcceptable(_) => {
+                f.write_str("activateWebhook answered 406 NotAcceptable")
             }
             Self::TooManyRequests { .. } => {
                 f.write_str("activateWebhook answered 429 TooManyRequests")
@@ -1322,6 +1398,8 @@ pub enum DeactivateWebhookError {
     NotFound(crate::types::ErrorResponse),
     /// **422**: The 422 (Unprocessable Entity) status code indicates that the request cannot be processed by the server due to a client error.
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -1347,6 +1425,7 @@ impl DeactivateWebhookError {
             Self::Forbidden(_) => ::reqwest::StatusCode::from_u16(403u16).ok(),
             Self::NotFound(_) => ::reqwest::StatusCode::from_u16(404u16).ok(),
             Self::UnprocessableEntity(_) => ::reqwest::StatusCode::from_u16(422u16).ok(),
+            Self::NotAcceptable(_) => ::reqwest::StatusCode::from_u16(406u16).ok(),
             Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
             Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
             Self::Unexpected(response) => ::std::option::Option::Some(response.status),
@@ -1365,6 +1444,9 @@ impl ::std::fmt::Display for DeactivateWebhookError {
             Self::NotFound(_) => f.write_str("deactivateWebhook answered 404 NotFound"),
             Self::UnprocessableEntity(_) => {
                 f.write_str("deactivateWebhook answered 422 UnprocessableEntity")
+            }
+            Self::NotAcceptable(_) => {
+                f.write_str("deactivateWebhook answered 406 NotAcceptable")
             }
             Self::TooManyRequests { .. } => {
                 f.write_str("deactivateWebhook answered 429 TooManyRequests")
@@ -1408,6 +1490,8 @@ pub enum PublishEventError {
     UnsupportedMediaType(crate::types::ErrorResponse),
     /// **422**: The event is not valid. Make sure it has an event type and a content object.
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -1433,6 +1517,7 @@ impl PublishEventError {
             Self::PayloadTooLarge(_) => ::reqwest::StatusCode::from_u16(413u16).ok(),
             Self::UnsupportedMediaType(_) => ::reqwest::StatusCode::from_u16(415u16).ok(),
             Self::UnprocessableEntity(_) => ::reqwest::StatusCode::from_u16(422u16).ok(),
+            Self::NotAcceptable(_) => ::reqwest::StatusCode::from_u16(406u16).ok(),
             Self::TooManyRequests { .. } => ::reqwest::StatusCode::from_u16(429u16).ok(),
             Self::InternalServerError(_) => ::reqwest::StatusCode::from_u16(500u16).ok(),
             Self::Unexpected(response) => ::std::option::Option::Some(response.status),
@@ -1455,6 +1540,9 @@ impl ::std::fmt::Display for PublishEventError {
             }
             Self::UnprocessableEntity(_) => {
                 f.write_str("publishEvent answered 422 UnprocessableEntity")
+            }
+            Self::NotAcceptable(_) => {
+                f.write_str("publishEvent answered 406 NotAcceptable")
             }
             Self::TooManyRequests { .. } => {
                 f.write_str("publishEvent answered 429 TooManyRequests")

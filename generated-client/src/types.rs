@@ -239,6 +239,10 @@ pub enum ErrorCode {
     ///
     /// Standard message: "The requested method is not allowed on this resource."
     MethodNotAllowed,
+    /// `NotAcceptable`
+    ///
+    /// Standard message: "The Accept header admits no media type this API answers with (application/json)."
+    NotAcceptable,
     /// A value this version of the spec does not list, kept as sent.
     Unknown(::std::string::String),
 }
@@ -263,6 +267,7 @@ impl ErrorCode {
         Self::InternalServerError,
         Self::ResourceNotFound,
         Self::MethodNotAllowed,
+        Self::NotAcceptable,
     ];
     /// The value as it appears in JSON.
     pub fn as_str(&self) -> &str {
@@ -285,6 +290,7 @@ impl ErrorCode {
             Self::InternalServerError => "InternalServerError",
             Self::ResourceNotFound => "ResourceNotFound",
             Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::NotAcceptable => "NotAcceptable",
             Self::Unknown(value) => value,
         }
     }
@@ -376,6 +382,11 @@ impl ErrorCode {
                     "The requested method is not allowed on this resource.",
                 )
             }
+            Self::NotAcceptable => {
+                ::std::option::Option::Some(
+                    "The Accept header admits no media type this API answers with (application/json).",
+                )
+            }
             Self::Unknown(_) => ::std::option::Option::None,
         }
     }
@@ -406,6 +417,7 @@ impl ::std::convert::From<&str> for ErrorCode {
             "InternalServerError" => Self::InternalServerError,
             "ResourceNotFound" => Self::ResourceNotFound,
             "MethodNotAllowed" => Self::MethodNotAllowed,
+            "NotAcceptable" => Self::NotAcceptable,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

@@ -14,6 +14,13 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let (parts, _body) = request.into_parts();
+    if !crate::support::acceptable(&parts.headers, &["application/json"]) {
+        return crate::rejection::reject(
+            406,
+            crate::types::ErrorCode::NotAcceptable,
+            ::std::vec::Vec::new(),
+        );
+    }
     let caller = match crate::support::bearer_token(&parts.headers) {
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
@@ -68,6 +75,13 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let (parts, body) = request.into_parts();
+    if !crate::support::acceptable(&parts.headers, &["application/json"]) {
+        return crate::rejection::reject(
+            406,
+            crate::types::ErrorCode::NotAcceptable,
+            ::std::vec::Vec::new(),
+        );
+    }
     let caller = match crate::support::bearer_token(&parts.headers) {
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
@@ -184,6 +198,13 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let (mut parts, _body) = request.into_parts();
+    if !crate::support::acceptable(&parts.headers, &["application/json"]) {
+        return crate::rejection::reject(
+            406,
+            crate::types::ErrorCode::NotAcceptable,
+            ::std::vec::Vec::new(),
+        );
+    }
     let caller = match crate::support::bearer_token(&parts.headers) {
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
@@ -266,6 +287,13 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let (mut parts, _body) = request.into_parts();
+    if !crate::support::acceptable(&parts.headers, &["application/json"]) {
+        return crate::rejection::reject(
+            406,
+            crate::types::ErrorCode::NotAcceptable,
+            ::std::vec::Vec::new(),
+        );
+    }
     let caller = match crate::support::bearer_token(&parts.headers) {
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
@@ -350,6 +378,13 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let (mut parts, body) = request.into_parts();
+    if !crate::support::acceptable(&parts.headers, &["application/json"]) {
+        return crate::rejection::reject(
+            406,
+            crate::types::ErrorCode::NotAcceptable,
+            ::std::vec::Vec::new(),
+        );
+    }
     let caller = match crate::support::bearer_token(&parts.headers) {
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
@@ -496,6 +531,13 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let (mut parts, body) = request.into_parts();
+    if !crate::support::acceptable(&parts.headers, &["application/json"]) {
+        return crate::rejection::reject(
+            406,
+            crate::types::ErrorCode::NotAcceptable,
+            ::std::vec::Vec::new(),
+        );
+    }
     let caller = match crate::support::bearer_token(&parts.headers) {
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
@@ -641,6 +683,13 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let (mut parts, _body) = request.into_parts();
+    if !crate::support::acceptable(&parts.headers, &["application/json"]) {
+        return crate::rejection::reject(
+            406,
+            crate::types::ErrorCode::NotAcceptable,
+            ::std::vec::Vec::new(),
+        );
+    }
     let caller = match crate::support::bearer_token(&parts.headers) {
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state
@@ -725,6 +774,13 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let (parts, body) = request.into_parts();
+    if !crate::support::acceptable(&parts.headers, &["application/json"]) {
+        return crate::rejection::reject(
+            406,
+            crate::types::ErrorCode::NotAcceptable,
+            ::std::vec::Vec::new(),
+        );
+    }
     let caller = match crate::support::bearer_token(&parts.headers) {
         ::std::result::Result::Ok(::std::option::Option::Some(token)) => {
             match state

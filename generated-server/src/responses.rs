@@ -7,6 +7,8 @@ pub enum ListWebhooksResponse {
     Ok(crate::types::WebhookList),
     /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
     Unauthorized(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -33,6 +35,15 @@ impl ::axum::response::IntoResponse for ListWebhooksResponse {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
                     crate::support::status(401),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::NotAcceptable(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(406),
                     "application/json",
                     &body,
                     headers,
@@ -83,6 +94,8 @@ pub enum CreateWebhookResponse {
     UnsupportedMediaType(crate::types::ErrorResponse),
     /// **422**: Invalid request to create new account webhook. Make sure request had required properties and does not pass in readonly properties.
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -150,6 +163,15 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
                     headers,
                 )
             }
+            Self::NotAcceptable(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(406),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
             Self::TooManyRequests { body, retry_after } => {
                 let mut headers = ::http::HeaderMap::new();
                 if let ::std::option::Option::Some(value) = &retry_after
@@ -189,6 +211,8 @@ pub enum GetWebhookResponse {
     Unauthorized(crate::types::ErrorResponse),
     /// **404**: Specified webhook was not found.
     NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -224,6 +248,15 @@ impl ::axum::response::IntoResponse for GetWebhookResponse {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
                     crate::support::status(404),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::NotAcceptable(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(406),
                     "application/json",
                     &body,
                     headers,
@@ -270,6 +303,8 @@ pub enum DeleteWebhookResponse {
     Forbidden(crate::types::ErrorResponse),
     /// **404**: Specified webhook was not found.
     NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -309,6 +344,15 @@ impl ::axum::response::IntoResponse for DeleteWebhookResponse {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
                     crate::support::status(404),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::NotAcceptable(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(406),
                     "application/json",
                     &body,
                     headers,
@@ -361,6 +405,8 @@ pub enum UpdateWebhookResponse {
     UnsupportedMediaType(crate::types::ErrorResponse),
     /// **422**: The request body is not a valid change of the webhook.
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -437,6 +483,15 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
                     headers,
                 )
             }
+            Self::NotAcceptable(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(406),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
             Self::TooManyRequests { body, retry_after } => {
                 let mut headers = ::http::HeaderMap::new();
                 if let ::std::option::Option::Some(value) = &retry_after
@@ -484,6 +539,8 @@ pub enum ActivateWebhookResponse {
     UnsupportedMediaType(crate::types::ErrorResponse),
     /// **422**: The 422 (Unprocessable Entity) status code indicates that the request cannot be processed by the server due to a client error (e.g. malformed request syntax).
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -555,6 +612,15 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
                     headers,
                 )
             }
+            Self::NotAcceptable(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(406),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
             Self::TooManyRequests { body, retry_after } => {
                 let mut headers = ::http::HeaderMap::new();
                 if let ::std::option::Option::Some(value) = &retry_after
@@ -598,6 +664,8 @@ pub enum DeactivateWebhookResponse {
     NotFound(crate::types::ErrorResponse),
     /// **422**: The 422 (Unprocessable Entity) status code indicates that the request cannot be processed by the server due to a client error.
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -668,6 +736,15 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
                     headers,
                 )
             }
+            Self::NotAcceptable(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(406),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
             Self::TooManyRequests { body, retry_after } => {
                 let mut headers = ::http::HeaderMap::new();
                 if let ::std::option::Option::Some(value) = &retry_after
@@ -711,6 +788,8 @@ pub enum PublishEventResponse {
     UnsupportedMediaType(crate::types::ErrorResponse),
     /// **422**: The event is not valid. Make sure it has an event type and a content object.
     UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
     TooManyRequests {
         /// The response body.
@@ -764,6 +843,15 @@ impl ::axum::response::IntoResponse for PublishEventResponse {
                 let headers = ::http::HeaderMap::new();
                 crate::support::json(
                     crate::support::status(422),
+                    "application/json",
+                    &body,
+                    headers,
+                )
+            }
+            Self::NotAcceptable(body) => {
+                let headers = ::http::HeaderMap::new();
+                crate::support::json(
+                    crate::support::status(406),
                     "application/json",
                     &body,
                     headers,

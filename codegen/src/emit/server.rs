@@ -655,8 +655,26 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
     } else {
         quote!(mut)
     };
+    // Content negotiation, first: no other answer suits a client that accepts none of them.
+    let negotiate = rj.not_acceptable.as_ref().map(|refusal| {
+        let mut produces: Vec<&str> = op
+            .responses
+            .iter()
+            .filter_map(|r| r.body.as_ref().map(|(media, _)| media.content_type()))
+            .collect();
+        if api.error_model.is_some() || produces.is_empty() {
+            produces.push("application/json");
+        }
+        produces.sort_unstable();
+        produces.dedup();
+        let refuse = reject(api, refusal, no_details.clone());
+        quote! {
+            if !crate::support::acceptable(&parts.headers, &[#(#produces),*]) { #refuse; }
+        }
+    });
     // The request head is read for credentials, parameters and the body's media type.
-    let reads_parts = op.security.any
+    let reads_parts = negotiate.is_some()
+        || op.security.any
         || !op.path_params.is_empty()
         || op.params_type().is_some()
         || op
@@ -678,6 +696,7 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
             Au: Authenticator<Caller = A::Caller>,
         {
             let (#parts_binding, #body_binding) = request.into_parts();
+            #negotiate
             #auth
             #path
             #params

@@ -782,6 +782,7 @@ fn placeholder_rejections() -> Rejections {
         invalid_body: r.clone(),
         unsupported_media: r.clone(),
         too_large: r,
+        not_acceptable: None,
     }
 }
 
@@ -877,6 +878,15 @@ fn rejections(
         "a request body over the size limit",
     );
 
+    let not_acceptable = op.response(406).is_some().then(|| {
+        pick(
+            true,
+            &[406],
+            "NotAcceptable",
+            "an `Accept` header that admits none of its media types",
+        )
+    });
+
     let codes_for = |code: Option<&String>, key: &str, diags: &mut Diagnostics| -> String {
         match (code, model) {
             (Some(c), Some(m)) => {
@@ -914,5 +924,6 @@ fn rejections(
         invalid_body,
         unsupported_media,
         too_large,
+        not_acceptable,
     }
 }
