@@ -137,14 +137,17 @@ impl Emitter<'_> {
                 let fields = s.fields.iter().map(|f| {
                     notes.extend(f.checks.unchecked.iter().map(|n| doc_text(n)));
                     let json = &f.json_name;
-                    let check = if f.read_only {
+                    if f.read_only {
                         // The server sets it; a client that sends it is mistaken.
-                        quote!(problems.here();)
-                    } else {
-                        self.check(&f.ty, &f.checks, &quote!(value))
-                    };
+                        return quote! {
+                            if object.contains_key(#json) {
+                                problems.field(#json, |problems| problems.here());
+                            }
+                        };
+                    }
+                    let check = self.check(&f.ty, &f.checks, &quote!(value));
                     let check_field = quote!(problems.field(#json, |problems| { #check }));
-                    match (f.required && !f.read_only, f.nullable) {
+                    match (f.required, f.nullable) {
                         (true, nullable) => {
                             let null = nullable.then(|| quote!(::std::option::Option::Some(::serde_json::Value::Null) => {}));
                             quote! {
