@@ -71,8 +71,12 @@ pub(crate) fn acceptable(headers: &HeaderMap, produces: &[&str]) -> bool {
         return true;
     }
     let is_json = |media: &str| {
-        media == "application/json"
-            || (media.starts_with("application/") && media.ends_with("+json"))
+        let media = media.as_bytes();
+        let starts = media.len() >= 12
+            && media[..12].eq_ignore_ascii_case(b"application/");
+        let ends = media.len() >= 5
+            && media[media.len() - 5..].eq_ignore_ascii_case(b"+json");
+        media.eq_ignore_ascii_case(b"application/json") || (starts && ends)
     };
     values
         .any(|value| {
@@ -84,7 +88,7 @@ pub(crate) fn acceptable(headers: &HeaderMap, produces: &[&str]) -> bool {
                 .split(',')
                 .any(|range| {
                     let mut parts = range.split(';');
-                    let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                    let media = parts.next().unwrap_or("").trim();
                     let refused = parts
                         .any(|p| {
                             p.split_once('=')
@@ -97,14 +101,16 @@ pub(crate) fn acceptable(headers: &HeaderMap, produces: &[&str]) -> bool {
                         return false;
                     }
                     let Some((kind, _)) = media.split_once('/') else { return false };
+                    let media_is_json = is_json(media);
                     produces
                         .iter()
                         .any(|p| {
-                            let p = p.to_ascii_lowercase();
-                            media == "*/*" || media == p
+                            media == "*/*" || media.eq_ignore_ascii_case(p)
                                 || (media.ends_with("/*")
-                                    && p.split_once('/').is_some_and(|(k, _)| k == kind))
-                                || (is_json(&media) && is_json(&p))
+                                    && p
+                                        .split_once('/')
+                                        .is_some_and(|(k, _)| k.eq_ignore_ascii_case(kind)))
+                                || (media_is_json && is_json(p))
                         })
                 })
         })
@@ -160,7 +166,14 @@ pub(crate) fn decode_checked<T: serde::de::DeserializeOwned>(
     if !problems.found.is_empty() {
         return Err(problems.found);
     }
-    serde_path_to_error::deserialize(value).map_err(|e| vec![field_error(e)])
+    T::deserialize(value)
+        .map_err(|_| {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => vec![field_error(e)],
+                Ok(_) => vec![FieldError { target : None }],
+            }
+        })
 }
 /// Where a serde error is, as a target (`eventTypes[0]`, `scope`).
 fn field_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> FieldError {
@@ -230,9 +243,7 @@ impl Problems {
     /// Checks the item `index` of the current array.
     pub fn item(&mut self, index: usize, check: impl FnOnce(&mut Self)) {
         let len = self.path.len();
-        self.path.push('[');
-        self.path.push_str(&index.to_string());
-        self.path.push(']');
+        let _ = std::fmt::Write::write_fmt(&mut self.path, format_args!("[{index}]"));
         check(self);
         self.path.truncate(len);
     }

@@ -657,13 +657,18 @@ fn handler(api: &Api, op: &Operation, types: &TokenStream) -> TokenStream {
     };
     // Content negotiation, first: no other answer suits a client that accepts none of them.
     let negotiate = rj.not_acceptable.as_ref().map(|refusal| {
-        let mut produces: Vec<&str> = op
+        // Lower case, so the generated check compares without allocating.
+        let mut produces: Vec<String> = op
             .responses
             .iter()
-            .filter_map(|r| r.body.as_ref().map(|(media, _)| media.content_type()))
+            .filter_map(|r| {
+                r.body
+                    .as_ref()
+                    .map(|(media, _)| media.content_type().to_ascii_lowercase())
+            })
             .collect();
         if api.error_model.is_some() || produces.is_empty() {
-            produces.push("application/json");
+            produces.push("application/json".to_owned());
         }
         produces.sort_unstable();
         produces.dedup();
