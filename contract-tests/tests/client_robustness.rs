@@ -49,6 +49,15 @@ async fn misbehave(Path(id): Path<uuid::Uuid>) -> Response {
             .into_response(),
         8 => (StatusCode::OK, json, r#"{"id": "not a webhook"}"#).into_response(),
         9 => StatusCode::OK.into_response(),
+        // Error statuses with an empty body: declared (404, 500) and not (502).
+        11 => StatusCode::NOT_FOUND.into_response(),
+        12 => (StatusCode::INTERNAL_SERVER_ERROR, json, "").into_response(),
+        13 => StatusCode::BAD_GATEWAY.into_response(),
+        // Slower than any client timeout in these tests.
+        14 => {
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            (StatusCode::OK, json, "{}").into_response()
+        }
         _ => (StatusCode::IM_A_TEAPOT, "short and stout").into_response(),
     }
 }
@@ -134,6 +143,58 @@ async fn misbehaving_answers_become_typed_errors() {
         }
         other => panic!("418: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn empty_error_bodies_keep_their_status() {
+    let client = client().await;
+    for (n, status) in [(11, 404), (12, 500), (13, 502)] {
+        match get(&client, n).await {
+            Err(GetWebhookError::Unexpected(r)) => {
+                assert_eq!(r.status.as_u16(), status, "case {n}");
+                assert!(r.body.is_empty(), "case {n}");
+                // A declared status whose body is not the declared schema says why; an
+                // undeclared one is unexpected as a whole.
+                assert_eq!(r.decode_error.is_some(), status != 502, "case {n}");
+            }
+            other => panic!("case {n}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_server_slower_than_the_timeout_is_a_transport_error() {
+    let app = axum::Router::new().route("/webhooks/{id}", axum::routing::get(misbehave));
+    let addr = serve(app).await.expect("bind loopback");
+    support::install_crypto_provider();
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(200))
+        .build()
+        .expect("reqwest client");
+    let client = Client::with_http_client(&format!("http://{addr}"), http)
+        .expect("url")
+        .with_bearer_token("t");
+    let started = std::time::Instant::now();
+    // The test's own bound: the client must give up by itself, long before this.
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(2), get(&client, 14))
+        .await
+        .expect("the client gave up within 2 s");
+    let took = started.elapsed();
+    match answer {
+        Err(ref e @ GetWebhookError::Transport(ref inner)) => {
+            assert!(
+                inner.is_timeout(),
+                "a timeout, not another failure: {inner:?}"
+            );
+            assert_eq!(e.status(), None, "no answer, so no status");
+            assert!(e.to_string().contains("getWebhook"), "{e}");
+        }
+        other => panic!("slow answer: {other:?}"),
+    }
+    assert!(
+        took >= std::time::Duration::from_millis(200) && took < std::time::Duration::from_secs(1),
+        "gave up after {took:?}"
+    );
 }
 
 #[tokio::test]

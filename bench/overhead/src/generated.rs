@@ -1,0 +1,150 @@
+//! The store behind the generated router: `webhooks_server::Api` and `Authenticator`.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+use webhooks_server::responses::{
+    ActivateWebhookResponse, CreateWebhookResponse, DeactivateWebhookResponse,
+    DeleteWebhookResponse, GetWebhookResponse, ListWebhooksResponse, PublishEventResponse,
+    UpdateWebhookResponse,
+};
+use webhooks_server::types::{
+    ActivateWebhook, CreateWebhook, ErrorCode, ErrorResponse, PublishEvent, UpdateWebhook,
+    WebhookList,
+};
+use webhooks_server::{Api, AuthError, AuthRequest, Authenticator, Config};
+
+use crate::store::{Refusal, Store};
+use crate::{Caller, invalid, invalid_change};
+
+/// Accepts [`crate::TOKEN`] when it grants the scopes the router asks for.
+pub struct TokenAuth;
+
+impl Authenticator for TokenAuth {
+    type Caller = Caller;
+
+    async fn authenticate(&self, request: AuthRequest<'_>) -> Result<Caller, AuthError> {
+        let token = request.token.ok_or(AuthError::InvalidCredentials)?;
+        crate::authenticate(token, request.scopes).map_err(|denied| match denied {
+            crate::Denied::UnknownToken => AuthError::InvalidCredentials,
+            crate::Denied::MissingScope => AuthError::MissingScope,
+        })
+    }
+}
+
+/// The in-memory API.
+pub struct InMemory {
+    store: Arc<Store>,
+}
+
+fn not_found() -> ErrorResponse {
+    ErrorResponse::from_code(ErrorCode::WebhookNotFound)
+}
+
+impl Api for InMemory {
+    type Caller = Caller;
+
+    async fn list_webhooks(&self, _caller: Caller) -> ListWebhooksResponse {
+        ListWebhooksResponse::Ok(WebhookList {
+            webhooks: self.store.list(),
+        })
+    }
+
+    async fn create_webhook(&self, _caller: Caller, body: CreateWebhook) -> CreateWebhookResponse {
+        match self.store.create(body) {
+            Ok(created) => CreateWebhookResponse::Created(created),
+            Err(Refusal::Invalid { target }) => CreateWebhookResponse::UnprocessableEntity(
+                invalid(ErrorCode::InvalidCreateWebhookRequest, target),
+            ),
+            Err(_) => CreateWebhookResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
+        }
+    }
+
+    async fn get_webhook(&self, _caller: Caller, id: Uuid) -> GetWebhookResponse {
+        match self.store.get(id) {
+            Some(webhook) => GetWebhookResponse::Ok(webhook),
+            None => GetWebhookResponse::NotFound(not_found()),
+        }
+    }
+
+    async fn delete_webhook(&self, _caller: Caller, id: Uuid) -> DeleteWebhookResponse {
+        if self.store.delete(id) {
+            DeleteWebhookResponse::NoContent
+        } else {
+            DeleteWebhookResponse::NotFound(not_found())
+        }
+    }
+
+    async fn update_webhook(
+        &self,
+        _caller: Caller,
+        id: Uuid,
+        body: UpdateWebhook,
+    ) -> UpdateWebhookResponse {
+        match self.store.update(id, body) {
+            Ok(webhook) => UpdateWebhookResponse::Ok(webhook),
+            Err(Refusal::NotFound) => UpdateWebhookResponse::NotFound(not_found()),
+            Err(Refusal::Invalid { target }) => UpdateWebhookResponse::UnprocessableEntity(
+                invalid(ErrorCode::InvalidUpdateWebhookRequest, target),
+            ),
+            Err(Refusal::AlreadyInState) => UpdateWebhookResponse::InternalServerError(
+                ErrorResponse::from_code(ErrorCode::InternalServerError),
+            ),
+        }
+    }
+
+    async fn activate_webhook(
+        &self,
+        _caller: Caller,
+        id: Uuid,
+        body: Option<ActivateWebhook>,
+    ) -> ActivateWebhookResponse {
+        match self.store.activate(id, body) {
+            Ok(()) => ActivateWebhookResponse::Accepted,
+            Err(Refusal::NotFound) => ActivateWebhookResponse::NotFound(not_found()),
+            Err(Refusal::Invalid { target }) => ActivateWebhookResponse::UnprocessableEntity(
+                invalid(ErrorCode::InvalidActivateWebhookRequest, target),
+            ),
+            Err(Refusal::AlreadyInState) => ActivateWebhookResponse::UnprocessableEntity(
+                invalid_change(ErrorCode::InvalidChange.message(), id),
+            ),
+        }
+    }
+
+    async fn deactivate_webhook(&self, _caller: Caller, id: Uuid) -> DeactivateWebhookResponse {
+        match self.store.deactivate(id) {
+            Ok(()) => DeactivateWebhookResponse::Accepted,
+            Err(Refusal::NotFound) => DeactivateWebhookResponse::NotFound(not_found()),
+            Err(Refusal::AlreadyInState | Refusal::Invalid { .. }) => {
+                DeactivateWebhookResponse::UnprocessableEntity(invalid_change(
+                    DeactivateWebhookResponse::message(&ErrorCode::InvalidChange),
+                    id,
+                ))
+            }
+        }
+    }
+
+    async fn publish_event(&self, _caller: Caller, body: PublishEvent) -> PublishEventResponse {
+        match self.store.publish(&body) {
+            Ok(published) => PublishEventResponse::Accepted(published),
+            Err(Refusal::Invalid { target }) => PublishEventResponse::UnprocessableEntity(invalid(
+                ErrorCode::InvalidPublishEventRequest,
+                target,
+            )),
+            Err(_) => PublishEventResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
+        }
+    }
+}
+
+/// The generated router over `store`, refusing bodies over `body_limit` bytes.
+pub fn router(store: Arc<Store>, body_limit: usize) -> axum::Router {
+    webhooks_server::router_with_config(
+        InMemory { store },
+        TokenAuth,
+        Config::default().with_body_limit(body_limit),
+    )
+}
