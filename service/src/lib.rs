@@ -4,6 +4,7 @@
 //! [`start`] binds, migrates and serves; the `webhooks-service` binary wraps it in a CLI.
 
 pub mod auth;
+pub mod delivery;
 pub mod errors;
 pub mod limiter;
 pub mod service;
@@ -16,6 +17,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::auth::{AuthConfig, AuthSetupError, JwtAuthenticator, KeySource};
+use crate::delivery::DeliveryConfig;
+use crate::delivery::worker::{ClientError, Worker};
 use crate::limiter::Limiter;
 use crate::service::Service;
 use crate::store::{Store, StoreError};
@@ -41,6 +44,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Largest accepted request body in bytes (default: the generated server's).
     pub body_limit: Option<usize>,
+    /// Event delivery: the worker, its retry schedule and the callback address rules.
+    pub delivery: DeliveryConfig,
 }
 
 /// Why the service could not start.
@@ -50,6 +55,15 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("authentication: {0}")]
     Auth(#[from] AuthSetupError),
+    #[error("delivery: {0}")]
+    Delivery(#[from] ClientError),
+    #[error(
+        "delivery: the lease ({lease:?}) must be longer than the request timeout ({timeout:?})"
+    )]
+    Lease {
+        lease: std::time::Duration,
+        timeout: std::time::Duration,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -62,6 +76,7 @@ pub struct Running {
     addr: SocketAddr,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    worker: Option<Worker>,
 }
 
 impl Running {
@@ -74,22 +89,33 @@ impl Running {
     pub async fn stop(self) -> std::io::Result<()> {
         // The server may already have stopped on its own; its result tells.
         let _ = self.shutdown.send(());
-        join(self.task).await
+        let served = join(self.task).await;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        served
     }
 
     /// Serves until `signal` resolves (then shuts down gracefully) or the server fails.
     pub async fn serve_until(self, signal: impl Future<Output = ()>) -> std::io::Result<()> {
         let Running {
-            shutdown, mut task, ..
+            shutdown,
+            mut task,
+            worker,
+            ..
         } = self;
-        tokio::select! {
+        let served = tokio::select! {
             result = &mut task => flatten(result),
             () = signal => {
-                tracing::info!("shutting down; finishing requests in flight");
+                tracing::info!("shutting down; finishing requests and deliveries in flight");
                 let _ = shutdown.send(());
                 join(task).await
             }
+        };
+        if let Some(worker) = worker {
+            worker.stop().await;
         }
+        served
     }
 }
 
@@ -104,10 +130,22 @@ fn flatten(result: Result<std::io::Result<()>, tokio::task::JoinError>) -> std::
 /// Connects to the store (applying migrations), sets up authentication, binds `config.listen`
 /// and serves in a background task.
 pub async fn start(config: Config) -> Result<Running, StartError> {
+    if config.delivery.enabled && config.delivery.lease <= config.delivery.request_timeout {
+        return Err(StartError::Lease {
+            lease: config.delivery.lease,
+            timeout: config.delivery.request_timeout,
+        });
+    }
     let store = Store::connect(&config.database_url).await?;
     let authenticator = JwtAuthenticator::new(config.key_source, config.auth).await?;
     let limiter = Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst);
-    let api = Service::new(store, limiter, config.allow_insecure_callbacks);
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let api = Service::new(
+        store.clone(),
+        limiter,
+        config.allow_insecure_callbacks,
+        std::sync::Arc::clone(&wake),
+    );
     let mut router_config = webhooks_server::Config::default();
     if let Some(bytes) = config.body_limit {
         router_config = router_config.with_body_limit(bytes);
@@ -124,6 +162,16 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
+    let worker = if config.delivery.enabled {
+        Some(Worker::start(
+            store,
+            config.delivery,
+            config.allow_insecure_callbacks,
+            wake,
+        )?)
+    } else {
+        None
+    };
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -138,6 +186,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         addr,
         shutdown,
         task,
+        worker,
     })
 }
 
@@ -145,6 +194,29 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 pub async fn grant(database_url: &str, client_id: &str, itwin_id: &str) -> Result<(), StoreError> {
     let store = Store::connect(database_url).await?;
     let result = store.add_grant(client_id, itwin_id).await;
+    store.close().await;
+    result
+}
+
+/// Failed (or other) deliveries, oldest first: `deliveries list`.
+pub async fn list_deliveries(
+    database_url: &str,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<delivery::queue::DeliveryRecord>, StoreError> {
+    let store = Store::connect(database_url).await?;
+    let result = store.list_deliveries(state, limit).await;
+    store.close().await;
+    result
+}
+
+/// Puts failed deliveries back in the queue (`id`, or all of them): `deliveries replay`.
+pub async fn replay_deliveries(
+    database_url: &str,
+    id: Option<uuid::Uuid>,
+) -> Result<u64, StoreError> {
+    let store = Store::connect(database_url).await?;
+    let result = store.replay(id, store::now()).await;
     store.close().await;
     result
 }

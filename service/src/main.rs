@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
+use webhooks_service::delivery::DeliveryConfig;
+use webhooks_service::delivery::queue::{CANCELLED, DELIVERED, FAILED, PENDING};
+use webhooks_service::delivery::retry::{self, RetryPolicy};
 use webhooks_service::{Config, DEFAULT_RATE_LIMIT_PER_MINUTE};
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://webhooks.db";
@@ -27,6 +30,47 @@ enum Command {
     Token(Token),
     /// Give a caller `webhooks_maintainer` on an iTwin.
     Grant(Grant),
+    /// List or replay event deliveries.
+    #[command(subcommand)]
+    Deliveries(Deliveries),
+}
+
+#[derive(Subcommand)]
+enum Deliveries {
+    /// Print deliveries, oldest first: id, state, attempts, webhook, event type, last status
+    /// and error (tab-separated).
+    List(ListDeliveries),
+    /// Put failed deliveries back in the queue with a fresh retry schedule.
+    Replay(ReplayDeliveries),
+}
+
+#[derive(Args)]
+struct ListDeliveries {
+    /// Only failed deliveries (the same as `--state failed`).
+    #[arg(long, conflicts_with = "state")]
+    failed: bool,
+    /// Only deliveries in this state.
+    #[arg(long, value_parser = [PENDING, DELIVERED, FAILED, CANCELLED])]
+    state: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 1000)]
+    limit: i64,
+    /// `sqlite://FILE` or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all_failed"])))]
+struct ReplayDeliveries {
+    /// The delivery (its `messageId`) to replay.
+    id: Option<uuid::Uuid>,
+    /// Replay every failed delivery.
+    #[arg(long)]
+    all_failed: bool,
+    /// `sqlite://FILE` or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
 }
 
 #[derive(Args)]
@@ -57,9 +101,33 @@ struct Serve {
     /// `sqlite://FILE` (created when missing) or `postgres://...`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
-    /// Accept `http://` callback URLs (for local testing only).
+    /// Accept `http://` callback URLs, and deliver to them (for local testing only).
     #[arg(long)]
     allow_insecure_callbacks: bool,
+    /// Let deliveries reach this range although it is refused by default (loopback, private,
+    /// link-local, CGNAT, unique-local...). Repeatable, e.g. `127.0.0.0/8` for a local receiver.
+    #[arg(long = "allow-callback-cidr", value_name = "CIDR")]
+    allow_callback_cidrs: Vec<ipnet::IpNet>,
+    /// Waits between delivery attempts, comma-separated; the delivery is marked failed after
+    /// one attempt more than there are waits.
+    #[arg(long, default_value = retry::DEFAULT_SCHEDULE, value_parser = retry::parse_schedule)]
+    retry_schedule: std::vec::Vec<std::time::Duration>,
+    /// The fraction (0 to 1) by which each wait varies at random.
+    #[arg(long, default_value_t = retry::DEFAULT_JITTER, value_parser = retry::parse_jitter)]
+    retry_jitter: f64,
+    /// Deliveries in flight at once in this process; 0 runs no delivery worker here.
+    #[arg(long, default_value_t = DeliveryConfig::default().concurrency)]
+    delivery_concurrency: usize,
+    /// How often the worker looks for due deliveries when nothing wakes it sooner.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    delivery_poll_interval: std::time::Duration,
+    /// How long a receiver has to answer.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    delivery_timeout: std::time::Duration,
+    /// How long a claimed delivery stays with its worker; a killed worker's deliveries are
+    /// attempted again after this. Must exceed --delivery-timeout.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    delivery_lease: std::time::Duration,
     /// Requests a minute per caller (0: no limit).
     #[arg(long, default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     rate_limit_per_minute: u32,
@@ -87,7 +155,7 @@ struct Token {
     /// The caller's client id (`sub` and `client_id`).
     #[arg(long)]
     client_id: String,
-    /// Space-separated scopes.
+    /// Space-separated scopes: `webhooks:read`, `webhooks:modify`, `webhooks:publish`.
     #[arg(long, default_value = "webhooks:read webhooks:modify")]
     scopes: String,
     /// Mark the caller as an organization administrator.
@@ -162,7 +230,32 @@ async fn run(command: Command) -> Result<(), String> {
                 key_source,
                 auth: serve.claims.auth_config(),
                 body_limit: serve.body_limit,
+                delivery: DeliveryConfig {
+                    enabled: serve.delivery_concurrency > 0,
+                    concurrency: serve.delivery_concurrency.max(1),
+                    batch: serve.delivery_concurrency.max(1),
+                    lease: serve.delivery_lease,
+                    poll_interval: serve.delivery_poll_interval,
+                    request_timeout: serve.delivery_timeout,
+                    retry: RetryPolicy {
+                        schedule: serve.retry_schedule,
+                        jitter: serve.retry_jitter,
+                    },
+                    allow_callback_cidrs: serve.allow_callback_cidrs,
+                },
             };
+            if !config.delivery.allow_callback_cidrs.is_empty() {
+                let cidrs: Vec<String> = config
+                    .delivery
+                    .allow_callback_cidrs
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                tracing::warn!(
+                    ?cidrs,
+                    "deliveries may reach these otherwise refused ranges"
+                );
+            }
             if config.allow_insecure_callbacks {
                 tracing::warn!("http:// callback URLs are accepted (--allow-insecure-callbacks)");
             }
@@ -198,6 +291,50 @@ async fn run(command: Command) -> Result<(), String> {
                 itwin = %grant.itwin,
                 "granted webhooks_maintainer"
             );
+            Ok(())
+        }
+        Command::Deliveries(Deliveries::List(list)) => {
+            let state = if list.failed {
+                Some(FAILED.to_owned())
+            } else {
+                list.state
+            };
+            let records =
+                webhooks_service::list_deliveries(&list.database_url, state.as_deref(), list.limit)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            for r in &records {
+                let finished = r
+                    .finished
+                    .map(webhooks_service::store::timestamp)
+                    .unwrap_or_else(|| "-".to_owned());
+                let status = r
+                    .last_status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".to_owned());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.id,
+                    r.state,
+                    r.attempts,
+                    r.webhook_id,
+                    r.event_type,
+                    finished,
+                    status,
+                    r.last_error.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(())
+        }
+        Command::Deliveries(Deliveries::Replay(replay)) => {
+            let id = if replay.all_failed { None } else { replay.id };
+            let count = webhooks_service::replay_deliveries(&replay.database_url, id)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let (Some(id), 0) = (id, count) {
+                return Err(format!("no failed delivery {id}"));
+            }
+            println!("{count}");
             Ok(())
         }
     }

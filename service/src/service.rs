@@ -1,17 +1,22 @@
 //! The implementation of the generated `Api` trait on the store.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, SubsecRound, Utc};
+use tokio::sync::Notify;
 use webhooks_server::Api;
 use webhooks_server::responses::{
     ActivateWebhookResponse, CreateWebhookResponse, DeactivateWebhookResponse,
-    DeleteWebhookResponse, GetWebhookResponse, ListWebhooksResponse, UpdateWebhookResponse,
+    DeleteWebhookResponse, GetWebhookResponse, ListWebhooksResponse, PublishEventResponse,
+    UpdateWebhookResponse,
 };
 use webhooks_server::types::{
-    ActivateWebhook, CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook,
-    Webhook, WebhookList, WebhookScope,
+    ActivateWebhook, CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, PublishEvent,
+    PublishedEvent, UpdateWebhook, Webhook, WebhookList, WebhookScope,
 };
 
 use crate::auth::Caller;
+use crate::delivery::queue::NewEvent;
 use crate::errors::{detail, error, invalid_change, with_details};
 use crate::limiter::Limiter;
 use crate::store::{self, Activation, Changes, Store, StoreError, StoredWebhook};
@@ -52,14 +57,23 @@ pub struct Service {
     store: Store,
     limiter: Limiter,
     allow_insecure_callbacks: bool,
+    /// Tells the delivery worker that new deliveries are due.
+    wake: Arc<Notify>,
 }
 
 impl Service {
-    pub fn new(store: Store, limiter: Limiter, allow_insecure_callbacks: bool) -> Self {
+    /// `wake` is notified whenever a publish stores deliveries.
+    pub fn new(
+        store: Store,
+        limiter: Limiter,
+        allow_insecure_callbacks: bool,
+        wake: Arc<Notify>,
+    ) -> Self {
         Service {
             store,
             limiter,
             allow_insecure_callbacks,
+            wake,
         }
     }
 
@@ -287,6 +301,40 @@ fn generate_secret() -> Result<String, getrandom::Error> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// Whether `event_type` has the spec's form `<area>.<name>.v<N>` (at most 200 characters).
+fn valid_event_type(event_type: &str) -> bool {
+    let mut parts = event_type.split('.');
+    let word = |part: Option<&str>| {
+        part.is_some_and(|p| {
+            let mut chars = p.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric())
+        })
+    };
+    let version = |part: Option<&str>| {
+        part.and_then(|p| p.strip_prefix('v'))
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    };
+    event_type.len() <= 200
+        && word(parts.next())
+        && word(parts.next())
+        && version(parts.next())
+        && parts.next().is_none()
+}
+
+fn check_publish(body: &PublishEvent) -> Vec<Error> {
+    let mut details = Vec::new();
+    if !valid_event_type(&body.event_type) {
+        details.push(detail(ErrorCode::InvalidRequestBody, "eventType"));
+    }
+    if let Some(itwin) = &body.i_twin_id
+        && (itwin.trim().is_empty() || itwin.chars().count() > 200)
+    {
+        details.push(detail(ErrorCode::InvalidRequestBody, "iTwinId"));
+    }
+    details
+}
+
 /// The public view of a stored webhook at `now`: no secret, and expired reads as inactive.
 fn to_webhook(hook: &StoredWebhook, now: DateTime<Utc>) -> Webhook {
     Webhook {
@@ -478,6 +526,77 @@ impl Api for Service {
             Err(r @ Refusal::Internal) => {
                 DeactivateWebhookResponse::InternalServerError(r.body(code))
             }
+        }
+    }
+
+    async fn publish_event(&self, caller: Caller, body: PublishEvent) -> PublishEventResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return PublishEventResponse::TooManyRequests { body, retry_after };
+        }
+        let details = check_publish(&body);
+        if !details.is_empty() {
+            let body = with_details(ErrorCode::InvalidPublishEventRequest, details);
+            return PublishEventResponse::UnprocessableEntity(body);
+        }
+        let event = NewEvent {
+            id: uuid::Uuid::new_v4(),
+            publisher: caller.client_id,
+            event_type: body.event_type,
+            itwin_id: body.i_twin_id,
+            content: body.content,
+            enqueued: store::now(),
+        };
+        match self.store.publish(&event).await {
+            Ok(deliveries) => {
+                if deliveries > 0 {
+                    // Wakes this process's delivery worker now rather than at its next poll.
+                    self.wake.notify_one();
+                }
+                PublishEventResponse::Accepted(PublishedEvent {
+                    event_id: event.id,
+                    deliveries,
+                })
+            }
+            Err(e) => {
+                let body = internal("publishEvent", e).body(ErrorCode::InternalServerError);
+                PublishEventResponse::InternalServerError(body)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_event_type;
+
+    #[test]
+    fn event_types() {
+        for good in [
+            "iModels.iModelDeleted.v1",
+            "a.b.v0",
+            "accessControl.memberAdded.v12",
+            "A1.B2.v3",
+        ] {
+            assert!(valid_event_type(good), "{good}");
+        }
+        let long = format!("a.{}.v1", "b".repeat(200));
+        for bad in [
+            "",
+            "a.b",
+            "a.b.v",
+            "a.b.1",
+            "a.b.v1.c",
+            "1a.b.v1",
+            "a..v1",
+            "a.b-c.v1",
+            "a.b.vx",
+            " a.b.v1",
+            "a.b.v1 ",
+            "a.b.V1",
+            long.as_str(),
+        ] {
+            assert!(!valid_event_type(bad), "{bad:?}");
         }
     }
 }

@@ -65,7 +65,7 @@ pub enum Activation {
     Deactivate,
 }
 
-const COLUMNS: &str = "id, owner, scope, scope_id, active, callback_url, event_types, secret, \
+pub(crate) const COLUMNS: &str = "id, owner, scope, scope_id, active, callback_url, event_types, secret, \
                        created, modified, expiration_date_time";
 
 /// The current time at the store's precision (microseconds).
@@ -78,7 +78,7 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.to_utc())
         .map_err(|e| StoreError::Corrupt(format!("timestamp {text:?}: {e}")))
@@ -97,7 +97,9 @@ pub fn normalize_url(url: &str) -> String {
 /// Webhooks and grants, on SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
+    /// PostgreSQL (row locks with `SKIP LOCKED`) rather than SQLite (one writer at a time).
+    pub(crate) postgres: bool,
 }
 
 impl Store {
@@ -125,7 +127,10 @@ impl Store {
             .connect(&url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            postgres: !sqlite,
+        })
     }
 
     /// Closes every connection; later calls fail with a store error.
@@ -189,7 +194,13 @@ impl Store {
             .bind(owner.to_owned())
             .execute(&self.pool)
             .await?;
-        Ok(done.rows_affected() > 0)
+        let deleted = done.rows_affected() > 0;
+        if deleted {
+            // Its pending deliveries stop now; a worker would also drop them when it finds the
+            // webhook gone, this makes it visible at once.
+            self.cancel_pending(id, "webhook deleted", now()).await?;
+        }
+        Ok(deleted)
     }
 
     /// Applies `changes` in one conditional statement and returns the row after it. `None`
@@ -242,7 +253,12 @@ impl Store {
             query = query.bind(expires).bind(timestamp(now));
         }
         let row = query.fetch_optional(&self.pool).await?;
-        row.as_ref().map(decode).transpose()
+        let updated = row.as_ref().map(decode).transpose()?;
+        if updated.is_some() && matches!(changes.activation, Some(Activation::Deactivate)) {
+            // A deactivated webhook receives nothing, not even what was published before.
+            self.cancel_pending(id, "webhook deactivated", now).await?;
+        }
+        Ok(updated)
     }
 
     /// Whether `client_id` has `webhooks_maintainer` on `itwin_id`.
@@ -274,7 +290,7 @@ fn encode_event_types(event_types: &[String]) -> Result<String, StoreError> {
     serde_json::to_string(event_types).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
+pub(crate) fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
     let text = |name: &str| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(name)?) };
     let optional = |name: &str| -> Result<Option<String>, StoreError> {
         Ok(row.try_get::<Option<String>, _>(name)?)

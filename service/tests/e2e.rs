@@ -39,6 +39,7 @@ async fn start(url: &str, key_path: &Path, per_minute: u32, burst: Option<u32>) 
         key_source: KeySource::Dev(key),
         auth: AuthConfig::default(),
         body_limit: None,
+        delivery: Default::default(),
     };
     webhooks_service::start(config)
         .await

@@ -1,0 +1,55 @@
+//! Event delivery: the outbox written at publish time ([`queue`]), and the worker that drains
+//! it ([`worker`]) with signed POSTs ([`signer`]) to callbacks the address rules allow
+//! ([`ssrf`]), retried on the schedule of [`retry`].
+
+pub mod queue;
+pub mod retry;
+pub mod signer;
+pub mod ssrf;
+pub mod worker;
+
+use std::time::Duration;
+
+use ipnet::IpNet;
+
+use crate::delivery::retry::RetryPolicy;
+
+/// The receiver's time to answer, as the platform documents it.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How the worker delivers.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    /// Run a worker in this process (several processes on one PostgreSQL share the work).
+    pub enabled: bool,
+    /// Attempts in flight at once.
+    pub concurrency: usize,
+    /// Most deliveries claimed by one statement.
+    pub batch: usize,
+    /// How long a claim holds a row; a worker that dies gives its rows back after this. It must
+    /// outlast an attempt (the request timeout) by a margin.
+    pub lease: Duration,
+    /// How often to look for due rows when nothing wakes the worker sooner (rows published by
+    /// another process, leases that ran out).
+    pub poll_interval: Duration,
+    /// How long a receiver has to answer.
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Ranges taken out of the refused ones (`serve --allow-callback-cidr`).
+    pub allow_callback_cidrs: Vec<IpNet>,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            enabled: true,
+            concurrency: 32,
+            batch: 32,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(1),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            retry: RetryPolicy::default(),
+            allow_callback_cidrs: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,540 @@
+//! The delivery outbox in the store: publishing (event and deliveries in one transaction),
+//! claiming due deliveries under a lease, and recording each attempt's outcome.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use webhooks_client::types::DeliveredEvent;
+
+use crate::store::{Store, StoreError, StoredWebhook, parse_timestamp, timestamp};
+
+/// The states of a delivery row.
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+pub const CANCELLED: &str = "cancelled";
+
+/// An event to store, as the publisher sent it.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: uuid::Uuid,
+    /// The publisher's client id; account events go to its Account webhooks.
+    pub publisher: String,
+    pub event_type: String,
+    pub itwin_id: Option<String>,
+    pub content: BTreeMap<String, serde_json::Value>,
+    pub enqueued: DateTime<Utc>,
+}
+
+/// Whether `hook` should receive `event` at `now`: active, not expired, subscribed to the type,
+/// and of the event's scope (an iTwin webhook gets its iTwin's events; an Account webhook gets
+/// the account events its owner publishes).
+pub fn matches(hook: &StoredWebhook, event: &NewEvent, now: DateTime<Utc>) -> bool {
+    let scope_fits = match &event.itwin_id {
+        Some(itwin) => hook.scope == "iTwin" && hook.scope_id.as_deref() == Some(itwin.as_str()),
+        None => hook.scope == "Account" && hook.owner == event.publisher,
+    };
+    scope_fits && hook.is_active_at(now) && hook.event_types.contains(&event.event_type)
+}
+
+/// The exact body of a delivery: built once at publish time and stored, so every attempt sends
+/// (and signs) the same bytes.
+pub fn envelope(
+    event: &NewEvent,
+    message_id: uuid::Uuid,
+    webhook_id: uuid::Uuid,
+) -> Result<String, StoreError> {
+    let delivered = DeliveredEvent {
+        content: event.content.clone(),
+        event_type: event.event_type.clone(),
+        enqueued_date_time: event.enqueued,
+        i_twin_id: event.itwin_id.clone(),
+        message_id,
+        webhook_id,
+    };
+    serde_json::to_string(&delivered).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Reads an INTEGER column: 64-bit on SQLite, 32-bit on PostgreSQL.
+pub(crate) fn integer(row: &AnyRow, name: &str) -> Result<i64, StoreError> {
+    match row.try_get::<i64, _>(name) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(i64::from(row.try_get::<i32, _>(name)?)),
+    }
+}
+
+pub(crate) fn optional_integer(row: &AnyRow, name: &str) -> Result<Option<i64>, StoreError> {
+    match row.try_get::<Option<i64>, _>(name) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(row.try_get::<Option<i32>, _>(name)?.map(i64::from)),
+    }
+}
+
+pub(crate) fn uuid_column(row: &AnyRow, name: &str) -> Result<uuid::Uuid, StoreError> {
+    let text: String = row.try_get(name)?;
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{name} {text:?}: {e}")))
+}
+
+pub(crate) fn time_column(row: &AnyRow, name: &str) -> Result<DateTime<Utc>, StoreError> {
+    let text: String = row.try_get(name)?;
+    parse_timestamp(&text)
+}
+
+impl Store {
+    /// Stores `event` and one pending delivery per matching webhook in one transaction, and
+    /// returns how many deliveries it made.
+    pub async fn publish(&self, event: &NewEvent) -> Result<i64, StoreError> {
+        let content = serde_json::to_string(&event.content)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let enqueued = timestamp(event.enqueued);
+        let mut tx = self.pool.begin().await?;
+        // The write comes first: on SQLite it takes the write lock at once (waiting on
+        // busy_timeout), where a read first would fail to upgrade if another writer went ahead.
+        sqlx::query(
+            "INSERT INTO events (id, publisher, event_type, itwin_id, content, enqueued) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(event.id.to_string())
+        .bind(event.publisher.clone())
+        .bind(event.event_type.clone())
+        .bind(event.itwin_id.clone())
+        .bind(content)
+        .bind(enqueued.clone())
+        .execute(&mut *tx)
+        .await?;
+        let columns = crate::store::COLUMNS;
+        let candidates = match &event.itwin_id {
+            Some(itwin) => {
+                sqlx::query(&format!(
+                    "SELECT {columns} FROM webhooks WHERE scope_id = $1 AND scope = 'iTwin' \
+                     AND active = 1"
+                ))
+                .bind(itwin.clone())
+                .fetch_all(&mut *tx)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {columns} FROM webhooks WHERE owner = $1 AND scope = 'Account' \
+                     AND active = 1"
+                ))
+                .bind(event.publisher.clone())
+                .fetch_all(&mut *tx)
+                .await?
+            }
+        };
+        let mut count = 0i64;
+        for row in &candidates {
+            let hook = crate::store::decode(row)?;
+            if !matches(&hook, event, event.enqueued) {
+                continue;
+            }
+            let message_id = uuid::Uuid::new_v4();
+            let body = envelope(event, message_id, hook.id)?;
+            sqlx::query(
+                "INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, \
+                 next_attempt_at, body, created) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
+            )
+            .bind(message_id.to_string())
+            .bind(event.id.to_string())
+            .bind(hook.id.to_string())
+            .bind(PENDING)
+            .bind(enqueued.clone())
+            .bind(body)
+            .bind(enqueued.clone())
+            .execute(&mut *tx)
+            .await?;
+            count += 1;
+        }
+        tx.commit().await?;
+        Ok(count)
+    }
+}
+
+/// A delivery a worker holds the lease on.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The delivery's id, also the envelope's `messageId`.
+    pub id: uuid::Uuid,
+    pub webhook_id: uuid::Uuid,
+    /// Attempts finished before this one.
+    pub attempts: i64,
+    /// The exact body to send and sign.
+    pub body: String,
+    /// The lease's token: only its holder may record the outcome.
+    pub token: String,
+}
+
+/// What became of one attempt.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A 2xx: done.
+    Delivered { status: u16 },
+    /// Failed; try again after this wait.
+    Retry {
+        wait: std::time::Duration,
+        status: Option<u16>,
+        error: String,
+    },
+    /// Failed for the last time.
+    Failed { status: Option<u16>, error: String },
+    /// Not attempted: the webhook is gone, inactive or expired.
+    Cancelled { reason: String },
+}
+
+/// A delivery as listed by `deliveries list`.
+#[derive(Debug, Clone)]
+pub struct DeliveryRecord {
+    pub id: uuid::Uuid,
+    pub event_id: uuid::Uuid,
+    pub webhook_id: uuid::Uuid,
+    pub event_type: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created: DateTime<Utc>,
+    pub finished: Option<DateTime<Utc>>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// `$first, $first+1, ...`: placeholders for an IN list (the Any driver binds no arrays).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Cuts an error text to a size worth storing.
+fn clip(text: &str) -> String {
+    const MAX: usize = 500;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+impl Store {
+    /// Takes the lease on up to `limit` due pending deliveries until `lease_until`. Each row's
+    /// `next_attempt_at` moves to the lease's end too, so a row whose worker dies becomes due
+    /// again by itself, without a sweeper. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several
+    /// processes claim at once without waiting on or taking each other's rows; on SQLite the
+    /// single statement runs under the database's one write lock.
+    pub async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let token = uuid::Uuid::new_v4().to_string();
+        let lock = if self.postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE deliveries SET claimed_until = $1, next_attempt_at = $1, claim_token = $2 \
+             WHERE id IN (SELECT id FROM deliveries WHERE state = $3 AND next_attempt_at <= $4 \
+             ORDER BY next_attempt_at LIMIT $5{lock}) \
+             RETURNING id, webhook_id, attempts, body"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(timestamp(lease_until))
+            .bind(token.clone())
+            .bind(PENDING)
+            .bind(timestamp(now))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Claimed {
+                    id: uuid_column(row, "id")?,
+                    webhook_id: uuid_column(row, "webhook_id")?,
+                    attempts: integer(row, "attempts")?,
+                    body: row.try_get("body")?,
+                    token: token.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The webhooks with these ids (those that still exist).
+    pub async fn webhooks_by_id(
+        &self,
+        ids: &[uuid::Uuid],
+    ) -> Result<Vec<StoredWebhook>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let columns = crate::store::COLUMNS;
+        let sql = format!(
+            "SELECT {columns} FROM webhooks WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(crate::store::decode).collect()
+    }
+
+    /// Records the outcome of the attempt on `claimed`, if its lease is still the one held
+    /// (`false` when another worker took the row over after the lease ran out).
+    pub async fn record(
+        &self,
+        claimed: &Claimed,
+        outcome: &Outcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let finished = timestamp(now);
+        let (state, attempted, next, status, error) = match outcome {
+            Outcome::Delivered { status } => (DELIVERED, 1, finished.clone(), Some(*status), None),
+            Outcome::Retry {
+                wait,
+                status,
+                error,
+            } => {
+                let wait = chrono::Duration::from_std(*wait).unwrap_or(chrono::Duration::MAX);
+                let next = now.checked_add_signed(wait).unwrap_or(now);
+                (PENDING, 1, timestamp(next), *status, Some(clip(error)))
+            }
+            Outcome::Failed { status, error } => {
+                (FAILED, 1, finished.clone(), *status, Some(clip(error)))
+            }
+            Outcome::Cancelled { reason } => {
+                (CANCELLED, 0, finished.clone(), None, Some(clip(reason)))
+            }
+        };
+        let finished = (state != PENDING).then_some(finished);
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = $1, attempts = attempts + $2, next_attempt_at = $3, \
+             finished = $4, last_status = COALESCE($5, last_status), last_error = $6, \
+             claimed_until = NULL, claim_token = NULL \
+             WHERE id = $7 AND claim_token = $8 AND state = $9",
+        )
+        .bind(state)
+        .bind(attempted)
+        .bind(next)
+        .bind(finished)
+        .bind(status.map(i64::from))
+        .bind(error)
+        .bind(claimed.id.to_string())
+        .bind(claimed.token.clone())
+        .bind(PENDING)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Cancels the pending deliveries of `webhook_id` (it was deactivated or deleted); returns
+    /// how many. Rows a worker holds right now are cancelled too: its outcome is then ignored.
+    pub async fn cancel_pending(
+        &self,
+        webhook_id: uuid::Uuid,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET state = $1, finished = $2, last_error = $3, \
+             claimed_until = NULL, claim_token = NULL WHERE webhook_id = $4 AND state = $5",
+        )
+        .bind(CANCELLED)
+        .bind(timestamp(now))
+        .bind(reason.to_owned())
+        .bind(webhook_id.to_string())
+        .bind(PENDING)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Deliveries in `state` (every state when `None`), oldest first, at most `limit`.
+    pub async fn list_deliveries(
+        &self,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let filter = if state.is_some() {
+            "WHERE d.state = $2"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT d.id, d.event_id, d.webhook_id, e.event_type, d.state, d.attempts, \
+             d.next_attempt_at, d.created, d.finished, d.last_status, d.last_error \
+             FROM deliveries d JOIN events e ON e.id = d.event_id {filter} \
+             ORDER BY d.created, d.id LIMIT $1"
+        );
+        let mut query = sqlx::query(&sql).bind(limit);
+        if let Some(state) = state {
+            query = query.bind(state.to_owned());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let finished: Option<String> = row.try_get("finished")?;
+                Ok(DeliveryRecord {
+                    id: uuid_column(row, "id")?,
+                    event_id: uuid_column(row, "event_id")?,
+                    webhook_id: uuid_column(row, "webhook_id")?,
+                    event_type: row.try_get("event_type")?,
+                    state: row.try_get("state")?,
+                    attempts: integer(row, "attempts")?,
+                    next_attempt_at: time_column(row, "next_attempt_at")?,
+                    created: time_column(row, "created")?,
+                    finished: finished.as_deref().map(parse_timestamp).transpose()?,
+                    last_status: optional_integer(row, "last_status")?,
+                    last_error: row.try_get("last_error")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Puts failed deliveries back in the queue with a fresh schedule: `id`, or every failed
+    /// one when `None`. Returns how many.
+    pub async fn replay(
+        &self,
+        id: Option<uuid::Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let filter = if id.is_some() { " AND id = $4" } else { "" };
+        let sql = format!(
+            "UPDATE deliveries SET state = $1, attempts = 0, next_attempt_at = $2, \
+             finished = NULL, claimed_until = NULL, claim_token = NULL \
+             WHERE state = $3{filter}"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(PENDING)
+            .bind(timestamp(now))
+            .bind(FAILED);
+        if let Some(id) = id {
+            query = query.bind(id.to_string());
+        }
+        Ok(query.execute(&self.pool).await?.rows_affected())
+    }
+
+    /// How many deliveries are in each state.
+    pub async fn delivery_counts(&self) -> Result<BTreeMap<String, i64>, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get::<String, _>("state")?, integer(row, "n")?)))
+            .collect()
+    }
+
+    /// The earliest `next_attempt_at` of a pending delivery, for a worker to sleep until.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row =
+            sqlx::query("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE state = $1")
+                .bind(PENDING)
+                .fetch_one(&self.pool)
+                .await?;
+        let due: Option<String> = row.try_get("due")?;
+        due.as_deref().map(parse_timestamp).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hook(scope: &str, scope_id: Option<&str>, owner: &str) -> StoredWebhook {
+        let now = crate::store::now();
+        StoredWebhook {
+            id: uuid::Uuid::new_v4(),
+            owner: owner.to_owned(),
+            scope: scope.to_owned(),
+            scope_id: scope_id.map(str::to_owned),
+            active: true,
+            callback_url: "https://hooks.example.com/x".to_owned(),
+            event_types: vec!["a.b.v1".to_owned(), "a.c.v1".to_owned()],
+            secret: "s".repeat(32),
+            created: now,
+            modified: now,
+            expiration_date_time: Some(now + chrono::Duration::days(1)),
+        }
+    }
+
+    fn event(event_type: &str, itwin: Option<&str>, publisher: &str) -> NewEvent {
+        NewEvent {
+            id: uuid::Uuid::new_v4(),
+            publisher: publisher.to_owned(),
+            event_type: event_type.to_owned(),
+            itwin_id: itwin.map(str::to_owned),
+            content: BTreeMap::new(),
+            enqueued: crate::store::now(),
+        }
+    }
+
+    #[test]
+    fn matching() {
+        let now = crate::store::now();
+        let account = hook("Account", None, "acme");
+        let itwin = hook("iTwin", Some("x"), "acme");
+        assert!(matches(&account, &event("a.b.v1", None, "acme"), now));
+        assert!(matches(&account, &event("a.c.v1", None, "acme"), now));
+        assert!(!matches(&account, &event("a.d.v1", None, "acme"), now));
+        assert!(!matches(&account, &event("A.B.V1", None, "acme"), now));
+        assert!(!matches(&account, &event("a.b.v1", None, "other"), now));
+        assert!(!matches(&account, &event("a.b.v1", Some("x"), "acme"), now));
+        assert!(matches(&itwin, &event("a.b.v1", Some("x"), "anyone"), now));
+        assert!(!matches(&itwin, &event("a.b.v1", Some("y"), "acme"), now));
+        assert!(!matches(&itwin, &event("a.b.v1", None, "acme"), now));
+        let inactive = StoredWebhook {
+            active: false,
+            ..account.clone()
+        };
+        assert!(!matches(&inactive, &event("a.b.v1", None, "acme"), now));
+        let expired = StoredWebhook {
+            expiration_date_time: Some(now),
+            ..account
+        };
+        assert!(!matches(&expired, &event("a.b.v1", None, "acme"), now));
+    }
+
+    #[test]
+    fn envelope_is_the_documented_shape() {
+        let mut e = event("a.b.v1", Some("x"), "acme");
+        e.content
+            .insert("imodelId".to_owned(), serde_json::json!("m"));
+        let message = uuid::Uuid::new_v4();
+        let webhook = uuid::Uuid::new_v4();
+        let body = envelope(&e, message, webhook).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "content",
+                "enqueuedDateTime",
+                "eventType",
+                "iTwinId",
+                "messageId",
+                "webhookId"
+            ]
+        );
+        assert_eq!(value["messageId"], message.to_string());
+        assert_eq!(value["content"]["imodelId"], "m");
+        // Building it again gives the same bytes.
+        assert_eq!(envelope(&e, message, webhook).unwrap(), body);
+        // Account events carry no iTwinId.
+        let account = envelope(&event("a.b.v1", None, "acme"), message, webhook).unwrap();
+        assert!(!account.contains("iTwinId"));
+    }
+}

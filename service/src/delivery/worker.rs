@@ -1,0 +1,338 @@
+//! The delivery worker: claims due deliveries under a lease, POSTs each signed body to its
+//! callback, and records the outcome. Every state change is in the database, so a worker can be
+//! killed at any point: a delivery is marked delivered only after its 2xx, and a claimed row
+//! whose worker died becomes due again when the lease runs out (at least once, never lost).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::DeliveryConfig;
+use super::queue::{Claimed, Outcome};
+use super::retry::parse_retry_after;
+use super::signer;
+use super::ssrf::{AddressPolicy, GuardedResolver};
+use crate::store::{self, Store, StoredWebhook};
+
+/// Why the HTTP client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("delivery HTTP client: {0}")]
+pub struct ClientError(String);
+
+/// The reqwest client for callbacks: no redirects (a 3xx is a failed attempt, never a hop to an
+/// address the rules were not applied to), no proxies from the environment (a proxy would make
+/// the connection, bypassing the address rules), every resolved address checked.
+pub fn http_client(
+    policy: Arc<AddressPolicy>,
+    timeout: Duration,
+) -> Result<reqwest::Client, ClientError> {
+    webhooks_client::support::install_crypto_provider();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver::new(policy)))
+        .user_agent(concat!("webhooks-service/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ClientError(error_chain(&e)))
+}
+
+/// An error with its sources, for the log and the delivery's `last_error`.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The result of one POST.
+enum Sent {
+    Ok(u16),
+    Failed {
+        status: Option<u16>,
+        error: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+struct Shared {
+    store: Store,
+    config: DeliveryConfig,
+    client: reqwest::Client,
+    policy: Arc<AddressPolicy>,
+}
+
+/// POSTs `body` to `hook`'s callback with its signature.
+async fn send(shared: &Shared, hook: &StoredWebhook, body: &str) -> Sent {
+    let failed = |error: String| Sent::Failed {
+        status: None,
+        error,
+        retry_after: None,
+    };
+    let url = match reqwest::Url::parse(&hook.callback_url) {
+        Ok(url) => url,
+        Err(e) => return failed(format!("callback URL does not parse: {e}")),
+    };
+    if let Err(refused) = shared.policy.check_url(&url) {
+        return failed(refused.to_string());
+    }
+    let signature = match signer::sign(hook.secret.as_bytes(), body.as_bytes()) {
+        Ok(signature) => signature,
+        Err(e) => return failed(e.to_string()),
+    };
+    let response = shared
+        .client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(signer::HEADER, signature)
+        .body(body.to_owned())
+        .send()
+        .await;
+    match response {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            if response.status().is_success() {
+                return Sent::Ok(status);
+            }
+            let retry_after = if status == 429 || status == 503 {
+                response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, chrono::Utc::now()))
+            } else {
+                None
+            };
+            // The body is not read: nothing in it matters, and a slow one must not hold a slot.
+            Sent::Failed {
+                status: Some(status),
+                error: format!("callback answered {status}"),
+                retry_after,
+            }
+        }
+        Err(e) if e.is_timeout() => failed(format!(
+            "no answer within {:?}",
+            shared.config.request_timeout
+        )),
+        Err(e) => failed(error_chain(&e)),
+    }
+}
+
+/// One attempt on `claimed`, recorded in the store.
+async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>) {
+    let now = store::now();
+    let outcome = match &hook {
+        None => Outcome::Cancelled {
+            reason: "webhook deleted".to_owned(),
+        },
+        Some(hook) if !hook.active => Outcome::Cancelled {
+            reason: "webhook inactive".to_owned(),
+        },
+        Some(hook) if !hook.is_active_at(now) => Outcome::Cancelled {
+            reason: "webhook expired".to_owned(),
+        },
+        Some(hook) => {
+            let attempts = claimed.attempts + 1;
+            match send(shared, hook, &claimed.body).await {
+                Sent::Ok(status) => Outcome::Delivered { status },
+                Sent::Failed {
+                    status,
+                    error,
+                    retry_after,
+                } => match shared.config.retry.next_wait(attempts, retry_after) {
+                    Some(wait) => Outcome::Retry {
+                        wait,
+                        status,
+                        error,
+                    },
+                    None => Outcome::Failed { status, error },
+                },
+            }
+        }
+    };
+    match &outcome {
+        Outcome::Delivered { .. } => {
+            tracing::debug!(delivery = %claimed.id, "delivered");
+        }
+        Outcome::Retry { wait, error, .. } => tracing::info!(
+            delivery = %claimed.id, webhook = %claimed.webhook_id, attempts = claimed.attempts + 1,
+            ?wait, error, "delivery failed; will retry"
+        ),
+        Outcome::Failed { error, .. } => tracing::warn!(
+            delivery = %claimed.id, webhook = %claimed.webhook_id, attempts = claimed.attempts + 1,
+            error, "delivery failed for the last time"
+        ),
+        Outcome::Cancelled { reason } => {
+            tracing::info!(delivery = %claimed.id, reason, "delivery cancelled");
+        }
+    }
+    match shared.store.record(&claimed, &outcome, store::now()).await {
+        Ok(true) => {}
+        Ok(false) => tracing::info!(
+            delivery = %claimed.id,
+            "outcome not recorded: the row was cancelled or its lease went to another worker"
+        ),
+        // The row keeps its lease and is attempted again when the lease runs out.
+        Err(e) => tracing::error!(delivery = %claimed.id, error = %e, "cannot record outcome"),
+    }
+}
+
+/// A running worker; [`Worker::stop`] lets the attempts in flight finish.
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Starts the worker on `store`; `wake` is notified when a publish stores deliveries.
+    /// `allow_insecure` lets it deliver to `http://` callbacks.
+    pub fn start(
+        store: Store,
+        config: DeliveryConfig,
+        allow_insecure: bool,
+        wake: Arc<Notify>,
+    ) -> Result<Worker, ClientError> {
+        let policy = Arc::new(AddressPolicy::new(
+            config.allow_callback_cidrs.clone(),
+            allow_insecure,
+        ));
+        let client = http_client(Arc::clone(&policy), config.request_timeout)?;
+        let shared = Arc::new(Shared {
+            store,
+            config,
+            client,
+            policy,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(shared, wake, stopped));
+        Ok(Worker { stop, task })
+    }
+
+    /// Stops claiming, and waits for the attempts in flight (each bounded by the request
+    /// timeout).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "delivery worker ended abnormally");
+        }
+    }
+}
+
+async fn run(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+    let concurrency = shared.config.concurrency.max(1);
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let refill = (concurrency / 4).clamp(1, shared.config.batch.max(1));
+    let refill = u32::try_from(refill).unwrap_or(1);
+    let mut in_flight = JoinSet::new();
+    tracing::info!(concurrency, "delivery worker started");
+    loop {
+        if *stopped.borrow() {
+            break;
+        }
+        // Reap finished attempts so the set does not grow.
+        while in_flight.try_join_next().is_some() {}
+        // Wait for a quarter of the slots to be free, then take every free one: claim only what
+        // can start now (no row sits leased while waiting for a slot), yet not one row per
+        // statement when the slots are busy.
+        let mut first = tokio::select! {
+            permit = Arc::clone(&slots).acquire_many_owned(refill) => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            _ = stopped.changed() => break,
+        };
+        let mut permits = Vec::new();
+        while first.num_permits() > 1 {
+            match first.split(1) {
+                Some(one) => permits.push(one),
+                None => break,
+            }
+        }
+        permits.push(first);
+        while permits.len() < shared.config.batch.max(1) {
+            match Arc::clone(&slots).try_acquire_owned() {
+                Ok(permit) => permits.push(permit),
+                Err(_) => break,
+            }
+        }
+        let now = store::now();
+        let lease =
+            chrono::Duration::from_std(shared.config.lease).unwrap_or(chrono::Duration::MAX);
+        let lease_until = now.checked_add_signed(lease).unwrap_or(now);
+        let claimed = match shared.store.claim(now, lease_until, permits.len()).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot claim deliveries");
+                drop(permits);
+                pause(&mut stopped, shared.config.poll_interval).await;
+                continue;
+            }
+        };
+        let full = claimed.len() == permits.len();
+        if !claimed.is_empty() {
+            let mut ids: Vec<uuid::Uuid> = claimed.iter().map(|c| c.webhook_id).collect();
+            ids.sort();
+            ids.dedup();
+            let hooks: HashMap<uuid::Uuid, StoredWebhook> =
+                match shared.store.webhooks_by_id(&ids).await {
+                    Ok(hooks) => hooks.into_iter().map(|h| (h.id, h)).collect(),
+                    Err(e) => {
+                        // The rows stay leased and come back when the lease runs out.
+                        tracing::error!(error = %e, "cannot read the claimed deliveries' webhooks");
+                        drop(permits);
+                        pause(&mut stopped, shared.config.poll_interval).await;
+                        continue;
+                    }
+                };
+            for (claimed, permit) in claimed.into_iter().zip(permits.drain(..)) {
+                let hook = hooks.get(&claimed.webhook_id).cloned();
+                let shared = Arc::clone(&shared);
+                in_flight.spawn(async move {
+                    attempt(&shared, claimed, hook).await;
+                    drop(permit);
+                });
+            }
+        }
+        drop(permits);
+        if full {
+            // More may be due right away.
+            continue;
+        }
+        // Nothing more due now: sleep until the next due row, a publish in this process, or the
+        // poll interval (rows published by other processes, leases running out).
+        let mut wait = shared.config.poll_interval;
+        match shared.store.next_due().await {
+            Ok(Some(due)) => {
+                let until = (due - store::now()).to_std().unwrap_or(Duration::ZERO);
+                wait = wait.min(until.max(Duration::from_millis(5)));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot read the next due delivery"),
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+            _ = stopped.changed() => break,
+        }
+    }
+    tracing::info!(in_flight = in_flight.len(), "delivery worker stopping");
+    while in_flight.join_next().await.is_some() {}
+}
+
+async fn pause(stopped: &mut watch::Receiver<bool>, wait: Duration) {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => {}
+        _ = stopped.changed() => {}
+    }
+}

@@ -1,0 +1,560 @@
+//! Event delivery end to end: the real service on 127.0.0.1:0, driven by the generated client,
+//! delivering to an in-process receiver on loopback that verifies every signature and fails,
+//! times out, throttles or redirects on demand. Runs on SQLite and, when a server answers, on
+//! PostgreSQL in a schema of its own.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use webhooks_client::Client;
+use webhooks_client::types::{ActivateWebhook, CreateWebhook, PublishEvent, WebhookScope};
+use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
+use webhooks_service::delivery::DeliveryConfig;
+use webhooks_service::delivery::queue::{CANCELLED, DELIVERED, FAILED};
+use webhooks_service::delivery::retry::RetryPolicy;
+use webhooks_service::store::Store;
+use webhooks_service::{Config, Running};
+
+use support::receiver::{Answer, Receiver};
+
+const SCOPES: &[&str] = &["webhooks:read", "webhooks:modify", "webhooks:publish"];
+const T: &str = "iModels.iModelDeleted.v1";
+const WAITS_MS: [u64; 3] = [300, 600, 900];
+const JITTER: f64 = 0.1;
+
+fn delivery_config() -> DeliveryConfig {
+    DeliveryConfig {
+        poll_interval: Duration::from_millis(100),
+        request_timeout: Duration::from_secs(1),
+        lease: Duration::from_secs(5),
+        retry: RetryPolicy {
+            schedule: WAITS_MS
+                .iter()
+                .map(|ms| Duration::from_millis(*ms))
+                .collect(),
+            jitter: JITTER,
+        },
+        allow_callback_cidrs: vec!["127.0.0.1/32".parse().expect("cidr")],
+        ..DeliveryConfig::default()
+    }
+}
+
+async fn start(url: &str, key_path: &Path) -> Running {
+    let key = DevKey::load_or_create(key_path).expect("dev key");
+    let config = Config {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database_url: url.to_owned(),
+        allow_insecure_callbacks: true,
+        rate_limit_per_minute: 0,
+        rate_limit_burst: None,
+        key_source: KeySource::Dev(key),
+        auth: AuthConfig::default(),
+        body_limit: None,
+        delivery: delivery_config(),
+    };
+    webhooks_service::start(config)
+        .await
+        .expect("service starts")
+}
+
+fn client(running: &Running, key_path: &Path, client_id: &str) -> Client {
+    let key = DevKey::load_or_create(key_path).expect("dev key");
+    let token = key
+        .mint(
+            client_id,
+            SCOPES,
+            true,
+            Duration::from_secs(600),
+            &AuthConfig::default(),
+        )
+        .expect("token");
+    Client::new(&format!("http://{}", running.addr()))
+        .expect("client")
+        .with_bearer_token(token)
+}
+
+fn secret(name: &str) -> String {
+    format!("secret-of-{name}-0123456789abcdefghijklmnopqrstuvwxyz")
+}
+
+/// Creates a webhook for receiver hook `name`, answering as `plan`, and activates it unless
+/// `active` is false.
+async fn hook(
+    api: &Client,
+    receiver: &Receiver,
+    name: &str,
+    scope_id: Option<&str>,
+    event_types: &[&str],
+    active: bool,
+    plan: Vec<Answer>,
+) -> uuid::Uuid {
+    receiver.expect(name, &secret(name), plan);
+    let created = api
+        .create_webhook(&CreateWebhook {
+            scope: if scope_id.is_some() {
+                WebhookScope::ITwin
+            } else {
+                WebhookScope::Account
+            },
+            scope_id: scope_id.map(str::to_owned),
+            callback_url: receiver.url(name),
+            event_types: event_types.iter().map(|t| (*t).to_owned()).collect(),
+            secret: Some(secret(name)),
+        })
+        .await
+        .expect("create webhook");
+    if active {
+        api.activate_webhook(&created.id, None)
+            .await
+            .expect("activate");
+    }
+    created.id
+}
+
+fn event(event_type: &str, itwin: Option<&str>, n: i64) -> PublishEvent {
+    let mut content = BTreeMap::new();
+    content.insert("n".to_owned(), serde_json::json!(n));
+    content.insert("imodelId".to_owned(), serde_json::json!("0b2e6a4c"));
+    PublishEvent {
+        event_type: event_type.to_owned(),
+        i_twin_id: itwin.map(str::to_owned),
+        content,
+    }
+}
+
+async fn publish(api: &Client, event_type: &str, itwin: Option<&str>, n: i64) -> i64 {
+    api.publish_event(&event(event_type, itwin, n))
+        .await
+        .expect("publish")
+        .deliveries
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The gaps between consecutive hits on `name`.
+fn gaps(receiver: &Receiver, name: &str) -> Vec<Duration> {
+    let hits = receiver.hits(name);
+    hits.windows(2).map(|w| w[1].at - w[0].at).collect()
+}
+
+/// Whether `gap` fits the wait `planned_ms`: at least the jittered minimum (strict: a gap only
+/// grows under load), and no later than the jittered maximum plus the worker's poll interval
+/// and generous slack for a loaded machine.
+fn fits(gap: Duration, planned_ms: u64) -> bool {
+    let low = planned_ms as f64 * (1.0 - JITTER) - 20.0;
+    let high = planned_ms as f64 * (1.0 + JITTER) + 1000.0;
+    let gap = gap.as_millis() as f64;
+    gap >= low && gap <= high
+}
+
+async fn state_of(store: &Store, webhook: uuid::Uuid) -> Vec<(String, i64, Option<String>)> {
+    store
+        .list_deliveries(None, 10_000)
+        .await
+        .expect("list deliveries")
+        .into_iter()
+        .filter(|d| d.webhook_id == webhook)
+        .map(|d| (d.state, d.attempts, d.last_error))
+        .collect()
+}
+
+/// The state of `webhook`'s one delivery once it is `expected` (or after 2 s, whatever it is).
+async fn settle(store: &Store, webhook: uuid::Uuid, expected: &str) -> String {
+    let mut state = String::new();
+    for _ in 0..100 {
+        state = state_of(store, webhook)
+            .await
+            .first()
+            .map(|d| d.0.clone())
+            .unwrap_or_default();
+        if state == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    state
+}
+
+async fn suite(url: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key_path = dir.path().join("dev.key");
+    let running = start(url, &key_path).await;
+    let store = Store::connect(url).await.expect("store");
+    let receiver = Receiver::start().await;
+    let acme = client(&running, &key_path, "acme");
+    let other = client(&running, &key_path, "other");
+    let r = &receiver;
+
+    // Who gets what.
+    let active = hook(&acme, r, "active", None, &[T], true, vec![]).await;
+    hook(&acme, r, "inactive", None, &[T], false, vec![]).await;
+    let expired = hook(&acme, r, "expired", None, &[T], false, vec![]).await;
+    acme.activate_webhook(
+        &expired,
+        Some(&ActivateWebhook {
+            expiration_date_time: Some(chrono::Utc::now() + chrono::Duration::milliseconds(600)),
+        }),
+    )
+    .await
+    .expect("activate briefly");
+    let deleted = hook(&acme, r, "deleted", None, &[T], true, vec![]).await;
+    acme.delete_webhook(&deleted).await.expect("delete");
+    let deactivated = hook(&acme, r, "deactivated", None, &[T], true, vec![]).await;
+    acme.deactivate_webhook(&deactivated)
+        .await
+        .expect("deactivate");
+    hook(
+        &acme,
+        r,
+        "other-type",
+        None,
+        &["iModels.iModelCreated.v1"],
+        true,
+        vec![],
+    )
+    .await;
+    let itwin = hook(&acme, r, "itwin", Some("itwin-x"), &[T], true, vec![]).await;
+    hook(&acme, r, "other-itwin", Some("itwin-y"), &[T], true, vec![]).await;
+    hook(&other, r, "other-owner", None, &[T], true, vec![]).await;
+    let both = hook(
+        &acme,
+        r,
+        "two-types",
+        None,
+        &["iModels.iModelCreated.v1", T],
+        true,
+        vec![],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(700)).await; // `expired` expires.
+
+    // Retries, each on an event type of its own so the matching above is not disturbed.
+    let flaky = hook(
+        &acme,
+        r,
+        "flaky",
+        None,
+        &["test.flaky.v1"],
+        true,
+        vec![Answer::Status(500), Answer::Status(503), Answer::Ok],
+    )
+    .await;
+    hook(
+        &acme,
+        r,
+        "throttled",
+        None,
+        &["test.throttled.v1"],
+        true,
+        vec![Answer::TooMany(2), Answer::Ok],
+    )
+    .await;
+    hook(
+        &acme,
+        r,
+        "slow",
+        None,
+        &["test.slow.v1"],
+        true,
+        vec![Answer::Sleep(Duration::from_secs(3)), Answer::Ok],
+    )
+    .await;
+    let down = hook(
+        &acme,
+        r,
+        "down",
+        None,
+        &["test.down.v1"],
+        true,
+        vec![Answer::Status(500); 4],
+    )
+    .await;
+    let stopped = hook(
+        &acme,
+        r,
+        "stopped",
+        None,
+        &["test.stopped.v1"],
+        true,
+        vec![Answer::Status(500); 10],
+    )
+    .await;
+    hook(
+        &acme,
+        r,
+        "redirect",
+        None,
+        &["test.redirect.v1"],
+        true,
+        vec![Answer::Redirect("redirect-target".to_owned()), Answer::Ok],
+    )
+    .await;
+    receiver.expect("redirect-target", &secret("redirect"), vec![]);
+    // An address the rules refuse: never contacted, the attempt fails with the reason.
+    let metadata = acme
+        .create_webhook(&CreateWebhook {
+            scope: WebhookScope::Account,
+            scope_id: None,
+            callback_url: "http://169.254.169.254/latest/meta-data".to_owned(),
+            event_types: vec!["test.metadata.v1".to_owned()],
+            secret: Some(secret("metadata")),
+        })
+        .await
+        .expect("create metadata webhook")
+        .id;
+    acme.activate_webhook(&metadata, None)
+        .await
+        .expect("activate");
+
+    // Account event of acme: `active` and `two-types` only.
+    assert_eq!(publish(&acme, T, None, 1).await, 2);
+    // iTwin event of itwin-x: `itwin` only.
+    assert_eq!(publish(&acme, T, Some("itwin-x"), 2).await, 1);
+    // Nobody subscribes to this one.
+    assert_eq!(publish(&acme, "iModels.changesReady.v1", None, 3).await, 0);
+    for (event_type, n) in [
+        ("test.flaky.v1", 4),
+        ("test.throttled.v1", 5),
+        ("test.slow.v1", 6),
+        ("test.down.v1", 7),
+        ("test.stopped.v1", 8),
+        ("test.redirect.v1", 9),
+        ("test.metadata.v1", 10),
+    ] {
+        assert_eq!(publish(&acme, event_type, None, n).await, 1, "{event_type}");
+    }
+
+    // stopped: deactivated after its first failure; no attempt after that.
+    assert!(
+        r.wait_until(Duration::from_secs(5), |r| r.count("stopped") >= 1)
+            .await
+    );
+    acme.deactivate_webhook(&stopped).await.expect("deactivate");
+    let attempts_then = r.count("stopped");
+    assert_eq!(state_of(&store, stopped).await[0].0, CANCELLED);
+
+    // Publishing needs the `webhooks:publish` scope.
+    let token = DevKey::load_or_create(&key_path)
+        .expect("dev key")
+        .mint(
+            "acme",
+            &["webhooks:read", "webhooks:modify"],
+            true,
+            Duration::from_secs(600),
+            &AuthConfig::default(),
+        )
+        .expect("token");
+    let unscoped = Client::new(&format!("http://{}", running.addr()))
+        .expect("client")
+        .with_bearer_token(token);
+    let refused = unscoped
+        .publish_event(&event(T, None, 0))
+        .await
+        .expect_err("publish without the scope");
+    assert!(
+        matches!(refused, webhooks_client::PublishEventError::Unauthorized(_)),
+        "{refused:?}"
+    );
+
+    // Invalid events are refused with the spec's 422.
+    let refused = acme
+        .publish_event(&event("not a type", None, 0))
+        .await
+        .expect_err("bad event type");
+    assert!(
+        matches!(
+            refused,
+            webhooks_client::PublishEventError::UnprocessableEntity(_)
+        ),
+        "{refused:?}"
+    );
+
+    let ok = r
+        .wait_until(Duration::from_secs(10), |r| {
+            r.count("active") == 1 && r.count("two-types") == 1 && r.count("itwin") == 1
+        })
+        .await;
+    assert!(ok, "matching webhooks got their events");
+    let envelope = r.hits("active")[0].event.clone().expect("envelope decodes");
+    assert_eq!(envelope.event_type, T);
+    assert_eq!(envelope.webhook_id, active);
+    assert_eq!(envelope.i_twin_id, None);
+    assert_eq!(envelope.content.get("n"), Some(&serde_json::json!(1)));
+    let envelope = r.hits("itwin")[0].event.clone().expect("envelope decodes");
+    assert_eq!(envelope.webhook_id, itwin);
+    assert_eq!(envelope.i_twin_id.as_deref(), Some("itwin-x"));
+    assert_eq!(
+        r.hits("two-types")[0].event.as_ref().map(|e| e.webhook_id),
+        Some(both)
+    );
+
+    // flaky: 500, 503, then 200, with the schedule's waits in between.
+    assert!(
+        r.wait_until(Duration::from_secs(10), |r| r.count("flaky") == 3)
+            .await,
+        "flaky: {} hits",
+        r.count("flaky")
+    );
+    let flaky_gaps = gaps(r, "flaky");
+    assert!(fits(flaky_gaps[0], WAITS_MS[0]), "{flaky_gaps:?}");
+    assert!(fits(flaky_gaps[1], WAITS_MS[1]), "{flaky_gaps:?}");
+    let flaky_hits = r.hits("flaky");
+    assert!(
+        flaky_hits.iter().all(|h| h.body == flaky_hits[0].body),
+        "every attempt sends the same bytes"
+    );
+    let ids: Vec<_> = flaky_hits
+        .iter()
+        .map(|h| h.event.as_ref().map(|e| e.message_id))
+        .collect();
+    assert!(
+        ids.iter().all(|id| id.is_some() && *id == ids[0]),
+        "{ids:?}"
+    );
+    // The receiver counts a hit before the worker writes the outcome of its answer.
+    assert_eq!(settle(&store, flaky, DELIVERED).await, DELIVERED);
+
+    // throttled: 429 with retry-after 2 s, though the schedule says 300 ms.
+    assert!(
+        r.wait_until(Duration::from_secs(10), |r| r.count("throttled") == 2)
+            .await
+    );
+    let throttled = gaps(r, "throttled")[0];
+    assert!(
+        throttled >= Duration::from_millis(1980) && throttled < Duration::from_millis(3500),
+        "retry-after honoured: {throttled:?}"
+    );
+
+    // slow: the first answer takes 3 s, longer than the 1 s timeout: retried.
+    assert!(
+        r.wait_until(Duration::from_secs(10), |r| r.count("slow") == 2)
+            .await
+    );
+    let slow = gaps(r, "slow")[0];
+    let low = 1000 + WAITS_MS[0] * 9 / 10;
+    assert!(
+        ms(slow) >= low - 20 && ms(slow) < low + 1500,
+        "slow: {slow:?}"
+    );
+
+    // down: four failures (one attempt more than three waits), then failed; replay delivers.
+    assert!(
+        r.wait_until(Duration::from_secs(10), |r| r.count("down") == 4)
+            .await
+    );
+    let mut down_state = Vec::new();
+    for _ in 0..100 {
+        down_state = state_of(&store, down).await;
+        if down_state[0].0 == FAILED {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(down_state[0].0, FAILED, "{down_state:?}");
+    assert_eq!(down_state[0].1, 4);
+    let down_gaps = gaps(r, "down");
+    for (gap, planned) in down_gaps.iter().zip(WAITS_MS) {
+        assert!(fits(*gap, planned), "{down_gaps:?}");
+    }
+    let failed = store
+        .list_deliveries(Some(FAILED), 100)
+        .await
+        .expect("list failed");
+    assert!(failed.iter().any(|d| d.webhook_id == down));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(r.count("down"), 4, "nothing after the last attempt");
+    let down_id = failed
+        .iter()
+        .find(|d| d.webhook_id == down)
+        .map(|d| d.id)
+        .expect("down's delivery");
+    assert_eq!(
+        webhooks_service::replay_deliveries(url, Some(down_id))
+            .await
+            .expect("replay"),
+        1
+    );
+    assert!(
+        r.wait_until(Duration::from_secs(5), |r| r.count("down") == 5)
+            .await
+    );
+    let replayed = r.hits("down");
+    assert_eq!(
+        replayed[4].event.as_ref().map(|e| e.message_id),
+        Some(down_id),
+        "a replay keeps the messageId"
+    );
+
+    // redirect: the 302 is a failure, not followed; the retry is delivered.
+    assert!(
+        r.wait_until(Duration::from_secs(5), |r| r.count("redirect") == 2)
+            .await
+    );
+    assert_eq!(r.count("redirect-target"), 0);
+
+    // metadata: refused before any connection.
+    let mut metadata_state = Vec::new();
+    for _ in 0..100 {
+        metadata_state = state_of(&store, metadata).await;
+        if metadata_state[0].2.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reason = metadata_state[0].2.clone().unwrap_or_default();
+    assert!(
+        reason.contains("169.254.169.254") && reason.contains("refused"),
+        "{reason}"
+    );
+
+    // Nothing reached those that should get nothing, even after the others' retries.
+    for name in [
+        "inactive",
+        "expired",
+        "deleted",
+        "deactivated",
+        "other-type",
+        "other-itwin",
+        "other-owner",
+    ] {
+        assert_eq!(r.count(name), 0, "{name} got an event");
+    }
+    assert_eq!(r.count("active"), 1);
+    assert_eq!(r.count("itwin"), 1);
+    assert_eq!(
+        r.count("stopped"),
+        attempts_then,
+        "nothing after deactivation"
+    );
+    assert_eq!(r.bad_signatures(), 0, "every signature verifies");
+    for id in [expired, deleted, deactivated] {
+        assert!(
+            state_of(&store, id).await.is_empty(),
+            "{id} got a delivery row"
+        );
+    }
+
+    store.close().await;
+    running.stop().await.expect("service stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_delivery() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("delivery.db").display());
+    suite(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_delivery() {
+    let Some(schema) = support::postgres::Schema::create("delivery").await else {
+        return;
+    };
+    suite(&schema.url).await;
+    schema.drop().await;
+}
