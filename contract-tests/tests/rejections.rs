@@ -337,7 +337,7 @@ async fn an_accept_header_that_admits_no_json_is_406() {
         ("application/vnd.bentley.itwin-platform.v1+json", 200),
         ("text/html, */*;q=0.1", 200),
         ("application/*", 200),
-        ("", 200),
+        ("", 406),
     ];
     for (accept, expected) in cases {
         let response = http()

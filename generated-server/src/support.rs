@@ -62,7 +62,7 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 /// Whether the request's `Accept` admits one of the media types the operation answers with.
-/// No `Accept` admits everything; a range with `q=0` admits nothing; every JSON type
+/// No `Accept` admits everything; an empty one, or a range with `q=0`, admits nothing; every JSON type
 /// (`application/json`, `application/*+json`) stands for the others, because the answer's
 /// bytes are the same JSON whichever of them the client names.
 pub(crate) fn acceptable(headers: &HeaderMap, produces: &[&str]) -> bool {
@@ -81,9 +81,6 @@ pub(crate) fn acceptable(headers: &HeaderMap, produces: &[&str]) -> bool {
     values
         .any(|value| {
             let Ok(value) = value.to_str() else { return false };
-            if value.trim().is_empty() {
-                return true;
-            }
             value
                 .split(',')
                 .any(|range| {

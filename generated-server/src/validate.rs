@@ -74,7 +74,18 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
             .field(
                 "scopeId",
                 |problems| {
-                    crate::support::text(value, problems);
+                    if let ::std::option::Option::Some(text) = crate::support::text(
+                        value,
+                        problems,
+                    )
+                        && !(crate::support::length_ok(
+                            text,
+                            ::std::option::Option::Some(1usize),
+                            ::std::option::Option::None,
+                        ))
+                    {
+                        problems.here();
+                    }
                 },
             );
     }
