@@ -22,7 +22,7 @@ fn workspace() -> PathBuf {
 /// own 401 for a missing `Authorization` header is of interest here.
 const DRIVER: &str = r#"
 use single_source_server::responses::*;
-use single_source_server::types::{ActivateWebhook, CreateWebhook, ErrorCode, UpdateWebhook};
+use single_source_server::types::{ActivateWebhook, CreateWebhook, ErrorCode, PublishEvent, UpdateWebhook};
 use single_source_server::{Api, AuthError, AuthRequest, Authenticator};
 
 struct Nobody;
@@ -58,6 +58,9 @@ impl Api for Unreachable {
     }
     async fn deactivate_webhook(&self, _: (), _: uuid::Uuid) -> DeactivateWebhookResponse {
         DeactivateWebhookResponse::InternalServerError(Default::default())
+    }
+    async fn publish_event(&self, _: (), _: PublishEvent) -> PublishEventResponse {
+        PublishEventResponse::InternalServerError(Default::default())
     }
 }
 

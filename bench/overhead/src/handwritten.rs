@@ -104,7 +104,7 @@ impl<S: Scopes, St: Send + Sync> FromRequestParts<St> for Authed<S> {
     }
 }
 
-/// The request's `Accept` admits JSON (absent, `*/*`, `application/*`, `application/json` or any
+/// The request's `Accept` admits JSON (absent, or not empty and naming `*/*`, `application/*`, `application/json` or any
 /// `application/...+json`, not excluded with `q=0`); otherwise the spec's 406.
 pub struct Acceptable;
 
@@ -136,11 +136,7 @@ impl<St: Send + Sync> FromRequestParts<St> for Acceptable {
         if values.peek().is_none() {
             return Ok(Acceptable);
         }
-        let ok = values.any(|value| {
-            value
-                .to_str()
-                .is_ok_and(|v| v.trim().is_empty() || v.split(',').any(admits_json))
-        });
+        let ok = values.any(|value| value.to_str().is_ok_and(|v| v.split(',').any(admits_json)));
         if ok {
             Ok(Acceptable)
         } else {
