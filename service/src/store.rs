@@ -295,30 +295,49 @@ pub(crate) fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
     let optional = |name: &str| -> Result<Option<String>, StoreError> {
         Ok(row.try_get::<Option<String>, _>(name)?)
     };
-    let id = text("id")?;
     let event_types = text("event_types")?;
-    // `active` is an INTEGER 0/1: INTEGER on SQLite is 64-bit, on PostgreSQL 32-bit.
-    let active = match row.try_get::<i64, _>("active") {
-        Ok(active) => active != 0,
-        Err(_) => row.try_get::<i32, _>("active")? != 0,
-    };
     Ok(StoredWebhook {
-        id: id
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("id {id:?}: {e}")))?,
+        id: uuid_column(row, "id")?,
         owner: text("owner")?,
         scope: text("scope")?,
         scope_id: optional("scope_id")?,
-        active,
+        // `active` is an INTEGER 0/1.
+        active: integer(row, "active")? != 0,
         callback_url: text("callback_url")?,
         event_types: serde_json::from_str(&event_types)
             .map_err(|e| StoreError::Corrupt(format!("event_types {event_types:?}: {e}")))?,
         secret: text("secret")?,
-        created: parse_timestamp(&text("created")?)?,
-        modified: parse_timestamp(&text("modified")?)?,
+        created: time_column(row, "created")?,
+        modified: time_column(row, "modified")?,
         expiration_date_time: optional("expiration_date_time")?
             .as_deref()
             .map(parse_timestamp)
             .transpose()?,
     })
+}
+
+/// Reads an INTEGER column: 64-bit on SQLite, 32-bit on PostgreSQL.
+pub(crate) fn integer(row: &AnyRow, name: &str) -> Result<i64, StoreError> {
+    match row.try_get::<i64, _>(name) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(i64::from(row.try_get::<i32, _>(name)?)),
+    }
+}
+
+pub(crate) fn optional_integer(row: &AnyRow, name: &str) -> Result<Option<i64>, StoreError> {
+    match row.try_get::<Option<i64>, _>(name) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(row.try_get::<Option<i32>, _>(name)?.map(i64::from)),
+    }
+}
+
+pub(crate) fn uuid_column(row: &AnyRow, name: &str) -> Result<uuid::Uuid, StoreError> {
+    let text: String = row.try_get(name)?;
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{name} {text:?}: {e}")))
+}
+
+pub(crate) fn time_column(row: &AnyRow, name: &str) -> Result<DateTime<Utc>, StoreError> {
+    let text: String = row.try_get(name)?;
+    parse_timestamp(&text)
 }

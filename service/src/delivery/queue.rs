@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use webhooks_client::types::DeliveredEvent;
 
-use crate::store::{Store, StoreError, StoredWebhook, parse_timestamp, timestamp};
+use crate::store::{
+    Store, StoreError, StoredWebhook, integer, optional_integer, parse_timestamp, time_column,
+    timestamp, uuid_column,
+};
 
 /// The states of a delivery row.
 pub const PENDING: &str = "pending";
@@ -55,32 +57,6 @@ pub fn envelope(
         webhook_id,
     };
     serde_json::to_string(&delivered).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// Reads an INTEGER column: 64-bit on SQLite, 32-bit on PostgreSQL.
-pub(crate) fn integer(row: &AnyRow, name: &str) -> Result<i64, StoreError> {
-    match row.try_get::<i64, _>(name) {
-        Ok(value) => Ok(value),
-        Err(_) => Ok(i64::from(row.try_get::<i32, _>(name)?)),
-    }
-}
-
-pub(crate) fn optional_integer(row: &AnyRow, name: &str) -> Result<Option<i64>, StoreError> {
-    match row.try_get::<Option<i64>, _>(name) {
-        Ok(value) => Ok(value),
-        Err(_) => Ok(row.try_get::<Option<i32>, _>(name)?.map(i64::from)),
-    }
-}
-
-pub(crate) fn uuid_column(row: &AnyRow, name: &str) -> Result<uuid::Uuid, StoreError> {
-    let text: String = row.try_get(name)?;
-    text.parse()
-        .map_err(|e| StoreError::Corrupt(format!("{name} {text:?}: {e}")))
-}
-
-pub(crate) fn time_column(row: &AnyRow, name: &str) -> Result<DateTime<Utc>, StoreError> {
-    let text: String = row.try_get(name)?;
-    parse_timestamp(&text)
 }
 
 impl Store {
