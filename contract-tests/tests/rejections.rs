@@ -291,6 +291,54 @@ async fn schema_keywords_are_checked_item_by_item() {
 }
 
 #[tokio::test]
+async fn event_types_have_the_form_area_name_version() {
+    let base = server().await;
+    let post = |event_type: String| {
+        let base = base.clone();
+        async move {
+            let json = serde_json::json!({"eventType": event_type, "content": {}}).to_string();
+            send(
+                reqwest::Method::POST,
+                format!("{base}/events"),
+                Some("status-202"),
+                Some("application/json"),
+                &json,
+            )
+            .await
+        }
+    };
+    for good in [
+        "iModels.iModelDeleted.v1",
+        "a.b.v0",
+        "accessControl.memberAdded.v12",
+        "A1.B2.v3",
+    ] {
+        let (status, body) = post(good.to_owned()).await;
+        assert_eq!(status, 202, "{good}: {body}");
+    }
+    let long = format!("a.{}.v1", "b".repeat(200));
+    for bad in [
+        "",
+        "a.b",
+        "a.b.v",
+        "a.b.1",
+        "a.b.v1.c",
+        "1a.b.v1",
+        "a..v1",
+        "a.b-c.v1",
+        "a.b.vx",
+        " a.b.v1",
+        "a.b.v1 ",
+        "a.b.V1",
+        long.as_str(),
+    ] {
+        let (status, body) = post(bad.to_owned()).await;
+        assert_eq!(status, 422, "{bad:?}");
+        assert_eq!(targets(&body), ["eventType"], "{bad:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_body_within_the_schema_reaches_the_implementation() {
     let base = server().await;
     let json = r#"{"eventType": "iModels.iModelDeleted.v1", "iTwinId": "t", "content": {"a": 1, "b": [true]}}"#;
