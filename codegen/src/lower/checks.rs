@@ -4,7 +4,7 @@
 //! Only keywords written on the schema itself are read here: a `$ref`'s keywords belong to the
 //! named type and are checked wherever that type is used.
 
-use openapiv3::{ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 
 use crate::diagnostic::Diagnostics;
 use crate::model::{Bound, Checks, TextFormat};
@@ -30,9 +30,9 @@ pub fn of(schema: &Schema, pointer: &Pointer, diags: &mut Diagnostics) -> Checks
         SchemaKind::Type(Type::String(s)) => {
             checks.min_length = s.min_length;
             checks.max_length = s.max_length;
+            // date-time, date and uuid are types of their own; byte and binary describe.
             checks.format = match &s.format {
                 VariantOrUnknownOrEmpty::Unknown(f) => text_format(f),
-                VariantOrUnknownOrEmpty::Item(StringFormat::Byte) => None,
                 _ => None,
             };
             pattern(&mut checks, s.pattern.as_deref(), pointer, diags);
