@@ -339,6 +339,52 @@ async fn event_types_have_the_form_area_name_version() {
 }
 
 #[tokio::test]
+async fn blank_ids_are_refused_by_their_pattern() {
+    let base = server().await;
+    for blank in [" ", "\t", "  \n "] {
+        let event = serde_json::json!({"eventType": "a.b.v1", "iTwinId": blank, "content": {}});
+        let (status, body) = send(
+            reqwest::Method::POST,
+            format!("{base}/events"),
+            Some("status-202"),
+            Some("application/json"),
+            &event.to_string(),
+        )
+        .await;
+        assert_eq!(status, 422, "{blank:?}");
+        assert_eq!(targets(&body), ["iTwinId"], "{blank:?}");
+
+        let hook = serde_json::json!({
+            "scope": "iTwin",
+            "scopeId": blank,
+            "callbackUrl": "https://example.com/hook",
+            "eventTypes": ["a.b.v1"],
+        });
+        let (status, body) = send(
+            reqwest::Method::POST,
+            format!("{base}/webhooks"),
+            Some("status-201"),
+            Some("application/json"),
+            &hook.to_string(),
+        )
+        .await;
+        assert_eq!(status, 422, "{blank:?}");
+        assert_eq!(targets(&body), ["scopeId"], "{blank:?}");
+    }
+    // Surrounding white space is not blank.
+    let event = serde_json::json!({"eventType": "a.b.v1", "iTwinId": " t ", "content": {}});
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/events"),
+        Some("status-202"),
+        Some("application/json"),
+        &event.to_string(),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+}
+
+#[tokio::test]
 async fn a_body_within_the_schema_reaches_the_implementation() {
     let base = server().await;
     let json = r#"{"eventType": "iModels.iModelDeleted.v1", "iTwinId": "t", "content": {"a": 1, "b": [true]}}"#;

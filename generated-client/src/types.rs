@@ -31,7 +31,7 @@ pub struct ActivateWebhook {
 pub struct CreateWebhook {
     /// The `scope` property: a [`WebhookScope`].
     pub scope: crate::types::WebhookScope,
-    /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
+    /// The iTwin id. Required when scope is iTwin; absent when scope is Account. Not blank.
     #[serde(
         rename = "scopeId",
         default,
@@ -65,7 +65,7 @@ pub struct CreatedWebhook {
     pub id: ::uuid::Uuid,
     /// The `scope` property: a [`WebhookScope`].
     pub scope: crate::types::WebhookScope,
-    /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
+    /// The iTwin id. Required when scope is iTwin; absent when scope is Account. Not blank.
     #[serde(
         rename = "scopeId",
         default,
@@ -474,7 +474,7 @@ pub struct PublishEvent {
     /// The event type, `<area>.<name>.v<N>`.
     #[serde(rename = "eventType")]
     pub event_type: ::std::string::String,
-    /// The iTwin the event is about; absent for account events.
+    /// The iTwin the event is about; absent for account events. Not blank.
     #[serde(
         rename = "iTwinId",
         default,
@@ -551,7 +551,7 @@ pub struct Webhook {
     pub id: ::uuid::Uuid,
     /// The `scope` property: a [`WebhookScope`].
     pub scope: crate::types::WebhookScope,
-    /// The iTwin id. Required when scope is iTwin; absent when scope is Account.
+    /// The iTwin id. Required when scope is iTwin; absent when scope is Account. Not blank.
     #[serde(
         rename = "scopeId",
         default,

@@ -6,6 +6,8 @@
 #[allow(unused_imports)]
 use crate::support::Problems;
 static PATTERN_0: ::std::sync::LazyLock<::std::option::Option<::regex_lite::Regex>> = ::std::sync::LazyLock::new(||
+::regex_lite::Regex::new("\\S").ok());
+static PATTERN_1: ::std::sync::LazyLock<::std::option::Option<::regex_lite::Regex>> = ::std::sync::LazyLock::new(||
 {
     ::regex_lite::Regex::new("^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*\\.v[0-9]+$")
         .ok()
@@ -82,7 +84,10 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                             text,
                             ::std::option::Option::Some(1usize),
                             ::std::option::Option::None,
-                        ))
+                        )
+                            && PATTERN_0
+                                .as_ref()
+                                .is_none_or(|pattern| pattern.is_match(text)))
                     {
                         problems.here();
                     }
@@ -145,7 +150,7 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                                                     ::std::option::Option::None,
                                                     ::std::option::Option::Some(200usize),
                                                 )
-                                                    && PATTERN_0
+                                                    && PATTERN_1
                                                         .as_ref()
                                                         .is_none_or(|pattern| pattern.is_match(text)))
                                             {
@@ -209,7 +214,7 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
                                 ::std::option::Option::None,
                                 ::std::option::Option::Some(200usize),
                             )
-                                && PATTERN_0
+                                && PATTERN_1
                                     .as_ref()
                                     .is_none_or(|pattern| pattern.is_match(text)))
                         {
@@ -235,7 +240,10 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
                             text,
                             ::std::option::Option::Some(1usize),
                             ::std::option::Option::Some(200usize),
-                        ))
+                        )
+                            && PATTERN_0
+                                .as_ref()
+                                .is_none_or(|pattern| pattern.is_match(text)))
                     {
                         problems.here();
                     }
@@ -338,7 +346,7 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
                                                 ::std::option::Option::None,
                                                 ::std::option::Option::Some(200usize),
                                             )
-                                                && PATTERN_0
+                                                && PATTERN_1
                                                     .as_ref()
                                                     .is_none_or(|pattern| pattern.is_match(text)))
                                         {
