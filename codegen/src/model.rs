@@ -29,14 +29,21 @@ pub struct TypeDef {
     pub checks: Checks,
 }
 
+/// A schema's `pattern`: as the spec writes it (ECMA-262) and as the `regex` crate reads it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pattern {
+    pub ecma: String,
+    pub regex: String,
+}
+
 /// What a schema demands of a value beyond its type: the validation keywords the generated
 /// server checks in request bodies. Empty for most schemas.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Checks {
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
-    /// An ECMA-262 pattern the regex-lite crate accepts; it may match anywhere in the string.
-    pub pattern: Option<String>,
+    /// A pattern the generated code can check; it may match anywhere in the string.
+    pub pattern: Option<Pattern>,
     pub format: Option<TextFormat>,
     pub minimum: Option<Bound>,
     pub maximum: Option<Bound>,

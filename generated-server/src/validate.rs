@@ -5,13 +5,12 @@
 #![allow(non_snake_case)]
 #[allow(unused_imports)]
 use crate::support::Problems;
-static PATTERN_0: ::std::sync::LazyLock<::std::option::Option<::regex_lite::Regex>> = ::std::sync::LazyLock::new(||
-::regex_lite::Regex::new("\\S").ok());
-static PATTERN_1: ::std::sync::LazyLock<::std::option::Option<::regex_lite::Regex>> = ::std::sync::LazyLock::new(||
-{
-    ::regex_lite::Regex::new("^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*\\.v[0-9]+$")
-        .ok()
-});
+/// `\S`, compiled on first use.
+static PATTERN_0: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
+::regex::Regex::new("\\S").ok());
+/// `^[A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9]*\.v[0-9]+$`, compiled on first use.
+static PATTERN_1: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
+::regex::Regex::new("^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*\\.v[0-9]+$").ok());
 /// The request body of `createWebhook`.
 pub(crate) fn body_create_webhook(value: &::serde_json::Value, problems: &mut Problems) {
     check_CreateWebhook(value, problems);

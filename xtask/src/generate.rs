@@ -122,7 +122,7 @@ publish = false
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 serde_path_to_error = "0.1"
-regex-lite = "0.1"
+regex = "1"
 serde_urlencoded = "0.7"
 chrono = {{ version = "0.4", default-features = false, features = ["serde", "std", "clock"] }}
 uuid = {{ version = "1", features = ["serde"] }}

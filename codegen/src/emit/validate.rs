@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{Api, BodyMedia, Checks, Operation, TextFormat, TypeKind, TypeRef};
+use crate::model::{Api, BodyMedia, Checks, Operation, Pattern, TextFormat, TypeKind, TypeRef};
 
 use super::common::doc_text;
 
@@ -34,9 +34,19 @@ pub fn validate_module(api: &Api) -> TokenStream {
     let patterns = emitter.patterns.borrow();
     let statics = patterns.iter().map(|(pattern, index)| {
         let name = format_ident!("PATTERN_{}", index);
+        let doc = if pattern.ecma == pattern.regex {
+            format!(" `{}`, compiled on first use.", pattern.ecma)
+        } else {
+            format!(
+                " `{}`, in the regex crate's syntax with ECMA-262's meaning; compiled on first use.",
+                pattern.ecma
+            )
+        };
+        let regex = &pattern.regex;
         quote! {
-            static #name: ::std::sync::LazyLock<::std::option::Option<::regex_lite::Regex>> =
-                ::std::sync::LazyLock::new(|| ::regex_lite::Regex::new(#pattern).ok());
+            #[doc = #doc]
+            static #name: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> =
+                ::std::sync::LazyLock::new(|| ::regex::Regex::new(#regex).ok());
         }
     });
     quote! {
@@ -104,7 +114,7 @@ pub fn body_check_fn(op: &Operation) -> proc_macro2::Ident {
 struct Emitter<'a> {
     api: &'a Api,
     /// Pattern → its static's number; shared by every use of the same pattern.
-    patterns: RefCell<BTreeMap<String, usize>>,
+    patterns: RefCell<BTreeMap<Pattern, usize>>,
 }
 
 impl Emitter<'_> {

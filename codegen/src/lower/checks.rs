@@ -7,7 +7,7 @@
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 
 use crate::diagnostic::Diagnostics;
-use crate::model::{Bound, Checks, TextFormat};
+use crate::model::{Bound, Checks, Pattern, TextFormat};
 
 use crate::diagnostic::Pointer;
 
@@ -169,13 +169,23 @@ fn text_format(format: &str) -> Option<TextFormat> {
     })
 }
 
-/// Keeps a pattern the generated code can compile. ECMA-262 syntax that regex-lite lacks
+/// Keeps a pattern the generated code can compile. ECMA-262 syntax that the regex crate lacks
 /// (look-around, back-references) is not an error in the spec, so it is noted rather than
 /// refused: the value is then checked for everything else.
 fn pattern(checks: &mut Checks, pattern: Option<&str>, pointer: &Pointer, diags: &mut Diagnostics) {
     let Some(pattern) = pattern else { return };
-    match regex_lite::Regex::new(pattern) {
-        Ok(_) => checks.pattern = Some(pattern.to_owned()),
+    let rewritten = super::pattern::to_regex_syntax(pattern);
+    match regex::Regex::new(&rewritten) {
+        Ok(_) => {
+            checks.pattern = Some(Pattern {
+                ecma: pattern.to_owned(),
+                regex: rewritten,
+            })
+        }
+        Err(error @ regex::Error::CompiledTooBig(_)) => checks.unchecked.push(format!(
+            "`pattern: {pattern}` at {} is not checked: {error}",
+            pointer.as_str()
+        )),
         Err(error) if supported_elsewhere(pattern) => checks.unchecked.push(format!(
             "`pattern: {pattern}` at {} is not checked: {}",
             pointer.as_str(),
@@ -191,10 +201,10 @@ fn pattern(checks: &mut Checks, pattern: Option<&str>, pointer: &Pointer, diags:
     }
 }
 
-/// Whether a pattern regex-lite refuses uses ECMA-262 features it lacks, rather than being
-/// malformed: look-around, back-references, or `\p{...}` classes.
+/// Whether a pattern the regex crate refuses uses ECMA-262 features it lacks, rather than being
+/// malformed: look-around or back-references.
 fn supported_elsewhere(pattern: &str) -> bool {
-    ["(?=", "(?!", "(?<=", "(?<!", "\\p{", "\\P{"]
+    ["(?=", "(?!", "(?<=", "(?<!", "\\k<"]
         .iter()
         .any(|f| pattern.contains(f))
         || pattern
@@ -229,7 +239,7 @@ mod tests {
         assert!(d.is_empty());
         assert_eq!(c.min_length, Some(2));
         assert_eq!(c.max_length, Some(5));
-        assert_eq!(c.pattern.as_deref(), Some("^a+$"));
+        assert_eq!(c.pattern.map(|p| p.ecma).as_deref(), Some("^a+$"));
         assert_eq!(c.format, Some(TextFormat::Uri));
     }
 

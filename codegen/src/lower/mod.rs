@@ -4,6 +4,7 @@
 mod checks;
 mod error_model;
 mod operation;
+mod pattern;
 mod routes;
 mod schema;
 
