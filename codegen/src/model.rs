@@ -48,6 +48,8 @@ pub struct Checks {
     pub minimum: Option<Bound>,
     pub maximum: Option<Bound>,
     pub multiple_of: Option<f64>,
+    /// `enum` on an integer or number: the values allowed (empty: any).
+    pub numbers: Vec<f64>,
     pub min_items: Option<usize>,
     pub max_items: Option<usize>,
     pub unique_items: bool,
@@ -168,6 +170,8 @@ pub struct EnumVariant {
 pub struct UnionDef {
     /// `discriminator.propertyName`, when present.
     pub discriminator: Option<String>,
+    /// `oneOf`: a value must fit exactly one member. `anyOf`: at least one.
+    pub exactly_one: bool,
     pub variants: Vec<UnionVariant>,
 }
 
@@ -178,6 +182,9 @@ pub struct UnionVariant {
     /// Discriminator values that select this variant.
     pub tags: Vec<String>,
     pub boxed: bool,
+    /// The member schema's own keywords when it is written inline (a `$ref`'s are on the named
+    /// type).
+    pub checks: Checks,
 }
 
 /// A use of a type.

@@ -272,9 +272,11 @@ pub(crate) fn date(value: &serde_json::Value, problems: &mut Problems) {
     }
 }
 
+/// A UUID in RFC 4122's hyphenated form (the only one `format: uuid` names; `Uuid::try_parse`
+/// would also take the simple, braced and URN forms, all of another length).
 pub(crate) fn uuid(value: &serde_json::Value, problems: &mut Problems) {
     if let Some(text) = text(value, problems)
-        && uuid::Uuid::try_parse(text).is_err()
+        && (text.len() != 36 || uuid::Uuid::try_parse(text).is_err())
     {
         problems.here();
     }
@@ -331,15 +333,24 @@ pub(crate) fn one_of_text(value: &serde_json::Value, problems: &mut Problems, va
 }
 
 /// A union without a discriminator: the value must pass at least one member's checks.
+/// `anyOf`: the value fits at least one member.
 pub(crate) fn any_of(value: &serde_json::Value, problems: &mut Problems, candidates: &[fn(&serde_json::Value, &mut Problems)]) {
-    let fits = candidates.iter().any(|check| {
-        let mut trial = Problems::default();
-        check(value, &mut trial);
-        trial.is_clean()
-    });
-    if !fits {
+    if !candidates.iter().any(|check| fits(value, *check)) {
         problems.here();
     }
+}
+
+/// `oneOf` without a discriminator: the value fits exactly one member.
+pub(crate) fn one_of(value: &serde_json::Value, problems: &mut Problems, candidates: &[fn(&serde_json::Value, &mut Problems)]) {
+    if candidates.iter().filter(|check| fits(value, **check)).take(2).count() != 1 {
+        problems.here();
+    }
+}
+
+fn fits(value: &serde_json::Value, check: fn(&serde_json::Value, &mut Problems)) -> bool {
+    let mut trial = Problems::default();
+    check(value, &mut trial);
+    trial.is_clean()
 }
 
 /// `minLength`/`maxLength` count characters (code points), not bytes.
@@ -364,7 +375,25 @@ pub(crate) fn bounds_ok(n: f64, min: Option<(f64, bool)>, max: Option<(f64, bool
 
 /// `uniqueItems`: no two items are equal JSON values.
 pub(crate) fn unique(items: &[serde_json::Value]) -> bool {
-    items.iter().enumerate().all(|(i, a)| items[..i].iter().all(|b| a != b))
+    items.iter().enumerate().all(|(i, a)| items[..i].iter().all(|b| !same_json(a, b)))
+}
+
+/// JSON Schema's equality: numbers by value (`1` and `1.0` are equal, which `Value`'s `==` denies),
+/// arrays item by item, objects member by member in any order.
+fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+            (Some(x), Some(y), _, _) => x == y,
+            (_, _, Some(x), Some(y)) => x == y,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// The string formats the generated checks read.

@@ -12,7 +12,11 @@ use super::common::{doc_attrs, doc_text, ident, rust_type};
 
 pub fn types_module(api: &Api) -> TokenStream {
     let types = quote!(crate::types);
-    let items = api.types.values().map(|def| type_def(def, &types));
+    let codes = api.error_model.as_ref().map(|m| m.codes.as_str());
+    let items = api
+        .types
+        .values()
+        .map(|def| type_def(def, &types, codes == Some(def.name.as_str())));
     let from_code = error_constructor(api);
     quote! {
         #(#items)*
@@ -90,7 +94,9 @@ fn error_constructor(api: &Api) -> TokenStream {
     }
 }
 
-fn type_def(def: &TypeDef, types: &TokenStream) -> TokenStream {
+/// `error_codes`: whether this is the error model's code enum, whose `message()` the error
+/// constructors call even when the spec gives no messages.
+fn type_def(def: &TypeDef, types: &TokenStream, error_codes: bool) -> TokenStream {
     let mut docs = doc_attrs(&def.doc);
     if docs.is_empty() {
         docs = doc_text(&format!(
@@ -101,7 +107,7 @@ fn type_def(def: &TypeDef, types: &TokenStream) -> TokenStream {
     let name = format_ident!("{}", def.name);
     match &def.kind {
         TypeKind::Struct(s) => struct_def(&name, docs, s, types),
-        TypeKind::Enum(e) => enum_def(&name, docs, e),
+        TypeKind::Enum(e) => enum_def(&name, docs, e, error_codes),
         TypeKind::Union(u) => union_def(&name, docs, u, types),
         TypeKind::Newtype(ty) => {
             let ty = rust_type(ty, types);
@@ -214,7 +220,12 @@ fn struct_def(
     }
 }
 
-fn enum_def(name: &proc_macro2::Ident, docs: TokenStream, e: &EnumDef) -> TokenStream {
+fn enum_def(
+    name: &proc_macro2::Ident,
+    docs: TokenStream,
+    e: &EnumDef,
+    error_codes: bool,
+) -> TokenStream {
     let variants: Vec<_> = e
         .variants
         .iter()
@@ -234,7 +245,7 @@ fn enum_def(name: &proc_macro2::Ident, docs: TokenStream, e: &EnumDef) -> TokenS
         }
         doc_text(&text)
     });
-    let messages = if e.variants.iter().any(|v| v.message.is_some()) {
+    let messages = if error_codes || e.variants.iter().any(|v| v.message.is_some()) {
         let arms = e.variants.iter().map(|v| {
             let variant = format_ident!("{}", v.rust_name);
             match &v.message {

@@ -201,11 +201,18 @@ impl Emitter<'_> {
                     }),
                     (None, false) => None,
                 };
+                let count = count_ok(
+                    quote!(object.len()),
+                    def.checks.min_properties,
+                    def.checks.max_properties,
+                )
+                .map(|ok| quote!(if !(#ok) { problems.here(); }));
                 return Some(quote! {
                     #doc
                     #(#notes)*
                     pub(crate) fn #fn_name(value: &::serde_json::Value, problems: &mut Problems) {
                         let ::std::option::Option::Some(object) = crate::support::object(value, problems) else { return };
+                        #count
                         #(#fields)*
                         #others
                     }
@@ -220,7 +227,7 @@ impl Emitter<'_> {
                     .variants
                     .iter()
                     .map(|v| {
-                        let check = self.check(&v.ty, &Checks::default(), &quote!(value));
+                        let check = self.check(&v.ty, &v.checks, &quote!(value));
                         quote!(|value: &::serde_json::Value, problems: &mut Problems| { #check })
                     })
                     .collect();
@@ -237,10 +244,17 @@ impl Emitter<'_> {
                             }
                         }
                     }
-                    None => quote! {
-                        let candidates: &[fn(&::serde_json::Value, &mut Problems)] = &[#(#variants),*];
-                        crate::support::any_of(value, problems, candidates);
-                    },
+                    None => {
+                        let rule = if u.exactly_one {
+                            quote!(crate::support::one_of)
+                        } else {
+                            quote!(crate::support::any_of)
+                        };
+                        quote! {
+                            let candidates: &[fn(&::serde_json::Value, &mut Problems)] = &[#(#variants),*];
+                            #rule(value, problems, candidates);
+                        }
+                    }
                 }
             }
             TypeKind::Alias(inner) | TypeKind::Newtype(inner) => {
@@ -370,9 +384,21 @@ impl Emitter<'_> {
 
     /// Statements for a number read by `read`, with its bounds.
     fn number(&self, read: TokenStream, checks: &Checks) -> TokenStream {
+        let listed = (!checks.numbers.is_empty()).then(|| {
+            let allowed = checks.numbers.iter().map(|&n| Literal::f64_suffixed(n));
+            quote!([#(#allowed),*].contains(&number))
+        });
         if checks.minimum.is_none() && checks.maximum.is_none() && checks.multiple_of.is_none() {
-            return quote!(#read;);
+            return match listed {
+                Some(listed) => quote! {
+                    if let ::std::option::Option::Some(number) = #read && !#listed {
+                        problems.here();
+                    }
+                },
+                None => quote!(#read;),
+            };
         }
+        let listed = listed.map(|listed| quote!(&& #listed));
         let bound = |b: Option<crate::model::Bound>| match b {
             Some(b) => {
                 let value = Literal::f64_suffixed(b.value);
@@ -391,7 +417,7 @@ impl Emitter<'_> {
             None => quote!(::std::option::Option::None),
         };
         quote! {
-            if let ::std::option::Option::Some(number) = #read && !crate::support::bounds_ok(number, #min, #max, #multiple) {
+            if let ::std::option::Option::Some(number) = #read && !(crate::support::bounds_ok(number, #min, #max, #multiple) #listed) {
                 problems.here();
             }
         }

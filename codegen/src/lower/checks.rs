@@ -47,6 +47,7 @@ pub fn of(schema: &Schema, pointer: &Pointer, diags: &mut Diagnostics) -> Checks
                 exclusive: i.exclusive_maximum,
             });
             checks.multiple_of = i.multiple_of.map(|v| v as f64);
+            checks.numbers = i.enumeration.iter().flatten().map(|&v| v as f64).collect();
         }
         SchemaKind::Type(Type::Number(n)) => {
             checks.minimum = n.minimum.map(|value| Bound {
@@ -58,6 +59,7 @@ pub fn of(schema: &Schema, pointer: &Pointer, diags: &mut Diagnostics) -> Checks
                 exclusive: n.exclusive_maximum,
             });
             checks.multiple_of = n.multiple_of;
+            checks.numbers = n.enumeration.iter().flatten().copied().collect();
         }
         SchemaKind::Type(Type::Array(a)) => {
             checks.min_items = a.min_items;

@@ -93,10 +93,11 @@ impl<'a> SchemaLowerer<'a> {
                 (kind, docs_of(schema))
             }
         };
-        // Structs, enums and unions check themselves member by member; an alias (and the
-        // newtype it may become) is where a named scalar or array keeps its keywords.
+        // Enums and unions check themselves member by member; a struct keeps its property
+        // counts here, and an alias (and the newtype it may become) a named scalar's or array's
+        // keywords.
         let checks = match (&kind, schema) {
-            (TypeKind::Alias(_), ReferenceOr::Item(schema)) => {
+            (TypeKind::Alias(_) | TypeKind::Struct(_), ReferenceOr::Item(schema)) => {
                 checks::of(schema, pointer, &mut self.diags)
             }
             _ => Checks::default(),
@@ -309,10 +310,10 @@ impl<'a> SchemaLowerer<'a> {
             ),
             SchemaKind::AllOf { all_of } => self.all_of(all_of, pointer, name),
             SchemaKind::OneOf { one_of } => {
-                self.union(one_of, schema, &pointer.join("oneOf"), name)
+                self.union(one_of, schema, &pointer.join("oneOf"), name, true)
             }
             SchemaKind::AnyOf { any_of } => {
-                self.union(any_of, schema, &pointer.join("anyOf"), name)
+                self.union(any_of, schema, &pointer.join("anyOf"), name, false)
             }
             SchemaKind::Not { .. } => {
                 self.diags
@@ -351,10 +352,10 @@ impl<'a> SchemaLowerer<'a> {
             && any.all_of.is_empty()
             && one_of.is_empty() != any_of.is_empty();
         if discriminator_only && !one_of.is_empty() {
-            return self.union(one_of, schema, &pointer.join("oneOf"), name);
+            return self.union(one_of, schema, &pointer.join("oneOf"), name, true);
         }
         if discriminator_only && !any_of.is_empty() {
-            return self.union(any_of, schema, &pointer.join("anyOf"), name);
+            return self.union(any_of, schema, &pointer.join("anyOf"), name, false);
         }
         let combinators = [
             !one_of.is_empty(),
@@ -371,10 +372,10 @@ impl<'a> SchemaLowerer<'a> {
             return Shape::Use(TypeRef::Json);
         }
         if !one_of.is_empty() {
-            return self.union(one_of, schema, &pointer.join("oneOf"), name);
+            return self.union(one_of, schema, &pointer.join("oneOf"), name, true);
         }
         if !any_of.is_empty() {
-            return self.union(any_of, schema, &pointer.join("anyOf"), name);
+            return self.union(any_of, schema, &pointer.join("anyOf"), name, false);
         }
         if !any.all_of.is_empty() {
             return self.all_of(&any.all_of, pointer, name);
@@ -661,6 +662,7 @@ impl<'a> SchemaLowerer<'a> {
         schema: &Schema,
         pointer: &Pointer,
         name: &str,
+        exactly_one: bool,
     ) -> Shape {
         let mut variants = Vec::new();
         let mut variant_names = Namespace::default();
@@ -670,11 +672,16 @@ impl<'a> SchemaLowerer<'a> {
                 TypeRef::Named(n) => n.clone(),
                 other => primitive_variant_name(other),
             };
+            let checks = match member {
+                ReferenceOr::Item(member) => checks::of(member, &pointer.join(i), &mut self.diags),
+                ReferenceOr::Reference { .. } => Checks::default(),
+            };
             variants.push(UnionVariant {
                 rust_name: variant_names.claim(wanted),
                 ty,
                 tags: Vec::new(),
                 boxed: false,
+                checks,
             });
         }
         let discriminator = schema
@@ -723,6 +730,7 @@ impl<'a> SchemaLowerer<'a> {
         }
         Shape::Define(TypeKind::Union(UnionDef {
             discriminator,
+            exactly_one,
             variants,
         }))
     }
