@@ -10,9 +10,27 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The server and the load run on separate cores (taskset), so neither steals the other's time
+# and the server's cores are saturated: its throughput is then what the code costs, not how the
+# scheduler shared two processes. PIN=0 turns this off.
+cores=$(nproc)
+PIN=${PIN:-$(( cores >= 2 ? 1 : 0 ))}
+if (( PIN )); then
+    server_cpus="0-$(( cores / 2 - 1 ))"
+    load_cpus="$(( cores / 2 ))-$(( cores - 1 ))"
+    pin_server=(taskset -c "$server_cpus")
+    pin_load=(taskset -c "$load_cpus")
+    load_threads=$(( cores - cores / 2 ))
+else
+    pin_server=()
+    pin_load=()
+    load_threads=$cores
+fi
+pinning=""
+(( PIN )) && pinning="; server on CPUs $server_cpus, load on CPUs $load_cpus"
 DURATION=${DURATION:-10s}          # wrk duration per case
 CONNECTIONS=${CONNECTIONS:-32}     # wrk connections
-THREADS=${THREADS:-2}              # wrk threads
+THREADS=${THREADS:-$load_threads}  # wrk threads
 ROUNDS=${ROUNDS:-3}                # rounds; the implementations alternate which goes first
 CLIENT_SECONDS=${CLIENT_SECONDS:-10}
 CLIENT_CONCURRENCY=${CLIENT_CONCURRENCY:-32}
@@ -78,7 +96,7 @@ cat "$work/count.lua" >>"$work/create.lua"
 
 start_server() {
     local impl=$1
-    "$server_bin" --impl "$impl" --port "$PORT" --seed "$SEED" --max-seconds 900 \
+    "${pin_server[@]}" "$server_bin" --impl "$impl" --port "$PORT" --seed "$SEED" --max-seconds 900 \
         >"$work/server-$impl.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do
@@ -117,7 +135,7 @@ run_wrk() {
     local out="$work/$impl-$op-$round.txt"
     local before after
     before=$(server_cpu)
-    SEED="$SEED" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
+    SEED="$SEED" "${pin_load[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
         -H "Authorization: Bearer $token" -H "Accept: $accept" \
         -s "$work/$op.lua" "http://127.0.0.1:$PORT" >"$out"
     after=$(server_cpu)
@@ -140,7 +158,7 @@ for round in $(seq 1 "$ROUNDS"); do
     for impl in $order; do
         start_server "$impl"
         # Warm up connections and allocator before measuring.
-        SEED="$SEED" wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "Authorization: Bearer $token" \
+        SEED="$SEED" "${pin_load[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "Authorization: Bearer $token" \
             -s "$work/get.lua" "http://127.0.0.1:$PORT" >/dev/null
         run_wrk "$impl" get "$round"
         run_wrk "$impl" create "$round"
@@ -154,7 +172,7 @@ for round in $(seq 1 "$ROUNDS"); do
     if (( round % 2 )); then order="generated handwritten"; else order="handwritten generated"; fi
     for client in $order; do
         for op in get create; do
-            line=$("$client_bin" --url "http://127.0.0.1:$PORT" --client "$client" --op "$op" \
+            line=$("${pin_load[@]}" "$client_bin" --url "http://127.0.0.1:$PORT" --client "$client" --op "$op" \
                 --seconds "$CLIENT_SECONDS" --concurrency "$CLIENT_CONCURRENCY" --seed "$SEED")
             echo "round $round  $line" >&2
             rps[client-$client,$op,$round]=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")
@@ -201,10 +219,10 @@ table() {
 }
 
 echo
-echo "Routers (server process CPU per request): wrk -t$THREADS -c$CONNECTIONS -d$DURATION, medians of $ROUNDS alternating rounds (ratios per round, then their median), $(nproc) cores, release build"
+echo "Routers (server process CPU per request): wrk -t$THREADS -c$CONNECTIONS -d$DURATION, medians of $ROUNDS alternating rounds (ratios per round, then their median), $(nproc) cores, release build$pinning"
 echo
 table generated handwritten router
 echo
-echo "Clients (client process CPU per request): $CLIENT_CONCURRENCY requests in flight for ${CLIENT_SECONDS} s, medians of $ROUNDS alternating rounds, against the generated router"
+echo "Clients (client process CPU per request): $CLIENT_CONCURRENCY requests in flight for ${CLIENT_SECONDS} s, medians of $ROUNDS alternating rounds, against the generated router$pinning"
 echo
 table client-generated client-handwritten client
