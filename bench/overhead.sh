@@ -5,8 +5,8 @@
 # reqwest calls, from a separate process, against one server. Every run is bounded in time and
 # the script stops its own servers. It prints markdown tables for BENCHMARKS.md.
 #
-#   bash bench/overhead.sh                          # 3 rounds of 10 s per case
-#   ROUNDS=5 DURATION=20s CLIENT_SECONDS=20 bash bench/overhead.sh
+#   bash bench/overhead.sh                          # 9 rounds of 5 s per case
+#   ROUNDS=15 DURATION=10s CLIENT_SECONDS=10 bash bench/overhead.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -28,11 +28,11 @@ else
 fi
 pinning=""
 (( PIN )) && pinning="; server on CPUs $server_cpus, load on CPUs $load_cpus"
-DURATION=${DURATION:-10s}          # wrk duration per case
+DURATION=${DURATION:-5s}           # wrk duration per case
 CONNECTIONS=${CONNECTIONS:-32}     # wrk connections
 THREADS=${THREADS:-$load_threads}  # wrk threads
-ROUNDS=${ROUNDS:-3}                # rounds; the implementations alternate which goes first
-CLIENT_SECONDS=${CLIENT_SECONDS:-10}
+ROUNDS=${ROUNDS:-9}                # rounds; the implementations alternate which goes first
+CLIENT_SECONDS=${CLIENT_SECONDS:-5}
 CLIENT_CONCURRENCY=${CLIENT_CONCURRENCY:-32}
 SEED=${SEED:-1000}                 # webhooks each server starts with
 PORT=${PORT:-18090}
@@ -47,16 +47,16 @@ token=overhead-bench-token
 accept=application/vnd.bentley.itwin-platform.v1+json
 
 work=$(mktemp -d)
-server_pid=""
-stop_server() {
-    if [[ -n "$server_pid" ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        server_pid=""
-    fi
+declare -A server_pids
+stop_servers() {
+    for pid in "${server_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    server_pids=()
 }
 cleanup() {
-    stop_server
+    stop_servers
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -94,13 +94,16 @@ wrk.body = '{"scope":"Account","callbackUrl":"https://receiver.example.com/hook"
 LUA
 cat "$work/count.lua" >>"$work/create.lua"
 
+# Each implementation listens on its own port, both on the server cores; only one is loaded
+# at a time.
+declare -A ports=([generated]=$PORT [handwritten]=$((PORT + 1)))
 start_server() {
     local impl=$1
-    "${pin_server[@]}" "$server_bin" --impl "$impl" --port "$PORT" --seed "$SEED" --max-seconds 900 \
-        >"$work/server-$impl.log" 2>&1 &
-    server_pid=$!
+    "${pin_server[@]}" "$server_bin" --impl "$impl" --port "${ports[$impl]}" --seed "$SEED" \
+        --max-seconds 900 >"$work/server-$impl.log" 2>&1 &
+    server_pids[$impl]=$!
     for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        if (exec 3<>"/dev/tcp/127.0.0.1/${ports[$impl]}") 2>/dev/null; then
             return 0
         fi
         sleep 0.1
@@ -126,7 +129,7 @@ median() {
 
 ticks=$(getconf CLK_TCK)
 # CPU time the server has used so far, in clock ticks.
-server_cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$server_pid/stat"; }
+server_cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/${server_pids[$1]}/stat"; }
 
 # Results per implementation (or client), operation and round.
 declare -A rps p99 cpu errors
@@ -134,11 +137,11 @@ run_wrk() {
     local impl=$1 op=$2 round=$3
     local out="$work/$impl-$op-$round.txt"
     local before after
-    before=$(server_cpu)
+    before=$(server_cpu "$impl")
     SEED="$SEED" "${pin_load[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
         -H "Authorization: Bearer $token" -H "Accept: $accept" \
-        -s "$work/$op.lua" "http://127.0.0.1:$PORT" >"$out"
-    after=$(server_cpu)
+        -s "$work/$op.lua" "http://127.0.0.1:${ports[$impl]}" >"$out"
+    after=$(server_cpu "$impl")
     local r l n e c
     r=$(awk '/Requests\/sec/ {print $2}' "$out")
     l=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
@@ -153,17 +156,22 @@ run_wrk() {
 }
 
 echo "== routers: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds" >&2
+# Each round starts both routers afresh (the create case grows their stores), warms them, and
+# measures each case on one right after the other, so a pair shares the machine's state; which
+# goes first alternates.
 for round in $(seq 1 "$ROUNDS"); do
     if (( round % 2 )); then order="generated handwritten"; else order="handwritten generated"; fi
     for impl in $order; do
         start_server "$impl"
-        # Warm up connections and allocator before measuring.
         SEED="$SEED" "${pin_load[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -H "Authorization: Bearer $token" \
-            -s "$work/get.lua" "http://127.0.0.1:$PORT" >/dev/null
-        run_wrk "$impl" get "$round"
-        run_wrk "$impl" create "$round"
-        stop_server
+            -s "$work/get.lua" "http://127.0.0.1:${ports[$impl]}" >/dev/null
     done
+    for op in get create; do
+        for impl in $order; do
+            run_wrk "$impl" "$op" "$round"
+        done
+    done
+    stop_servers
 done
 
 echo "== clients: $CLIENT_CONCURRENCY tasks, ${CLIENT_SECONDS}s, $ROUNDS rounds, against the generated router" >&2
@@ -172,7 +180,7 @@ for round in $(seq 1 "$ROUNDS"); do
     if (( round % 2 )); then order="generated handwritten"; else order="handwritten generated"; fi
     for client in $order; do
         for op in get create; do
-            line=$("${pin_load[@]}" "$client_bin" --url "http://127.0.0.1:$PORT" --client "$client" --op "$op" \
+            line=$("${pin_load[@]}" "$client_bin" --url "http://127.0.0.1:${ports[generated]}" --client "$client" --op "$op" \
                 --seconds "$CLIENT_SECONDS" --concurrency "$CLIENT_CONCURRENCY" --seed "$SEED")
             echo "round $round  $line" >&2
             rps[client-$client,$op,$round]=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")
@@ -183,7 +191,7 @@ for round in $(seq 1 "$ROUNDS"); do
         done
     done
 done
-stop_server
+stop_servers
 
 # The median over rounds of a measure (`rps`, `p99`, `cpu`) for one side and operation.
 med() {
@@ -201,20 +209,29 @@ paired() {
     done
     median "${values[@]}"
 }
+# The lowest and highest per-round ratio a/b, in per cent.
+spread() {
+    local -n table=$1
+    local values=()
+    for round in $(seq 1 "$ROUNDS"); do
+        values+=("$(awk -v a="${table[$2,$4,$round]}" -v b="${table[$3,$4,$round]}" 'BEGIN { printf "%.0f", 100 * a / b }')")
+    done
+    printf '%s\n' "${values[@]}" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s–%s %%", lo, hi }'
+}
 thousands() { printf '%.0f' "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 
 table() {
     local a=$1 b=$2 what=$3
-    echo "| operation | $what | requests/s | p99 | CPU per request | requests/s, generated / hand-written | CPU, generated / hand-written | non-2xx or failed |"
-    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| operation | $what | requests/s | p99 | CPU per request | requests/s, generated / hand-written | rounds' range | CPU, generated / hand-written | non-2xx or failed |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for op in get create; do
         local label
         if [[ $op == get ]]; then label='`GET /webhooks/{id}`'; else label='`POST /webhooks` (create)'; fi
         local ratio cpu_ratio
         ratio=$(paired rps "$a" "$b" "$op")
         cpu_ratio=$(paired cpu "$a" "$b" "$op")
-        echo "| $label | generated | $(thousands "$(med rps "$a" "$op")") | $(med p99 "$a" "$op") ms | $(med cpu "$a" "$op") µs | **$ratio %** | $cpu_ratio % | ${errors[$a,$op]:-0} |"
-        echo "| | hand-written | $(thousands "$(med rps "$b" "$op")") | $(med p99 "$b" "$op") ms | $(med cpu "$b" "$op") µs | | | ${errors[$b,$op]:-0} |"
+        echo "| $label | generated | $(thousands "$(med rps "$a" "$op")") | $(med p99 "$a" "$op") ms | $(med cpu "$a" "$op") µs | **$ratio %** | $(spread rps "$a" "$b" "$op") | $cpu_ratio % | ${errors[$a,$op]:-0} |"
+        echo "| | hand-written | $(thousands "$(med rps "$b" "$op")") | $(med p99 "$b" "$op") ms | $(med cpu "$b" "$op") µs | | | | ${errors[$b,$op]:-0} |"
     done
 }
 
