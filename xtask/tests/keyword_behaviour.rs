@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 /// Bodies of `POST /keywords` use every keyword under test once; the 422 carries the spec's error
 /// model (`x-error-model`, `x-error-code`), as spec/webhooks.yaml does.
 const SPEC: &str = r##"
@@ -744,22 +746,7 @@ fn run_driver(cases: &[Case]) -> Answers {
     let table_path = work.join("cases.txt");
     std::fs::write(&table_path, table).expect("write the cases");
 
-    let output = Command::new(env!("CARGO"))
-        .args(["run", "--offline", "--quiet", "--"])
-        .arg(&table_path)
-        .current_dir(&driver)
-        .env(
-            "CARGO_TARGET_DIR",
-            root.join("target/examples-check/target"),
-        )
-        .output()
-        .expect("run cargo");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the driver failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = support::run_driver(&root, &driver, &[table_path.as_os_str()]);
     stdout
         .lines()
         .map(|line| {

@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 const OLD: &str = "Header Authorization was not found in the request. Access denied.";
 const NEW: &str = "Show a bearer token at the door, please.";
 
@@ -137,21 +139,7 @@ uuid = "1"
     // The workspace's lock file pins every shared dependency, so the build needs no network.
     std::fs::copy(root.join("Cargo.lock"), driver.join("Cargo.lock")).expect("lock file");
 
-    let output = Command::new(env!("CARGO"))
-        .args(["run", "--offline", "--quiet"])
-        .current_dir(&driver)
-        .env(
-            "CARGO_TARGET_DIR",
-            root.join("target/examples-check/target"),
-        )
-        .output()
-        .expect("run cargo");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the driver failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = support::run_driver(&root, &driver, &[]);
     assert!(
         stdout.contains(&format!("server: {NEW}")),
         "the server's 401 body: {stdout}"
