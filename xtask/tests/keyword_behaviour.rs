@@ -13,8 +13,7 @@
 //! workspace's lock file), about a minute on a cold target directory.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 mod support;
 
@@ -700,18 +699,10 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask is inside the workspace")
-        .to_path_buf()
-}
-
 /// `status<TAB>code<TAB>targets` of each case the driver printed, by case name.
 type Answers = BTreeMap<String, (u16, String, Vec<String>)>;
 
 fn run_driver(cases: &[Case]) -> Answers {
-    let root = workspace();
     // Kept between runs: unchanged generated files keep their times, so cargo rebuilds little.
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("keyword-behaviour");
     std::fs::create_dir_all(&work).expect("work dir");
@@ -719,22 +710,9 @@ fn run_driver(cases: &[Case]) -> Answers {
     std::fs::write(&spec, SPEC).expect("write the spec");
 
     let crates = work.join("crates");
-    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["generate", "--name", "keywords", "--spec"])
-        .arg(&spec)
-        .arg("--out")
-        .arg(&crates)
-        .status()
-        .expect("run xtask generate");
-    assert!(status.success(), "generation of the keywords spec failed");
-
+    support::generate(&spec, "keywords", &crates);
     let driver = crates.join("driver");
-    std::fs::create_dir_all(driver.join("src")).expect("driver dir");
-    write_if_changed(&driver.join("Cargo.toml"), DRIVER_MANIFEST);
-    write_if_changed(&driver.join("src/main.rs"), DRIVER);
-    // The workspace's lock file pins every shared dependency, so the build needs no network.
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("lock file");
-    write_if_changed(&driver.join("Cargo.lock"), &lock);
+    support::write_driver(&driver, DRIVER_MANIFEST, DRIVER);
 
     let table: String = cases
         .iter()
@@ -746,7 +724,7 @@ fn run_driver(cases: &[Case]) -> Answers {
     let table_path = work.join("cases.txt");
     std::fs::write(&table_path, table).expect("write the cases");
 
-    let stdout = support::run_driver(&root, &driver, &[table_path.as_os_str()]);
+    let stdout = support::run_driver(&driver, &[table_path.as_os_str()]);
     stdout
         .lines()
         .map(|line| {
@@ -762,12 +740,6 @@ fn run_driver(cases: &[Case]) -> Answers {
             (name.to_owned(), (status, code.to_owned(), targets))
         })
         .collect()
-}
-
-fn write_if_changed(path: &Path, text: &str) {
-    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).expect("write a driver file");
-    }
 }
 
 #[test]

@@ -5,20 +5,28 @@
 //! This builds two generated crates and a small driver with cargo (offline, pinned by the
 //! workspace's lock file), so it takes a minute on a cold target directory.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 mod support;
 
 const OLD: &str = "Header Authorization was not found in the request. Access denied.";
 const NEW: &str = "Show a bearer token at the door, please.";
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask is inside the workspace")
-        .to_path_buf()
-}
+const DRIVER_MANIFEST: &str = r#"[package]
+name = "driver"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[workspace]
+
+[dependencies]
+single-source-client = { path = "../single-source-client" }
+single-source-server = { path = "../single-source-server" }
+axum = { version = "0.8", default-features = false, features = ["http1", "tokio"] }
+tokio = { version = "1", features = ["rt-multi-thread", "macros", "net"] }
+uuid = "1"
+"#;
 
 /// A server that answers every operation with a 500 and refuses every token: only the router's
 /// own 401 for a missing `Authorization` header is of interest here.
@@ -87,7 +95,7 @@ async fn main() {
 
 #[test]
 fn one_message_changed_in_the_spec_changes_server_and_client() {
-    let root = workspace();
+    let root = support::workspace();
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("single-source");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("work dir");
@@ -98,14 +106,7 @@ fn one_message_changed_in_the_spec_changes_server_and_client() {
     std::fs::write(&changed, spec.replace(OLD, NEW)).expect("write the changed copy");
 
     let crates = work.join("crates");
-    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["generate", "--name", "single-source", "--spec"])
-        .arg(&changed)
-        .arg("--out")
-        .arg(&crates)
-        .status()
-        .expect("run xtask generate");
-    assert!(status.success(), "generation of the changed spec failed");
+    support::generate(&changed, "single-source", &crates);
     for file in [
         "single-source-client/src/types.rs",
         "single-source-server/src/rejection.rs",
@@ -115,31 +116,9 @@ fn one_message_changed_in_the_spec_changes_server_and_client() {
     }
 
     let driver = crates.join("driver");
-    std::fs::create_dir_all(driver.join("src")).expect("driver dir");
-    std::fs::write(
-        driver.join("Cargo.toml"),
-        r#"[package]
-name = "driver"
-version = "0.1.0"
-edition = "2024"
-publish = false
+    support::write_driver(&driver, DRIVER_MANIFEST, DRIVER);
 
-[workspace]
-
-[dependencies]
-single-source-client = { path = "../single-source-client" }
-single-source-server = { path = "../single-source-server" }
-axum = { version = "0.8", default-features = false, features = ["http1", "tokio"] }
-tokio = { version = "1", features = ["rt-multi-thread", "macros", "net"] }
-uuid = "1"
-"#,
-    )
-    .expect("driver manifest");
-    std::fs::write(driver.join("src/main.rs"), DRIVER).expect("driver source");
-    // The workspace's lock file pins every shared dependency, so the build needs no network.
-    std::fs::copy(root.join("Cargo.lock"), driver.join("Cargo.lock")).expect("lock file");
-
-    let stdout = support::run_driver(&root, &driver, &[]);
+    let stdout = support::run_driver(&driver, &[]);
     assert!(
         stdout.contains(&format!("server: {NEW}")),
         "the server's 401 body: {stdout}"
