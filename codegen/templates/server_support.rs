@@ -332,15 +332,14 @@ pub(crate) fn one_of_text(value: &serde_json::Value, problems: &mut Problems, va
     }
 }
 
-/// A union without a discriminator: the value must pass at least one member's checks.
-/// `anyOf`: the value fits at least one member.
+/// `anyOf` without a discriminator: the value passes at least one member's checks.
 pub(crate) fn any_of(value: &serde_json::Value, problems: &mut Problems, candidates: &[fn(&serde_json::Value, &mut Problems)]) {
     if !candidates.iter().any(|check| fits(value, *check)) {
         problems.here();
     }
 }
 
-/// `oneOf` without a discriminator: the value fits exactly one member.
+/// `oneOf` without a discriminator: the value passes exactly one member's checks.
 pub(crate) fn one_of(value: &serde_json::Value, problems: &mut Problems, candidates: &[fn(&serde_json::Value, &mut Problems)]) {
     if candidates.iter().filter(|check| fits(value, **check)).take(2).count() != 1 {
         problems.here();

@@ -344,8 +344,7 @@ pub(crate) fn one_of_text(
         problems.here();
     }
 }
-/// A union without a discriminator: the value must pass at least one member's checks.
-/// `anyOf`: the value fits at least one member.
+/// `anyOf` without a discriminator: the value passes at least one member's checks.
 pub(crate) fn any_of(
     value: &serde_json::Value,
     problems: &mut Problems,
@@ -355,7 +354,7 @@ pub(crate) fn any_of(
         problems.here();
     }
 }
-/// `oneOf` without a discriminator: the value fits exactly one member.
+/// `oneOf` without a discriminator: the value passes exactly one member's checks.
 pub(crate) fn one_of(
     value: &serde_json::Value,
     problems: &mut Problems,

@@ -382,42 +382,38 @@ impl Emitter<'_> {
         (!ok.is_empty()).then(|| quote!(#(#ok)&&*))
     }
 
-    /// Statements for a number read by `read`, with its bounds.
+    /// Statements for a number read by `read`, with its bounds and allowed values.
     fn number(&self, read: TokenStream, checks: &Checks) -> TokenStream {
-        let listed = (!checks.numbers.is_empty()).then(|| {
-            let allowed = checks.numbers.iter().map(|&n| Literal::f64_suffixed(n));
-            quote!([#(#allowed),*].contains(&number))
-        });
-        if checks.minimum.is_none() && checks.maximum.is_none() && checks.multiple_of.is_none() {
-            return match listed {
-                Some(listed) => quote! {
-                    if let ::std::option::Option::Some(number) = #read && !#listed {
-                        problems.here();
-                    }
-                },
-                None => quote!(#read;),
+        let mut ok = Vec::new();
+        if checks.minimum.is_some() || checks.maximum.is_some() || checks.multiple_of.is_some() {
+            let bound = |b: Option<crate::model::Bound>| match b {
+                Some(b) => {
+                    let value = Literal::f64_suffixed(b.value);
+                    let exclusive = b.exclusive;
+                    quote!(::std::option::Option::Some((#value, #exclusive)))
+                }
+                None => quote!(::std::option::Option::None),
             };
+            let min = bound(checks.minimum);
+            let max = bound(checks.maximum);
+            let multiple = match checks.multiple_of {
+                Some(m) => {
+                    let m = Literal::f64_suffixed(m);
+                    quote!(::std::option::Option::Some(#m))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            ok.push(quote!(crate::support::bounds_ok(number, #min, #max, #multiple)));
         }
-        let listed = listed.map(|listed| quote!(&& #listed));
-        let bound = |b: Option<crate::model::Bound>| match b {
-            Some(b) => {
-                let value = Literal::f64_suffixed(b.value);
-                let exclusive = b.exclusive;
-                quote!(::std::option::Option::Some((#value, #exclusive)))
-            }
-            None => quote!(::std::option::Option::None),
-        };
-        let min = bound(checks.minimum);
-        let max = bound(checks.maximum);
-        let multiple = match checks.multiple_of {
-            Some(m) => {
-                let m = Literal::f64_suffixed(m);
-                quote!(::std::option::Option::Some(#m))
-            }
-            None => quote!(::std::option::Option::None),
-        };
+        if !checks.numbers.is_empty() {
+            let allowed = checks.numbers.iter().map(|&n| Literal::f64_suffixed(n));
+            ok.push(quote!([#(#allowed),*].contains(&number)));
+        }
+        if ok.is_empty() {
+            return quote!(#read;);
+        }
         quote! {
-            if let ::std::option::Option::Some(number) = #read && !(crate::support::bounds_ok(number, #min, #max, #multiple) #listed) {
+            if let ::std::option::Option::Some(number) = #read && !(#(#ok)&&*) {
                 problems.here();
             }
         }

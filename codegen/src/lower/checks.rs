@@ -172,8 +172,8 @@ fn text_format(format: &str) -> Option<TextFormat> {
 }
 
 /// Keeps a pattern the generated code can compile. ECMA-262 syntax that the regex crate lacks
-/// (look-around, back-references) is not an error in the spec, so it is noted rather than
-/// refused: the value is then checked for everything else.
+/// (look-around, back-references), or a pattern too big for it, is not an error in the spec, so
+/// it is noted rather than refused: the value is then checked for everything else.
 fn pattern(checks: &mut Checks, pattern: Option<&str>, pointer: &Pointer, diags: &mut Diagnostics) {
     let Some(pattern) = pattern else { return };
     let rewritten = super::pattern::to_regex_syntax(pattern);
@@ -184,15 +184,15 @@ fn pattern(checks: &mut Checks, pattern: Option<&str>, pointer: &Pointer, diags:
                 regex: rewritten,
             })
         }
-        Err(error @ regex::Error::CompiledTooBig(_)) => checks.unchecked.push(format!(
-            "`pattern: {pattern}` at {} is not checked: {error}",
-            pointer.as_str()
-        )),
-        Err(error) if supported_elsewhere(pattern) => checks.unchecked.push(format!(
-            "`pattern: {pattern}` at {} is not checked: {}",
-            pointer.as_str(),
-            first_line(&error.to_string())
-        )),
+        Err(error)
+            if matches!(error, regex::Error::CompiledTooBig(_)) || supported_elsewhere(pattern) =>
+        {
+            checks.unchecked.push(format!(
+                "`pattern: {pattern}` at {} is not checked: {}",
+                pointer.as_str(),
+                first_line(&error.to_string())
+            ))
+        }
         Err(error) => diags.push(
             pointer.join("pattern"),
             format!(
