@@ -48,6 +48,18 @@ async fn send(
     (status, response.json().await.expect("a JSON body"))
 }
 
+/// A POST with a JSON body (`Content-Type: application/json`).
+async fn post_json(url: String, token: Option<&str>, body: &str) -> (u16, serde_json::Value) {
+    send(
+        reqwest::Method::POST,
+        url,
+        token,
+        Some("application/json"),
+        body,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn missing_authorization_is_the_seed_401() {
     let base = server().await;
@@ -109,11 +121,9 @@ async fn refused_or_malformed_tokens_are_401_invalid_token() {
 #[tokio::test]
 async fn bad_expiration_is_the_seed_422_invalid_value() {
     let base = server().await;
-    let (status, body) = send(
-        reqwest::Method::POST,
+    let (status, body) = post_json(
         format!("{base}/webhooks/{ID}/activate"),
         Some("status-202"),
-        Some("application/json"),
         r#"{"expirationDateTime": "next tuesday"}"#,
     )
     .await;
@@ -169,14 +179,7 @@ async fn read_only_and_missing_properties_name_their_target() {
         ),
     ];
     for (json, target) in cases {
-        let (status, body) = send(
-            reqwest::Method::POST,
-            format!("{base}/webhooks"),
-            Some("status-201"),
-            Some("application/json"),
-            json,
-        )
-        .await;
+        let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), json).await;
         assert_eq!(status, 422, "{json}");
         assert_eq!(
             body["error"]["code"], "InvalidCreateWebhookRequest",
@@ -210,14 +213,7 @@ async fn every_problem_in_a_body_is_a_detail_of_its_own() {
     // `eventTypes` (minItems 1), a secret under 32 characters, and a property the schema
     // does not have (additionalProperties: false).
     let json = r#"{"scope": "Galaxy", "callbackUrl": "not a uri", "eventTypes": [], "secret": "short", "colour": "red"}"#;
-    let (status, body) = send(
-        reqwest::Method::POST,
-        format!("{base}/webhooks"),
-        Some("status-201"),
-        Some("application/json"),
-        json,
-    )
-    .await;
+    let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), json).await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest");
     assert_eq!(
@@ -297,14 +293,7 @@ async fn event_types_have_the_form_area_name_version() {
         let base = base.clone();
         async move {
             let json = serde_json::json!({"eventType": event_type, "content": {}}).to_string();
-            send(
-                reqwest::Method::POST,
-                format!("{base}/events"),
-                Some("status-202"),
-                Some("application/json"),
-                &json,
-            )
-            .await
+            post_json(format!("{base}/events"), Some("status-202"), &json).await
         }
     };
     for good in [
@@ -343,11 +332,9 @@ async fn blank_ids_are_refused_by_their_pattern() {
     let base = server().await;
     for blank in [" ", "\t", "  \n "] {
         let event = serde_json::json!({"eventType": "a.b.v1", "iTwinId": blank, "content": {}});
-        let (status, body) = send(
-            reqwest::Method::POST,
+        let (status, body) = post_json(
             format!("{base}/events"),
             Some("status-202"),
-            Some("application/json"),
             &event.to_string(),
         )
         .await;
@@ -360,11 +347,9 @@ async fn blank_ids_are_refused_by_their_pattern() {
             "callbackUrl": "https://example.com/hook",
             "eventTypes": ["a.b.v1"],
         });
-        let (status, body) = send(
-            reqwest::Method::POST,
+        let (status, body) = post_json(
             format!("{base}/webhooks"),
             Some("status-201"),
-            Some("application/json"),
             &hook.to_string(),
         )
         .await;
@@ -373,11 +358,9 @@ async fn blank_ids_are_refused_by_their_pattern() {
     }
     // Surrounding white space is not blank.
     let event = serde_json::json!({"eventType": "a.b.v1", "iTwinId": " t ", "content": {}});
-    let (status, body) = send(
-        reqwest::Method::POST,
+    let (status, body) = post_json(
         format!("{base}/events"),
         Some("status-202"),
-        Some("application/json"),
         &event.to_string(),
     )
     .await;
@@ -388,14 +371,7 @@ async fn blank_ids_are_refused_by_their_pattern() {
 async fn a_body_within_the_schema_reaches_the_implementation() {
     let base = server().await;
     let json = r#"{"eventType": "iModels.iModelDeleted.v1", "iTwinId": "t", "content": {"a": 1, "b": [true]}}"#;
-    let (status, body) = send(
-        reqwest::Method::POST,
-        format!("{base}/events"),
-        Some("status-202"),
-        Some("application/json"),
-        json,
-    )
-    .await;
+    let (status, body) = post_json(format!("{base}/events"), Some("status-202"), json).await;
     assert_eq!(status, 202, "{body}");
     // The scripted implementation counts the content's members.
     assert_eq!(body["deliveries"], 2);
@@ -404,11 +380,9 @@ async fn a_body_within_the_schema_reaches_the_implementation() {
 #[tokio::test]
 async fn a_field_with_its_own_code_keeps_it_beside_other_details() {
     let base = server().await;
-    let (status, body) = send(
-        reqwest::Method::POST,
+    let (status, body) = post_json(
         format!("{base}/webhooks/{ID}/activate"),
         Some("status-202"),
-        Some("application/json"),
         r#"{"expirationDateTime": "tomorrow", "extra": 1}"#,
     )
     .await;
@@ -468,14 +442,7 @@ async fn an_accept_header_that_admits_no_json_is_406() {
 async fn not_json_at_all_is_422() {
     let base = server().await;
     for json in ["{", "[1, 2]", "{} trailing", r#"{"scope": "Account"} {}"#] {
-        let (status, body) = send(
-            reqwest::Method::POST,
-            format!("{base}/webhooks"),
-            Some("status-201"),
-            Some("application/json"),
-            json,
-        )
-        .await;
+        let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), json).await;
         assert_eq!(status, 422, "{json}");
         assert_eq!(
             body["error"]["code"], "InvalidCreateWebhookRequest",
@@ -524,14 +491,7 @@ async fn bodies_over_the_limit_are_413() {
         r#"{{"scope": "Account", "callbackUrl": "https://{}.example", "eventTypes": []}}"#,
         "a".repeat(4096)
     );
-    let (status, body) = send(
-        reqwest::Method::POST,
-        format!("{base}/webhooks"),
-        Some("status-201"),
-        Some("application/json"),
-        &big,
-    )
-    .await;
+    let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), &big).await;
     assert_eq!(status, 413);
     assert_eq!(body["error"]["code"], "PayloadTooLarge");
 }
@@ -572,14 +532,7 @@ async fn an_empty_body_with_a_json_content_type_is_no_body() {
 #[tokio::test]
 async fn a_required_body_that_is_empty_is_422() {
     let base = server().await;
-    let (status, body) = send(
-        reqwest::Method::POST,
-        format!("{base}/webhooks"),
-        Some("status-201"),
-        Some("application/json"),
-        "",
-    )
-    .await;
+    let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), "").await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest");
 }
