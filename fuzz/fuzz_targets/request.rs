@@ -836,6 +836,13 @@ struct BodyInput {
 
 impl BodyInput {
     fn bytes(&self) -> Vec<u8> {
+        // A body object, with the property the schema does not have when there is one.
+        let with_extra = |mut obj: Map<String, Value>, extra: &Option<Extra>| {
+            if let Some(extra) = extra {
+                extra.put(&mut obj);
+            }
+            Value::Object(obj)
+        };
         let mut obj = Map::new();
         let value = match &self.shape {
             BodyShape::Empty => return Vec::new(),
@@ -850,36 +857,24 @@ impl BodyInput {
                 s.callback_url.put(&mut obj, "callbackUrl");
                 s.event_types.put(&mut obj, "eventTypes");
                 s.secret.put(&mut obj, "secret");
-                if let Some(extra) = &s.extra {
-                    extra.put(&mut obj);
-                }
-                Value::Object(obj)
+                with_extra(obj, &s.extra)
             }
             BodyShape::Update(s) => {
                 s.active.put(&mut obj, "active");
                 s.callback_url.put(&mut obj, "callbackUrl");
                 s.event_types.put(&mut obj, "eventTypes");
                 s.secret.put(&mut obj, "secret");
-                if let Some(extra) = &s.extra {
-                    extra.put(&mut obj);
-                }
-                Value::Object(obj)
+                with_extra(obj, &s.extra)
             }
             BodyShape::Activate(s) => {
                 s.expiration.put(&mut obj, "expirationDateTime");
-                if let Some(extra) = &s.extra {
-                    extra.put(&mut obj);
-                }
-                Value::Object(obj)
+                with_extra(obj, &s.extra)
             }
             BodyShape::Publish(s) => {
                 s.event_type.put(&mut obj, "eventType");
                 s.itwin_id.put(&mut obj, "iTwinId");
                 s.content.put(&mut obj, "content");
-                if let Some(extra) = &s.extra {
-                    extra.put(&mut obj);
-                }
-                Value::Object(obj)
+                with_extra(obj, &s.extra)
             }
             BodyShape::NotObject(s) => s.value(),
         };
