@@ -21,13 +21,13 @@ if (( PIN )); then
     pin_server=(taskset -c "$server_cpus")
     pin_load=(taskset -c "$load_cpus")
     load_threads=$(( cores - cores / 2 ))
+    pinning="; server on CPUs $server_cpus, load on CPUs $load_cpus"
 else
     pin_server=()
     pin_load=()
     load_threads=$cores
+    pinning=""
 fi
-pinning=""
-(( PIN )) && pinning="; server on CPUs $server_cpus, load on CPUs $load_cpus"
 DURATION=${DURATION:-5s}           # wrk duration per case
 CONNECTIONS=${CONNECTIONS:-32}     # wrk connections
 THREADS=${THREADS:-$load_threads}  # wrk threads

@@ -104,8 +104,9 @@ impl<S: Scopes, St: Send + Sync> FromRequestParts<St> for Authed<S> {
     }
 }
 
-/// The request's `Accept` admits JSON (absent, or not empty and naming `*/*`, `application/*`, `application/json` or any
-/// `application/...+json`, not excluded with `q=0`); otherwise the spec's 406.
+/// The request's `Accept` admits JSON (absent, or naming `*/*`, `application/*`,
+/// `application/json` or any `application/...+json`, not excluded with `q=0`; an empty one admits
+/// nothing); otherwise the spec's 406.
 pub struct Acceptable;
 
 fn admits_json(range: &str) -> bool {
