@@ -5,6 +5,7 @@
 //! into the generator's own [`model`] (resolving `$ref`s, naming every type, reporting every
 //! unsupported construct at its JSON pointer), and the emitters quote Rust from the model only.
 
+pub mod compat;
 pub mod diagnostic;
 pub mod load;
 pub mod lower;

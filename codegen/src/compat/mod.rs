@@ -1,0 +1,60 @@
+//! The compatibility rule book: what a spec change does to code that already exists.
+//!
+//! Both versions of a spec are loaded and lowered into the generator's [`model`](crate::model),
+//! so `$ref`s are resolved and every name is the Rust one; [`compare`] lists the differences
+//! grouped by operation and schema, each classified with a one-line reason, and the [`Report`]
+//! renders them as text or Markdown. [`rust_api`] compares the public Rust items of the crates
+//! generated from each version.
+//!
+//! "Clients" are clients generated from the old spec talking to a server that follows the new
+//! one: does what they send still get accepted, and does what they receive still decode?
+//! "Servers" are implementations of the old generated `Api` trait built against the newly
+//! generated server crate: do they still compile, and do they still answer what the new spec
+//! promises?
+//!
+//! ```
+//! let old = codegen::compat::model(SPEC).unwrap();
+//! let new = codegen::compat::model(&SPEC.replace("[cat, dog]", "[cat]")).unwrap();
+//! let report = codegen::compat::compare(&old, &new);
+//! assert!(report.is_breaking());
+//! print!("{}", report.render("old.yaml", codegen::compat::Format::Markdown));
+//! # const SPEC: &str = r#"
+//! # openapi: "3.0.3"
+//! # info: {title: Pets, version: "1"}
+//! # paths:
+//! #   /pets:
+//! #     get:
+//! #       operationId: listPets
+//! #       responses:
+//! #         "200":
+//! #           description: ok
+//! #           content:
+//! #             application/json:
+//! #               schema: {$ref: "#/components/schemas/Kind"}
+//! # components:
+//! #   schemas:
+//! #     Kind: {type: string, enum: [cat, dog]}
+//! # "#;
+//! ```
+
+mod change;
+mod compare;
+mod direction;
+mod operation;
+mod report;
+pub mod rust_api;
+mod schema;
+mod show;
+#[cfg(test)]
+mod tests;
+
+pub use change::{Change, Group};
+pub use compare::compare;
+pub use report::{Format, Report};
+pub use show::show;
+
+/// Loads and lowers a spec (YAML or JSON) into the model the rules compare.
+pub fn model(spec: &str) -> Result<crate::model::Api, crate::Diagnostics> {
+    let doc = crate::load::load(spec)?;
+    crate::lower::lower(&doc)
+}
