@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 pub const SPEC: &str = "spec/webhooks.yaml";
 const CLIENT_DIR: &str = "generated-client";
 const SERVER_DIR: &str = "generated-server";
+/// The generated crates' library names, as the rest of the workspace imports them.
+pub const CLIENT_CRATE: &str = "webhooks_client";
+pub const SERVER_CRATE: &str = "webhooks_server";
 
 pub fn root() -> PathBuf {
     // xtask lives one level below the workspace root.
@@ -15,17 +18,22 @@ pub fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// How this workspace's crates are generated from its spec; everything that generates them (regen,
+/// check, diff) uses these, so they cannot drift apart.
+pub fn options() -> codegen::Options {
+    codegen::Options {
+        client_crate: CLIENT_CRATE.into(),
+        regenerate_with: format!("edit {SPEC} and run `cargo xtask regen`."),
+    }
+}
+
 /// Every generated file of the workspace, by path from the root, as the spec says it should be.
 pub fn expected() -> Result<BTreeMap<PathBuf, String>, String> {
     let root = root();
     let spec_path = root.join(SPEC);
     let spec = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-    let options = codegen::Options {
-        client_crate: "webhooks_client".into(),
-        regenerate_with: format!("edit {SPEC} and run `cargo xtask regen`."),
-    };
-    let generated = codegen::generate(&spec, &options)
+    let generated = codegen::generate(&spec, &options())
         .map_err(|d| format!("{SPEC} cannot be generated:\n{d}"))?;
     let mut files = BTreeMap::new();
     for (path, text) in generated.client {

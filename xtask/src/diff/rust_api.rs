@@ -41,15 +41,11 @@ fn module_of(side: &str, file: &str) -> Option<&'static str> {
 
 /// The public items of the crates generated from `spec`.
 pub fn items(spec: &str) -> Result<Items, String> {
-    let options = codegen::Options {
-        client_crate: "webhooks_client".into(),
-        regenerate_with: "diff".into(),
-    };
-    let generated = codegen::generate(spec, &options).map_err(|d| d.to_string())?;
+    let generated = codegen::generate(spec, &crate::workspace::options()).map_err(|d| d.to_string())?;
     let mut items = Items::new();
     for (side, crate_name, files) in [
-        ("client", "webhooks_client", &generated.client),
-        ("server", "webhooks_server", &generated.server),
+        ("client", crate::workspace::CLIENT_CRATE, &generated.client),
+        ("server", crate::workspace::SERVER_CRATE, &generated.server),
     ] {
         for (file, text) in files {
             let Some(module) = module_of(side, file) else {
