@@ -18,12 +18,17 @@ use crate::workspace::root;
 /// How the generated workspace's manifest starts, which marks the folder as this command's.
 const MANIFEST_MARK: &str = "# Written by `cargo xtask examples`";
 
+/// `cargo xtask examples`'s flags; their doc comments are its `--help`.
+#[derive(clap::Args)]
 pub struct Args {
-    /// The folder of documents; `../shared/specs/oas-examples` beside the workspace by default.
+    /// The folder of OpenAPI documents (default: ../shared/specs/oas-examples).
+    #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Write the generated workspace here (and leave it) instead of under `target/`.
+    /// Write the generated workspace to this folder and keep it (default: under target/).
+    #[arg(long)]
     pub keep: Option<PathBuf>,
-    /// Print the table as Markdown.
+    /// Print the result table as Markdown.
+    #[arg(long)]
     pub markdown: bool,
 }
 

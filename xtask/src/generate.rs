@@ -1,12 +1,28 @@
 //! `generate`: a client crate and a server crate for any OpenAPI 3.0 document.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub fn run(spec: &Path, out: &Path, name: Option<&str>) -> Result<(), String> {
+/// `cargo xtask generate`'s flags; their doc comments are its `--help`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The OpenAPI document (YAML or JSON).
+    #[arg(long)]
+    pub spec: PathBuf,
+    /// The directory to write `<name>-client/` and `<name>-server/` into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The crates' name stem; defaults to the spec's file name.
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+pub fn run(args: &Args) -> Result<(), String> {
+    let (spec, out) = (args.spec.as_path(), args.out.as_path());
     let text = std::fs::read_to_string(spec)
         .map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
-    let stem = name
-        .map(str::to_owned)
+    let stem = args
+        .name
+        .clone()
         .or_else(|| spec.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "api".to_owned());
     let stem = codegen::naming::snake(&stem, "api").replace('_', "-");

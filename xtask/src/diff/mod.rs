@@ -12,6 +12,7 @@ use codegen::compat::{self, rust_api};
 
 use crate::workspace::{self, SPEC, root};
 
+/// `--format`: the report for a terminal, or for a pull request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
@@ -27,10 +28,19 @@ impl From<Format> for compat::Format {
     }
 }
 
+/// `cargo xtask diff`'s arguments; their doc comments are its `--help`.
+#[derive(clap::Args)]
 pub struct Args {
+    /// A git revision (default: the merge-base with `main`, else HEAD) or a spec file.
     pub base: Option<String>,
+    /// The new spec (default: spec/webhooks.yaml in the working tree).
+    #[arg(long)]
     pub spec: Option<PathBuf>,
+    /// Exit 0 even when something breaks.
+    #[arg(long)]
     pub allow_breaking: bool,
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
 
