@@ -7,6 +7,7 @@ pub mod auth;
 pub mod delivery;
 pub mod errors;
 pub mod limiter;
+pub mod outbound;
 pub mod service;
 pub mod store;
 

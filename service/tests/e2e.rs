@@ -89,7 +89,7 @@ impl Harness {
         client_id: &str,
         body: Option<&str>,
     ) -> (u16, serde_json::Value) {
-        webhooks_client::support::install_crypto_provider();
+        webhooks_service::outbound::install_crypto_provider();
         let http = reqwest::Client::new();
         let mut request = http
             .request(method, format!("{}{path}", self.base))

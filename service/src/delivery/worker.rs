@@ -15,6 +15,7 @@ use super::queue::{Claimed, Outcome};
 use super::retry::parse_retry_after;
 use super::signer;
 use super::ssrf::{AddressPolicy, GuardedResolver};
+use crate::outbound::{self, Redirects, error_chain};
 use crate::store::{self, Store, StoredWebhook};
 
 /// Why the HTTP client could not be built.
@@ -29,31 +30,12 @@ pub fn http_client(
     policy: Arc<AddressPolicy>,
     timeout: Duration,
 ) -> Result<reqwest::Client, ClientError> {
-    webhooks_client::support::install_crypto_provider();
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
+    outbound::client_builder(timeout, Redirects::None)
         .no_proxy()
         .dns_resolver(Arc::new(GuardedResolver::new(policy)))
         .user_agent(concat!("webhooks-service/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| ClientError(error_chain(&e)))
-}
-
-/// An error with its sources, for the log and the delivery's `last_error`.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// The result of one POST.
