@@ -56,7 +56,7 @@ struct Row {
 
 pub fn run(args: &Args) -> Result<(), String> {
     let started = Instant::now();
-    let root = root();
+    let root = root()?;
     let dir = args
         .dir
         .clone()

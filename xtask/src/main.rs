@@ -1,16 +1,10 @@
-//! Project automation: `cargo xtask regen | check | generate | examples | diff`.
-//!
-//! The generated crates are checked in (reviewers read them, downstream teams depend on them);
-//! `regen` rewrites them from spec/webhooks.yaml and `check` fails, with a diff, when they differ.
-
-mod diff;
-mod examples;
-mod generate;
-mod workspace;
+//! Project automation: `cargo xtask regen | check | generate | examples | diff`. The commands are
+//! the `xtask` library's; this parses the command line and turns their results into exit codes.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use xtask::{check, diff, examples, generate, regen, workspace};
 
 #[derive(Parser)]
 #[command(
@@ -42,8 +36,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Regen => workspace::regen(),
-        Command::Check => workspace::check(),
+        Command::Regen => workspace::root().and_then(|root| regen::run(&root)),
+        Command::Check => workspace::root().and_then(|root| check::run(&root)),
         Command::Generate(args) => generate::run(&args),
         Command::Examples(args) => examples::run(&args),
         // diff has its own exit codes (1 breaking, 2 usage or load errors).

@@ -1,4 +1,4 @@
-//! `regen` and `check`: the workspace's own generated crates.
+//! This workspace: where it is, how its crates are generated, and which files the spec gives.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,12 +10,12 @@ const SERVER_DIR: &str = "generated-server";
 pub const CLIENT_CRATE: &str = "webhooks_client";
 pub const SERVER_CRATE: &str = "webhooks_server";
 
-pub fn root() -> PathBuf {
+pub fn root() -> Result<PathBuf, String> {
     // xtask lives one level below the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Ok(Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+        .unwrap_or_else(|| PathBuf::from(".")))
 }
 
 /// How this workspace's crates are generated from its spec; everything that generates them (regen,
@@ -27,9 +27,9 @@ pub fn options() -> codegen::Options {
     }
 }
 
-/// Every generated file of the workspace, by path from the root, as the spec says it should be.
-pub fn expected() -> Result<BTreeMap<PathBuf, String>, String> {
-    let root = root();
+/// Every generated file of the workspace at `root`, by path from the root, as its spec says it
+/// should be.
+pub fn expected(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     let spec_path = root.join(SPEC);
     let spec = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
@@ -46,8 +46,7 @@ pub fn expected() -> Result<BTreeMap<PathBuf, String>, String> {
 }
 
 /// Files under the generated crates' `src/` that the generator did not produce (stale ones).
-fn stale(expected: &BTreeMap<PathBuf, String>) -> Vec<PathBuf> {
-    let root = root();
+pub fn stale(root: &Path, expected: &BTreeMap<PathBuf, String>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in [CLIENT_DIR, SERVER_DIR] {
         let src = Path::new(dir).join("src");
@@ -63,80 +62,4 @@ fn stale(expected: &BTreeMap<PathBuf, String>) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-pub fn regen() -> Result<(), String> {
-    let files = expected()?;
-    let root = root();
-    let mut changed = 0;
-    for (rel, text) in &files {
-        let path = root.join(rel);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
-            continue;
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        // Write beside, then rename: an interrupted regen never leaves a half-written file.
-        let tmp = path.with_extension("rs.tmp");
-        std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
-        changed += 1;
-        println!("wrote {}", rel.display());
-    }
-    for rel in stale(&files) {
-        std::fs::remove_file(root.join(&rel))
-            .map_err(|e| format!("cannot remove {}: {e}", rel.display()))?;
-        println!("removed {}", rel.display());
-        changed += 1;
-    }
-    println!(
-        "{changed} file(s) changed; {} generated file(s) up to date with {SPEC}",
-        files.len()
-    );
-    Ok(())
-}
-
-pub fn check() -> Result<(), String> {
-    let files = expected()?;
-    let root = root();
-    let mut problems = Vec::new();
-    for (rel, text) in &files {
-        match std::fs::read_to_string(root.join(rel)) {
-            Ok(actual) if actual == *text => {}
-            Ok(actual) => problems.push(unified(rel, &actual, text)),
-            Err(_) => problems.push(format!("{} is missing", rel.display())),
-        }
-    }
-    for rel in stale(&files) {
-        problems.push(format!(
-            "{} is not generated from the spec any more",
-            rel.display()
-        ));
-    }
-    if problems.is_empty() {
-        println!(
-            "generated code is up to date with {SPEC} ({} files)",
-            files.len()
-        );
-        return Ok(());
-    }
-    Err(format!(
-        "{}\n\nthe generated crates differ from what {SPEC} gives: run `cargo xtask regen` and commit the result",
-        problems.join("\n")
-    ))
-}
-
-fn unified(rel: &Path, actual: &str, expected: &str) -> String {
-    let name = rel.display().to_string();
-    similar::TextDiff::from_lines(actual, expected)
-        .unified_diff()
-        .context_radius(3)
-        .header(
-            &format!("{name} (checked in)"),
-            &format!("{name} (from the spec)"),
-        )
-        .to_string()
 }

@@ -3,22 +3,24 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::workspace::SPEC;
+use crate::workspace::{SPEC, root};
 
 /// The old spec's label for the report (`base.yaml`, `origin/main:spec/webhooks.yaml`) and its
 /// text. `base` is a file or a git revision; without one, the merge-base with `main`, else HEAD.
-pub fn read(root: &Path, base: Option<&str>) -> Result<(String, String), String> {
+/// Only a revision needs the workspace (its git repository): two spec files compare anywhere.
+pub fn read(base: Option<&str>) -> Result<(String, String), String> {
     match base {
         Some(base) if Path::new(base).is_file() => {
             let text =
                 std::fs::read_to_string(base).map_err(|e| format!("cannot read {base}: {e}"))?;
             Ok((base.to_owned(), text))
         }
-        Some(rev) => Ok((format!("{rev}:{SPEC}"), git_show(root, rev)?)),
+        Some(rev) => Ok((format!("{rev}:{SPEC}"), git_show(&root()?, rev)?)),
         None => {
-            let rev = git(root, &["merge-base", "HEAD", "main"]).unwrap_or_else(|_| "HEAD".into());
+            let root = root()?;
+            let rev = git(&root, &["merge-base", "HEAD", "main"]).unwrap_or_else(|_| "HEAD".into());
             let short: String = rev.chars().take(12).collect();
-            Ok((format!("{short}:{SPEC}"), git_show(root, &rev)?))
+            Ok((format!("{short}:{SPEC}"), git_show(&root, &rev)?))
         }
     }
 }

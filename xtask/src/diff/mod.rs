@@ -69,11 +69,13 @@ pub fn run(args: &Args) -> ExitCode {
 type Prepared = (String, compat::Report, Vec<rust_api::ItemChange>);
 
 fn prepare(args: &Args) -> Result<Prepared, String> {
-    let root = root();
-    let new_path = args.spec.clone().unwrap_or_else(|| root.join(SPEC));
+    let new_path = match &args.spec {
+        Some(path) => path.clone(),
+        None => root()?.join(SPEC),
+    };
     let new_text = std::fs::read_to_string(&new_path)
         .map_err(|e| format!("cannot read {}: {e}", new_path.display()))?;
-    let (label, old_text) = base::read(&root, args.base.as_deref())?;
+    let (label, old_text) = base::read(args.base.as_deref())?;
     let old = compat::model(&old_text).map_err(|d| format!("{label} (base):\n{d}"))?;
     let new = compat::model(&new_text).map_err(|d| format!("{}:\n{d}", new_path.display()))?;
     let rust = rust_api::compare(
