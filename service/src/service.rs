@@ -93,10 +93,10 @@ impl Service {
     async fn may_change(
         &self,
         caller: &Caller,
-        scope: &str,
+        scope: &WebhookScope,
         scope_id: Option<&str>,
     ) -> Result<bool, StoreError> {
-        if caller.org_admin || scope != WebhookScope::ITwin.as_str() {
+        if caller.org_admin || *scope != WebhookScope::ITwin {
             return Ok(true);
         }
         match scope_id {
@@ -146,7 +146,7 @@ impl Service {
         if !details.is_empty() {
             return Err(Refusal::Invalid(details));
         }
-        let scope = body.scope.as_str().to_owned();
+        let scope = body.scope;
         let allowed = self
             .may_change(caller, &scope, body.scope_id.as_deref())
             .await
@@ -285,7 +285,7 @@ fn generate_secret() -> Result<String, getrandom::Error> {
 fn to_webhook(hook: &StoredWebhook, now: DateTime<Utc>) -> Webhook {
     Webhook {
         id: hook.id,
-        scope: WebhookScope::from(hook.scope.as_str()),
+        scope: hook.scope.clone(),
         scope_id: hook.scope_id.clone(),
         active: hook.is_active_at(now),
         callback_url: hook.callback_url.clone(),

@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+use webhooks_client::types::WebhookScope;
 
 /// The migrations in `service/migrations`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -23,6 +24,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored row does not decode: {0}")]
     Corrupt(String),
+    #[error("cannot store {0}")]
+    Unstorable(String),
 }
 
 /// A webhook as stored, secret included.
@@ -30,7 +33,7 @@ pub enum StoreError {
 pub struct StoredWebhook {
     pub id: uuid::Uuid,
     pub owner: String,
-    pub scope: String,
+    pub scope: WebhookScope,
     pub scope_id: Option<String>,
     pub active: bool,
     pub callback_url: String,
@@ -146,7 +149,7 @@ impl Store {
         ))
         .bind(hook.id.to_string())
         .bind(hook.owner.clone())
-        .bind(hook.scope.clone())
+        .bind(scope_text(&hook.scope)?)
         .bind(hook.scope_id.clone())
         .bind(i32::from(hook.active))
         .bind(hook.callback_url.clone())
@@ -286,6 +289,31 @@ impl Store {
     }
 }
 
+/// The text a scope is stored as. Spelled out rather than taken from the generated `as_str`, so
+/// a change of the spec's spelling cannot silently change what rows already hold.
+pub(crate) fn scope_text(scope: &WebhookScope) -> Result<&'static str, StoreError> {
+    match scope {
+        WebhookScope::Account => Ok("Account"),
+        WebhookScope::ITwin => Ok("iTwin"),
+        other => Err(StoreError::Unstorable(format!(
+            "the scope {:?}: only Account and iTwin are kept",
+            other.as_str()
+        ))),
+    }
+}
+
+/// The scope a row holds; any other text is a corrupt row, never an `Unknown` scope that the
+/// rules for iTwin and Account webhooks would not cover.
+fn parse_scope(text: &str) -> Result<WebhookScope, StoreError> {
+    match text {
+        "Account" => Ok(WebhookScope::Account),
+        "iTwin" => Ok(WebhookScope::ITwin),
+        other => Err(StoreError::Corrupt(format!(
+            "scope {other:?} is neither Account nor iTwin"
+        ))),
+    }
+}
+
 fn encode_event_types(event_types: &[String]) -> Result<String, StoreError> {
     serde_json::to_string(event_types).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -299,7 +327,7 @@ pub(crate) fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
     Ok(StoredWebhook {
         id: uuid_column(row, "id")?,
         owner: text("owner")?,
-        scope: text("scope")?,
+        scope: parse_scope(&text("scope")?)?,
         scope_id: optional("scope_id")?,
         // `active` is an INTEGER 0/1.
         active: integer(row, "active")? != 0,

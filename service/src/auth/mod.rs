@@ -5,9 +5,9 @@
 //! key a token names is accepted, so `none` and HMAC/RSA confusion are refused.
 //!
 //! This file is the contract: who a [`Caller`] is, where keys come from, what a token must say,
-//! and the generated server's [`Authenticator`]. The development key ([`dev_key`]), the keys a
-//! token may be verified with ([`keys`]), where a JWKS is read or fetched from ([`jwks`]) and the
-//! checks of one token ([`verify`]) each have their own file.
+//! and the generated server's [`Authenticator`]. The development key (`dev_key`), the keys a
+//! token may be verified with (`keys`), where a JWKS is read or fetched from (`jwks`) and the
+//! checks of one token (`verify`) each have their own file.
 
 mod dev_key;
 mod jwks;

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use webhooks_client::types::DeliveredEvent;
+use webhooks_client::types::{DeliveredEvent, WebhookScope};
 
 use crate::store::{
-    Store, StoreError, StoredWebhook, integer, optional_integer, parse_timestamp, time_column,
-    timestamp, uuid_column,
+    Store, StoreError, StoredWebhook, integer, optional_integer, parse_timestamp, scope_text,
+    time_column, timestamp, uuid_column,
 };
 
 /// The states of a delivery row.
@@ -35,8 +35,10 @@ pub struct NewEvent {
 /// the account events its owner publishes).
 pub fn matches(hook: &StoredWebhook, event: &NewEvent, now: DateTime<Utc>) -> bool {
     let scope_fits = match &event.itwin_id {
-        Some(itwin) => hook.scope == "iTwin" && hook.scope_id.as_deref() == Some(itwin.as_str()),
-        None => hook.scope == "Account" && hook.owner == event.publisher,
+        Some(itwin) => {
+            hook.scope == WebhookScope::ITwin && hook.scope_id.as_deref() == Some(itwin.as_str())
+        }
+        None => hook.scope == WebhookScope::Account && hook.owner == event.publisher,
     };
     scope_fits && hook.is_active_at(now) && hook.event_types.contains(&event.event_type)
 }
@@ -85,19 +87,21 @@ impl Store {
         let candidates = match &event.itwin_id {
             Some(itwin) => {
                 sqlx::query(&format!(
-                    "SELECT {columns} FROM webhooks WHERE scope_id = $1 AND scope = 'iTwin' \
+                    "SELECT {columns} FROM webhooks WHERE scope_id = $1 AND scope = $2 \
                      AND active = 1"
                 ))
                 .bind(itwin.clone())
+                .bind(scope_text(&WebhookScope::ITwin)?)
                 .fetch_all(&mut *tx)
                 .await?
             }
             None => {
                 sqlx::query(&format!(
-                    "SELECT {columns} FROM webhooks WHERE owner = $1 AND scope = 'Account' \
+                    "SELECT {columns} FROM webhooks WHERE owner = $1 AND scope = $2 \
                      AND active = 1"
                 ))
                 .bind(event.publisher.clone())
+                .bind(scope_text(&WebhookScope::Account)?)
                 .fetch_all(&mut *tx)
                 .await?
             }
@@ -424,12 +428,12 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn hook(scope: &str, scope_id: Option<&str>, owner: &str) -> StoredWebhook {
+    fn hook(scope: WebhookScope, scope_id: Option<&str>, owner: &str) -> StoredWebhook {
         let now = crate::store::now();
         StoredWebhook {
             id: uuid::Uuid::new_v4(),
             owner: owner.to_owned(),
-            scope: scope.to_owned(),
+            scope,
             scope_id: scope_id.map(str::to_owned),
             active: true,
             callback_url: "https://hooks.example.com/x".to_owned(),
@@ -455,8 +459,8 @@ mod tests {
     #[test]
     fn matching() {
         let now = crate::store::now();
-        let account = hook("Account", None, "acme");
-        let itwin = hook("iTwin", Some("x"), "acme");
+        let account = hook(WebhookScope::Account, None, "acme");
+        let itwin = hook(WebhookScope::ITwin, Some("x"), "acme");
         assert!(matches(&account, &event("a.b.v1", None, "acme"), now));
         assert!(matches(&account, &event("a.c.v1", None, "acme"), now));
         assert!(!matches(&account, &event("a.d.v1", None, "acme"), now));
