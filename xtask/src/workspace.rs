@@ -10,12 +10,40 @@ const SERVER_DIR: &str = "generated-server";
 pub const CLIENT_CRATE: &str = "webhooks_client";
 pub const SERVER_CRATE: &str = "webhooks_server";
 
+/// The root of the workspace the command runs in, found from the current directory up.
+///
+/// Found at run time, not compiled in: clones that share one cargo target directory share one
+/// xtask binary, and a root baked into it is the root of whichever clone built it last.
 pub fn root() -> Result<PathBuf, String> {
-    // xtask lives one level below the workspace root.
-    Ok(Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+    let here =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    find_root(&here)
+}
+
+/// The nearest folder from `start` up that holds a `Cargo.toml` with `[workspace]` and the spec.
+///
+/// Walking up rather than asking `cargo locate-project --workspace`: the nested fuzz/ workspace
+/// has its own `[workspace]` (cargo would answer fuzz/), and the binary also runs without cargo
+/// (`target/release/xtask generate` in the generator benchmark). The spec is what makes a folder
+/// this workspace's root; `[workspace]` keeps a lone spec/ folder elsewhere from counting.
+pub fn find_root(start: &Path) -> Result<PathBuf, String> {
+    start
+        .ancestors()
+        .find(|dir| is_root(dir))
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(".")))
+        .ok_or_else(|| {
+            format!(
+                "{} is not inside this project's workspace: no folder from there up has a Cargo.toml \
+                 with [workspace] and {SPEC}; run cargo xtask inside a checkout",
+                start.display()
+            )
+        })
+}
+
+fn is_root(dir: &Path) -> bool {
+    dir.join(SPEC).is_file()
+        && std::fs::read_to_string(dir.join("Cargo.toml"))
+            .is_ok_and(|manifest| manifest.lines().any(|line| line.trim() == "[workspace]"))
 }
 
 /// How this workspace's crates are generated from its spec; everything that generates them (regen,
@@ -62,4 +90,51 @@ pub fn stale(root: &Path, expected: &BTreeMap<PathBuf, String>) -> Vec<PathBuf> 
     }
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scratch folder of this test process, emptied first.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch folder");
+        dir
+    }
+
+    fn write(path: PathBuf, text: &str) {
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+        std::fs::write(path, text).expect("a file");
+    }
+
+    #[test]
+    fn the_root_is_the_nearest_workspace_with_the_spec() {
+        let dir = scratch("find-root");
+        write(dir.join("Cargo.toml"), "[workspace]\nmembers = []\n");
+        write(dir.join(SPEC), "openapi: 3.0.3\n");
+        // Like fuzz/: a workspace of its own, without the spec.
+        write(dir.join("fuzz/Cargo.toml"), "[workspace]\n");
+        // A package with a spec/ folder but no [workspace].
+        write(dir.join("fuzz/inner/Cargo.toml"), "[package]\n");
+        write(dir.join("fuzz/inner").join(SPEC), "openapi: 3.0.3\n");
+        std::fs::create_dir_all(dir.join("fuzz/inner/src")).expect("src");
+
+        assert_eq!(find_root(&dir.join("fuzz/inner/src")), Ok(dir.clone()));
+        assert_eq!(find_root(&dir.join("spec")), Ok(dir.clone()));
+        assert_eq!(find_root(&dir), Ok(dir.clone()));
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn outside_a_workspace_the_error_says_what_is_missing() {
+        let dir = scratch("no-root");
+        let error = find_root(&dir).expect_err("no workspace around a scratch folder");
+        assert!(
+            error.contains("[workspace]") && error.contains(SPEC),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 }

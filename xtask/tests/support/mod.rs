@@ -4,12 +4,10 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The workspace's root directory.
+/// The workspace's root directory, found from the current one (cargo runs tests in xtask/) the
+/// way the commands find it.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask is inside the workspace")
-        .to_path_buf()
+    xtask::workspace::root().expect("the tests run inside the workspace")
 }
 
 /// Generates the `{name}-client` and `{name}-server` crates for `spec` into `out` with
