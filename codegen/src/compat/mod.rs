@@ -18,7 +18,7 @@
 //! let report = codegen::compat::compare(&old, &new);
 //! assert!(report.is_breaking());
 //! print!("{}", report.render("old.yaml", codegen::compat::Format::Markdown));
-//! # const SPEC: &str = r#"
+//! # const SPEC: &str = r##"
 //! # openapi: "3.0.3"
 //! # info: {title: Pets, version: "1"}
 //! # paths:
@@ -34,7 +34,7 @@
 //! # components:
 //! #   schemas:
 //! #     Kind: {type: string, enum: [cat, dog]}
-//! # "#;
+//! # "##;
 //! ```
 
 mod change;
