@@ -1,0 +1,123 @@
+//! An answer, read whole, as a generated operation decodes it.
+
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use super::error::{Error, UnexpectedResponse};
+
+/// An answer of the operation whose typed error is `E`: its status, headers and body.
+#[derive(Debug)]
+pub struct Answer<E> {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    operation: PhantomData<fn() -> E>,
+}
+
+impl<E> Answer<E> {
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: bytes::Bytes) -> Self {
+        Answer {
+            status,
+            headers,
+            body,
+            operation: PhantomData,
+        }
+    }
+
+    /// The status, as a number to match on.
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The status, for variants that carry it (`4XX`, `default`).
+    pub fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body as the JSON the spec declares; otherwise the whole answer is unexpected.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error<E>> {
+        serde_json::from_slice(&self.body).map_err(|e| self.unexpected_because(e.to_string()))
+    }
+
+    /// The declared error whose only content is the JSON body (`variant` wraps the body).
+    pub fn error<B: serde::de::DeserializeOwned, T>(&self, variant: impl FnOnce(B) -> E) -> Result<T, Error<E>> {
+        Err(Error::Api(variant(self.json()?)))
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body's bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.body.to_vec()
+    }
+
+    /// A response header parsed as its declared type; `None` when absent or not of that type.
+    pub fn header<T: FromStr>(&self, name: &str) -> Option<T> {
+        self.headers.get(name)?.to_str().ok()?.trim().parse().ok()
+    }
+
+    /// A header the spec requires; its absence makes the whole answer unexpected.
+    pub fn required_header<T: FromStr>(&self, name: &str) -> Result<T, Error<E>> {
+        self.header(name)
+            .ok_or_else(|| self.unexpected_because(format!("the required header `{name}` is missing or not a valid value")))
+    }
+
+    /// The answer as one the spec does not describe.
+    pub fn unexpected(self) -> Error<E> {
+        Error::Unexpected(UnexpectedResponse::new(self.status, self.headers, self.body, None))
+    }
+
+    fn unexpected_because(&self, reason: String) -> Error<E> {
+        Error::Unexpected(UnexpectedResponse::new(
+            self.status,
+            self.headers.clone(),
+            self.body.clone(),
+            Some(reason),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Never;
+
+    fn answer(body: &str) -> Answer<Never> {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", " 7".parse().unwrap());
+        Answer::new(StatusCode::TOO_MANY_REQUESTS, headers, bytes::Bytes::from(body.to_owned()))
+    }
+
+    #[test]
+    fn bodies_and_headers() {
+        let a = answer(r#"{"n":1}"#);
+        assert_eq!(a.status(), 429);
+        assert_eq!(a.json::<serde_json::Value>().unwrap()["n"], 1);
+        assert_eq!(a.header::<u64>("retry-after"), Some(7));
+        assert_eq!(a.header::<u64>("x-missing"), None);
+        match a.required_header::<u64>("x-missing") {
+            Err(Error::Unexpected(u)) => assert!(u.decode_error.unwrap().contains("x-missing")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_body_that_does_not_decode_keeps_the_answer() {
+        match answer("<html>").json::<serde_json::Value>() {
+            Err(Error::Unexpected(u)) => {
+                assert_eq!(u.status, 429);
+                assert_eq!(&u.body[..], b"<html>");
+                assert!(u.decode_error.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! A request being built by a generated operation.
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, Url};
+
+use super::answer::Answer;
+use super::connection::Connection;
+use super::error::Error;
+use super::retry::send;
+use super::token::BoxError;
+
+/// A request to send: what the operation's spec puts in its URL, headers and body. A part that
+/// cannot be encoded is kept as the error [`Outgoing::send`] returns, so building never fails
+/// halfway.
+#[must_use = "a request does nothing until it is sent"]
+pub struct Outgoing<'c> {
+    connection: &'c Connection,
+    method: Method,
+    url: Url,
+    query: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, String)>,
+    body: Option<(&'static str, Vec<u8>)>,
+    authorized: bool,
+    failure: Option<BoxError>,
+}
+
+impl<'c> Outgoing<'c> {
+    pub(crate) fn new(connection: &'c Connection, method: Method, url: Url) -> Self {
+        Outgoing {
+            connection,
+            method,
+            url,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            authorized: false,
+            failure: None,
+        }
+    }
+
+    /// The URL so far (without the query).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The media type asked for in `Accept`.
+    pub fn accept(self, media: &'static str) -> Self {
+        self.header(ACCEPT.as_str(), [media.to_owned()])
+    }
+
+    /// A query parameter: one pair per value (none for an absent optional one, one per item for
+    /// an exploded array).
+    pub fn query(mut self, name: &'static str, values: impl IntoIterator<Item = String>) -> Self {
+        self.query.extend(values.into_iter().map(|v| (name, v)));
+        self
+    }
+
+    /// A header parameter, when it has a value.
+    pub fn header(mut self, name: &'static str, values: impl IntoIterator<Item = String>) -> Self {
+        self.headers.extend(values.into_iter().map(|v| (name, v)));
+        self
+    }
+
+    /// Adds an optional part (a body the operation may go without) when it is given.
+    pub fn with<T>(self, value: Option<T>, add: impl FnOnce(Self, T) -> Self) -> Self {
+        match value {
+            Some(value) => add(self, value),
+            None => self,
+        }
+    }
+
+    /// Sends the token source's bearer token.
+    pub fn authorized(mut self) -> Self {
+        self.authorized = true;
+        self
+    }
+
+    /// A JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, content_type: &'static str, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Some((content_type, bytes)),
+            Err(e) => self.failure = Some(Box::new(e)),
+        }
+        self
+    }
+
+    /// An `application/x-www-form-urlencoded` body.
+    pub fn form<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        // Encoded here, not by reqwest, so an encoding error is the request's error rather than
+        // a request silently sent without its body.
+        match serde_urlencoded::to_string(body) {
+            Ok(text) => self.body = Some(("application/x-www-form-urlencoded", text.into_bytes())),
+            Err(e) => self.failure = Some(Box::new(e)),
+        }
+        self
+    }
+
+    /// A body of bytes (or text) with its media type.
+    pub fn bytes(mut self, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some((content_type, body.into()));
+        self
+    }
+
+    /// Sends the request (again after a 429 or 503, as the retry policy allows: always for the
+    /// idempotent methods of RFC 9110, for POST and PATCH only when the policy says so) and
+    /// reads the whole answer.
+    pub async fn send<E>(self) -> Result<Answer<E>, Error<E>> {
+        if let Some(failure) = self.failure {
+            return Err(Error::Request(failure));
+        }
+        let connection = self.connection;
+        let idempotent = !matches!(self.method, Method::POST | Method::PATCH);
+        let mut url = self.url;
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(self.query);
+        }
+        let mut request = connection.http.request(self.method, url);
+        for (name, value) in self.headers {
+            request = request.header(name, value);
+        }
+        if let Some((content_type, bytes)) = self.body {
+            request = request.header(CONTENT_TYPE, content_type).body(bytes);
+        }
+        if self.authorized
+            && let Some(source) = &connection.token
+        {
+            request = request.bearer_auth(source.token().await.map_err(Error::Request)?);
+        }
+        let response = send(&connection.retry, request, idempotent).await.map_err(Error::Transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(Error::Transport)?;
+        Ok(Answer::new(status, headers, body))
+    }
+}

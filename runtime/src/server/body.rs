@@ -1,0 +1,135 @@
+//! Request bodies: reading them within the limit, and decoding JSON with every problem located.
+
+use axum::body::Body;
+
+use super::validate::Problems;
+
+pub(crate) enum BodyError {
+    TooLarge,
+    Unreadable,
+}
+
+/// Reads the whole body, refusing more than `limit` bytes.
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, BodyError> {
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let too_large = std::error::Error::source(&e)
+                .and_then(|s| s.downcast_ref::<http_body_util::LengthLimitError>())
+                .is_some()
+                || e.to_string().contains("length limit");
+            Err(if too_large {
+                BodyError::TooLarge
+            } else {
+                BodyError::Unreadable
+            })
+        }
+    }
+}
+
+/// Where in a request body decoding failed, as the spec's `target` names it (`eventTypes[0]`);
+/// `None` for the body as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub target: Option<String>,
+}
+
+impl FieldError {
+    /// The top-level property the error is in.
+    pub fn root_field(&self) -> Option<&str> {
+        let target = self.target.as_deref()?;
+        Some(target.split(['.', '[']).next().unwrap_or(target))
+    }
+}
+
+/// Decodes a JSON body after `check` (generated from the schema) found no problem in it;
+/// otherwise every problem found, each naming its field.
+pub(crate) fn decode_checked<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    check: fn(&serde_json::Value, &mut Problems),
+) -> Result<T, Vec<FieldError>> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| vec![FieldError { target: None }])?;
+    let mut problems = Problems::default();
+    check(&value, &mut problems);
+    if !problems.is_clean() {
+        return Err(problems.into_found());
+    }
+    // The checks cover the schema; serde still has the last word on the Rust type. Tracking
+    // serde's path costs time on every request, so it is only done again when serde refuses.
+    T::deserialize(value).map_err(|_| {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => vec![field_error(e)],
+            Ok(_) => vec![FieldError { target: None }],
+        }
+    })
+}
+
+/// Where a serde error is, as a target (`eventTypes[0]`, `scope`).
+fn field_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> FieldError {
+    let mut target = String::new();
+    let push_name = |target: &mut String, name: &str| {
+        if !target.is_empty() {
+            target.push('.');
+        }
+        target.push_str(name);
+    };
+    for segment in e.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => target.push_str(&format!("[{index}]")),
+            serde_path_to_error::Segment::Map { key } => push_name(&mut target, key),
+            serde_path_to_error::Segment::Enum { variant } => push_name(&mut target, variant),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    // serde names a missing property only in its message (an unknown one is in the path).
+    let message = e.into_inner().to_string();
+    let missing = message
+        .split_once("missing field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name.to_owned());
+    if let Some(name) = missing {
+        push_name(&mut target, &name);
+    }
+    FieldError {
+        target: (!target.is_empty()).then_some(target),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Thing {
+        name: String,
+        tags: Vec<u8>,
+    }
+
+    fn nothing(_: &serde_json::Value, _: &mut Problems) {}
+
+    fn targets(body: &str) -> Vec<Option<String>> {
+        match decode_checked::<Thing>(body.as_bytes(), nothing) {
+            Ok(_) => vec![],
+            Err(errors) => errors.into_iter().map(|e| e.target).collect(),
+        }
+    }
+
+    #[test]
+    fn serde_refusals_are_located() {
+        assert_eq!(targets(r#"{"name":"a","tags":[1]}"#), Vec::<Option<String>>::new());
+        assert_eq!(targets(r#"{"name":"a","tags":[1,"x"]}"#), vec![Some("tags[1]".to_owned())]);
+        assert_eq!(targets(r#"{"tags":[]}"#), vec![Some("name".to_owned())]);
+        assert_eq!(targets("not json"), vec![None]);
+    }
+
+    #[test]
+    fn root_field() {
+        let e = FieldError {
+            target: Some("eventTypes[0]".into()),
+        };
+        assert_eq!(e.root_field(), Some("eventTypes"));
+        assert_eq!(FieldError { target: None }.root_field(), None);
+    }
+}
