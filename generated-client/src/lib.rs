@@ -38,13 +38,12 @@ mod client;
 #[rustfmt::skip]
 pub mod params;
 #[rustfmt::skip]
-#[cfg(feature = "client")]
-pub mod support;
-#[rustfmt::skip]
 pub mod types;
 #[cfg(feature = "client")]
 pub use client::*;
 #[cfg(feature = "client")]
-pub use support::{BoxError, InvalidBaseUrl, RetryPolicy, StaticToken};
+pub use ::specfirst_runtime::client::{
+    BoxError, Error, InvalidBaseUrl, RetryPolicy, StaticToken,
+};
 #[cfg(feature = "client")]
-pub use support::{TokenSource, UnexpectedResponse, token_fn};
+pub use ::specfirst_runtime::client::{TokenSource, UnexpectedResponse, token_fn};

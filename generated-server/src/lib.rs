@@ -41,9 +41,10 @@ mod rejection;
 #[rustfmt::skip]
 pub mod responses;
 #[rustfmt::skip]
-mod support;
+mod router;
 #[rustfmt::skip]
 mod validate;
 pub use ::webhooks_client::{params, types};
-pub use api::{Api, AuthError, AuthRequest, Authenticator, Config};
-pub use api::{router, router_with_config};
+pub use ::specfirst_runtime::server::{AuthError, AuthRequest, Authenticator, Config};
+pub use api::Api;
+pub use router::{router, router_with_config};

@@ -4,7 +4,7 @@
 //! is found, not only the first.
 #![allow(non_snake_case)]
 #[allow(unused_imports)]
-use crate::support::Problems;
+use ::specfirst_runtime::server::validate::Problems;
 /// `\S`, compiled on first use.
 static PATTERN_0: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
 ::regex::Regex::new("\\S").ok());
@@ -35,14 +35,16 @@ pub(crate) fn check_ActivateWebhook(
     value: &::serde_json::Value,
     problems: &mut Problems,
 ) {
-    let ::std::option::Option::Some(object) = crate::support::object(value, problems)
-    else { return };
+    let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) else { return };
     if let ::std::option::Option::Some(value) = object.get("expirationDateTime") {
         problems
             .field(
                 "expirationDateTime",
                 |problems| {
-                    crate::support::date_time(value, problems);
+                    ::specfirst_runtime::server::validate::date_time(value, problems);
                 },
             );
     }
@@ -54,8 +56,10 @@ pub(crate) fn check_ActivateWebhook(
 }
 /// A `CreateWebhook` (#/components/schemas/CreateWebhook).
 pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Problems) {
-    let ::std::option::Option::Some(object) = crate::support::object(value, problems)
-    else { return };
+    let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) else { return };
     match object.get("scope") {
         ::std::option::Option::Some(value) => {
             problems
@@ -75,11 +79,11 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
             .field(
                 "scopeId",
                 |problems| {
-                    if let ::std::option::Option::Some(text) = crate::support::text(
+                    if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                         value,
                         problems,
                     )
-                        && !(crate::support::length_ok(
+                        && !(::specfirst_runtime::server::validate::length_ok(
                             text,
                             ::std::option::Option::Some(1usize),
                             ::std::option::Option::None,
@@ -99,15 +103,17 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                 .field(
                     "callbackUrl",
                     |problems| {
-                        if let ::std::option::Option::Some(text) = crate::support::text(
+                        if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                             value,
                             problems,
                         )
-                            && !(crate::support::length_ok(
+                            && !(::specfirst_runtime::server::validate::length_ok(
                                 text,
                                 ::std::option::Option::None,
                                 ::std::option::Option::Some(2048usize),
-                            ) && crate::support::TextFormat::Uri.accepts(text))
+                            )
+                                && ::specfirst_runtime::server::validate::TextFormat::Uri
+                                    .accepts(text))
                         {
                             problems.here();
                         }
@@ -124,11 +130,11 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                 .field(
                     "eventTypes",
                     |problems| {
-                        if let ::std::option::Option::Some(items) = crate::support::array(
+                        if let ::std::option::Option::Some(items) = ::specfirst_runtime::server::validate::array(
                             value,
                             problems,
                         ) {
-                            if !(crate::support::count_ok(
+                            if !(::specfirst_runtime::server::validate::count_ok(
                                 items.len(),
                                 ::std::option::Option::Some(1usize),
                                 ::std::option::Option::Some(100usize),
@@ -140,11 +146,11 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                                     .item(
                                         index,
                                         |problems| {
-                                            if let ::std::option::Option::Some(text) = crate::support::text(
+                                            if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                                                 item,
                                                 problems,
                                             )
-                                                && !(crate::support::length_ok(
+                                                && !(::specfirst_runtime::server::validate::length_ok(
                                                     text,
                                                     ::std::option::Option::None,
                                                     ::std::option::Option::Some(200usize),
@@ -171,11 +177,11 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
             .field(
                 "secret",
                 |problems| {
-                    if let ::std::option::Option::Some(text) = crate::support::text(
+                    if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                         value,
                         problems,
                     )
-                        && !(crate::support::length_ok(
+                        && !(::specfirst_runtime::server::validate::length_ok(
                             text,
                             ::std::option::Option::Some(32usize),
                             ::std::option::Option::None,
@@ -196,19 +202,21 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
 }
 /// A `PublishEvent` (#/components/schemas/PublishEvent).
 pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Problems) {
-    let ::std::option::Option::Some(object) = crate::support::object(value, problems)
-    else { return };
+    let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) else { return };
     match object.get("eventType") {
         ::std::option::Option::Some(value) => {
             problems
                 .field(
                     "eventType",
                     |problems| {
-                        if let ::std::option::Option::Some(text) = crate::support::text(
+                        if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                             value,
                             problems,
                         )
-                            && !(crate::support::length_ok(
+                            && !(::specfirst_runtime::server::validate::length_ok(
                                 text,
                                 ::std::option::Option::None,
                                 ::std::option::Option::Some(200usize),
@@ -231,11 +239,11 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
             .field(
                 "iTwinId",
                 |problems| {
-                    if let ::std::option::Option::Some(text) = crate::support::text(
+                    if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                         value,
                         problems,
                     )
-                        && !(crate::support::length_ok(
+                        && !(::specfirst_runtime::server::validate::length_ok(
                             text,
                             ::std::option::Option::Some(1usize),
                             ::std::option::Option::Some(200usize),
@@ -255,7 +263,7 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
                 .field(
                     "content",
                     |problems| {
-                        if let ::std::option::Option::Some(map) = crate::support::object(
+                        if let ::std::option::Option::Some(map) = ::specfirst_runtime::server::validate::object(
                             value,
                             problems,
                         ) {
@@ -284,14 +292,16 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
 }
 /// A `UpdateWebhook` (#/components/schemas/UpdateWebhook).
 pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Problems) {
-    let ::std::option::Option::Some(object) = crate::support::object(value, problems)
-    else { return };
+    let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) else { return };
     if let ::std::option::Option::Some(value) = object.get("active") {
         problems
             .field(
                 "active",
                 |problems| {
-                    crate::support::boolean(value, problems);
+                    ::specfirst_runtime::server::validate::boolean(value, problems);
                 },
             );
     }
@@ -300,15 +310,17 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
             .field(
                 "callbackUrl",
                 |problems| {
-                    if let ::std::option::Option::Some(text) = crate::support::text(
+                    if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                         value,
                         problems,
                     )
-                        && !(crate::support::length_ok(
+                        && !(::specfirst_runtime::server::validate::length_ok(
                             text,
                             ::std::option::Option::None,
                             ::std::option::Option::Some(2048usize),
-                        ) && crate::support::TextFormat::Uri.accepts(text))
+                        )
+                            && ::specfirst_runtime::server::validate::TextFormat::Uri
+                                .accepts(text))
                     {
                         problems.here();
                     }
@@ -320,11 +332,11 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
             .field(
                 "eventTypes",
                 |problems| {
-                    if let ::std::option::Option::Some(items) = crate::support::array(
+                    if let ::std::option::Option::Some(items) = ::specfirst_runtime::server::validate::array(
                         value,
                         problems,
                     ) {
-                        if !(crate::support::count_ok(
+                        if !(::specfirst_runtime::server::validate::count_ok(
                             items.len(),
                             ::std::option::Option::Some(1usize),
                             ::std::option::Option::Some(100usize),
@@ -336,11 +348,11 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
                                 .item(
                                     index,
                                     |problems| {
-                                        if let ::std::option::Option::Some(text) = crate::support::text(
+                                        if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                                             item,
                                             problems,
                                         )
-                                            && !(crate::support::length_ok(
+                                            && !(::specfirst_runtime::server::validate::length_ok(
                                                 text,
                                                 ::std::option::Option::None,
                                                 ::std::option::Option::Some(200usize),
@@ -363,11 +375,11 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
             .field(
                 "secret",
                 |problems| {
-                    if let ::std::option::Option::Some(text) = crate::support::text(
+                    if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
                         value,
                         problems,
                     )
-                        && !(crate::support::length_ok(
+                        && !(::specfirst_runtime::server::validate::length_ok(
                             text,
                             ::std::option::Option::Some(32usize),
                             ::std::option::Option::None,
@@ -386,5 +398,9 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
 }
 /// A `WebhookScope` (#/components/schemas/WebhookScope).
 pub(crate) fn check_WebhookScope(value: &::serde_json::Value, problems: &mut Problems) {
-    crate::support::one_of_text(value, problems, &["Account", "iTwin"]);
+    ::specfirst_runtime::server::validate::one_of_text(
+        value,
+        problems,
+        &["Account", "iTwin"],
+    );
 }

@@ -1,5 +1,6 @@
 //! The reqwest client: a `Client` with one async method per operation, and per operation an
-//! error enum with one variant per documented status.
+//! error enum with one variant per error status the spec declares. Sending, retrying, decoding
+//! and every failure that is not a declared status come from the runtime.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
@@ -15,88 +16,44 @@ pub fn client_module(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|op| method(op, &types));
     let outcomes = api.operations.iter().map(|op| outcome_types(op, &types));
     quote! {
-        use crate::support::{BoxError, UnexpectedResponse};
+        use ::specfirst_runtime::client::{Connection, Error, InvalidBaseUrl, OperationError, RetryPolicy, TokenSource};
 
         /// A client for the API. Cheap to clone: clones share one connection pool and token source.
-        #[derive(::std::clone::Clone)]
+        #[derive(::std::fmt::Debug, ::std::clone::Clone)]
         pub struct Client {
-            base_url: ::reqwest::Url,
-            http: ::reqwest::Client,
-            token: ::std::option::Option<::std::sync::Arc<dyn crate::support::TokenSource>>,
-            retry: crate::support::RetryPolicy,
-        }
-
-        impl ::std::fmt::Debug for Client {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_struct("Client").field("base_url", &self.base_url.as_str()).finish_non_exhaustive()
-            }
+            connection: Connection,
         }
 
         impl Client {
             /// A client for the API at `base_url` (e.g. `https://api.example.com`), with a default
             /// reqwest client (rustls) and no credentials.
-            pub fn new(base_url: &str) -> ::std::result::Result<Self, crate::support::InvalidBaseUrl> {
-                #[cfg(feature = "rustls")]
-                crate::support::install_crypto_provider();
-                let http = ::reqwest::Client::builder()
-                    .build()
-                    .map_err(|e| crate::support::InvalidBaseUrl::new(base_url, e.to_string()))?;
-                Self::with_http_client(base_url, http)
+            pub fn new(base_url: &str) -> ::std::result::Result<Self, InvalidBaseUrl> {
+                Connection::new(base_url).map(|connection| Client { connection })
             }
 
             /// A client that sends its requests through `http` (for timeouts, proxies, middleware).
-            pub fn with_http_client(base_url: &str, http: ::reqwest::Client) -> ::std::result::Result<Self, crate::support::InvalidBaseUrl> {
-                let base_url = ::reqwest::Url::parse(base_url)
-                    .map_err(|e| crate::support::InvalidBaseUrl::new(base_url, e.to_string()))?;
-                if base_url.cannot_be_a_base() {
-                    return ::std::result::Result::Err(crate::support::InvalidBaseUrl::new(base_url.as_str(), "it cannot have a path".to_owned()));
-                }
-                ::std::result::Result::Ok(Self {
-                    base_url,
-                    http,
-                    token: ::std::option::Option::None,
-                    retry: crate::support::RetryPolicy::none(),
-                })
+            pub fn with_http_client(base_url: &str, http: ::reqwest::Client) -> ::std::result::Result<Self, InvalidBaseUrl> {
+                Connection::with_http_client(base_url, http).map(|connection| Client { connection })
             }
 
             /// Sends `Authorization: Bearer <token>` from `source` with every request that needs it.
-            pub fn with_token_source(mut self, source: impl crate::support::TokenSource) -> Self {
-                self.token = ::std::option::Option::Some(::std::sync::Arc::new(source));
-                self
+            pub fn with_token_source(self, source: impl TokenSource) -> Self {
+                Client { connection: self.connection.with_token_source(source) }
             }
 
             /// Sends this fixed bearer token with every request that needs one.
             pub fn with_bearer_token(self, token: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.with_token_source(crate::support::StaticToken::new(token))
+                Client { connection: self.connection.with_bearer_token(token) }
+            }
+
+            /// Sends requests again after a 429 or 503, as `policy` allows (off by default).
+            pub fn with_retry_policy(self, policy: RetryPolicy) -> Self {
+                Client { connection: self.connection.with_retry_policy(policy) }
             }
 
             /// The base URL requests are sent to.
             pub fn base_url(&self) -> &::reqwest::Url {
-                &self.base_url
-            }
-
-            /// The base URL with `segments` appended, each percent-encoded as one path segment.
-            fn url(&self, segments: &[&str]) -> ::reqwest::Url {
-                let mut url = self.base_url.clone();
-                if let ::std::result::Result::Ok(mut path) = url.path_segments_mut() {
-                    path.pop_if_empty().extend(segments);
-                }
-                url
-            }
-
-            /// Sends requests again after a 429 or 503, as `policy` allows (off by default).
-            pub fn with_retry_policy(mut self, policy: crate::support::RetryPolicy) -> Self {
-                self.retry = policy;
-                self
-            }
-
-            // Unused when no operation of the spec takes a bearer token.
-            #[allow(dead_code)]
-            async fn bearer(&self, request: ::reqwest::RequestBuilder) -> ::std::result::Result<::reqwest::RequestBuilder, BoxError> {
-                match &self.token {
-                    ::std::option::Option::Some(source) => ::std::result::Result::Ok(request.bearer_auth(source.token().await?)),
-                    ::std::option::Option::None => ::std::result::Result::Ok(request),
-                }
+                self.connection.base_url()
             }
 
             #(#methods)*
@@ -167,13 +124,9 @@ fn outcome_types(op: &Operation, types: &TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     match ok.as_slice() {
         [single] => {
-            if let Payload::Fields(fields) = payload(single, types, &quote!(::reqwest::StatusCode))
-            {
+            if let Payload::Fields(fields) = payload(single, types, &quote!(::reqwest::StatusCode)) {
                 let name = format_ident!("{}Response", op.type_stem);
-                let doc = format!(
-                    " What `{}` answers on success, with its headers.",
-                    op.fn_name
-                );
+                let doc = format!(" What `{}` answers on success, with its headers.", op.fn_name);
                 let fields = fields.iter().map(|(n, t, d)| quote!(#d pub #n: #t,));
                 out.extend(quote! {
                     #[doc = #doc]
@@ -185,10 +138,7 @@ fn outcome_types(op: &Operation, types: &TokenStream) -> TokenStream {
         [] => {}
         many => {
             let name = format_ident!("{}Success", op.type_stem);
-            let doc = format!(
-                " The successful answers of `{}`, one per documented status.",
-                op.fn_name
-            );
+            let doc = format!(" The successful answers of `{}`, one per documented status.", op.fn_name);
             let variants = many.iter().map(|r| variant_def(r, types));
             out.extend(quote! {
                 #[doc = #doc]
@@ -202,101 +152,57 @@ fn outcome_types(op: &Operation, types: &TokenStream) -> TokenStream {
     let errors = error_responses(op);
     let name = format_ident!("{}Error", op.type_stem);
     let doc = format!(
-        " Why `{}` did not succeed: one variant per documented error status, plus failures to send or to understand the answer.",
+        " The error statuses the spec declares for `{}`, decoded. Wrapped in [`Error::Api`](::specfirst_runtime::client::Error::Api), beside failures to send or to understand the answer.",
         op.fn_name
     );
     let variants = errors.iter().map(|r| variant_def(r, types));
-    let status_arms = errors.iter().map(|r| {
-        let variant = format_ident!("{}", r.variant);
-        let status = match (r.status, payload(r, types, &quote!(::reqwest::StatusCode))) {
-            (_, Payload::Fields(f)) if f.iter().any(|(n, _, _)| n == "status") => {
-                quote!(::std::option::Option::Some(*status))
+    let status_arms: Vec<TokenStream> = errors
+        .iter()
+        .map(|r| {
+            let variant = format_ident!("{}", r.variant);
+            match (r.status, payload(r, types, &quote!(::reqwest::StatusCode))) {
+                (_, Payload::Fields(f)) if f.iter().any(|(n, _, _)| n == "status") => {
+                    quote!(Self::#variant { status, .. } => status.as_u16(),)
+                }
+                (StatusMatch::Code(c), payload) => {
+                    let pattern = match payload {
+                        Payload::Unit => quote!(Self::#variant),
+                        Payload::Body(_) => quote!(Self::#variant(_)),
+                        Payload::Fields(_) => quote!(Self::#variant { .. }),
+                    };
+                    let c = proc_macro2::Literal::u16_unsuffixed(c);
+                    quote!(#pattern => #c,)
+                }
+                // Ranges and `default` always carry their status.
+                _ => quote!(),
             }
-            (StatusMatch::Code(c), _) => quote!(::reqwest::StatusCode::from_u16(#c).ok()),
-            _ => quote!(::std::option::Option::None),
-        };
-        let pattern = match payload(r, types, &quote!(::reqwest::StatusCode)) {
-            Payload::Unit => quote!(Self::#variant),
-            Payload::Body(_) => quote!(Self::#variant(_)),
-            Payload::Fields(f) if f.iter().any(|(n, _, _)| n == "status") => {
-                quote!(Self::#variant { status, .. })
-            }
-            Payload::Fields(_) => quote!(Self::#variant { .. }),
-        };
-        quote!(#pattern => #status,)
-    });
-    let display_arms = errors.iter().map(|r| {
-        let variant = format_ident!("{}", r.variant);
-        let text = match r.status {
-            StatusMatch::Code(c) => format!("{} answered {c} {}", op.id, r.variant),
-            StatusMatch::Range(c) => format!("{} answered a {c}XX status", op.id),
-            StatusMatch::Default => format!(
-                "{} answered a status outside those documented for success",
-                op.id
-            ),
-        };
-        let pattern = match payload(r, types, &quote!(::reqwest::StatusCode)) {
-            Payload::Unit => quote!(Self::#variant),
-            Payload::Body(_) => quote!(Self::#variant(_)),
-            Payload::Fields(_) => quote!(Self::#variant { .. }),
-        };
-        quote!(#pattern => f.write_str(#text),)
-    });
-    let escaped = op.id.replace('{', "{{").replace('}', "}}");
-    let request_text = format!("{escaped} could not be sent: {{}}");
-    let transport_text = format!("{escaped} failed in transport: {{}}");
-    let unexpected_text = format!("{escaped} got an answer the spec does not describe: {{}}");
+        })
+        .collect();
+    let operation = &op.id;
+    let status_body = if status_arms.is_empty() {
+        // No declared error: the enum has no values, so this is never called.
+        quote!(match *self {})
+    } else {
+        quote!(match self { #(#status_arms)* })
+    };
     out.extend(quote! {
         #[doc = #doc]
         #[derive(::std::fmt::Debug)]
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
-            /// A status the spec does not list for this operation, or a body that does not decode as
-            /// the spec says; the status, headers and raw body are kept.
-            Unexpected(UnexpectedResponse),
-            /// The request could not be built: the token source failed or the body could not be encoded.
-            Request(BoxError),
-            /// The request or response failed on the way (connection, TLS, timeout).
-            Transport(::reqwest::Error),
         }
 
-        impl #name {
-            /// The HTTP status of the answer, when there was one.
-            pub fn status(&self) -> ::std::option::Option<::reqwest::StatusCode> {
-                match self {
-                    #(#status_arms)*
-                    Self::Unexpected(response) => ::std::option::Option::Some(response.status),
-                    Self::Request(_) => ::std::option::Option::None,
-                    Self::Transport(error) => error.status(),
-                }
-            }
-        }
+        impl OperationError for #name {
+            const OPERATION: &'static str = #operation;
 
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #(#display_arms)*
-                    Self::Unexpected(response) => write!(f, #unexpected_text, response),
-                    Self::Request(error) => write!(f, #request_text, error),
-                    Self::Transport(error) => write!(f, #transport_text, error),
-                }
-            }
-        }
-
-        impl ::std::error::Error for #name {
-            fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-                match self {
-                    Self::Request(error) => ::std::option::Option::Some(&**error),
-                    Self::Transport(error) => ::std::option::Option::Some(error),
-                    _ => ::std::option::Option::None,
-                }
+            fn status(&self) -> u16 {
+                #status_body
             }
         }
     });
     out
 }
-
 fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     let fn_name = ident(&op.fn_name);
     let error = format_ident!("{}Error", op.type_stem);
@@ -325,18 +231,177 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         });
     }
 
-    // Path: literal segments as written, `{name}` segments from the arguments.
-    let segments = op
-        .path
+    let method = format_ident!("{}", op.method.as_str());
+    let segments = path_segments(op);
+    let accept = op.accept.clone().unwrap_or_else(|| "application/json".to_owned());
+    let mut parts = vec![quote!(.accept(#accept))];
+    for p in &op.params {
+        let name = &p.name;
+        let values = param_values(p);
+        parts.push(match p.location {
+            ParamLocation::Query => quote!(.query(#name, #values)),
+            _ => quote!(.header(#name, #values)),
+        });
+    }
+    if let Some(b) = &op.body {
+        let content_type = b.media.content_type();
+        let attach = match &b.media {
+            BodyMedia::Json(_) => quote!(json(#content_type, body)),
+            BodyMedia::Form => quote!(form(body)),
+            BodyMedia::Text(_) | BodyMedia::Binary(_) => quote!(bytes(#content_type, body)),
+        };
+        parts.push(if b.required {
+            quote!(.#attach)
+        } else {
+            quote!(.with(body, |request, body| request.#attach))
+        });
+    }
+    if op.security.any && op.security.bearer {
+        parts.push(quote!(.authorized()));
+    }
+
+    let ok = success_responses(op);
+    let success_name = format_ident!("{}Success", op.type_stem);
+    let response_name = format_ident!("{}Response", op.type_stem);
+    let mut arms: Vec<(u8, TokenStream)> = op
+        .responses
+        .iter()
+        .map(|r| {
+            let is_ok = ok.iter().any(|o| std::ptr::eq(*o, r));
+            let variant = format_ident!("{}", r.variant);
+            let build = match payload(r, types, &quote!(::reqwest::StatusCode)) {
+                Payload::Unit => quote!(VARIANT),
+                Payload::Body(_) => {
+                    let body = decode_body(r);
+                    quote!(VARIANT(#body))
+                }
+                Payload::Fields(fields) => {
+                    let fields = fields.iter().map(|(n, _, _)| {
+                        let value = decode_field(r, &n.to_string());
+                        quote!(#n: #value)
+                    });
+                    quote!(VARIANT { #(#fields),* })
+                }
+            };
+            let value = if is_ok {
+                match (ok.len(), payload(r, types, &quote!(::reqwest::StatusCode)), &r.body) {
+                    (1, Payload::Unit, _) => quote!(::std::result::Result::Ok(())),
+                    // The one success with a JSON body: decoding is the answer.
+                    (1, Payload::Body(_), Some((BodyMedia::Json(_), _))) => quote!(answer.json()),
+                    (1, Payload::Body(_), _) => {
+                        let body = decode_body(r);
+                        quote!(::std::result::Result::Ok(#body))
+                    }
+                    (1, Payload::Fields(_), _) => {
+                        let value = replace_variant(build, quote!(#response_name));
+                        quote!(::std::result::Result::Ok(#value))
+                    }
+                    _ => {
+                        let value = replace_variant(build, quote!(#success_name::#variant));
+                        quote!(::std::result::Result::Ok(#value))
+                    }
+                }
+            } else if let (Payload::Body(_), Some((BodyMedia::Json(_), _))) = (payload(r, types, &quote!(::reqwest::StatusCode)), &r.body) {
+                quote!(answer.error(#error::#variant))
+            } else {
+                let value = replace_variant(build, quote!(#error::#variant));
+                quote!(::std::result::Result::Err(#value.into()))
+            };
+            let (rank, pattern) = match r.status {
+                StatusMatch::Code(c) => {
+                    let c = proc_macro2::Literal::u16_unsuffixed(c);
+                    (0, quote!(#c))
+                }
+                StatusMatch::Range(c) => {
+                    let lo = proc_macro2::Literal::u16_unsuffixed(c * 100);
+                    let hi = proc_macro2::Literal::u16_unsuffixed(c * 100 + 99);
+                    (1, quote!(#lo..=#hi))
+                }
+                StatusMatch::Default => (2, quote!(_)),
+            };
+            (rank, quote!(#pattern => #value,))
+        })
+        .collect();
+    // Exact statuses first, ranges next, `default` last, as OpenAPI specifies.
+    arms.sort_by_key(|(rank, _)| *rank);
+    let has_default = op.responses.iter().any(|r| r.status == StatusMatch::Default);
+    let fallback = (!has_default).then(|| quote!(_ => ::std::result::Result::Err(answer.unexpected()),));
+    // Exact statuses inside a declared range are matched first, on purpose.
+    let overlapping = op.responses.iter().any(|r| match r.status {
+        StatusMatch::Code(c) => op.responses.iter().any(|o| o.status == StatusMatch::Range(c / 100)),
+        _ => false,
+    });
+    let allow_overlap = overlapping.then(|| quote!(#[allow(clippy::match_overlapping_arm)]));
+    let decode = if op.responses.len() == 1 && has_default {
+        // Only `default`: every status is that answer (no `match`, `clippy::match_single_binding`).
+        let value = op.responses.first().map(|r| single_default(r, types, &response_name)).unwrap_or_default();
+        quote!(#value)
+    } else {
+        let arms = arms.into_iter().map(|(_, arm)| arm);
+        quote! {
+            match answer.status() {
+                #(#arms)*
+                #fallback
+            }
+        }
+    };
+
+    let mut docs = doc_attrs(&op.doc);
+    let line = format!(" `{} {}` (`{}`).", op.method.as_str(), op.path, op.id);
+    if !docs.is_empty() {
+        docs.extend(quote!(#[doc = ""]));
+    }
+    docs.extend(quote!(#[doc = #line]));
+    if !op.security.scopes.is_empty() {
+        let scopes = format!(
+            " Needs a token with the scope(s): {}.",
+            op.security.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        );
+        docs.extend(quote!(#[doc = #scopes]));
+    }
+    // An operation whose only answer is an empty `default` never reads it.
+    let binding = if decode.to_string().contains("answer") { quote!(answer) } else { quote!(_answer) };
+    quote! {
+        #docs
+        #allow_overlap
+        pub async fn #fn_name(&self, #(#args),*) -> ::std::result::Result<#success, Error<#error>> {
+            let #binding = self
+                .connection
+                .request(::reqwest::Method::#method, &[#(#segments),*])
+                #(#parts)*
+                .send::<#error>()
+                .await?;
+            #decode
+        }
+    }
+}
+
+/// The answer of an operation whose only response is `default`: its success.
+fn single_default(r: &Response, types: &TokenStream, name: &proc_macro2::Ident) -> TokenStream {
+    match payload(r, types, &quote!(::reqwest::StatusCode)) {
+        Payload::Unit => quote!(::std::result::Result::Ok(())),
+        Payload::Body(_) => {
+            let body = decode_body(r);
+            quote!(::std::result::Result::Ok(#body))
+        }
+        Payload::Fields(fields) => {
+            let fields = fields.iter().map(|(n, _, _)| {
+                let value = decode_field(r, &n.to_string());
+                quote!(#n: #value)
+            });
+            quote!(::std::result::Result::Ok(#name { #(#fields),* }))
+        }
+    }
+}
+
+/// The path: literal segments as written, `{name}` segments from the arguments.
+fn path_segments(op: &Operation) -> Vec<TokenStream> {
+    op.path
         .trim_start_matches('/')
         .split('/')
         .filter(|s| !s.is_empty())
         .map(|segment| {
-            match op
-                .path_params
-                .iter()
-                .find(|p| segment.contains(&format!("{{{}}}", p.name)))
-            {
+            match op.path_params.iter().find(|p| segment.contains(&format!("{{{}}}", p.name))) {
                 Some(p) if segment == format!("{{{}}}", p.name) => {
                     let text = to_text(ident(&p.rust_name).into_token_stream(), &p.ty);
                     quote!(&#text)
@@ -356,312 +421,77 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                 }
                 None => quote!(#segment),
             }
-        });
-
-    // Each query parameter as `(name, text)` pairs: one pair for a scalar or a joined array,
-    // one per item for an exploded array.
-    let query_params: Vec<&Param> = op
-        .params
-        .iter()
-        .filter(|p| p.location == ParamLocation::Query)
-        .collect();
-    let pair = |p: &Param, bound: bool| -> TokenStream {
-        let name = &p.name;
-        let text = param_text(p, bound);
-        quote!((#name, #text))
-    };
-    let one_pair = |p: &&&Param| p.required && !(p.explode && matches!(p.ty, TypeRef::Vec(_)));
-    // Required parameters with one pair start the list (in spec order), rather than being
-    // pushed right after it is made (`clippy::vec_init_then_push`).
-    let lead = query_params.iter().take_while(one_pair).count();
-    let initial = query_params[..lead].iter().map(|p| pair(p, false));
-    let query = query_params[lead..].iter().map(|p| {
-        let field = ident(&p.rust_name);
-        let push = |value: TokenStream, bound: bool| -> TokenStream {
-            match &p.ty {
-                TypeRef::Vec(inner) if p.explode => {
-                    let inner: &TypeRef = inner;
-                    let name = &p.name;
-                    let text = to_text(quote!(item), inner);
-                    quote! { for item in #value { query.push((#name, #text)); } }
-                }
-                _ => {
-                    let pair = pair(p, bound);
-                    quote! { query.push(#pair); }
-                }
-            }
-        };
-        if p.required {
-            push(quote!(&params.#field), false)
-        } else {
-            let inner = push(quote!(value), true);
-            quote! { if let ::std::option::Option::Some(value) = &params.#field { #inner } }
-        }
-    });
-    let has_query = !query_params.is_empty();
-    let query_mut = if lead == query_params.len() {
-        quote!()
-    } else {
-        quote!(mut)
-    };
-    let query_block = if has_query {
-        quote! {
-            let #query_mut query: ::std::vec::Vec<(&str, ::std::string::String)> = ::std::vec![#(#initial),*];
-            #(#query)*
-            if !query.is_empty() {
-                url.query_pairs_mut().extend_pairs(query);
-            }
-        }
-    } else {
-        quote!()
-    };
-
-    let headers = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| {
-        let field = ident(&p.rust_name);
-        let name = &p.name;
-        if p.required {
-            let t = param_text(p, false);
-            quote! { request = request.header(#name, #t); }
-        } else {
-            let t = param_text(p, true);
-            quote! { if let ::std::option::Option::Some(value) = &params.#field { request = request.header(#name, #t); } }
-        }
-    });
-
-    let accept = op
-        .accept
-        .clone()
-        .unwrap_or_else(|| "application/json".to_owned());
-    let auth = if op.security.any && op.security.bearer {
-        quote! { let request = self.bearer(request).await.map_err(#error::Request)?; }
-    } else {
-        quote!()
-    };
-
-    let body = op.body.as_ref().map(|b| {
-        let content_type = b.media.content_type();
-        let attach = match &b.media {
-            BodyMedia::Json(_) => quote! {
-                let bytes = ::serde_json::to_vec(body).map_err(|e| #error::Request(::std::boxed::Box::new(e)))?;
-                request = request.header(::reqwest::header::CONTENT_TYPE, #content_type).body(bytes);
-            },
-            BodyMedia::Form => quote! { request = request.form(body); },
-            BodyMedia::Text(_) => quote! {
-                request = request.header(::reqwest::header::CONTENT_TYPE, #content_type).body(::std::borrow::ToOwned::to_owned(body));
-            },
-            BodyMedia::Binary(_) => quote! {
-                request = request.header(::reqwest::header::CONTENT_TYPE, #content_type).body(body.to_vec());
-            },
-        };
-        if b.required {
-            attach
-        } else {
-            quote! { if let ::std::option::Option::Some(body) = body { #attach } }
-        }
-    });
-
-    let method = format_ident!("{}", op.method.as_str());
-    // RFC 9110's idempotent methods may be sent again; POST and PATCH only when the caller says so.
-    let idempotent = !matches!(
-        op.method,
-        crate::model::Method::Post | crate::model::Method::Patch
-    );
-    let ok = success_responses(op);
-    let success_name = format_ident!("{}Success", op.type_stem);
-    let response_name = format_ident!("{}Response", op.type_stem);
-    let arms = op.responses.iter().map(|r| {
-        let is_ok = ok.iter().any(|o| std::ptr::eq(*o, r));
-        let variant = format_ident!("{}", r.variant);
-        let build = match payload(r, types, &quote!(::reqwest::StatusCode)) {
-            Payload::Unit => quote!(VARIANT),
-            Payload::Body(_) => quote!(VARIANT(body)),
-            Payload::Fields(fields) => {
-                let names = fields.iter().map(|(n, _, _)| n);
-                quote!(VARIANT { #(#names),* })
-            }
-        };
-        let constructor = if is_ok {
-            match (ok.len(), payload(r, types, &quote!(::reqwest::StatusCode))) {
-                (1, Payload::Unit) => quote!(()),
-                (1, Payload::Body(_)) => quote!(body),
-                (1, Payload::Fields(_)) => replace_variant(build, quote!(#response_name)),
-                _ => replace_variant(build, quote!(#success_name::#variant)),
-            }
-        } else {
-            replace_variant(build, quote!(#error::#variant))
-        };
-        let wrap = if is_ok { quote!(::std::result::Result::Ok(#constructor)) } else { quote!(::std::result::Result::Err(#constructor)) };
-        let decode_body = match &r.body {
-            None => quote!(),
-            Some((BodyMedia::Json(_), _)) => quote! {
-                let body = crate::support::decode_json(status, &headers, &bytes).map_err(#error::Unexpected)?;
-            },
-            Some((BodyMedia::Text(_) | BodyMedia::Form, _)) => quote! { let body = ::std::string::String::from_utf8_lossy(&bytes).into_owned(); },
-            Some((BodyMedia::Binary(_), _)) => quote! { let body = bytes.to_vec(); },
-        };
-        let decode_headers = r.headers.iter().map(|h| {
-            let field = ident(&h.rust_name);
-            let name = &h.name;
-            if h.required {
-                quote! {
-                    let #field = crate::support::required_header(status, &headers, &bytes, #name).map_err(#error::Unexpected)?;
-                }
-            } else {
-                quote! { let #field = crate::support::optional_header(&headers, #name); }
-            }
-        });
-        let pattern = match r.status {
-            StatusMatch::Code(c) => {
-                let c = proc_macro2::Literal::u16_unsuffixed(c);
-                quote!(#c)
-            }
-            StatusMatch::Range(c) => {
-                let lo = proc_macro2::Literal::u16_unsuffixed(c * 100);
-                let hi = proc_macro2::Literal::u16_unsuffixed(c * 100 + 99);
-                quote!(#lo..=#hi)
-            }
-            StatusMatch::Default => quote!(_),
-        };
-        // A spec with only `default` needs no `match` (`clippy::match_single_binding`).
-        if op.responses.len() == 1 && r.status == StatusMatch::Default {
-            return quote! {
-                #decode_body
-                #(#decode_headers)*
-                #wrap
-            };
-        }
-        quote! {
-            #pattern => {
-                #decode_body
-                #(#decode_headers)*
-                #wrap
-            }
-        }
-    });
-    let has_default = op
-        .responses
-        .iter()
-        .any(|r| r.status == StatusMatch::Default);
-    let fallback = if has_default {
-        quote!()
-    } else {
-        quote! { _ => ::std::result::Result::Err(#error::Unexpected(UnexpectedResponse::new(status, headers, bytes, ::std::option::Option::None))), }
-    };
-    // The answer's headers and bytes are kept by the fallback and read to decode bodies and
-    // headers (a JSON body keeps both when it does not decode, a missing required header the
-    // bytes); otherwise they are unused.
-    let reads_headers = !has_default
-        || op
-            .responses
-            .iter()
-            .any(|r| !r.headers.is_empty() || matches!(r.body, Some((BodyMedia::Json(_), _))));
-    let reads_bytes = !has_default
-        || op
-            .responses
-            .iter()
-            .any(|r| r.body.is_some() || r.headers.iter().any(|h| h.required));
-    let headers_binding = if reads_headers {
-        quote!(headers)
-    } else {
-        quote!(_headers)
-    };
-    let bytes_binding = if reads_bytes {
-        quote!(bytes)
-    } else {
-        quote!(_bytes)
-    };
-    // Exact statuses first, ranges next, `default` last, as OpenAPI specifies.
-    let mut arms: Vec<(u8, TokenStream)> = op
-        .responses
-        .iter()
-        .zip(arms)
-        .map(|(r, arm)| {
-            let rank = match r.status {
-                StatusMatch::Code(_) => 0,
-                StatusMatch::Range(_) => 1,
-                StatusMatch::Default => 2,
-            };
-            (rank, arm)
         })
-        .collect();
-    arms.sort_by_key(|(rank, _)| *rank);
-    // Exact statuses inside a declared range are matched first, on purpose.
-    let overlapping = op.responses.iter().any(|r| match r.status {
-        StatusMatch::Code(c) => op
-            .responses
-            .iter()
-            .any(|o| o.status == StatusMatch::Range(c / 100)),
-        _ => false,
-    });
-    let allow_overlap = if overlapping {
-        quote!(#[allow(clippy::match_overlapping_arm)])
-    } else {
-        quote!()
-    };
-    let answer = if op.responses.len() == 1 && has_default {
-        arms.into_iter().map(|(_, arm)| arm).collect()
-    } else {
-        let arms = arms.into_iter().map(|(_, arm)| arm);
-        quote! {
-            match status.as_u16() {
-                #(#arms)*
-                #fallback
-            }
+        .collect()
+}
+
+/// A query or header parameter as the texts to send: none for an absent optional one, one per
+/// item for an exploded array in a query, else one.
+fn param_values(p: &Param) -> TokenStream {
+    let field = ident(&p.rust_name);
+    let exploded = p.explode && p.location == ParamLocation::Query;
+    match (&p.ty, p.required) {
+        (TypeRef::Vec(inner), true) if exploded => {
+            let each = text_fn(inner);
+            quote!(params.#field.iter().map(#each))
         }
-    };
-
-    let mut docs = doc_attrs(&op.doc);
-    let line = format!(" `{} {}` (`{}`).", op.method.as_str(), op.path, op.id);
-    if !docs.is_empty() {
-        docs.extend(quote!(#[doc = ""]));
-    }
-    docs.extend(quote!(#[doc = #line]));
-    if !op.security.scopes.is_empty() {
-        let scopes = format!(
-            " Needs a token with the scope(s): {}.",
-            op.security
-                .scopes
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        docs.extend(quote!(#[doc = #scopes]));
-    }
-    let mutable = if op.body.is_some()
-        || op
-            .params
-            .iter()
-            .any(|p| p.location == ParamLocation::Header)
-    {
-        quote!(mut)
-    } else {
-        quote!()
-    };
-    let url_mut = if has_query { quote!(mut) } else { quote!() };
-
-    quote! {
-        #docs
-        #allow_overlap
-        pub async fn #fn_name(&self, #(#args),*) -> ::std::result::Result<#success, #error> {
-            let #url_mut url = self.url(&[#(#segments),*]);
-            #query_block
-            let #mutable request = self
-                .http
-                .request(::reqwest::Method::#method, url)
-                .header(::reqwest::header::ACCEPT, #accept);
-            #(#headers)*
-            #body
-            #auth
-            let response = crate::support::send(&self.retry, request, #idempotent).await.map_err(#error::Transport)?;
-            let status = response.status();
-            let #headers_binding = response.headers().clone();
-            let #bytes_binding = response.bytes().await.map_err(#error::Transport)?;
-            #answer
+        (TypeRef::Vec(inner), false) if exploded => {
+            let each = text_fn(inner);
+            quote!(params.#field.iter().flatten().map(#each))
+        }
+        (_, true) => {
+            let text = param_text(p, false);
+            quote!([#text])
+        }
+        (_, false) => {
+            let text = param_text(p, true);
+            quote!(params.#field.as_ref().map(|value| #text))
         }
     }
 }
 
+/// A function from `&T` to its text: a path where one does (`clippy::redundant_closure`).
+fn text_fn(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::DateTime => {
+            let text = to_text(quote!(item), ty);
+            quote!(|item| #text)
+        }
+        _ => quote!(::std::string::ToString::to_string),
+    }
+}
+
+/// How the answer's body is read for a response.
+fn decode_body(r: &Response) -> TokenStream {
+    match &r.body {
+        Some((BodyMedia::Json(_), _)) => quote!(answer.json()?),
+        Some((BodyMedia::Text(_) | BodyMedia::Form, _)) => quote!(answer.text()),
+        Some((BodyMedia::Binary(_), _)) => quote!(answer.bytes()),
+        None => quote!(()),
+    }
+}
+
+/// A field of a response variant with fields: the status, the body or a header.
+fn decode_field(r: &Response, field: &str) -> TokenStream {
+    match field {
+        "status" if r.carries_status() => quote!(answer.status_code()),
+        "body" if r.body.is_some() => decode_body(r),
+        _ => {
+            let header = r.headers.iter().find(|h| ident(&h.rust_name) == field);
+            match header {
+                Some(h) if h.required => {
+                    let name = &h.name;
+                    quote!(answer.required_header(#name)?)
+                }
+                Some(h) => {
+                    let name = &h.name;
+                    quote!(answer.header(#name))
+                }
+                None => quote!(::std::default::Default::default()),
+            }
+        }
+    }
+}
 /// A query or header parameter's value as one text: from `params.<field>`, or from a `value`
 /// binding (`bound`) that already refers to the present value of an optional parameter.
 fn param_text(p: &Param, bound: bool) -> TokenStream {

@@ -33,9 +33,6 @@ pub struct Generated {
     pub server: CrateFiles,
 }
 
-const CLIENT_SUPPORT: &str = include_str!("../../templates/client_support.rs");
-const SERVER_SUPPORT: &str = include_str!("../../templates/server_support.rs");
-
 /// Which crate a file belongs to.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -43,66 +40,22 @@ enum Side {
     Server,
 }
 
-/// How one file is made: Rust tokens from the model, or a fixed template.
-enum Source {
-    Tokens(fn(&Api, &Options) -> TokenStream),
-    Template(&'static str),
-}
+/// How one file is made: Rust tokens from the model.
+struct Source(fn(&Api, &Options) -> TokenStream);
 
 /// Every generated file, biggest first so the threads that render them finish together.
 const FILES: &[(Side, &str, Source)] = &[
-    (
-        Side::Client,
-        "src/client.rs",
-        Source::Tokens(|api, _| client::client_module(api)),
-    ),
-    (
-        Side::Server,
-        "src/handlers.rs",
-        Source::Tokens(|api, _| server::handlers_module(api)),
-    ),
-    (
-        Side::Server,
-        "src/responses.rs",
-        Source::Tokens(|api, _| server::responses_module(api)),
-    ),
-    (
-        Side::Client,
-        "src/types.rs",
-        Source::Tokens(|api, _| types::types_module(api)),
-    ),
-    (
-        Side::Server,
-        "src/validate.rs",
-        Source::Tokens(|api, _| validate::validate_module(api)),
-    ),
-    (
-        Side::Server,
-        "src/api.rs",
-        Source::Tokens(|api, _| server::api_module(api)),
-    ),
-    (
-        Side::Server,
-        "src/support.rs",
-        Source::Template(SERVER_SUPPORT),
-    ),
-    (
-        Side::Client,
-        "src/support.rs",
-        Source::Template(CLIENT_SUPPORT),
-    ),
-    (
-        Side::Server,
-        "src/rejection.rs",
-        Source::Tokens(|api, _| server::rejection_module(api)),
-    ),
-    (
-        Side::Client,
-        "src/params.rs",
-        Source::Tokens(|api, _| types::params_module(api)),
-    ),
-    (Side::Client, "src/lib.rs", Source::Tokens(client_lib)),
-    (Side::Server, "src/lib.rs", Source::Tokens(server_lib)),
+    (Side::Client, "src/client.rs", Source(|api, _| client::client_module(api))),
+    (Side::Client, "src/types.rs", Source(|api, _| types::types_module(api))),
+    (Side::Server, "src/validate.rs", Source(|api, _| validate::validate_module(api))),
+    (Side::Server, "src/responses.rs", Source(|api, _| server::responses_module(api))),
+    (Side::Server, "src/handlers.rs", Source(|api, _| server::handlers_module(api))),
+    (Side::Server, "src/rejection.rs", Source(|api, _| server::rejection_module(api))),
+    (Side::Server, "src/api.rs", Source(|api, _| server::api_module(api))),
+    (Side::Server, "src/router.rs", Source(|api, _| server::router_module(api))),
+    (Side::Client, "src/params.rs", Source(|api, _| types::params_module(api))),
+    (Side::Client, "src/lib.rs", Source(client_lib)),
+    (Side::Server, "src/lib.rs", Source(server_lib)),
 ];
 
 pub fn emit(api: &Api, options: &Options) -> Result<Generated, Diagnostic> {
@@ -127,16 +80,8 @@ pub fn emit(api: &Api, options: &Options) -> Result<Generated, Diagnostic> {
                         let Some((_, path, source)) = FILES.get(i) else {
                             break;
                         };
-                        let tokens = match source {
-                            Source::Tokens(make) => Ok(make(api, options)),
-                            Source::Template(text) => text.parse::<TokenStream>().map_err(|e| {
-                                Diagnostic::new(
-                                    "#",
-                                    format!("internal error: template {path} does not lex: {e}"),
-                                )
-                            }),
-                        };
-                        done.push((i, tokens.and_then(|t| render(&header, t, path))));
+                        let tokens = (source.0)(api, options);
+                        done.push((i, render(&header, tokens, path)));
                     }
                     done
                 })
@@ -191,17 +136,15 @@ fn client_lib(api: &Api, _: &Options) -> TokenStream {
         #[rustfmt::skip]
         pub mod params;
         #[rustfmt::skip]
-        #[cfg(feature = "client")]
-        pub mod support;
-        #[rustfmt::skip]
         pub mod types;
 
         #[cfg(feature = "client")]
         pub use client::*;
+        // What callers name when they build a client or match its errors; the runtime holds them.
         #[cfg(feature = "client")]
-        pub use support::{BoxError, InvalidBaseUrl, RetryPolicy, StaticToken};
+        pub use ::specfirst_runtime::client::{BoxError, Error, InvalidBaseUrl, RetryPolicy, StaticToken};
         #[cfg(feature = "client")]
-        pub use support::{TokenSource, UnexpectedResponse, token_fn};
+        pub use ::specfirst_runtime::client::{TokenSource, UnexpectedResponse, token_fn};
     }
 }
 
@@ -221,13 +164,14 @@ fn server_lib(api: &Api, options: &Options) -> TokenStream {
         #[rustfmt::skip]
         pub mod responses;
         #[rustfmt::skip]
-        mod support;
+        mod router;
         #[rustfmt::skip]
         mod validate;
 
         pub use ::#client_crate::{params, types};
-        pub use api::{Api, AuthError, AuthRequest, Authenticator, Config};
-        pub use api::{router, router_with_config};
+        pub use ::specfirst_runtime::server::{AuthError, AuthRequest, Authenticator, Config};
+        pub use api::Api;
+        pub use router::{router, router_with_config};
     }
 }
 

@@ -56,7 +56,7 @@ pub fn validate_module(api: &Api) -> TokenStream {
         #![allow(non_snake_case)]
 
         #[allow(unused_imports)]
-        use crate::support::Problems;
+        use ::specfirst_runtime::server::validate::Problems;
 
         #(#statics)*
         #(#bodies)*
@@ -211,7 +211,7 @@ impl Emitter<'_> {
                     #doc
                     #(#notes)*
                     pub(crate) fn #fn_name(value: &::serde_json::Value, problems: &mut Problems) {
-                        let ::std::option::Option::Some(object) = crate::support::object(value, problems) else { return };
+                        let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(value, problems) else { return };
                         #count
                         #(#fields)*
                         #others
@@ -220,7 +220,7 @@ impl Emitter<'_> {
             }
             TypeKind::Enum(e) => {
                 let values = e.variants.iter().map(|v| &v.value);
-                quote!(crate::support::one_of_text(value, problems, &[#(#values),*]);)
+                quote!(::specfirst_runtime::server::validate::one_of_text(value, problems, &[#(#values),*]);)
             }
             TypeKind::Union(u) => {
                 let variants: Vec<TokenStream> = u
@@ -246,9 +246,9 @@ impl Emitter<'_> {
                     }
                     None => {
                         let rule = if u.exactly_one {
-                            quote!(crate::support::one_of)
+                            quote!(::specfirst_runtime::server::validate::one_of)
                         } else {
-                            quote!(crate::support::any_of)
+                            quote!(::specfirst_runtime::server::validate::any_of)
                         };
                         quote! {
                             let candidates: &[fn(&::serde_json::Value, &mut Problems)] = &[#(#variants),*];
@@ -277,17 +277,17 @@ impl Emitter<'_> {
                 let ok = self.text_ok(checks);
                 match ok {
                     Some(ok) => quote! {
-                        if let ::std::option::Option::Some(text) = crate::support::text(#value, problems) && !(#ok) {
+                        if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(#value, problems) && !(#ok) {
                             problems.here();
                         }
                     },
-                    None => quote!(crate::support::text(#value, problems);),
+                    None => quote!(::specfirst_runtime::server::validate::text(#value, problems);),
                 }
             }
-            TypeRef::DateTime => quote!(crate::support::date_time(#value, problems);),
-            TypeRef::Date => quote!(crate::support::date(#value, problems);),
-            TypeRef::Uuid => quote!(crate::support::uuid(#value, problems);),
-            TypeRef::Bool => quote!(crate::support::boolean(#value, problems);),
+            TypeRef::DateTime => quote!(::specfirst_runtime::server::validate::date_time(#value, problems);),
+            TypeRef::Date => quote!(::specfirst_runtime::server::validate::date(#value, problems);),
+            TypeRef::Uuid => quote!(::specfirst_runtime::server::validate::uuid(#value, problems);),
+            TypeRef::Bool => quote!(::specfirst_runtime::server::validate::boolean(#value, problems);),
             TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => {
                 let (lo, hi): (i128, i128) = match ty {
                     TypeRef::I32 => (i32::MIN.into(), i32::MAX.into()),
@@ -298,12 +298,12 @@ impl Emitter<'_> {
                 let lo = Literal::i128_suffixed(lo);
                 let hi = Literal::i128_suffixed(hi);
                 self.number(
-                    quote!(crate::support::whole(#value, problems, #lo, #hi)),
+                    quote!(::specfirst_runtime::server::validate::whole(#value, problems, #lo, #hi)),
                     checks,
                 )
             }
             TypeRef::F32 | TypeRef::F64 => {
-                self.number(quote!(crate::support::real(#value, problems)), checks)
+                self.number(quote!(::specfirst_runtime::server::validate::real(#value, problems)), checks)
             }
             // Any value will do.
             TypeRef::Json | TypeRef::Bytes => quote!(let _ = (#value, problems);),
@@ -317,11 +317,11 @@ impl Emitter<'_> {
                 let count = count_ok(quote!(items.len()), checks.min_items, checks.max_items);
                 let unique = checks
                     .unique_items
-                    .then(|| quote!(crate::support::unique(items)));
+                    .then(|| quote!(::specfirst_runtime::server::validate::unique(items)));
                 let ok: Vec<TokenStream> = count.into_iter().chain(unique).collect();
                 let whole = (!ok.is_empty()).then(|| quote!(if !(#(#ok)&&*) { problems.here(); }));
                 quote! {
-                    if let ::std::option::Option::Some(items) = crate::support::array(#value, problems) {
+                    if let ::std::option::Option::Some(items) = ::specfirst_runtime::server::validate::array(#value, problems) {
                         #whole
                         for (index, item) in items.iter().enumerate() {
                             problems.item(index, |problems| { #each });
@@ -339,7 +339,7 @@ impl Emitter<'_> {
                 )
                 .map(|ok| quote!(if !(#ok) { problems.here(); }));
                 quote! {
-                    if let ::std::option::Option::Some(map) = crate::support::object(#value, problems) {
+                    if let ::std::option::Option::Some(map) = ::specfirst_runtime::server::validate::object(#value, problems) {
                         #whole
                         for (key, item) in map {
                             problems.field(key, |problems| { #each });
@@ -356,7 +356,7 @@ impl Emitter<'_> {
         if checks.min_length.is_some() || checks.max_length.is_some() {
             let min = opt_usize(checks.min_length);
             let max = opt_usize(checks.max_length);
-            ok.push(quote!(crate::support::length_ok(text, #min, #max)));
+            ok.push(quote!(::specfirst_runtime::server::validate::length_ok(text, #min, #max)));
         }
         if let Some(pattern) = &checks.pattern {
             let mut patterns = self.patterns.borrow_mut();
@@ -377,7 +377,7 @@ impl Emitter<'_> {
                     TextFormat::Ipv6 => "Ipv6",
                 }
             );
-            ok.push(quote!(crate::support::TextFormat::#variant.accepts(text)));
+            ok.push(quote!(::specfirst_runtime::server::validate::TextFormat::#variant.accepts(text)));
         }
         (!ok.is_empty()).then(|| quote!(#(#ok)&&*))
     }
@@ -403,7 +403,7 @@ impl Emitter<'_> {
                 }
                 None => quote!(::std::option::Option::None),
             };
-            ok.push(quote!(crate::support::bounds_ok(number, #min, #max, #multiple)));
+            ok.push(quote!(::specfirst_runtime::server::validate::bounds_ok(number, #min, #max, #multiple)));
         }
         if !checks.numbers.is_empty() {
             let allowed = checks.numbers.iter().map(|&n| Literal::f64_suffixed(n));
@@ -436,5 +436,5 @@ fn count_ok(len: TokenStream, min: Option<usize>, max: Option<usize>) -> Option<
     }
     let min = opt_usize(min);
     let max = opt_usize(max);
-    Some(quote!(crate::support::count_ok(#len, #min, #max)))
+    Some(quote!(::specfirst_runtime::server::validate::count_ok(#len, #min, #max)))
 }

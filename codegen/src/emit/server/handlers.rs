@@ -1,0 +1,157 @@
+//! `handlers.rs`: per operation, a few lines that read the request through the runtime's
+//! `Incoming` and call the implementation; every refusal goes through the operation's row of the
+//! refusal table (`rejection.rs`).
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote};
+
+use crate::model::{Api, BodyMedia, Operation, ParamLocation, TypeRef};
+
+use super::super::common::ident;
+use super::super::validate::body_check_fn;
+use super::table_row;
+
+pub fn handlers_module(api: &Api) -> TokenStream {
+    let handlers = api.operations.iter().map(|op| handler(api, op));
+    let reads_params = api.operations.iter().any(|op| !op.params.is_empty());
+    let in_import = reads_params.then(|| quote!(In,));
+    quote! {
+        use ::std::sync::Arc;
+
+        use ::axum::extract::{Request, State};
+        use ::axum::response::Response;
+        use ::specfirst_runtime::server::{Authenticator, Failure, #in_import Incoming, Shared, respond};
+
+        use crate::api::Api;
+        use crate::rejection::{self, Errors};
+
+        #(#handlers)*
+    }
+}
+
+fn handler(api: &Api, op: &Operation) -> TokenStream {
+    let name = ident(&op.fn_name);
+    let op_id = &op.id;
+    let scopes = &op.security.scopes;
+    let row = table_row(op);
+    let mut reads = Vec::new();
+
+    // Content negotiation first: no other answer suits a client that accepts none of them.
+    if op.rejections.not_acceptable.is_some() {
+        let produces = produces(api, op);
+        reads.push(quote!(request.negotiate(&[#(#produces),*])?;));
+    }
+    let auth = quote!(&state.auth);
+    if op.security.any {
+        let read = match (op.security.bearer, op.security.required) {
+            (true, true) => quote!(request.bearer(#auth, #op_id, &[#(#scopes),*]).await?),
+            (true, false) => quote!(request.optional_bearer(#auth, #op_id, &[#(#scopes),*]).await?),
+            (false, true) => quote!(request.credentials(#auth, #op_id, &[#(#scopes),*]).await?),
+            (false, false) => quote!(request.optional_credentials(#auth, #op_id, &[#(#scopes),*]).await),
+        };
+        reads.push(quote!(let caller = #read;));
+    }
+    // The route may name a parameter as another operation of the same route does.
+    for (p, key) in op.path_params.iter().zip(op.route_params()) {
+        let var = local("path", &p.rust_name);
+        reads.push(quote!(let #var = request.path(#key)?;));
+    }
+    if let Some(params_type) = op.params_type() {
+        let params_type = format_ident!("{}", params_type);
+        let fields = op.params.iter().map(|p| {
+            let field = ident(&p.rust_name);
+            let name = &p.name;
+            let place = match p.location {
+                ParamLocation::Query => quote!(In::Query),
+                _ => quote!(In::Header),
+            };
+            let read = match (&p.ty, p.required) {
+                (TypeRef::Vec(_), true) => {
+                    let explode = p.explode;
+                    quote!(request.required_param_list(#place, #name, #explode)?)
+                }
+                (TypeRef::Vec(_), false) => {
+                    let explode = p.explode;
+                    quote!(request.param_list(#place, #name, #explode)?)
+                }
+                (_, true) => quote!(request.required_param(#place, #name)?),
+                (_, false) => quote!(request.param(#place, #name)?),
+            };
+            quote!(#field: #read)
+        });
+        reads.push(quote!(let params = crate::params::#params_type { #(#fields),* };));
+    }
+    if let Some(b) = &op.body {
+        let read = match &b.media {
+            BodyMedia::Json(_) => {
+                let check = body_check_fn(op);
+                quote!(request.json(crate::validate::#check).await?)
+            }
+            BodyMedia::Form => quote!(request.form().await?),
+            BodyMedia::Text(media) => {
+                let media = media.to_ascii_lowercase();
+                quote!(request.text(#media).await?)
+            }
+            BodyMedia::Binary(_) => quote!(request.binary().await?),
+        };
+        let read = if b.required {
+            quote!(#read.ok_or_else(Failure::missing_body)?)
+        } else {
+            read
+        };
+        reads.push(quote!(let body = #read;));
+    }
+
+    let mut args = Vec::new();
+    if op.security.any {
+        args.push(quote!(caller));
+    }
+    for p in &op.path_params {
+        args.push(local("path", &p.rust_name).into_token_stream());
+    }
+    if op.params_type().is_some() {
+        args.push(quote!(params));
+    }
+    if op.body.is_some() {
+        args.push(quote!(body));
+    }
+    let mutable = (!op.params.is_empty() || op.body.is_some()).then(|| quote!(mut));
+    let doc = format!(" `{} {}` (`{}`).", op.method.as_str(), op.path, op.id);
+    quote! {
+        #[doc = #doc]
+        pub(crate) async fn #name<A, Au>(State(state): State<Arc<Shared<A, Au>>>, request: Request) -> Response
+        where
+            A: Api,
+            Au: Authenticator<Caller = A::Caller>,
+        {
+            let handling = async {
+                let #mutable request = Incoming::new(request, &state.config).await;
+                #(#reads)*
+                ::std::result::Result::Ok::<_, Failure>(state.api.#name(#(#args),*).await)
+            };
+            respond::<Errors, _>(&rejection::#row, handling).await
+        }
+    }
+}
+
+/// The media types the operation answers with, lower case so the runtime compares them without
+/// allocating.
+fn produces(api: &Api, op: &Operation) -> Vec<String> {
+    let mut produces: Vec<String> = op
+        .responses
+        .iter()
+        .filter_map(|r| r.body.as_ref().map(|(media, _)| media.content_type().to_ascii_lowercase()))
+        .collect();
+    if api.error_model.is_some() || produces.is_empty() {
+        produces.push("application/json".to_owned());
+    }
+    produces.sort_unstable();
+    produces.dedup();
+    produces
+}
+
+/// The handler's local variable for a path parameter: prefixed, so a parameter named like one of
+/// the handler's own variables (`state`, `request`, `body`...) cannot shadow it.
+fn local(place: &str, rust_name: &str) -> proc_macro2::Ident {
+    format_ident!("{place}_{}", rust_name.trim_start_matches("r#"))
+}

@@ -1,0 +1,85 @@
+//! The axum server: the `Api` trait to implement, response enums that know their status and
+//! headers, a router of thin handlers that read each request through the runtime, and the table
+//! of the spec's refusals.
+//!
+//! Files and what they import, so no module imports one that imports it back:
+//! `router` → `handlers` → (`api`, `rejection`, `validate`); `responses` → `rejection`.
+
+mod handlers;
+mod rejection;
+mod responses;
+mod router;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::{Api, Operation};
+
+use super::common::{doc_attrs, ident, rust_type};
+
+pub use handlers::handlers_module;
+pub use rejection::rejection_module;
+pub use responses::responses_module;
+pub use router::router_module;
+
+/// `api.rs`: the trait to implement.
+pub fn api_module(api: &Api) -> TokenStream {
+    let types = quote!(crate::types);
+    let methods = api.operations.iter().map(|op| trait_method(op, &types));
+    quote! {
+        /// The API, as the implementer provides it: one method per operation. Each receives the
+        /// authenticated caller and the decoded inputs; requests the spec does not allow never
+        /// reach it. Implement these with `async fn`.
+        pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
+            /// Who is calling, as the [`Authenticator`](crate::Authenticator) established it.
+            type Caller: ::std::marker::Send + 'static;
+
+            #(#methods)*
+        }
+    }
+}
+
+fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
+    let name = ident(&op.fn_name);
+    let response = format_ident!("{}Response", op.type_stem);
+    let mut args = Vec::new();
+    if op.security.any {
+        args.push(if op.security.required {
+            quote!(caller: Self::Caller)
+        } else {
+            quote!(caller: ::std::option::Option<Self::Caller>)
+        });
+    }
+    for p in &op.path_params {
+        let n = ident(&p.rust_name);
+        let ty = rust_type(&p.ty, types);
+        args.push(quote!(#n: #ty));
+    }
+    if let Some(params) = op.params_type() {
+        let params = format_ident!("{}", params);
+        args.push(quote!(params: crate::params::#params));
+    }
+    if let Some(body) = &op.body {
+        let ty = rust_type(&body.ty, types);
+        args.push(if body.required {
+            quote!(body: #ty)
+        } else {
+            quote!(body: ::std::option::Option<#ty>)
+        });
+    }
+    let mut docs = doc_attrs(&op.doc);
+    let line = format!(" `{} {}` (`{}`).", op.method.as_str(), op.path, op.id);
+    if !docs.is_empty() {
+        docs.extend(quote!(#[doc = ""]));
+    }
+    docs.extend(quote!(#[doc = #line]));
+    quote! {
+        #docs
+        fn #name(&self, #(#args),*) -> impl ::std::future::Future<Output = crate::responses::#response> + ::std::marker::Send;
+    }
+}
+
+/// The name of an operation's row in the refusal table (`CREATE_WEBHOOK`).
+fn table_row(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}", op.fn_name.trim_start_matches("r#").to_ascii_uppercase())
+}
