@@ -47,3 +47,5 @@ pub use ::specfirst_runtime::client::{
 };
 #[cfg(feature = "client")]
 pub use ::specfirst_runtime::client::{TokenSource, UnexpectedResponse, token_fn};
+#[cfg(feature = "rustls")]
+pub use ::specfirst_runtime::client::install_crypto_provider;

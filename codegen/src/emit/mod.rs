@@ -145,6 +145,9 @@ fn client_lib(api: &Api, _: &Options) -> TokenStream {
         pub use ::specfirst_runtime::client::{BoxError, Error, InvalidBaseUrl, RetryPolicy, StaticToken};
         #[cfg(feature = "client")]
         pub use ::specfirst_runtime::client::{TokenSource, UnexpectedResponse, token_fn};
+        // For callers who build their own `reqwest::Client` (`Client::with_http_client`).
+        #[cfg(feature = "rustls")]
+        pub use ::specfirst_runtime::client::install_crypto_provider;
     }
 }
 

@@ -152,9 +152,8 @@ fn spec_error_body(m: &ErrorModel) -> TokenStream {
 
 fn builtin_error_body() -> TokenStream {
     quote! {
-        //! This spec names no error schema (`x-error-model`), so refusals use a plain
-        //! `{"error": {"code", "message", "target", "details"}}` body.
-
+        // This spec names no error schema (`x-error-model`), so refusals use a plain
+        // `{"error": {"code", "message", "target", "details"}}` body.
         #[derive(::serde::Serialize)]
         struct Body {
             error: ErrorObject,
