@@ -74,7 +74,7 @@ fn id(n: u128) -> uuid::Uuid {
     uuid::Uuid::from_u128(n)
 }
 
-async fn get(client: &Client, n: u128) -> Result<types::Webhook, GetWebhookError> {
+async fn get(client: &Client, n: u128) -> Result<types::Webhook, Error<GetWebhookError>> {
     client.get_webhook(&id(n)).await
 }
 
@@ -83,7 +83,7 @@ async fn misbehaving_answers_become_typed_errors() {
     let client = client().await;
 
     match get(&client, 1).await {
-        Err(GetWebhookError::Unexpected(r)) => {
+        Err(Error::Unexpected(r)) => {
             assert_eq!(r.status.as_u16(), 404);
             assert_eq!(&r.body[..], b"oops");
             assert!(r.decode_error.is_some());
@@ -92,12 +92,12 @@ async fn misbehaving_answers_become_typed_errors() {
     }
     for n in [2, 3] {
         match get(&client, n).await {
-            Err(GetWebhookError::NotFound(body)) => assert!(body.error.is_none()),
+            Err(Error::Api(GetWebhookError::NotFound(body))) => assert!(body.error.is_none()),
             other => panic!("case {n}: {other:?}"),
         }
     }
     match get(&client, 4).await {
-        Err(GetWebhookError::NotFound(body)) => {
+        Err(Error::Api(GetWebhookError::NotFound(body))) => {
             let error = body.error.expect("error");
             assert_eq!(error.code, Some(ErrorCode::Unknown("SomethingNew".into())));
             assert_eq!(error.message, None);
@@ -105,13 +105,13 @@ async fn misbehaving_answers_become_typed_errors() {
         other => panic!("unknown code: {other:?}"),
     }
     match get(&client, 5).await {
-        Err(e @ GetWebhookError::Unexpected(_)) => {
+        Err(e @ Error::Unexpected(_)) => {
             assert_eq!(e.status().map(|s| s.as_u16()), Some(502))
         }
         other => panic!("html 502: {other:?}"),
     }
     match get(&client, 6).await {
-        Err(GetWebhookError::TooManyRequests { retry_after, body }) => {
+        Err(Error::Api(GetWebhookError::TooManyRequests { retry_after, body })) => {
             assert_eq!(retry_after, None);
             assert_eq!(
                 body.error.and_then(|e| e.code),
@@ -121,12 +121,12 @@ async fn misbehaving_answers_become_typed_errors() {
         other => panic!("429 without retry-after: {other:?}"),
     }
     match get(&client, 7).await {
-        Err(GetWebhookError::TooManyRequests { retry_after, .. }) => assert_eq!(retry_after, None),
+        Err(Error::Api(GetWebhookError::TooManyRequests { retry_after, .. })) => assert_eq!(retry_after, None),
         other => panic!("429 with a bad retry-after: {other:?}"),
     }
     for n in [8, 9] {
         match get(&client, n).await {
-            Err(GetWebhookError::Unexpected(r)) => {
+            Err(Error::Unexpected(r)) => {
                 assert_eq!(r.status.as_u16(), 200);
                 assert!(r.decode_error.is_some(), "case {n} says why");
             }
@@ -134,7 +134,7 @@ async fn misbehaving_answers_become_typed_errors() {
         }
     }
     match get(&client, 10).await {
-        Err(GetWebhookError::Unexpected(r)) => {
+        Err(Error::Unexpected(r)) => {
             assert_eq!(r.status.as_u16(), 418);
             assert_eq!(
                 r.decode_error, None,
@@ -150,7 +150,7 @@ async fn empty_error_bodies_keep_their_status() {
     let client = client().await;
     for (n, status) in [(11, 404), (12, 500), (13, 502)] {
         match get(&client, n).await {
-            Err(GetWebhookError::Unexpected(r)) => {
+            Err(Error::Unexpected(r)) => {
                 assert_eq!(r.status.as_u16(), status, "case {n}");
                 assert!(r.body.is_empty(), "case {n}");
                 // A declared status whose body is not the declared schema says why; an
@@ -166,7 +166,7 @@ async fn empty_error_bodies_keep_their_status() {
 async fn a_server_slower_than_the_timeout_is_a_transport_error() {
     let app = axum::Router::new().route("/webhooks/{id}", axum::routing::get(misbehave));
     let addr = serve(app).await.expect("bind loopback");
-    support::install_crypto_provider();
+    install_crypto_provider();
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_millis(200))
         .build()
@@ -181,7 +181,7 @@ async fn a_server_slower_than_the_timeout_is_a_transport_error() {
         .expect("the client gave up within 2 s");
     let took = started.elapsed();
     match answer {
-        Err(ref e @ GetWebhookError::Transport(ref inner)) => {
+        Err(ref e @ Error::Transport(ref inner)) => {
             assert!(
                 inner.is_timeout(),
                 "a timeout, not another failure: {inner:?}"
@@ -205,7 +205,7 @@ async fn transport_failures_are_typed() {
     drop(listener);
     let client = Client::new(&format!("http://{addr}")).expect("url");
     match client.get_webhook(&id(1)).await {
-        Err(e @ GetWebhookError::Transport(_)) => assert_eq!(e.status(), None),
+        Err(e @ Error::Transport(_)) => assert_eq!(e.status(), None),
         other => panic!("closed port: {other:?}"),
     }
 }
@@ -216,7 +216,7 @@ async fn a_failing_token_source_is_a_request_error() {
         Err::<String, BoxError>("vault is sealed".into())
     }));
     match client.get_webhook(&id(1)).await {
-        Err(GetWebhookError::Request(e)) => assert!(e.to_string().contains("vault is sealed")),
+        Err(Error::Request(e)) => assert!(e.to_string().contains("vault is sealed")),
         other => panic!("token failure: {other:?}"),
     }
 }
@@ -237,7 +237,7 @@ async fn https_is_built_in_and_fails_as_a_value() {
     let client = Client::new(&format!("https://{addr}")).expect("url");
     assert!(matches!(
         client.get_webhook(&id(1)).await,
-        Err(GetWebhookError::Transport(_))
+        Err(Error::Transport(_))
     ));
 }
 
@@ -294,7 +294,7 @@ async fn busy_server(busy: usize) -> (Client, std::sync::Arc<std::sync::atomic::
 async fn retries_are_off_unless_asked_for() {
     let (client, seen) = busy_server(2).await;
     match client.get_webhook(&id(1)).await {
-        Err(GetWebhookError::TooManyRequests { retry_after, .. }) => {
+        Err(Error::Api(GetWebhookError::TooManyRequests { retry_after, .. })) => {
             assert_eq!(retry_after, Some(0))
         }
         other => panic!("expected the 429: {other:?}"),
@@ -320,7 +320,7 @@ async fn the_attempt_cap_returns_the_last_429() {
     let client = client.with_retry_policy(RetryPolicy::attempts(3));
     assert!(matches!(
         client.get_webhook(&id(1)).await,
-        Err(GetWebhookError::TooManyRequests { .. })
+        Err(Error::Api(GetWebhookError::TooManyRequests { .. }))
     ));
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
@@ -331,7 +331,7 @@ async fn post_is_retried_only_when_the_caller_says_so() {
     let cautious = client.clone().with_retry_policy(RetryPolicy::attempts(3));
     assert!(matches!(
         cautious.activate_webhook(&id(1), None).await,
-        Err(ActivateWebhookError::TooManyRequests { .. })
+        Err(Error::Api(ActivateWebhookError::TooManyRequests { .. }))
     ));
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
     let bold = client.with_retry_policy(RetryPolicy::attempts(3).with_retry_non_idempotent(true));
@@ -346,10 +346,10 @@ fn retry_after_reads_seconds_and_http_dates() {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
     let mut headers = reqwest::header::HeaderMap::new();
     let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
-    assert_eq!(support::retry_after(&headers, now), None);
+    assert_eq!(specfirst_runtime::client::retry_after(&headers, now), None);
     headers.insert("retry-after", "120".parse().expect("value"));
     assert_eq!(
-        support::retry_after(&headers, now),
+        specfirst_runtime::client::retry_after(&headers, now),
         Some(Duration::from_secs(120))
     );
     headers.insert(
@@ -357,7 +357,7 @@ fn retry_after_reads_seconds_and_http_dates() {
         "Sun, 06 Nov 1994 08:50:07 GMT".parse().expect("value"),
     );
     assert_eq!(
-        support::retry_after(&headers, now),
+        specfirst_runtime::client::retry_after(&headers, now),
         Some(Duration::from_secs(30))
     );
     headers.insert(
@@ -365,10 +365,10 @@ fn retry_after_reads_seconds_and_http_dates() {
         "Sun, 06 Nov 1994 08:00:00 GMT".parse().expect("value"),
     );
     assert_eq!(
-        support::retry_after(&headers, now),
+        specfirst_runtime::client::retry_after(&headers, now),
         Some(Duration::ZERO),
         "a date in the past: now"
     );
     headers.insert("retry-after", "soon".parse().expect("value"));
-    assert_eq!(support::retry_after(&headers, SystemTime::now()), None);
+    assert_eq!(specfirst_runtime::client::retry_after(&headers, SystemTime::now()), None);
 }

@@ -10,7 +10,7 @@
 use contract_tests::serve_scripted;
 
 async fn send(method: &str, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
-    webhooks_client::support::install_crypto_provider();
+    webhooks_client::install_crypto_provider();
     let addr = serve_scripted(webhooks_server::Config::default())
         .await
         .expect("bind loopback");
@@ -75,7 +75,7 @@ async fn an_empty_id_at_the_end_is_an_unknown_path() {
 /// per bad item.
 #[tokio::test]
 async fn empty_event_types_are_one_detail_each() {
-    webhooks_client::support::install_crypto_provider();
+    webhooks_client::install_crypto_provider();
     let addr = serve_scripted(webhooks_server::Config::default())
         .await
         .expect("bind loopback");

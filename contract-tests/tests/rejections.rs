@@ -16,7 +16,7 @@ async fn server() -> String {
 /// A plain reqwest client, for requests the generated client would never send. The workspace
 /// builds reqwest without a default crypto provider, so install the generated client's first.
 fn http() -> reqwest::Client {
-    webhooks_client::support::install_crypto_provider();
+    webhooks_client::install_crypto_provider();
     reqwest::Client::new()
 }
 
@@ -68,7 +68,7 @@ async fn missing_authorization_is_the_seed_401() {
         .activate_webhook(&ID.parse().expect("uuid"), None)
         .await
     {
-        Err(ActivateWebhookError::Unauthorized(body)) => {
+        Err(Error::Api(ActivateWebhookError::Unauthorized(body))) => {
             let error = body.error.expect("error object");
             assert_eq!(error.code, Some(ErrorCode::HeaderNotFound));
             assert_eq!(

@@ -44,13 +44,13 @@ async fn list_webhooks_every_status() {
     let hooks = client_for(200).await.list_webhooks().await.expect("200");
     assert_eq!(hooks.webhooks.len(), 1);
     match client_for(401).await.list_webhooks().await {
-        Err(ListWebhooksError::Unauthorized(body)) => {
+        Err(Error::Api(ListWebhooksError::Unauthorized(body))) => {
             assert_eq!(code(&body), Some(ErrorCode::InvalidToken))
         }
         other => panic!("expected 401, got {other:?}"),
     }
     match client_for(429).await.list_webhooks().await {
-        Err(ListWebhooksError::TooManyRequests { retry_after, body }) => {
+        Err(Error::Api(ListWebhooksError::TooManyRequests { retry_after, body })) => {
             assert_eq!(retry_after, Some(RETRY_AFTER));
             assert_eq!(code(&body), Some(ErrorCode::TooManyRequests));
             assert_eq!(
@@ -61,13 +61,13 @@ async fn list_webhooks_every_status() {
         other => panic!("expected 429, got {other:?}"),
     }
     match client_for(406).await.list_webhooks().await {
-        Err(ListWebhooksError::NotAcceptable(body)) => {
+        Err(Error::Api(ListWebhooksError::NotAcceptable(body))) => {
             assert_eq!(code(&body), Some(ErrorCode::NotAcceptable))
         }
         other => panic!("expected 406, got {other:?}"),
     }
     match client_for(500).await.list_webhooks().await {
-        Err(e @ ListWebhooksError::InternalServerError(_)) => {
+        Err(e @ Error::Api(ListWebhooksError::InternalServerError(_))) => {
             assert_eq!(e.status().map(|s| s.as_u16()), Some(500))
         }
         other => panic!("expected 500, got {other:?}"),
@@ -89,17 +89,17 @@ async fn create_webhook_every_status() {
             .create_webhook(&create_body())
             .await;
         let (got, body) = match result {
-            Err(CreateWebhookError::Unauthorized(b)) => (401, b),
-            Err(CreateWebhookError::Forbidden(b)) => (403, b),
-            Err(CreateWebhookError::PayloadTooLarge(b)) => (413, b),
-            Err(CreateWebhookError::UnsupportedMediaType(b)) => (415, b),
-            Err(CreateWebhookError::UnprocessableEntity(b)) => (422, b),
-            Err(CreateWebhookError::NotAcceptable(b)) => (406, b),
-            Err(CreateWebhookError::TooManyRequests { retry_after, body }) => {
+            Err(Error::Api(CreateWebhookError::Unauthorized(b))) => (401, b),
+            Err(Error::Api(CreateWebhookError::Forbidden(b))) => (403, b),
+            Err(Error::Api(CreateWebhookError::PayloadTooLarge(b))) => (413, b),
+            Err(Error::Api(CreateWebhookError::UnsupportedMediaType(b))) => (415, b),
+            Err(Error::Api(CreateWebhookError::UnprocessableEntity(b))) => (422, b),
+            Err(Error::Api(CreateWebhookError::NotAcceptable(b))) => (406, b),
+            Err(Error::Api(CreateWebhookError::TooManyRequests { retry_after, body })) => {
                 assert_eq!(retry_after, Some(RETRY_AFTER));
                 (429, body)
             }
-            Err(CreateWebhookError::InternalServerError(b)) => (500, b),
+            Err(Error::Api(CreateWebhookError::InternalServerError(b))) => (500, b),
             other => panic!("status {status}: unexpected {other:?}"),
         };
         assert_eq!(got, status);
@@ -116,7 +116,7 @@ async fn get_webhook_every_status() {
         "the path parameter reached the server intact"
     );
     match client_for(404).await.get_webhook(&id()).await {
-        Err(GetWebhookError::NotFound(body)) => {
+        Err(Error::Api(GetWebhookError::NotFound(body))) => {
             assert_eq!(code(&body), Some(ErrorCode::WebhookNotFound));
             assert_eq!(
                 message(&body).as_deref(),
@@ -146,18 +146,18 @@ async fn delete_webhook_every_status() {
         let result = client_for(status).await.delete_webhook(&id()).await;
         let ok = matches!(
             (&result, status),
-            (Err(DeleteWebhookError::Unauthorized(_)), 401)
-                | (Err(DeleteWebhookError::Forbidden(_)), 403)
-                | (Err(DeleteWebhookError::NotFound(_)), 404)
-                | (Err(DeleteWebhookError::NotAcceptable(_)), 406)
+            (Err(Error::Api(DeleteWebhookError::Unauthorized(_))), 401)
+                | (Err(Error::Api(DeleteWebhookError::Forbidden(_))), 403)
+                | (Err(Error::Api(DeleteWebhookError::NotFound(_))), 404)
+                | (Err(Error::Api(DeleteWebhookError::NotAcceptable(_))), 406)
                 | (
-                    Err(DeleteWebhookError::TooManyRequests {
+                    Err(Error::Api(DeleteWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
                         ..
-                    }),
+                    })),
                     429
                 )
-                | (Err(DeleteWebhookError::InternalServerError(_)), 500)
+                | (Err(Error::Api(DeleteWebhookError::InternalServerError(_))), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
     }
@@ -179,21 +179,21 @@ async fn update_webhook_every_status() {
         let result = client_for(status).await.update_webhook(&id(), &body).await;
         let ok = matches!(
             (&result, status),
-            (Err(UpdateWebhookError::Unauthorized(_)), 401)
-                | (Err(UpdateWebhookError::Forbidden(_)), 403)
-                | (Err(UpdateWebhookError::NotFound(_)), 404)
-                | (Err(UpdateWebhookError::PayloadTooLarge(_)), 413)
-                | (Err(UpdateWebhookError::UnsupportedMediaType(_)), 415)
-                | (Err(UpdateWebhookError::UnprocessableEntity(_)), 422)
-                | (Err(UpdateWebhookError::NotAcceptable(_)), 406)
+            (Err(Error::Api(UpdateWebhookError::Unauthorized(_))), 401)
+                | (Err(Error::Api(UpdateWebhookError::Forbidden(_))), 403)
+                | (Err(Error::Api(UpdateWebhookError::NotFound(_))), 404)
+                | (Err(Error::Api(UpdateWebhookError::PayloadTooLarge(_))), 413)
+                | (Err(Error::Api(UpdateWebhookError::UnsupportedMediaType(_))), 415)
+                | (Err(Error::Api(UpdateWebhookError::UnprocessableEntity(_))), 422)
+                | (Err(Error::Api(UpdateWebhookError::NotAcceptable(_))), 406)
                 | (
-                    Err(UpdateWebhookError::TooManyRequests {
+                    Err(Error::Api(UpdateWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
                         ..
-                    }),
+                    })),
                     429
                 )
-                | (Err(UpdateWebhookError::InternalServerError(_)), 500)
+                | (Err(Error::Api(UpdateWebhookError::InternalServerError(_))), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
     }
@@ -219,7 +219,7 @@ async fn activate_webhook_every_status() {
         .activate_webhook(&id(), Some(&body))
         .await
     {
-        Err(ActivateWebhookError::UnprocessableEntity(body)) => {
+        Err(Error::Api(ActivateWebhookError::UnprocessableEntity(body))) => {
             let error = body.error.expect("error");
             assert_eq!(error.code, Some(ErrorCode::InvalidActivateWebhookRequest));
             let details = error.details.expect("details");
@@ -241,20 +241,20 @@ async fn activate_webhook_every_status() {
             .await;
         let ok = matches!(
             (&result, status),
-            (Err(ActivateWebhookError::Unauthorized(_)), 401)
-                | (Err(ActivateWebhookError::Forbidden(_)), 403)
-                | (Err(ActivateWebhookError::NotFound(_)), 404)
-                | (Err(ActivateWebhookError::PayloadTooLarge(_)), 413)
-                | (Err(ActivateWebhookError::UnsupportedMediaType(_)), 415)
-                | (Err(ActivateWebhookError::NotAcceptable(_)), 406)
+            (Err(Error::Api(ActivateWebhookError::Unauthorized(_))), 401)
+                | (Err(Error::Api(ActivateWebhookError::Forbidden(_))), 403)
+                | (Err(Error::Api(ActivateWebhookError::NotFound(_))), 404)
+                | (Err(Error::Api(ActivateWebhookError::PayloadTooLarge(_))), 413)
+                | (Err(Error::Api(ActivateWebhookError::UnsupportedMediaType(_))), 415)
+                | (Err(Error::Api(ActivateWebhookError::NotAcceptable(_))), 406)
                 | (
-                    Err(ActivateWebhookError::TooManyRequests {
+                    Err(Error::Api(ActivateWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
                         ..
-                    }),
+                    })),
                     429
                 )
-                | (Err(ActivateWebhookError::InternalServerError(_)), 500)
+                | (Err(Error::Api(ActivateWebhookError::InternalServerError(_))), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
     }
@@ -271,19 +271,19 @@ async fn deactivate_webhook_every_status() {
         let result = client_for(status).await.deactivate_webhook(&id()).await;
         let ok = matches!(
             (&result, status),
-            (Err(DeactivateWebhookError::Unauthorized(_)), 401)
-                | (Err(DeactivateWebhookError::Forbidden(_)), 403)
-                | (Err(DeactivateWebhookError::NotFound(_)), 404)
-                | (Err(DeactivateWebhookError::UnprocessableEntity(_)), 422)
-                | (Err(DeactivateWebhookError::NotAcceptable(_)), 406)
+            (Err(Error::Api(DeactivateWebhookError::Unauthorized(_))), 401)
+                | (Err(Error::Api(DeactivateWebhookError::Forbidden(_))), 403)
+                | (Err(Error::Api(DeactivateWebhookError::NotFound(_))), 404)
+                | (Err(Error::Api(DeactivateWebhookError::UnprocessableEntity(_))), 422)
+                | (Err(Error::Api(DeactivateWebhookError::NotAcceptable(_))), 406)
                 | (
-                    Err(DeactivateWebhookError::TooManyRequests {
+                    Err(Error::Api(DeactivateWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
                         ..
-                    }),
+                    })),
                     429
                 )
-                | (Err(DeactivateWebhookError::InternalServerError(_)), 500)
+                | (Err(Error::Api(DeactivateWebhookError::InternalServerError(_))), 500)
         );
         assert!(ok, "status {status}: got {result:?}");
     }
@@ -310,16 +310,16 @@ async fn publish_event_every_status() {
     for status in [401, 406, 413, 415, 422, 429, 500] {
         let result = client_for(status).await.publish_event(&event).await;
         let (got, body) = match result {
-            Err(PublishEventError::Unauthorized(b)) => (401, b),
-            Err(PublishEventError::NotAcceptable(b)) => (406, b),
-            Err(PublishEventError::PayloadTooLarge(b)) => (413, b),
-            Err(PublishEventError::UnsupportedMediaType(b)) => (415, b),
-            Err(PublishEventError::UnprocessableEntity(b)) => (422, b),
-            Err(PublishEventError::TooManyRequests { retry_after, body }) => {
+            Err(Error::Api(PublishEventError::Unauthorized(b))) => (401, b),
+            Err(Error::Api(PublishEventError::NotAcceptable(b))) => (406, b),
+            Err(Error::Api(PublishEventError::PayloadTooLarge(b))) => (413, b),
+            Err(Error::Api(PublishEventError::UnsupportedMediaType(b))) => (415, b),
+            Err(Error::Api(PublishEventError::UnprocessableEntity(b))) => (422, b),
+            Err(Error::Api(PublishEventError::TooManyRequests { retry_after, body })) => {
                 assert_eq!(retry_after, Some(RETRY_AFTER));
                 (429, body)
             }
-            Err(PublishEventError::InternalServerError(b)) => (500, b),
+            Err(Error::Api(PublishEventError::InternalServerError(b))) => (500, b),
             other => panic!("status {status}: unexpected {other:?}"),
         };
         assert_eq!(got, status);

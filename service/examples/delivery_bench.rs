@@ -228,7 +228,7 @@ async fn main() -> Result<(), Failure> {
             for n in (task..events).step_by(16) {
                 api.publish_event(&event(n)).await?;
             }
-            Ok::<(), webhooks_client::PublishEventError>(())
+            Ok::<(), webhooks_client::Error<webhooks_client::PublishEventError>>(())
         });
     }
     while let Some(done) = tasks.join_next().await {

@@ -40,7 +40,7 @@ impl Redirects {
 /// Makes rustls usable by reqwest in this process. The service's reqwest is built without a
 /// default crypto provider, so this must run before any client is built; it is idempotent.
 pub fn install_crypto_provider() {
-    webhooks_client::support::install_crypto_provider();
+    webhooks_client::install_crypto_provider();
 }
 
 /// A client builder with the crypto provider installed, `timeout` on the whole request and on

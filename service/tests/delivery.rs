@@ -357,7 +357,7 @@ async fn suite(url: &str) {
         .await
         .expect_err("publish without the scope");
     assert!(
-        matches!(refused, webhooks_client::PublishEventError::Unauthorized(_)),
+        matches!(refused, webhooks_client::Error::Api(webhooks_client::PublishEventError::Unauthorized(_))),
         "{refused:?}"
     );
 
@@ -369,7 +369,7 @@ async fn suite(url: &str) {
     assert!(
         matches!(
             refused,
-            webhooks_client::PublishEventError::UnprocessableEntity(_)
+            webhooks_client::Error::Api(webhooks_client::PublishEventError::UnprocessableEntity(_))
         ),
         "{refused:?}"
     );

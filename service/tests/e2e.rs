@@ -10,6 +10,7 @@ use sqlx::Connection as _;
 use webhooks_client::types::{
     ActivateWebhook, CreateWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, WebhookScope,
 };
+use webhooks_client::Error as ClientError;
 use webhooks_client::{
     ActivateWebhookError, Client, CreateWebhookError, DeactivateWebhookError, DeleteWebhookError,
     GetWebhookError, ListWebhooksError, UpdateWebhookError,
@@ -195,7 +196,7 @@ async fn authentication(h: &Harness) {
     // No Authorization header.
     let anonymous = Client::new(&h.base).expect("client");
     match anonymous.list_webhooks().await {
-        Err(ListWebhooksError::Unauthorized(body)) => {
+        Err(ClientError::Api(ListWebhooksError::Unauthorized(body))) => {
             assert_eq!(code(&body), ErrorCode::HeaderNotFound);
             assert_eq!(
                 outer(&body).message.as_deref(),
@@ -209,7 +210,7 @@ async fn authentication(h: &Harness) {
         .expect("client")
         .with_bearer_token("not-a-token");
     match forged.get_webhook(&uuid::Uuid::new_v4()).await {
-        Err(GetWebhookError::Unauthorized(body)) => {
+        Err(ClientError::Api(GetWebhookError::Unauthorized(body))) => {
             assert_eq!(code(&body), ErrorCode::InvalidToken)
         }
         other => panic!("bad token: {other:?}"),
@@ -220,7 +221,7 @@ async fn authentication(h: &Harness) {
         .create_webhook(&account_hook("https://a.example/h"))
         .await
     {
-        Err(CreateWebhookError::Unauthorized(body)) => {
+        Err(ClientError::Api(CreateWebhookError::Unauthorized(body))) => {
             assert_eq!(code(&body), ErrorCode::InvalidToken)
         }
         other => panic!("missing scope: {other:?}"),
@@ -296,8 +297,8 @@ async fn create_get_list(h: &Harness) {
 
 async fn create_refusals(h: &Harness) {
     let alice = h.client("alice");
-    let refused = |result: Result<_, CreateWebhookError>| match result {
-        Err(CreateWebhookError::UnprocessableEntity(body)) => {
+    let refused = |result: Result<_, ClientError<CreateWebhookError>>| match result {
+        Err(ClientError::Api(CreateWebhookError::UnprocessableEntity(body))) => {
             single_detail(&body, ErrorCode::InvalidCreateWebhookRequest)
         }
         other => panic!("expected 422: {other:?}"),
@@ -363,7 +364,7 @@ async fn create_refusals(h: &Harness) {
 async fn permissions(h: &Harness) {
     let carol = h.client("carol");
     match carol.create_webhook(&itwin_hook("itwin-c")).await {
-        Err(CreateWebhookError::Forbidden(body)) => {
+        Err(ClientError::Api(CreateWebhookError::Forbidden(body))) => {
             assert_eq!(code(&body), ErrorCode::InsufficientPermissions);
             assert_eq!(
                 outer(&body).message.as_deref(),
@@ -399,7 +400,7 @@ async fn permissions(h: &Harness) {
     // Without the role, carol can read but not change the admin-made webhook.
     assert!(carol.get_webhook(&by_admin.id).await.is_ok());
     match carol.activate_webhook(&by_admin.id, None).await {
-        Err(ActivateWebhookError::Forbidden(body)) => {
+        Err(ClientError::Api(ActivateWebhookError::Forbidden(body))) => {
             assert_eq!(code(&body), ErrorCode::InsufficientPermissions)
         }
         other => panic!("activate without grant: {other:?}"),
@@ -409,13 +410,13 @@ async fn permissions(h: &Harness) {
         ..UpdateWebhook::default()
     };
     match carol.update_webhook(&by_admin.id, &change).await {
-        Err(UpdateWebhookError::Forbidden(body)) => {
+        Err(ClientError::Api(UpdateWebhookError::Forbidden(body))) => {
             assert_eq!(code(&body), ErrorCode::InsufficientPermissions)
         }
         other => panic!("update without grant: {other:?}"),
     }
     match carol.delete_webhook(&by_admin.id).await {
-        Err(DeleteWebhookError::Forbidden(body)) => {
+        Err(ClientError::Api(DeleteWebhookError::Forbidden(body))) => {
             assert_eq!(code(&body), ErrorCode::InsufficientPermissions)
         }
         other => panic!("delete without grant: {other:?}"),
@@ -441,26 +442,26 @@ async fn other_callers(h: &Harness) {
         );
     };
     match bob.get_webhook(&hook.id).await {
-        Err(GetWebhookError::NotFound(body)) => not_found(&body),
+        Err(ClientError::Api(GetWebhookError::NotFound(body))) => not_found(&body),
         other => panic!("get: {other:?}"),
     }
     match bob
         .update_webhook(&hook.id, &UpdateWebhook::default())
         .await
     {
-        Err(UpdateWebhookError::NotFound(body)) => not_found(&body),
+        Err(ClientError::Api(UpdateWebhookError::NotFound(body))) => not_found(&body),
         other => panic!("update: {other:?}"),
     }
     match bob.activate_webhook(&hook.id, None).await {
-        Err(ActivateWebhookError::NotFound(body)) => not_found(&body),
+        Err(ClientError::Api(ActivateWebhookError::NotFound(body))) => not_found(&body),
         other => panic!("activate: {other:?}"),
     }
     match bob.deactivate_webhook(&hook.id).await {
-        Err(DeactivateWebhookError::NotFound(body)) => not_found(&body),
+        Err(ClientError::Api(DeactivateWebhookError::NotFound(body))) => not_found(&body),
         other => panic!("deactivate: {other:?}"),
     }
     match bob.delete_webhook(&hook.id).await {
-        Err(DeleteWebhookError::NotFound(body)) => not_found(&body),
+        Err(ClientError::Api(DeleteWebhookError::NotFound(body))) => not_found(&body),
         other => panic!("delete: {other:?}"),
     }
     let seen = bob.list_webhooks().await.expect("list").webhooks;
@@ -493,7 +494,7 @@ async fn activation(h: &Harness) {
 
     // Already active: the seed's InvalidChange detail, with the id in the message.
     match alice.activate_webhook(&hook.id, None).await {
-        Err(ActivateWebhookError::UnprocessableEntity(body)) => {
+        Err(ClientError::Api(ActivateWebhookError::UnprocessableEntity(body))) => {
             let detail = single_detail(&body, ErrorCode::InvalidActivateWebhookRequest);
             assert_eq!(
                 outer(&body).message.as_deref(),
@@ -515,7 +516,7 @@ async fn activation(h: &Harness) {
     assert!(!inactive.active);
     assert_eq!(inactive.expiration_date_time, None);
     match alice.deactivate_webhook(&hook.id).await {
-        Err(DeactivateWebhookError::UnprocessableEntity(body)) => {
+        Err(ClientError::Api(DeactivateWebhookError::UnprocessableEntity(body))) => {
             let detail = single_detail(&body, ErrorCode::InvalidDeactivateWebhookRequest);
             assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
             assert_eq!(detail.target.as_deref(), Some("IsActive"));
@@ -547,7 +548,7 @@ async fn activation(h: &Harness) {
         expiration_date_time: Some(Utc::now() - chrono::Duration::hours(1)),
     };
     match alice.activate_webhook(&hook.id, Some(&past)).await {
-        Err(ActivateWebhookError::UnprocessableEntity(body)) => {
+        Err(ClientError::Api(ActivateWebhookError::UnprocessableEntity(body))) => {
             let detail = single_detail(&body, ErrorCode::InvalidActivateWebhookRequest);
             assert_eq!(detail.code, Some(ErrorCode::InvalidValue));
             assert_eq!(detail.target.as_deref(), Some("expirationDateTime"));
@@ -620,7 +621,7 @@ async fn patch(h: &Harness) {
         ..UpdateWebhook::default()
     };
     match alice.update_webhook(&hook.id, &insecure).await {
-        Err(UpdateWebhookError::UnprocessableEntity(body)) => {
+        Err(ClientError::Api(UpdateWebhookError::UnprocessableEntity(body))) => {
             let detail = single_detail(&body, ErrorCode::InvalidUpdateWebhookRequest);
             assert_invalid_field(&detail, "callbackUrl");
         }
@@ -647,7 +648,7 @@ async fn patch(h: &Harness) {
     );
     assert_eq!(active.callback_url, "https://a.example/moved");
     match alice.update_webhook(&hook.id, &activate).await {
-        Err(UpdateWebhookError::UnprocessableEntity(body)) => {
+        Err(ClientError::Api(UpdateWebhookError::UnprocessableEntity(body))) => {
             let detail = single_detail(&body, ErrorCode::InvalidUpdateWebhookRequest);
             assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
             assert_eq!(detail.target.as_deref(), Some("IsActive"));
@@ -667,7 +668,7 @@ async fn patch(h: &Harness) {
     assert!(!inactive.active);
     assert_eq!(inactive.expiration_date_time, None);
     match alice.update_webhook(&hook.id, &deactivate).await {
-        Err(UpdateWebhookError::UnprocessableEntity(body)) => {
+        Err(ClientError::Api(UpdateWebhookError::UnprocessableEntity(body))) => {
             let detail = single_detail(&body, ErrorCode::InvalidUpdateWebhookRequest);
             assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
             assert_eq!(detail.target.as_deref(), Some("IsActive"));
@@ -704,11 +705,11 @@ async fn delete(h: &Harness) {
     alice.delete_webhook(&hook.id).await.expect("delete");
     assert!(matches!(
         alice.get_webhook(&hook.id).await,
-        Err(GetWebhookError::NotFound(_))
+        Err(ClientError::Api(GetWebhookError::NotFound(_)))
     ));
     assert!(matches!(
         alice.delete_webhook(&hook.id).await,
-        Err(DeleteWebhookError::NotFound(_))
+        Err(ClientError::Api(DeleteWebhookError::NotFound(_)))
     ));
 }
 
@@ -730,7 +731,7 @@ async fn concurrent_activates(h: &Harness) {
         for racer in racers {
             match racer.await.expect("task") {
                 Ok(()) => winners += 1,
-                Err(ActivateWebhookError::UnprocessableEntity(body)) => {
+                Err(ClientError::Api(ActivateWebhookError::UnprocessableEntity(body))) => {
                     let detail = single_detail(&body, ErrorCode::InvalidActivateWebhookRequest);
                     assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
                     refused += 1;
@@ -764,7 +765,7 @@ async fn expiry(h: &Harness) {
     // Inactive, so it can be activated again, and not deactivated.
     assert!(matches!(
         alice.deactivate_webhook(&hook.id).await,
-        Err(DeactivateWebhookError::UnprocessableEntity(_))
+        Err(ClientError::Api(DeactivateWebhookError::UnprocessableEntity(_)))
     ));
     alice
         .activate_webhook(&hook.id, None)
@@ -783,7 +784,7 @@ async fn rate_limits(h: &Harness) {
     dave.list_webhooks().await.expect("first");
     dave.list_webhooks().await.expect("second");
     match dave.list_webhooks().await {
-        Err(ListWebhooksError::TooManyRequests { retry_after, body }) => {
+        Err(ClientError::Api(ListWebhooksError::TooManyRequests { retry_after, body })) => {
             assert_eq!(code(&body), ErrorCode::TooManyRequests);
             assert_eq!(
                 outer(&body).message.as_deref(),
@@ -796,7 +797,7 @@ async fn rate_limits(h: &Harness) {
     }
     // Every operation answers its own 429.
     match dave.activate_webhook(&uuid::Uuid::new_v4(), None).await {
-        Err(ActivateWebhookError::TooManyRequests { retry_after, .. }) => {
+        Err(ClientError::Api(ActivateWebhookError::TooManyRequests { retry_after, .. })) => {
             assert!(retry_after.is_some_and(|s| s >= 1))
         }
         other => panic!("activate when limited: {other:?}"),
@@ -805,7 +806,7 @@ async fn rate_limits(h: &Harness) {
         .create_webhook(&account_hook("https://d.example/h"))
         .await
     {
-        Err(CreateWebhookError::TooManyRequests { .. }) => {}
+        Err(ClientError::Api(CreateWebhookError::TooManyRequests { .. })) => {}
         other => panic!("create when limited: {other:?}"),
     }
     // Limits are per caller.
@@ -834,13 +835,13 @@ async fn store_failure(h: &Harness) {
         .expect("drop table");
     conn.close().await.expect("close");
     match alice.list_webhooks().await {
-        Err(ListWebhooksError::InternalServerError(body)) => {
+        Err(ClientError::Api(ListWebhooksError::InternalServerError(body))) => {
             assert_eq!(code(&body), ErrorCode::InternalServerError)
         }
         other => panic!("list on a broken store: {other:?}"),
     }
     match alice.activate_webhook(&hook.id, None).await {
-        Err(ActivateWebhookError::InternalServerError(body)) => {
+        Err(ClientError::Api(ActivateWebhookError::InternalServerError(body))) => {
             assert_eq!(code(&body), ErrorCode::InternalServerError)
         }
         other => panic!("activate on a broken store: {other:?}"),

@@ -88,7 +88,7 @@ impl Pair {
             LIMIT,
         ))
         .await;
-        webhooks_client::support::install_crypto_provider();
+        webhooks_client::install_crypto_provider();
         Pair {
             http: reqwest::Client::new(),
             generated,

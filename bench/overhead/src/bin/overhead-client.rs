@@ -233,7 +233,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             webhooks_client::Client::new(&args.url)?.with_bearer_token(overhead_bench::TOKEN),
         ),
         Which::Handwritten => {
-            webhooks_client::support::install_crypto_provider();
+            webhooks_client::install_crypto_provider();
             Caller::Handwritten(Handwritten {
                 http: reqwest::Client::builder().build()?,
                 base: args.url.trim_end_matches('/').to_owned(),
