@@ -43,7 +43,10 @@ impl<E> Answer<E> {
     }
 
     /// The declared error whose only content is the JSON body (`variant` wraps the body).
-    pub fn error<B: serde::de::DeserializeOwned, T>(&self, variant: impl FnOnce(B) -> E) -> Result<T, Error<E>> {
+    pub fn error<B: serde::de::DeserializeOwned, T>(
+        &self,
+        variant: impl FnOnce(B) -> E,
+    ) -> Result<T, Error<E>> {
         Err(Error::Api(variant(self.json()?)))
     }
 
@@ -64,13 +67,21 @@ impl<E> Answer<E> {
 
     /// A header the spec requires; its absence makes the whole answer unexpected.
     pub fn required_header<T: FromStr>(&self, name: &str) -> Result<T, Error<E>> {
-        self.header(name)
-            .ok_or_else(|| self.unexpected_because(format!("the required header `{name}` is missing or not a valid value")))
+        self.header(name).ok_or_else(|| {
+            self.unexpected_because(format!(
+                "the required header `{name}` is missing or not a valid value"
+            ))
+        })
     }
 
     /// The answer as one the spec does not describe.
     pub fn unexpected(self) -> Error<E> {
-        Error::Unexpected(UnexpectedResponse::new(self.status, self.headers, self.body, None))
+        Error::Unexpected(UnexpectedResponse::new(
+            self.status,
+            self.headers,
+            self.body,
+            None,
+        ))
     }
 
     fn unexpected_because(&self, reason: String) -> Error<E> {
@@ -93,7 +104,11 @@ mod tests {
     fn answer(body: &str) -> Answer<Never> {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", " 7".parse().unwrap());
-        Answer::new(StatusCode::TOO_MANY_REQUESTS, headers, bytes::Bytes::from(body.to_owned()))
+        Answer::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            headers,
+            bytes::Bytes::from(body.to_owned()),
+        )
     }
 
     #[test]

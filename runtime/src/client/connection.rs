@@ -14,9 +14,9 @@ use super::token::{StaticToken, TokenSource};
 #[derive(Clone)]
 pub struct Connection {
     base_url: Url,
-    pub(crate) http: reqwest::Client,
-    pub(crate) token: Option<Arc<dyn TokenSource>>,
-    pub(crate) retry: RetryPolicy,
+    http: reqwest::Client,
+    token: Option<Arc<dyn TokenSource>>,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for Connection {
@@ -43,9 +43,13 @@ impl Connection {
 
     /// The API at `base_url`, reached through `http` (for timeouts, proxies, middleware).
     pub fn with_http_client(base_url: &str, http: reqwest::Client) -> Result<Self, InvalidBaseUrl> {
-        let parsed = Url::parse(base_url).map_err(|e| InvalidBaseUrl::new(base_url, e.to_string()))?;
+        let parsed =
+            Url::parse(base_url).map_err(|e| InvalidBaseUrl::new(base_url, e.to_string()))?;
         if parsed.cannot_be_a_base() {
-            return Err(InvalidBaseUrl::new(base_url, "it cannot have a path".to_owned()));
+            return Err(InvalidBaseUrl::new(
+                base_url,
+                "it cannot have a path".to_owned(),
+            ));
         }
         Ok(Connection {
             base_url: parsed,
@@ -84,7 +88,7 @@ impl Connection {
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
-        Outgoing::new(self, method, url)
+        Outgoing::new(&self.http, self.token.as_deref(), &self.retry, method, url)
     }
 }
 
@@ -119,7 +123,11 @@ impl InvalidBaseUrl {
 
 impl std::fmt::Display for InvalidBaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` is not a usable base URL: {}", self.url, self.reason)
+        write!(
+            f,
+            "`{}` is not a usable base URL: {}",
+            self.url, self.reason
+        )
     }
 }
 
@@ -133,10 +141,13 @@ mod tests {
     fn segments_are_encoded_one_by_one() {
         #[cfg(feature = "rustls")]
         install_crypto_provider();
-        let c = Connection::with_http_client("http://127.0.0.1:1/api/", reqwest::Client::new()).unwrap();
+        let c = Connection::with_http_client("http://127.0.0.1:1/api/", reqwest::Client::new())
+            .unwrap();
         let url = c.request(Method::GET, &["webhooks", "a/b c"]).url().clone();
         assert_eq!(url.as_str(), "http://127.0.0.1:1/api/webhooks/a%2Fb%20c");
-        assert!(Connection::with_http_client("mailto:x@example.com", reqwest::Client::new()).is_err());
+        assert!(
+            Connection::with_http_client("mailto:x@example.com", reqwest::Client::new()).is_err()
+        );
         assert!(Connection::with_http_client("not a url", reqwest::Client::new()).is_err());
     }
 }

@@ -74,7 +74,10 @@ impl<E: OperationError> std::fmt::Display for Error<E> {
                 Ok(status) => write!(f, "{operation} answered {status}"),
                 Err(_) => write!(f, "{operation} answered {}", e.status()),
             },
-            Error::Unexpected(response) => write!(f, "{operation} got an answer the spec does not describe: {response}"),
+            Error::Unexpected(response) => write!(
+                f,
+                "{operation} got an answer the spec does not describe: {response}"
+            ),
             Error::Request(error) => write!(f, "{operation} could not be sent: {error}"),
             Error::Transport(error) => write!(f, "{operation} failed in transport: {error}"),
         }
@@ -103,7 +106,12 @@ pub struct UnexpectedResponse {
 }
 
 impl UnexpectedResponse {
-    pub fn new(status: StatusCode, headers: reqwest::header::HeaderMap, body: bytes::Bytes, decode_error: Option<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        headers: reqwest::header::HeaderMap,
+        body: bytes::Bytes,
+        decode_error: Option<String>,
+    ) -> Self {
         UnexpectedResponse {
             status,
             headers,

@@ -13,9 +13,9 @@ mod retry;
 mod token;
 
 pub use answer::Answer;
-pub use connection::{Connection, InvalidBaseUrl};
 #[cfg(feature = "rustls")]
 pub use connection::install_crypto_provider;
+pub use connection::{Connection, InvalidBaseUrl};
 pub use error::{Error, OperationError, UnexpectedResponse};
 pub use outgoing::Outgoing;
 pub use retry::{RetryPolicy, retry_after};

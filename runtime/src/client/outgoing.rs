@@ -4,17 +4,18 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Url};
 
 use super::answer::Answer;
-use super::connection::Connection;
 use super::error::Error;
-use super::retry::send;
-use super::token::BoxError;
+use super::retry::{RetryPolicy, send};
+use super::token::{BoxError, TokenSource};
 
 /// A request to send: what the operation's spec puts in its URL, headers and body. A part that
 /// cannot be encoded is kept as the error [`Outgoing::send`] returns, so building never fails
 /// halfway.
 #[must_use = "a request does nothing until it is sent"]
 pub struct Outgoing<'c> {
-    connection: &'c Connection,
+    http: &'c reqwest::Client,
+    token: Option<&'c dyn TokenSource>,
+    retry: &'c RetryPolicy,
     method: Method,
     url: Url,
     query: Vec<(&'static str, String)>,
@@ -25,9 +26,17 @@ pub struct Outgoing<'c> {
 }
 
 impl<'c> Outgoing<'c> {
-    pub(crate) fn new(connection: &'c Connection, method: Method, url: Url) -> Self {
+    pub(crate) fn new(
+        http: &'c reqwest::Client,
+        token: Option<&'c dyn TokenSource>,
+        retry: &'c RetryPolicy,
+        method: Method,
+        url: Url,
+    ) -> Self {
         Outgoing {
-            connection,
+            http,
+            token,
+            retry,
             method,
             url,
             query: Vec::new(),
@@ -76,7 +85,11 @@ impl<'c> Outgoing<'c> {
     }
 
     /// A JSON body.
-    pub fn json<T: serde::Serialize + ?Sized>(mut self, content_type: &'static str, body: &T) -> Self {
+    pub fn json<T: serde::Serialize + ?Sized>(
+        mut self,
+        content_type: &'static str,
+        body: &T,
+    ) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => self.body = Some((content_type, bytes)),
             Err(e) => self.failure = Some(Box::new(e)),
@@ -108,13 +121,12 @@ impl<'c> Outgoing<'c> {
         if let Some(failure) = self.failure {
             return Err(Error::Request(failure));
         }
-        let connection = self.connection;
         let idempotent = !matches!(self.method, Method::POST | Method::PATCH);
         let mut url = self.url;
         if !self.query.is_empty() {
             url.query_pairs_mut().extend_pairs(self.query);
         }
-        let mut request = connection.http.request(self.method, url);
+        let mut request = self.http.request(self.method, url);
         for (name, value) in self.headers {
             request = request.header(name, value);
         }
@@ -122,11 +134,13 @@ impl<'c> Outgoing<'c> {
             request = request.header(CONTENT_TYPE, content_type).body(bytes);
         }
         if self.authorized
-            && let Some(source) = &connection.token
+            && let Some(source) = self.token
         {
             request = request.bearer_auth(source.token().await.map_err(Error::Request)?);
         }
-        let response = send(&connection.retry, request, idempotent).await.map_err(Error::Transport)?;
+        let response = send(self.retry, request, idempotent)
+            .await
+            .map_err(Error::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Error::Transport)?;

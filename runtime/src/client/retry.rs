@@ -69,7 +69,9 @@ pub(crate) async fn send(
         let again = if may_retry { request.try_clone() } else { None };
         let response = request.send().await?;
         let status = response.status().as_u16();
-        let Some(next) = again else { return Ok(response) };
+        let Some(next) = again else {
+            return Ok(response);
+        };
         if !(status == 429 || status == 503) || attempt >= policy.max_attempts {
             return Ok(response);
         }
@@ -87,8 +89,15 @@ pub(crate) async fn send(
 
 /// How long `retry-after` asks to wait, given in seconds or as an HTTP date; `None` when it is
 /// absent or neither.
-pub fn retry_after(headers: &reqwest::header::HeaderMap, now: std::time::SystemTime) -> Option<std::time::Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+pub fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    now: std::time::SystemTime,
+) -> Option<std::time::Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(std::time::Duration::from_secs(seconds));
     }
@@ -103,7 +112,9 @@ fn backoff(base: std::time::Duration, attempt: u32) -> std::time::Duration {
     let ceiling = base.saturating_mul(1 << (attempt.saturating_sub(1)).min(16));
     let half = ceiling / 2;
     // Each RandomState is seeded afresh, which is randomness enough for spreading retries.
-    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
     let span = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX).max(1);
     half + std::time::Duration::from_nanos(random % span)
 }

@@ -32,7 +32,10 @@ pub trait Authenticator: Send + Sync + 'static {
     /// The caller handed to the API's methods.
     type Caller: Send + 'static;
 
-    fn authenticate(&self, request: AuthRequest<'_>) -> impl Future<Output = Result<Self::Caller, AuthError>> + Send;
+    fn authenticate(
+        &self,
+        request: AuthRequest<'_>,
+    ) -> impl Future<Output = Result<Self::Caller, AuthError>> + Send;
 }
 
 /// The bearer token of an `Authorization` header: `Ok(None)` when there is no header,

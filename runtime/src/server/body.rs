@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 
-use super::validate::Problems;
+use super::validate::{FieldError, Problems};
 
 pub(crate) enum BodyError {
     TooLarge,
@@ -27,28 +27,14 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, 
     }
 }
 
-/// Where in a request body decoding failed, as the spec's `target` names it (`eventTypes[0]`);
-/// `None` for the body as a whole.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub target: Option<String>,
-}
-
-impl FieldError {
-    /// The top-level property the error is in.
-    pub fn root_field(&self) -> Option<&str> {
-        let target = self.target.as_deref()?;
-        Some(target.split(['.', '[']).next().unwrap_or(target))
-    }
-}
-
 /// Decodes a JSON body after `check` (generated from the schema) found no problem in it;
 /// otherwise every problem found, each naming its field.
 pub(crate) fn decode_checked<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     check: fn(&serde_json::Value, &mut Problems),
 ) -> Result<T, Vec<FieldError>> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| vec![FieldError { target: None }])?;
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| vec![FieldError { target: None }])?;
     let mut problems = Problems::default();
     check(&value, &mut problems);
     if !problems.is_clean() {
@@ -118,18 +104,15 @@ mod tests {
 
     #[test]
     fn serde_refusals_are_located() {
-        assert_eq!(targets(r#"{"name":"a","tags":[1]}"#), Vec::<Option<String>>::new());
-        assert_eq!(targets(r#"{"name":"a","tags":[1,"x"]}"#), vec![Some("tags[1]".to_owned())]);
+        assert_eq!(
+            targets(r#"{"name":"a","tags":[1]}"#),
+            Vec::<Option<String>>::new()
+        );
+        assert_eq!(
+            targets(r#"{"name":"a","tags":[1,"x"]}"#),
+            vec![Some("tags[1]".to_owned())]
+        );
         assert_eq!(targets(r#"{"tags":[]}"#), vec![Some("name".to_owned())]);
         assert_eq!(targets("not json"), vec![None]);
-    }
-
-    #[test]
-    fn root_field() {
-        let e = FieldError {
-            target: Some("eventTypes[0]".into()),
-        };
-        assert_eq!(e.root_field(), Some("eventTypes"));
-        assert_eq!(FieldError { target: None }.root_field(), None);
     }
 }

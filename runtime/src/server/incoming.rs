@@ -9,11 +9,11 @@ use http::HeaderMap;
 use http::request::Parts;
 
 use super::auth::{AuthRequest, Authenticator, bearer_token};
-use super::body::{BodyError, FieldError, decode_checked, read_body};
+use super::body::{BodyError, decode_checked, read_body};
+use super::config::Config;
 use super::negotiate::{acceptable, has_content_type, is_json};
 use super::refusal::Failure;
-use super::validate::Problems;
-use super::config::Config;
+use super::validate::{FieldError, Problems};
 
 /// A request as a generated handler reads it.
 pub struct Incoming {
@@ -37,7 +37,9 @@ pub enum In {
 impl Incoming {
     pub async fn new(request: Request, config: &Config) -> Self {
         let (mut parts, body) = request.into_parts();
-        let path = RawPathParams::from_request_parts(&mut parts, &()).await.ok();
+        let path = RawPathParams::from_request_parts(&mut parts, &())
+            .await
+            .ok();
         Incoming {
             parts,
             body: Some(body),
@@ -65,17 +67,29 @@ impl Incoming {
     // not `Sync`, so a future holding `&Incoming` could not be sent between threads.
 
     /// The caller, from a bearer token the authenticator accepts; refused without one.
-    pub fn bearer<'a, Au: Authenticator>(&'a self, auth: &'a Au, operation_id: &'static str, scopes: &'static [&'static str]) -> impl Future<Output = Result<Au::Caller, Failure>> + Send + 'a {
+    pub fn bearer<'a, Au: Authenticator>(
+        &'a self,
+        auth: &'a Au,
+        operation_id: &'static str,
+        scopes: &'static [&'static str],
+    ) -> impl Future<Output = Result<Au::Caller, Failure>> + Send + 'a {
         let optional = self.optional_bearer(auth, operation_id, scopes);
         async move { optional.await?.ok_or(Failure::MissingCredentials) }
     }
 
     /// The caller when a bearer token is given (and accepted); `None` without one.
-    pub fn optional_bearer<'a, Au: Authenticator>(&'a self, auth: &'a Au, operation_id: &'static str, scopes: &'static [&'static str]) -> impl Future<Output = Result<Option<Au::Caller>, Failure>> + Send + 'a {
+    pub fn optional_bearer<'a, Au: Authenticator>(
+        &'a self,
+        auth: &'a Au,
+        operation_id: &'static str,
+        scopes: &'static [&'static str],
+    ) -> impl Future<Output = Result<Option<Au::Caller>, Failure>> + Send + 'a {
         let headers = &self.parts.headers;
         async move {
             match bearer_token(headers) {
-                Ok(Some(token)) => authenticate(auth, headers, operation_id, scopes, Some(token)).await.map(Some),
+                Ok(Some(token)) => authenticate(auth, headers, operation_id, scopes, Some(token))
+                    .await
+                    .map(Some),
                 Ok(None) => Ok(None),
                 Err(()) => Err(Failure::InvalidCredentials),
             }
@@ -84,13 +98,23 @@ impl Incoming {
 
     /// The caller, from credentials other than a bearer token (the authenticator reads the
     /// headers it needs).
-    pub fn credentials<'a, Au: Authenticator>(&'a self, auth: &'a Au, operation_id: &'static str, scopes: &'static [&'static str]) -> impl Future<Output = Result<Au::Caller, Failure>> + Send + 'a {
+    pub fn credentials<'a, Au: Authenticator>(
+        &'a self,
+        auth: &'a Au,
+        operation_id: &'static str,
+        scopes: &'static [&'static str],
+    ) -> impl Future<Output = Result<Au::Caller, Failure>> + Send + 'a {
         authenticate(auth, &self.parts.headers, operation_id, scopes, None)
     }
 
     /// The caller when the authenticator accepts the request's credentials; `None` otherwise,
     /// for operations that also serve anonymous callers.
-    pub fn optional_credentials<'a, Au: Authenticator>(&'a self, auth: &'a Au, operation_id: &'static str, scopes: &'static [&'static str]) -> impl Future<Output = Option<Au::Caller>> + Send + 'a {
+    pub fn optional_credentials<'a, Au: Authenticator>(
+        &'a self,
+        auth: &'a Au,
+        operation_id: &'static str,
+        scopes: &'static [&'static str],
+    ) -> impl Future<Output = Option<Au::Caller>> + Send + 'a {
         let caller = authenticate(auth, &self.parts.headers, operation_id, scopes, None);
         async move { caller.await.ok() }
     }
@@ -109,32 +133,61 @@ impl Incoming {
         match place {
             In::Query => {
                 let uri = &self.parts.uri;
-                let pairs = self.query.get_or_insert_with(|| serde_urlencoded::from_str(uri.query().unwrap_or("")).map_err(|_| ()));
+                let pairs = self.query.get_or_insert_with(|| {
+                    serde_urlencoded::from_str(uri.query().unwrap_or("")).map_err(|_| ())
+                });
                 let pairs = pairs.as_ref().map_err(|_| Failure::InvalidParam(None))?;
-                Ok(pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect())
+                Ok(pairs
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect())
             }
             // A value that is not visible ASCII is kept as a string no parse accepts but a
             // `String` parameter's.
-            In::Header => Ok(self.parts.headers.get_all(name).iter().map(|v| v.to_str().unwrap_or("\u{0}")).collect()),
+            In::Header => Ok(self
+                .parts
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|v| v.to_str().unwrap_or("\u{0}"))
+                .collect()),
         }
     }
 
     /// An optional parameter: `None` when absent, refused when given but not a `T`.
-    pub fn param<T: FromStr>(&mut self, place: In, name: &'static str) -> Result<Option<T>, Failure> {
+    pub fn param<T: FromStr>(
+        &mut self,
+        place: In,
+        name: &'static str,
+    ) -> Result<Option<T>, Failure> {
         let values = self.values(place, name)?;
         match values.first() {
             None => Ok(None),
-            Some(value) => value.parse().map(Some).map_err(|_| Failure::InvalidParam(Some(name))),
+            Some(value) => value
+                .parse()
+                .map(Some)
+                .map_err(|_| Failure::InvalidParam(Some(name))),
         }
     }
 
     /// A parameter the spec requires.
-    pub fn required_param<T: FromStr>(&mut self, place: In, name: &'static str) -> Result<T, Failure> {
-        self.param(place, name)?.ok_or(Failure::InvalidParam(Some(name)))
+    pub fn required_param<T: FromStr>(
+        &mut self,
+        place: In,
+        name: &'static str,
+    ) -> Result<T, Failure> {
+        self.param(place, name)?
+            .ok_or(Failure::InvalidParam(Some(name)))
     }
 
     /// An optional array parameter: repeated (`explode`, only in a query) or comma-separated.
-    pub fn param_list<T: FromStr>(&mut self, place: In, name: &'static str, explode: bool) -> Result<Option<Vec<T>>, Failure> {
+    pub fn param_list<T: FromStr>(
+        &mut self,
+        place: In,
+        name: &'static str,
+        explode: bool,
+    ) -> Result<Option<Vec<T>>, Failure> {
         let values = self.values(place, name)?;
         if values.is_empty() {
             return Ok(None);
@@ -142,14 +195,23 @@ impl Incoming {
         let items: Option<Vec<T>> = if explode && place == In::Query {
             values.iter().map(|v| v.parse().ok()).collect()
         } else {
-            values[0].split(',').map(|item| item.trim().parse().ok()).collect()
+            values[0]
+                .split(',')
+                .map(|item| item.trim().parse().ok())
+                .collect()
         };
         items.map(Some).ok_or(Failure::InvalidParam(Some(name)))
     }
 
     /// An array parameter the spec requires.
-    pub fn required_param_list<T: FromStr>(&mut self, place: In, name: &'static str, explode: bool) -> Result<Vec<T>, Failure> {
-        self.param_list(place, name, explode)?.ok_or(Failure::InvalidParam(Some(name)))
+    pub fn required_param_list<T: FromStr>(
+        &mut self,
+        place: In,
+        name: &'static str,
+        explode: bool,
+    ) -> Result<Vec<T>, Failure> {
+        self.param_list(place, name, explode)?
+            .ok_or(Failure::InvalidParam(Some(name)))
     }
 
     /// The whole body, within the limit; `None` when it is empty.
@@ -166,30 +228,45 @@ impl Incoming {
     }
 
     /// A JSON body that passes `check` (generated from its schema) and decodes as a `T`.
-    pub async fn json<T: serde::de::DeserializeOwned>(&mut self, check: fn(&serde_json::Value, &mut Problems)) -> Result<Option<T>, Failure> {
-        let Some(bytes) = self.bytes().await? else { return Ok(None) };
+    pub async fn json<T: serde::de::DeserializeOwned>(
+        &mut self,
+        check: fn(&serde_json::Value, &mut Problems),
+    ) -> Result<Option<T>, Failure> {
+        let Some(bytes) = self.bytes().await? else {
+            return Ok(None);
+        };
         if !is_json(&self.parts.headers) {
             return Err(Failure::UnsupportedMediaType);
         }
-        decode_checked(&bytes, check).map(Some).map_err(Failure::InvalidBody)
+        decode_checked(&bytes, check)
+            .map(Some)
+            .map_err(Failure::InvalidBody)
     }
 
     /// An `application/x-www-form-urlencoded` body.
     pub async fn form<T: serde::de::DeserializeOwned>(&mut self) -> Result<Option<T>, Failure> {
-        let Some(bytes) = self.bytes().await? else { return Ok(None) };
+        let Some(bytes) = self.bytes().await? else {
+            return Ok(None);
+        };
         if !has_content_type(&self.parts.headers, "application/x-www-form-urlencoded") {
             return Err(Failure::UnsupportedMediaType);
         }
-        serde_urlencoded::from_bytes(&bytes).map(Some).map_err(|_| whole_body())
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Some)
+            .map_err(|_| whole_body())
     }
 
     /// A text body of the media type `media`.
     pub async fn text(&mut self, media: &str) -> Result<Option<String>, Failure> {
-        let Some(bytes) = self.bytes().await? else { return Ok(None) };
+        let Some(bytes) = self.bytes().await? else {
+            return Ok(None);
+        };
         if !has_content_type(&self.parts.headers, media) {
             return Err(Failure::UnsupportedMediaType);
         }
-        String::from_utf8(bytes.to_vec()).map(Some).map_err(|_| whole_body())
+        String::from_utf8(bytes.to_vec())
+            .map(Some)
+            .map_err(|_| whole_body())
     }
 
     /// A body of any bytes.
@@ -209,12 +286,20 @@ fn whole_body() -> Failure {
     Failure::InvalidBody(vec![FieldError { target: None }])
 }
 
-async fn authenticate<Au: Authenticator>(auth: &Au, headers: &HeaderMap, operation_id: &'static str, scopes: &'static [&'static str], token: Option<&str>) -> Result<Au::Caller, Failure> {
+async fn authenticate<Au: Authenticator>(
+    auth: &Au,
+    headers: &HeaderMap,
+    operation_id: &'static str,
+    scopes: &'static [&'static str],
+    token: Option<&str>,
+) -> Result<Au::Caller, Failure> {
     let request = AuthRequest {
         operation_id,
         token,
         scopes,
         headers,
     };
-    auth.authenticate(request).await.map_err(|_| Failure::InvalidCredentials)
+    auth.authenticate(request)
+        .await
+        .map_err(|_| Failure::InvalidCredentials)
 }

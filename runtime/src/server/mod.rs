@@ -14,11 +14,11 @@ mod reply;
 pub mod validate;
 
 pub use auth::{AuthError, AuthRequest, Authenticator};
-pub use body::FieldError;
 pub use config::Config;
 pub use incoming::{In, Incoming};
 pub use refusal::{Detail, ErrorBody, Failure, Refusal, Refusals, respond};
 pub use reply::{Reply, error_json};
+pub use validate::FieldError;
 
 /// What a generated router keeps for its handlers: the implementation, the authenticator and
 /// the limits.

@@ -8,12 +8,19 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
 }
 
 /// Whether the request says its body is JSON (`application/json` or any `+json` type).
 pub(crate) fn is_json(headers: &HeaderMap) -> bool {
-    content_type(headers).is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"))
+    content_type(headers)
+        .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"))
 }
 
 /// Whether the request's `Content-Type` has this media type.
@@ -39,7 +46,9 @@ pub(crate) fn acceptable(headers: &HeaderMap, produces: &[&str]) -> bool {
     }
     values.any(|value| {
         // An empty header is an empty list of media ranges: nothing is acceptable.
-        let Ok(value) = value.to_str() else { return false };
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
         value.split(',').any(|range| admits(range, produces))
     })
 }
@@ -57,12 +66,16 @@ fn admits(range: &str, produces: &[&str]) -> bool {
     if refused {
         return false;
     }
-    let Some((kind, _)) = media.split_once('/') else { return false };
+    let Some((kind, _)) = media.split_once('/') else {
+        return false;
+    };
     let media_is_json = is_json_media(media);
     produces.iter().any(|p| {
         media == "*/*"
             || media.eq_ignore_ascii_case(p)
-            || (media.ends_with("/*") && p.split_once('/').is_some_and(|(k, _)| k.eq_ignore_ascii_case(kind)))
+            || (media.ends_with("/*")
+                && p.split_once('/')
+                    .is_some_and(|(k, _)| k.eq_ignore_ascii_case(kind)))
             || (media_is_json && is_json_media(p))
     })
 }
@@ -84,19 +97,28 @@ mod tests {
         let json = &["application/json"];
         assert!(acceptable(&HeaderMap::new(), json));
         assert!(!acceptable(&accept(&[""]), json));
-        assert!(acceptable(&accept(&["application/vnd.example.v1+json"]), json));
+        assert!(acceptable(
+            &accept(&["application/vnd.example.v1+json"]),
+            json
+        ));
         assert!(acceptable(&accept(&["application/*"]), json));
         assert!(acceptable(&accept(&["*/*;q=0.5"]), json));
         assert!(!acceptable(&accept(&["application/json;q=0"]), json));
         assert!(!acceptable(&accept(&["text/html"]), json));
-        assert!(acceptable(&accept(&["text/html", "application/json"]), json));
+        assert!(acceptable(
+            &accept(&["text/html", "application/json"]),
+            json
+        ));
         assert!(!acceptable(&accept(&["nonsense"]), json));
     }
 
     #[test]
     fn content_types() {
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, "Application/Problem+JSON; charset=utf-8".parse().unwrap());
+        headers.insert(
+            CONTENT_TYPE,
+            "Application/Problem+JSON; charset=utf-8".parse().unwrap(),
+        );
         assert!(is_json(&headers));
         assert!(has_content_type(&headers, "application/problem+json"));
         assert!(!is_json(&HeaderMap::new()));

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 use http::StatusCode;
 
-use super::body::FieldError;
+use super::validate::FieldError;
 
 /// Why a request was refused before the implementation saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,11 +92,17 @@ impl Refusals {
             target,
         };
         let (refusal, details) = match failure {
-            Failure::NotAcceptable => (self.not_acceptable.unwrap_or(Refusal::new(406, "NotAcceptable")), Vec::new()),
+            Failure::NotAcceptable => (
+                self.not_acceptable
+                    .unwrap_or(Refusal::new(406, "NotAcceptable")),
+                Vec::new(),
+            ),
             Failure::MissingCredentials => (self.missing_credentials, Vec::new()),
             Failure::InvalidCredentials => (self.invalid_credentials, Vec::new()),
             Failure::InvalidPath => (self.invalid_path, Vec::new()),
-            Failure::InvalidParam(name) => (self.invalid_params, vec![field(name.map(str::to_owned))]),
+            Failure::InvalidParam(name) => {
+                (self.invalid_params, vec![field(name.map(str::to_owned))])
+            }
             Failure::InvalidBody(errors) => {
                 let details = errors
                     .into_iter()
@@ -110,7 +116,8 @@ impl Refusals {
             Failure::UnsupportedMediaType => (self.unsupported_media_type, Vec::new()),
             Failure::TooLarge => (self.too_large, Vec::new()),
         };
-        let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         E::refuse(status, refusal.code, details)
     }
 
@@ -123,7 +130,10 @@ impl Refusals {
 /// Runs one request: `handling` reads it and calls the implementation. A refusal is answered
 /// through `refusals`, a panic in the implementation with the API's 500 rather than a dropped
 /// connection.
-pub async fn respond<E, R>(refusals: &Refusals, handling: impl Future<Output = Result<R, Failure>>) -> Response
+pub async fn respond<E, R>(
+    refusals: &Refusals,
+    handling: impl Future<Output = Result<R, Failure>>,
+) -> Response
 where
     E: ErrorBody,
     R: IntoResponse,
@@ -170,7 +180,9 @@ mod tests {
 
     async fn read(response: Response) -> (u16, String) {
         let status = response.status().as_u16();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
         (status, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
@@ -185,9 +197,18 @@ mod tests {
             },
         ]);
         let (status, text) = read(TABLE.answer::<Plain>(body)).await;
-        assert_eq!((status, text.as_str()), (422, "InvalidBody InvalidScope@scope,InvalidValue@eventTypes[0]"));
+        assert_eq!(
+            (status, text.as_str()),
+            (
+                422,
+                "InvalidBody InvalidScope@scope,InvalidValue@eventTypes[0]"
+            )
+        );
         let (status, text) = read(TABLE.answer::<Plain>(Failure::InvalidParam(Some("$top")))).await;
-        assert_eq!((status, text.as_str()), (422, "InvalidParams InvalidValue@$top"));
+        assert_eq!(
+            (status, text.as_str()),
+            (422, "InvalidParams InvalidValue@$top")
+        );
         let (status, _) = read(TABLE.answer::<Plain>(Failure::MissingCredentials)).await;
         assert_eq!(status, 401);
     }

@@ -40,7 +40,11 @@ impl Reply {
     }
 
     /// An answer with `body` as JSON.
-    pub fn json<T: serde::Serialize>(status: impl TryInto<StatusCode>, content_type: &'static str, body: &T) -> Self {
+    pub fn json<T: serde::Serialize>(
+        status: impl TryInto<StatusCode>,
+        content_type: &'static str,
+        body: &T,
+    ) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => Reply::new(status, Some((content_type, Body::from(bytes)))),
             Err(_) => Reply { parts: None },
@@ -48,7 +52,11 @@ impl Reply {
     }
 
     /// An answer with a body that is already bytes (or text).
-    pub fn bytes(status: impl TryInto<StatusCode>, content_type: &'static str, body: impl Into<Body>) -> Self {
+    pub fn bytes(
+        status: impl TryInto<StatusCode>,
+        content_type: &'static str,
+        body: impl Into<Body>,
+    ) -> Self {
         Reply::new(status, Some((content_type, body.into())))
     }
 
@@ -86,7 +94,12 @@ impl Reply {
 /// (a refusal cannot fall back on the API's 500, which is itself a refusal).
 pub fn error_json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response(),
+        Ok(bytes) => (
+            status,
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            bytes,
+        )
+            .into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -122,11 +135,18 @@ mod tests {
 
     #[test]
     fn what_cannot_be_written_is_a_500() {
-        let bad_header = Reply::empty(204).header("x-note", "line\nbreak").finish::<Errors>();
+        let bad_header = Reply::empty(204)
+            .header("x-note", "line\nbreak")
+            .finish::<Errors>();
         assert_eq!(bad_header.status(), 500);
         let bad_status = Reply::empty(1000u16).finish::<Errors>();
         assert_eq!(bad_status.status(), 500);
         let unencodable = std::collections::HashMap::from([((1, 2), 3)]);
-        assert_eq!(Reply::json(200, "application/json", &unencodable).finish::<Errors>().status(), 500);
+        assert_eq!(
+            Reply::json(200, "application/json", &unencodable)
+                .finish::<Errors>()
+                .status(),
+            500
+        );
     }
 }

@@ -1,7 +1,20 @@
 //! The checks that generated validators call: a vocabulary of JSON Schema keywords over
 //! `serde_json::Value`, collecting every problem with where it is, not only the first.
 
-use super::body::FieldError;
+/// Where in a request body decoding failed, as the spec's `target` names it (`eventTypes[0]`);
+/// `None` for the body as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub target: Option<String>,
+}
+
+impl FieldError {
+    /// The top-level property the error is in.
+    pub fn root_field(&self) -> Option<&str> {
+        let target = self.target.as_deref()?;
+        Some(target.split(['.', '[']).next().unwrap_or(target))
+    }
+}
 
 /// At most this many problems are reported for one body, so a huge bad body cannot make a huge
 /// answer.
@@ -95,7 +108,12 @@ pub fn uuid(value: &serde_json::Value, problems: &mut Problems) {
 }
 
 /// An integer within `lo..=hi` (the Rust type's range), as a float for the bound checks.
-pub fn whole(value: &serde_json::Value, problems: &mut Problems, lo: i128, hi: i128) -> Option<f64> {
+pub fn whole(
+    value: &serde_json::Value,
+    problems: &mut Problems,
+    lo: i128,
+    hi: i128,
+) -> Option<f64> {
     let n = value
         .as_i64()
         .map(i128::from)
@@ -115,7 +133,10 @@ pub fn real(value: &serde_json::Value, problems: &mut Problems) -> Option<f64> {
     n
 }
 
-pub fn array<'v>(value: &'v serde_json::Value, problems: &mut Problems) -> Option<&'v Vec<serde_json::Value>> {
+pub fn array<'v>(
+    value: &'v serde_json::Value,
+    problems: &mut Problems,
+) -> Option<&'v Vec<serde_json::Value>> {
     let items = value.as_array();
     if items.is_none() {
         problems.here();
@@ -145,15 +166,29 @@ pub fn one_of_text(value: &serde_json::Value, problems: &mut Problems, values: &
 }
 
 /// `anyOf` without a discriminator: the value passes at least one member's checks.
-pub fn any_of(value: &serde_json::Value, problems: &mut Problems, candidates: &[fn(&serde_json::Value, &mut Problems)]) {
+pub fn any_of(
+    value: &serde_json::Value,
+    problems: &mut Problems,
+    candidates: &[fn(&serde_json::Value, &mut Problems)],
+) {
     if !candidates.iter().any(|check| fits(value, *check)) {
         problems.here();
     }
 }
 
 /// `oneOf` without a discriminator: the value passes exactly one member's checks.
-pub fn one_of(value: &serde_json::Value, problems: &mut Problems, candidates: &[fn(&serde_json::Value, &mut Problems)]) {
-    if candidates.iter().filter(|check| fits(value, **check)).take(2).count() != 1 {
+pub fn one_of(
+    value: &serde_json::Value,
+    problems: &mut Problems,
+    candidates: &[fn(&serde_json::Value, &mut Problems)],
+) {
+    if candidates
+        .iter()
+        .filter(|check| fits(value, **check))
+        .take(2)
+        .count()
+        != 1
+    {
         problems.here();
     }
 }
@@ -174,7 +209,12 @@ pub fn count_ok(count: usize, min: Option<usize>, max: Option<usize>) -> bool {
 }
 
 /// `minimum`/`maximum` (each with whether it is exclusive) and `multipleOf`.
-pub fn bounds_ok(n: f64, min: Option<(f64, bool)>, max: Option<(f64, bool)>, multiple: Option<f64>) -> bool {
+pub fn bounds_ok(
+    n: f64,
+    min: Option<(f64, bool)>,
+    max: Option<(f64, bool)>,
+    multiple: Option<f64>,
+) -> bool {
     let above = min.is_none_or(|(m, exclusive)| if exclusive { n > m } else { n >= m });
     let below = max.is_none_or(|(m, exclusive)| if exclusive { n < m } else { n <= m });
     let multiple = multiple.is_none_or(|m| {
@@ -186,7 +226,10 @@ pub fn bounds_ok(n: f64, min: Option<(f64, bool)>, max: Option<(f64, bool)>, mul
 
 /// `uniqueItems`: no two items are equal JSON values.
 pub fn unique(items: &[serde_json::Value]) -> bool {
-    items.iter().enumerate().all(|(i, a)| items[..i].iter().all(|b| !same_json(a, b)))
+    items
+        .iter()
+        .enumerate()
+        .all(|(i, a)| items[..i].iter().all(|b| !same_json(a, b)))
 }
 
 /// JSON Schema's equality: numbers by value (`1` and `1.0` are equal, which `Value`'s `==` denies),
@@ -194,14 +237,20 @@ pub fn unique(items: &[serde_json::Value]) -> bool {
 fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     use serde_json::Value;
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
-            (Some(x), Some(y), _, _) => x == y,
-            (_, _, Some(x), Some(y)) => x == y,
-            _ => x.as_f64() == y.as_f64(),
-        },
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
+        (Value::Number(x), Value::Number(y)) => {
+            match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+                (Some(x), Some(y), _, _) => x == y,
+                (_, _, Some(x), Some(y)) => x == y,
+                _ => x.as_f64() == y.as_f64(),
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
     }
@@ -224,7 +273,10 @@ impl TextFormat {
             TextFormat::Uri => uri_reference(text) && has_scheme(text),
             TextFormat::UriReference => uri_reference(text),
             TextFormat::Email => text.rsplit_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && local.len() <= 64 && !local.chars().any(|c| c.is_whitespace() || c.is_control()) && hostname(domain)
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !local.chars().any(|c| c.is_whitespace() || c.is_control())
+                    && hostname(domain)
             }),
             TextFormat::Hostname => hostname(text),
             TextFormat::Ipv4 => text.parse::<std::net::Ipv4Addr>().is_ok(),
@@ -250,7 +302,9 @@ fn uri_reference(text: &str) -> bool {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
                 if !hex {
                     return false;
                 }
@@ -274,6 +328,22 @@ fn hostname(text: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_field() {
+        let e = FieldError {
+            target: Some("eventTypes[0]".into()),
+        };
+        assert_eq!(e.root_field(), Some("eventTypes"));
+        assert_eq!(FieldError { target: None }.root_field(), None);
+    }
 }
