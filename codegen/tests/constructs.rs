@@ -702,9 +702,15 @@ fn path_query_and_header_parameters() {
         "pub async fn get_shape(&self, shape_id: &::uuid::Uuid, params: &crate::params::GetShapeParams,)",
     );
     // Exploded arrays repeat the key; `explode: false` joins with commas.
-    assert_has(&client, r#".query("tags", params.tags.iter().flatten().map(::std::string::ToString::to_string)"#);
+    assert_has(
+        &client,
+        r#".query("tags", params.tags.iter().flatten().map(::std::string::ToString::to_string)"#,
+    );
     assert_has(&client, r#".collect::<::std::vec::Vec<_>>().join(",")"#);
-    assert_has(&client, r#".header("X-Request-Id", [::std::string::ToString::to_string(&params.x_request_id)]"#);
+    assert_has(
+        &client,
+        r#".header("X-Request-Id", [::std::string::ToString::to_string(&params.x_request_id)]"#,
+    );
     // Required parameters start the query; arrays are joined item by item.
     assert_has(
         &client,
@@ -778,7 +784,10 @@ fn responses_without_a_body_are_unit_variants() {
     let client = client_file(FIXTURE, "src/client.rs");
     assert_has(&item(&client, "pub enum GetPetError {"), "NotFound,");
     // A success without a body is `()`.
-    assert_has(&client, "-> ::std::result::Result<(), Error<DeletePetError>>");
+    assert_has(
+        &client,
+        "-> ::std::result::Result<(), Error<DeletePetError>>",
+    );
     let responses = server_file(FIXTURE, "src/responses.rs");
     assert_has(&item(&responses, "pub enum GetPetResponse {"), "NotFound,");
 }
@@ -903,7 +912,10 @@ fn security_requirements_and_scopes() {
         "/// Needs a token with the scope(s): `pets.write`, `pets.admin`.",
     );
     let handlers = server_file(FIXTURE, "src/handlers.rs");
-    assert_has(&handlers, r#".bearer(&state.auth, "createPet", &["pets.write", "pets.admin"])"#);
+    assert_has(
+        &handlers,
+        r#".bearer(&state.auth, "createPet", &["pets.write", "pets.admin"])"#,
+    );
     let api_rs = server_file(FIXTURE, "src/api.rs");
     assert_has(&api_rs, "fn get_pet(&self, pet_id: i64,)");
     assert_has(

@@ -121,7 +121,9 @@ async fn misbehaving_answers_become_typed_errors() {
         other => panic!("429 without retry-after: {other:?}"),
     }
     match get(&client, 7).await {
-        Err(Error::Api(GetWebhookError::TooManyRequests { retry_after, .. })) => assert_eq!(retry_after, None),
+        Err(Error::Api(GetWebhookError::TooManyRequests { retry_after, .. })) => {
+            assert_eq!(retry_after, None)
+        }
         other => panic!("429 with a bad retry-after: {other:?}"),
     }
     for n in [8, 9] {
@@ -370,5 +372,8 @@ fn retry_after_reads_seconds_and_http_dates() {
         "a date in the past: now"
     );
     headers.insert("retry-after", "soon".parse().expect("value"));
-    assert_eq!(specfirst_runtime::client::retry_after(&headers, SystemTime::now()), None);
+    assert_eq!(
+        specfirst_runtime::client::retry_after(&headers, SystemTime::now()),
+        None
+    );
 }

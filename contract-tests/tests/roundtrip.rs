@@ -157,7 +157,10 @@ async fn delete_webhook_every_status() {
                     })),
                     429
                 )
-                | (Err(Error::Api(DeleteWebhookError::InternalServerError(_))), 500)
+                | (
+                    Err(Error::Api(DeleteWebhookError::InternalServerError(_))),
+                    500
+                )
         );
         assert!(ok, "status {status}: got {result:?}");
     }
@@ -183,8 +186,14 @@ async fn update_webhook_every_status() {
                 | (Err(Error::Api(UpdateWebhookError::Forbidden(_))), 403)
                 | (Err(Error::Api(UpdateWebhookError::NotFound(_))), 404)
                 | (Err(Error::Api(UpdateWebhookError::PayloadTooLarge(_))), 413)
-                | (Err(Error::Api(UpdateWebhookError::UnsupportedMediaType(_))), 415)
-                | (Err(Error::Api(UpdateWebhookError::UnprocessableEntity(_))), 422)
+                | (
+                    Err(Error::Api(UpdateWebhookError::UnsupportedMediaType(_))),
+                    415
+                )
+                | (
+                    Err(Error::Api(UpdateWebhookError::UnprocessableEntity(_))),
+                    422
+                )
                 | (Err(Error::Api(UpdateWebhookError::NotAcceptable(_))), 406)
                 | (
                     Err(Error::Api(UpdateWebhookError::TooManyRequests {
@@ -193,7 +202,10 @@ async fn update_webhook_every_status() {
                     })),
                     429
                 )
-                | (Err(Error::Api(UpdateWebhookError::InternalServerError(_))), 500)
+                | (
+                    Err(Error::Api(UpdateWebhookError::InternalServerError(_))),
+                    500
+                )
         );
         assert!(ok, "status {status}: got {result:?}");
     }
@@ -244,8 +256,14 @@ async fn activate_webhook_every_status() {
             (Err(Error::Api(ActivateWebhookError::Unauthorized(_))), 401)
                 | (Err(Error::Api(ActivateWebhookError::Forbidden(_))), 403)
                 | (Err(Error::Api(ActivateWebhookError::NotFound(_))), 404)
-                | (Err(Error::Api(ActivateWebhookError::PayloadTooLarge(_))), 413)
-                | (Err(Error::Api(ActivateWebhookError::UnsupportedMediaType(_))), 415)
+                | (
+                    Err(Error::Api(ActivateWebhookError::PayloadTooLarge(_))),
+                    413
+                )
+                | (
+                    Err(Error::Api(ActivateWebhookError::UnsupportedMediaType(_))),
+                    415
+                )
                 | (Err(Error::Api(ActivateWebhookError::NotAcceptable(_))), 406)
                 | (
                     Err(Error::Api(ActivateWebhookError::TooManyRequests {
@@ -254,7 +272,10 @@ async fn activate_webhook_every_status() {
                     })),
                     429
                 )
-                | (Err(Error::Api(ActivateWebhookError::InternalServerError(_))), 500)
+                | (
+                    Err(Error::Api(ActivateWebhookError::InternalServerError(_))),
+                    500
+                )
         );
         assert!(ok, "status {status}: got {result:?}");
     }
@@ -271,11 +292,19 @@ async fn deactivate_webhook_every_status() {
         let result = client_for(status).await.deactivate_webhook(&id()).await;
         let ok = matches!(
             (&result, status),
-            (Err(Error::Api(DeactivateWebhookError::Unauthorized(_))), 401)
-                | (Err(Error::Api(DeactivateWebhookError::Forbidden(_))), 403)
+            (
+                Err(Error::Api(DeactivateWebhookError::Unauthorized(_))),
+                401
+            ) | (Err(Error::Api(DeactivateWebhookError::Forbidden(_))), 403)
                 | (Err(Error::Api(DeactivateWebhookError::NotFound(_))), 404)
-                | (Err(Error::Api(DeactivateWebhookError::UnprocessableEntity(_))), 422)
-                | (Err(Error::Api(DeactivateWebhookError::NotAcceptable(_))), 406)
+                | (
+                    Err(Error::Api(DeactivateWebhookError::UnprocessableEntity(_))),
+                    422
+                )
+                | (
+                    Err(Error::Api(DeactivateWebhookError::NotAcceptable(_))),
+                    406
+                )
                 | (
                     Err(Error::Api(DeactivateWebhookError::TooManyRequests {
                         retry_after: Some(RETRY_AFTER),
@@ -283,7 +312,10 @@ async fn deactivate_webhook_every_status() {
                     })),
                     429
                 )
-                | (Err(Error::Api(DeactivateWebhookError::InternalServerError(_))), 500)
+                | (
+                    Err(Error::Api(DeactivateWebhookError::InternalServerError(_))),
+                    500
+                )
         );
         assert!(ok, "status {status}: got {result:?}");
     }

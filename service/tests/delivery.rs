@@ -357,7 +357,10 @@ async fn suite(url: &str) {
         .await
         .expect_err("publish without the scope");
     assert!(
-        matches!(refused, webhooks_client::Error::Api(webhooks_client::PublishEventError::Unauthorized(_))),
+        matches!(
+            refused,
+            webhooks_client::Error::Api(webhooks_client::PublishEventError::Unauthorized(_))
+        ),
         "{refused:?}"
     );
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sqlx::Connection as _;
+use webhooks_client::Error as ClientError;
 use webhooks_client::types::{
     ActivateWebhook, CreateWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, WebhookScope,
 };
-use webhooks_client::Error as ClientError;
 use webhooks_client::{
     ActivateWebhookError, Client, CreateWebhookError, DeactivateWebhookError, DeleteWebhookError,
     GetWebhookError, ListWebhooksError, UpdateWebhookError,
@@ -765,7 +765,9 @@ async fn expiry(h: &Harness) {
     // Inactive, so it can be activated again, and not deactivated.
     assert!(matches!(
         alice.deactivate_webhook(&hook.id).await,
-        Err(ClientError::Api(DeactivateWebhookError::UnprocessableEntity(_)))
+        Err(ClientError::Api(
+            DeactivateWebhookError::UnprocessableEntity(_)
+        ))
     ));
     alice
         .activate_webhook(&hook.id, None)

@@ -124,9 +124,13 @@ fn outcome_types(op: &Operation, types: &TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     match ok.as_slice() {
         [single] => {
-            if let Payload::Fields(fields) = payload(single, types, &quote!(::reqwest::StatusCode)) {
+            if let Payload::Fields(fields) = payload(single, types, &quote!(::reqwest::StatusCode))
+            {
                 let name = format_ident!("{}Response", op.type_stem);
-                let doc = format!(" What `{}` answers on success, with its headers.", op.fn_name);
+                let doc = format!(
+                    " What `{}` answers on success, with its headers.",
+                    op.fn_name
+                );
                 let fields = fields.iter().map(|(n, t, d)| quote!(#d pub #n: #t,));
                 out.extend(quote! {
                     #[doc = #doc]
@@ -138,7 +142,10 @@ fn outcome_types(op: &Operation, types: &TokenStream) -> TokenStream {
         [] => {}
         many => {
             let name = format_ident!("{}Success", op.type_stem);
-            let doc = format!(" The successful answers of `{}`, one per documented status.", op.fn_name);
+            let doc = format!(
+                " The successful answers of `{}`, one per documented status.",
+                op.fn_name
+            );
             let variants = many.iter().map(|r| variant_def(r, types));
             out.extend(quote! {
                 #[doc = #doc]
@@ -233,7 +240,10 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
 
     let method = format_ident!("{}", op.method.as_str());
     let segments = path_segments(op);
-    let accept = op.accept.clone().unwrap_or_else(|| "application/json".to_owned());
+    let accept = op
+        .accept
+        .clone()
+        .unwrap_or_else(|| "application/json".to_owned());
     let mut parts = vec![quote!(.accept(#accept))];
     for p in &op.params {
         let name = &p.name;
@@ -284,7 +294,11 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                 }
             };
             let value = if is_ok {
-                match (ok.len(), payload(r, types, &quote!(::reqwest::StatusCode)), &r.body) {
+                match (
+                    ok.len(),
+                    payload(r, types, &quote!(::reqwest::StatusCode)),
+                    &r.body,
+                ) {
                     (1, Payload::Unit, _) => quote!(::std::result::Result::Ok(())),
                     // The one success with a JSON body: decoding is the answer.
                     (1, Payload::Body(_), Some((BodyMedia::Json(_), _))) => quote!(answer.json()),
@@ -301,7 +315,9 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                         quote!(::std::result::Result::Ok(#value))
                     }
                 }
-            } else if let (Payload::Body(_), Some((BodyMedia::Json(_), _))) = (payload(r, types, &quote!(::reqwest::StatusCode)), &r.body) {
+            } else if let (Payload::Body(_), Some((BodyMedia::Json(_), _))) =
+                (payload(r, types, &quote!(::reqwest::StatusCode)), &r.body)
+            {
                 quote!(answer.error(#error::#variant))
             } else {
                 let value = replace_variant(build, quote!(#error::#variant));
@@ -324,17 +340,28 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         .collect();
     // Exact statuses first, ranges next, `default` last, as OpenAPI specifies.
     arms.sort_by_key(|(rank, _)| *rank);
-    let has_default = op.responses.iter().any(|r| r.status == StatusMatch::Default);
-    let fallback = (!has_default).then(|| quote!(_ => ::std::result::Result::Err(answer.unexpected()),));
+    let has_default = op
+        .responses
+        .iter()
+        .any(|r| r.status == StatusMatch::Default);
+    let fallback =
+        (!has_default).then(|| quote!(_ => ::std::result::Result::Err(answer.unexpected()),));
     // Exact statuses inside a declared range are matched first, on purpose.
     let overlapping = op.responses.iter().any(|r| match r.status {
-        StatusMatch::Code(c) => op.responses.iter().any(|o| o.status == StatusMatch::Range(c / 100)),
+        StatusMatch::Code(c) => op
+            .responses
+            .iter()
+            .any(|o| o.status == StatusMatch::Range(c / 100)),
         _ => false,
     });
     let allow_overlap = overlapping.then(|| quote!(#[allow(clippy::match_overlapping_arm)]));
     let decode = if op.responses.len() == 1 && has_default {
         // Only `default`: every status is that answer (no `match`, `clippy::match_single_binding`).
-        let value = op.responses.first().map(|r| single_default(r, types, &response_name)).unwrap_or_default();
+        let value = op
+            .responses
+            .first()
+            .map(|r| single_default(r, types, &response_name))
+            .unwrap_or_default();
         quote!(#value)
     } else {
         let arms = arms.into_iter().map(|(_, arm)| arm);
@@ -355,12 +382,21 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     if !op.security.scopes.is_empty() {
         let scopes = format!(
             " Needs a token with the scope(s): {}.",
-            op.security.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            op.security
+                .scopes
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         docs.extend(quote!(#[doc = #scopes]));
     }
     // An operation whose only answer is an empty `default` never reads it.
-    let binding = if decode.to_string().contains("answer") { quote!(answer) } else { quote!(_answer) };
+    let binding = if decode.to_string().contains("answer") {
+        quote!(answer)
+    } else {
+        quote!(_answer)
+    };
     quote! {
         #docs
         #allow_overlap
@@ -401,7 +437,11 @@ fn path_segments(op: &Operation) -> Vec<TokenStream> {
         .split('/')
         .filter(|s| !s.is_empty())
         .map(|segment| {
-            match op.path_params.iter().find(|p| segment.contains(&format!("{{{}}}", p.name))) {
+            match op
+                .path_params
+                .iter()
+                .find(|p| segment.contains(&format!("{{{}}}", p.name)))
+            {
                 Some(p) if segment == format!("{{{}}}", p.name) => {
                     let text = to_text(ident(&p.rust_name).into_token_stream(), &p.ty);
                     quote!(&#text)

@@ -45,15 +45,51 @@ struct Source(fn(&Api, &Options) -> TokenStream);
 
 /// Every generated file, biggest first so the threads that render them finish together.
 const FILES: &[(Side, &str, Source)] = &[
-    (Side::Client, "src/client.rs", Source(|api, _| client::client_module(api))),
-    (Side::Client, "src/types.rs", Source(|api, _| types::types_module(api))),
-    (Side::Server, "src/validate.rs", Source(|api, _| validate::validate_module(api))),
-    (Side::Server, "src/responses.rs", Source(|api, _| server::responses_module(api))),
-    (Side::Server, "src/handlers.rs", Source(|api, _| server::handlers_module(api))),
-    (Side::Server, "src/rejection.rs", Source(|api, _| server::rejection_module(api))),
-    (Side::Server, "src/api.rs", Source(|api, _| server::api_module(api))),
-    (Side::Server, "src/router.rs", Source(|api, _| server::router_module(api))),
-    (Side::Client, "src/params.rs", Source(|api, _| types::params_module(api))),
+    (
+        Side::Client,
+        "src/client.rs",
+        Source(|api, _| client::client_module(api)),
+    ),
+    (
+        Side::Client,
+        "src/types.rs",
+        Source(|api, _| types::types_module(api)),
+    ),
+    (
+        Side::Server,
+        "src/validate.rs",
+        Source(|api, _| validate::validate_module(api)),
+    ),
+    (
+        Side::Server,
+        "src/responses.rs",
+        Source(|api, _| server::responses_module(api)),
+    ),
+    (
+        Side::Server,
+        "src/handlers.rs",
+        Source(|api, _| server::handlers_module(api)),
+    ),
+    (
+        Side::Server,
+        "src/rejection.rs",
+        Source(|api, _| server::rejection_module(api)),
+    ),
+    (
+        Side::Server,
+        "src/api.rs",
+        Source(|api, _| server::api_module(api)),
+    ),
+    (
+        Side::Server,
+        "src/router.rs",
+        Source(|api, _| server::router_module(api)),
+    ),
+    (
+        Side::Client,
+        "src/params.rs",
+        Source(|api, _| types::params_module(api)),
+    ),
     (Side::Client, "src/lib.rs", Source(client_lib)),
     (Side::Server, "src/lib.rs", Source(server_lib)),
 ];

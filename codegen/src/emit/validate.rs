@@ -284,10 +284,14 @@ impl Emitter<'_> {
                     None => quote!(::specfirst_runtime::server::validate::text(#value, problems);),
                 }
             }
-            TypeRef::DateTime => quote!(::specfirst_runtime::server::validate::date_time(#value, problems);),
+            TypeRef::DateTime => {
+                quote!(::specfirst_runtime::server::validate::date_time(#value, problems);)
+            }
             TypeRef::Date => quote!(::specfirst_runtime::server::validate::date(#value, problems);),
             TypeRef::Uuid => quote!(::specfirst_runtime::server::validate::uuid(#value, problems);),
-            TypeRef::Bool => quote!(::specfirst_runtime::server::validate::boolean(#value, problems);),
+            TypeRef::Bool => {
+                quote!(::specfirst_runtime::server::validate::boolean(#value, problems);)
+            }
             TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => {
                 let (lo, hi): (i128, i128) = match ty {
                     TypeRef::I32 => (i32::MIN.into(), i32::MAX.into()),
@@ -302,9 +306,10 @@ impl Emitter<'_> {
                     checks,
                 )
             }
-            TypeRef::F32 | TypeRef::F64 => {
-                self.number(quote!(::specfirst_runtime::server::validate::real(#value, problems)), checks)
-            }
+            TypeRef::F32 | TypeRef::F64 => self.number(
+                quote!(::specfirst_runtime::server::validate::real(#value, problems)),
+                checks,
+            ),
             // Any value will do.
             TypeRef::Json | TypeRef::Bytes => quote!(let _ = (#value, problems);),
             TypeRef::Named(name) => {
@@ -377,7 +382,9 @@ impl Emitter<'_> {
                     TextFormat::Ipv6 => "Ipv6",
                 }
             );
-            ok.push(quote!(::specfirst_runtime::server::validate::TextFormat::#variant.accepts(text)));
+            ok.push(
+                quote!(::specfirst_runtime::server::validate::TextFormat::#variant.accepts(text)),
+            );
         }
         (!ok.is_empty()).then(|| quote!(#(#ok)&&*))
     }

@@ -47,7 +47,9 @@ fn handler(api: &Api, op: &Operation) -> TokenStream {
             (true, true) => quote!(request.bearer(#auth, #op_id, &[#(#scopes),*]).await?),
             (true, false) => quote!(request.optional_bearer(#auth, #op_id, &[#(#scopes),*]).await?),
             (false, true) => quote!(request.credentials(#auth, #op_id, &[#(#scopes),*]).await?),
-            (false, false) => quote!(request.optional_credentials(#auth, #op_id, &[#(#scopes),*]).await),
+            (false, false) => {
+                quote!(request.optional_credentials(#auth, #op_id, &[#(#scopes),*]).await)
+            }
         };
         reads.push(quote!(let caller = #read;));
     }
@@ -140,7 +142,11 @@ fn produces(api: &Api, op: &Operation) -> Vec<String> {
     let mut produces: Vec<String> = op
         .responses
         .iter()
-        .filter_map(|r| r.body.as_ref().map(|(media, _)| media.content_type().to_ascii_lowercase()))
+        .filter_map(|r| {
+            r.body
+                .as_ref()
+                .map(|(media, _)| media.content_type().to_ascii_lowercase())
+        })
         .collect();
     if api.error_model.is_some() || produces.is_empty() {
         produces.push("application/json".to_owned());

@@ -81,5 +81,8 @@ fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
 
 /// The name of an operation's row in the refusal table (`CREATE_WEBHOOK`).
 fn table_row(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("{}", op.fn_name.trim_start_matches("r#").to_ascii_uppercase())
+    format_ident!(
+        "{}",
+        op.fn_name.trim_start_matches("r#").to_ascii_uppercase()
+    )
 }

@@ -34,7 +34,10 @@ fn refusal(r: &Rejection) -> TokenStream {
 fn row(api: &Api, op: &Operation) -> TokenStream {
     let rj = &op.rejections;
     let name = table_row(op);
-    let doc = format!(" How `{}` refuses requests its implementation never sees.", op.id);
+    let doc = format!(
+        " How `{}` refuses requests its implementation never sees.",
+        op.id
+    );
     let not_acceptable = match &rj.not_acceptable {
         Some(r) => {
             let r = refusal(r);
@@ -110,16 +113,26 @@ fn spec_error_body(m: &ErrorModel) -> TokenStream {
         }
     });
     let error_field = ident(&m.error_field.0);
-    let error_value = wrap(m.error_field.1, quote!(error_object(code, ::std::option::Option::None, details)));
+    let error_value = wrap(
+        m.error_field.1,
+        quote!(error_object(code, ::std::option::Option::None, details)),
+    );
     let (detail_list, details_param) = if m.details_field.is_some() {
         (
             quote!(let details = details.into_iter().map(|d| error_object(d.code, d.target, ::std::vec::Vec::new())).collect();),
             quote!(details: ::std::vec::Vec<crate::types::#error_type>),
         )
     } else {
-        (quote!(let _ = details;), quote!(_details: ::std::vec::Vec<crate::types::#error_type>))
+        (
+            quote!(let _ = details;),
+            quote!(_details: ::std::vec::Vec<crate::types::#error_type>),
+        )
     };
-    let target_binding = if m.target_field.is_some() { quote!(target) } else { quote!(_target) };
+    let target_binding = if m.target_field.is_some() {
+        quote!(target)
+    } else {
+        quote!(_target)
+    };
     quote! {
         /// The spec's error body (`x-error-model`), for the answers the router gives by itself.
         pub(crate) struct Errors;

@@ -12,7 +12,10 @@ pub fn responses_module(api: &Api) -> TokenStream {
     let types = quote!(crate::types);
     let items = api.operations.iter().map(|op| {
         let name = format_ident!("{}Response", op.type_stem);
-        let doc = format!(" Every answer `{}` may give, as the spec declares them.", op.fn_name);
+        let doc = format!(
+            " Every answer `{}` may give, as the spec declares them.",
+            op.fn_name
+        );
         let status_type = quote!(::http::StatusCode);
         let variants = op.responses.iter().map(|r| {
             let doc = response_doc(r);

@@ -11,7 +11,11 @@ use super::super::common::ident;
 pub fn router_module(api: &Api) -> TokenStream {
     let routes = routes(api);
     let fallbacks = fallbacks(api);
-    let error_body = (!fallbacks.is_empty()).then(|| quote!(use ::specfirst_runtime::server::ErrorBody as _;));
+    let error_body = (!fallbacks.is_empty()).then(|| {
+        quote!(
+            use ::specfirst_runtime::server::ErrorBody as _;
+        )
+    });
     quote! {
         use ::specfirst_runtime::server::{Authenticator, Config, Shared};
         #error_body
@@ -56,7 +60,11 @@ fn fallbacks(api: &Api) -> TokenStream {
         })
     };
     let unknown = answer(quote!(NOT_FOUND), unknown, quote!(fallback));
-    let not_allowed = answer(quote!(METHOD_NOT_ALLOWED), not_allowed, quote!(method_not_allowed_fallback));
+    let not_allowed = answer(
+        quote!(METHOD_NOT_ALLOWED),
+        not_allowed,
+        quote!(method_not_allowed_fallback),
+    );
     quote!(#unknown #not_allowed)
 }
 
