@@ -39,13 +39,11 @@ mod client;
 pub mod params;
 #[rustfmt::skip]
 pub mod types;
-#[cfg(feature = "client")]
-pub use client::*;
-#[cfg(feature = "client")]
-pub use ::specfirst_runtime::client::{
-    BoxError, Error, InvalidBaseUrl, RetryPolicy, StaticToken,
-};
-#[cfg(feature = "client")]
-pub use ::specfirst_runtime::client::{TokenSource, UnexpectedResponse, token_fn};
 #[cfg(feature = "rustls")]
 pub use ::specfirst_runtime::client::install_crypto_provider;
+#[cfg(feature = "client")]
+pub use ::specfirst_runtime::client::{BoxError, Error, InvalidBaseUrl, RetryPolicy, StaticToken};
+#[cfg(feature = "client")]
+pub use ::specfirst_runtime::client::{TokenSource, UnexpectedResponse, token_fn};
+#[cfg(feature = "client")]
+pub use client::*;

@@ -41,7 +41,7 @@ where
             .bearer(&state.auth, "createWebhook", &["webhooks:modify"])
             .await?;
         let body = request
-            .json(crate::validate::body_create_webhook)
+            .json(&crate::validate::BODY_CREATE_WEBHOOK)
             .await?
             .ok_or_else(Failure::missing_body)?;
         ::std::result::Result::Ok::<
@@ -114,7 +114,7 @@ where
             .await?;
         let path_id = request.path("id")?;
         let body = request
-            .json(crate::validate::body_update_webhook)
+            .json(&crate::validate::BODY_UPDATE_WEBHOOK)
             .await?
             .ok_or_else(Failure::missing_body)?;
         ::std::result::Result::Ok::<
@@ -140,7 +140,7 @@ where
             .bearer(&state.auth, "activateWebhook", &["webhooks:modify"])
             .await?;
         let path_id = request.path("id")?;
-        let body = request.json(crate::validate::body_activate_webhook).await?;
+        let body = request.json(&crate::validate::BODY_ACTIVATE_WEBHOOK).await?;
         ::std::result::Result::Ok::<
             _,
             Failure,
@@ -187,7 +187,7 @@ where
             .bearer(&state.auth, "publishEvent", &["webhooks:publish"])
             .await?;
         let body = request
-            .json(crate::validate::body_publish_event)
+            .json(&crate::validate::BODY_PUBLISH_EVENT)
             .await?
             .ok_or_else(Failure::missing_body)?;
         ::std::result::Result::Ok::<

@@ -44,7 +44,7 @@ pub mod responses;
 mod router;
 #[rustfmt::skip]
 mod validate;
-pub use ::webhooks_client::{params, types};
 pub use ::specfirst_runtime::server::{AuthError, AuthRequest, Authenticator, Config};
+pub use ::webhooks_client::{params, types};
 pub use api::Api;
 pub use router::{router, router_with_config};

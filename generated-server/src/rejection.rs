@@ -31,7 +31,7 @@ impl ErrorBody for Errors {
 /// One error object, with the code's standard message.
 fn error_object(
     code: &str,
-    target: ::std::option::Option<::std::string::String>,
+    target_value: ::std::option::Option<::std::string::String>,
     details: ::std::vec::Vec<crate::types::Error>,
 ) -> crate::types::Error {
     let code = crate::types::ErrorCode::from(code);
@@ -39,7 +39,7 @@ fn error_object(
     crate::types::Error {
         code: ::std::option::Option::Some(code),
         message: ::std::option::Option::Some(message),
-        target: target,
+        target: target_value,
         details: if details.is_empty() {
             ::std::option::Option::None
         } else {

@@ -30,9 +30,7 @@ impl ::axum::response::IntoResponse for ListWebhooksResponse {
                 Reply::json(429u16, "application/json", &body)
                     .optional_header(
                         "retry-after",
-                        retry_after
-                            .as_ref()
-                            .map(|value| ::std::string::ToString::to_string(value)),
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
                     )
             }
             Self::InternalServerError(body) => {
@@ -87,9 +85,7 @@ impl ::axum::response::IntoResponse for CreateWebhookResponse {
                 Reply::json(429u16, "application/json", &body)
                     .optional_header(
                         "retry-after",
-                        retry_after
-                            .as_ref()
-                            .map(|value| ::std::string::ToString::to_string(value)),
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
                     )
             }
             Self::InternalServerError(body) => {
@@ -131,9 +127,7 @@ impl ::axum::response::IntoResponse for GetWebhookResponse {
                 Reply::json(429u16, "application/json", &body)
                     .optional_header(
                         "retry-after",
-                        retry_after
-                            .as_ref()
-                            .map(|value| ::std::string::ToString::to_string(value)),
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
                     )
             }
             Self::InternalServerError(body) => {
@@ -178,9 +172,7 @@ impl ::axum::response::IntoResponse for DeleteWebhookResponse {
                 Reply::json(429u16, "application/json", &body)
                     .optional_header(
                         "retry-after",
-                        retry_after
-                            .as_ref()
-                            .map(|value| ::std::string::ToString::to_string(value)),
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
                     )
             }
             Self::InternalServerError(body) => {
@@ -238,9 +230,7 @@ impl ::axum::response::IntoResponse for UpdateWebhookResponse {
                 Reply::json(429u16, "application/json", &body)
                     .optional_header(
                         "retry-after",
-                        retry_after
-                            .as_ref()
-                            .map(|value| ::std::string::ToString::to_string(value)),
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
                     )
             }
             Self::InternalServerError(body) => {
@@ -298,9 +288,7 @@ impl ::axum::response::IntoResponse for ActivateWebhookResponse {
                 Reply::json(429u16, "application/json", &body)
                     .optional_header(
                         "retry-after",
-                        retry_after
-                            .as_ref()
-                            .map(|value| ::std::string::ToString::to_string(value)),
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
                     )
             }
             Self::InternalServerError(body) => {
@@ -367,9 +355,7 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
                 Reply::json(429u16, "application/json", &body)
                     .optional_header(
                         "retry-after",
-                        retry_after
-                            .as_ref()
-                            .map(|value| ::std::string::ToString::to_string(value)),
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
                     )
             }
             Self::InternalServerError(body) => {
@@ -421,9 +407,7 @@ impl ::axum::response::IntoResponse for PublishEventResponse {
                 Reply::json(429u16, "application/json", &body)
                     .optional_header(
                         "retry-after",
-                        retry_after
-                            .as_ref()
-                            .map(|value| ::std::string::ToString::to_string(value)),
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
                     )
             }
             Self::InternalServerError(body) => {

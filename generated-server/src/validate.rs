@@ -4,31 +4,60 @@
 //! is found, not only the first.
 #![allow(non_snake_case)]
 #[allow(unused_imports)]
-use ::specfirst_runtime::server::validate::Problems;
+use ::specfirst_runtime::server::validate::{BodyCheck, Problems};
 /// `\S`, compiled on first use.
 static PATTERN_0: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
 ::regex::Regex::new("\\S").ok());
 /// `^[A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9]*\.v[0-9]+$`, compiled on first use.
 static PATTERN_1: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
 ::regex::Regex::new("^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*\\.v[0-9]+$").ok());
-/// The request body of `createWebhook`.
-pub(crate) fn body_create_webhook(value: &::serde_json::Value, problems: &mut Problems) {
+/// How the request body of `createWebhook` is checked.
+pub(crate) const BODY_CREATE_WEBHOOK: BodyCheck<crate::types::CreateWebhook> = BodyCheck {
+    located: body_create_webhook,
+    quick: ::std::option::Option::Some(quick_body_create_webhook),
+};
+/// Every problem in the request body of `createWebhook`, located.
+fn body_create_webhook(value: &::serde_json::Value, problems: &mut Problems) {
     check_CreateWebhook(value, problems);
 }
-/// The request body of `updateWebhook`.
-pub(crate) fn body_update_webhook(value: &::serde_json::Value, problems: &mut Problems) {
+/// Whether a decoded body of `createWebhook` passes its located check.
+pub(crate) fn quick_body_create_webhook(value: &crate::types::CreateWebhook) -> bool {
+    quick_CreateWebhook(value)
+}
+/// How the request body of `updateWebhook` is checked.
+pub(crate) const BODY_UPDATE_WEBHOOK: BodyCheck<crate::types::UpdateWebhook> = BodyCheck {
+    located: body_update_webhook,
+    quick: ::std::option::Option::Some(quick_body_update_webhook),
+};
+/// Every problem in the request body of `updateWebhook`, located.
+fn body_update_webhook(value: &::serde_json::Value, problems: &mut Problems) {
     check_UpdateWebhook(value, problems);
 }
-/// The request body of `activateWebhook`.
-pub(crate) fn body_activate_webhook(
-    value: &::serde_json::Value,
-    problems: &mut Problems,
-) {
+/// Whether a decoded body of `updateWebhook` passes its located check.
+pub(crate) fn quick_body_update_webhook(value: &crate::types::UpdateWebhook) -> bool {
+    quick_UpdateWebhook(value)
+}
+/// How the request body of `activateWebhook` is checked.
+pub(crate) const BODY_ACTIVATE_WEBHOOK: BodyCheck<crate::types::ActivateWebhook> = BodyCheck {
+    located: body_activate_webhook,
+    quick: ::std::option::Option::None,
+};
+/// Every problem in the request body of `activateWebhook`, located.
+fn body_activate_webhook(value: &::serde_json::Value, problems: &mut Problems) {
     check_ActivateWebhook(value, problems);
 }
-/// The request body of `publishEvent`.
-pub(crate) fn body_publish_event(value: &::serde_json::Value, problems: &mut Problems) {
+/// How the request body of `publishEvent` is checked.
+pub(crate) const BODY_PUBLISH_EVENT: BodyCheck<crate::types::PublishEvent> = BodyCheck {
+    located: body_publish_event,
+    quick: ::std::option::Option::Some(quick_body_publish_event),
+};
+/// Every problem in the request body of `publishEvent`, located.
+fn body_publish_event(value: &::serde_json::Value, problems: &mut Problems) {
     check_PublishEvent(value, problems);
+}
+/// Whether a decoded body of `publishEvent` passes its located check.
+pub(crate) fn quick_body_publish_event(value: &crate::types::PublishEvent) -> bool {
+    quick_PublishEvent(value)
 }
 /// A `ActivateWebhook` (#/components/schemas/ActivateWebhook).
 pub(crate) fn check_ActivateWebhook(
@@ -403,4 +432,134 @@ pub(crate) fn check_WebhookScope(value: &::serde_json::Value, problems: &mut Pro
         problems,
         &["Account", "iTwin"],
     );
+}
+/// Whether a decoded `CreateWebhook` passes `check_CreateWebhook` (see the module's notes).
+pub(crate) fn quick_CreateWebhook(value: &crate::types::CreateWebhook) -> bool {
+    quick_WebhookScope(&value.scope)
+        && value
+            .scope_id
+            .as_ref()
+            .is_none_or(|item| {
+                let text: &str = item;
+                ::specfirst_runtime::server::validate::length_ok(
+                    text,
+                    ::std::option::Option::Some(1usize),
+                    ::std::option::Option::None,
+                ) && PATTERN_0.as_ref().is_none_or(|pattern| pattern.is_match(text))
+            })
+        && ({
+            let text: &str = &value.callback_url;
+            ::specfirst_runtime::server::validate::length_ok(
+                text,
+                ::std::option::Option::None,
+                ::std::option::Option::Some(2048usize),
+            ) && ::specfirst_runtime::server::validate::TextFormat::Uri.accepts(text)
+        })
+        && ({
+            let items = &value.event_types;
+            ::specfirst_runtime::server::validate::count_ok(
+                items.len(),
+                ::std::option::Option::Some(1usize),
+                ::std::option::Option::Some(100usize),
+            )
+                && items
+                    .iter()
+                    .all(|item| {
+                        let text: &str = item;
+                        ::specfirst_runtime::server::validate::length_ok(
+                            text,
+                            ::std::option::Option::None,
+                            ::std::option::Option::Some(200usize),
+                        )
+                            && PATTERN_1
+                                .as_ref()
+                                .is_none_or(|pattern| pattern.is_match(text))
+                    })
+        })
+        && value
+            .secret
+            .as_ref()
+            .is_none_or(|item| {
+                let text: &str = item;
+                ::specfirst_runtime::server::validate::length_ok(
+                    text,
+                    ::std::option::Option::Some(32usize),
+                    ::std::option::Option::None,
+                )
+            })
+}
+/// Whether a decoded `PublishEvent` passes `check_PublishEvent` (see the module's notes).
+pub(crate) fn quick_PublishEvent(value: &crate::types::PublishEvent) -> bool {
+    ({
+        let text: &str = &value.event_type;
+        ::specfirst_runtime::server::validate::length_ok(
+            text,
+            ::std::option::Option::None,
+            ::std::option::Option::Some(200usize),
+        ) && PATTERN_1.as_ref().is_none_or(|pattern| pattern.is_match(text))
+    })
+        && value
+            .i_twin_id
+            .as_ref()
+            .is_none_or(|item| {
+                let text: &str = item;
+                ::specfirst_runtime::server::validate::length_ok(
+                    text,
+                    ::std::option::Option::Some(1usize),
+                    ::std::option::Option::Some(200usize),
+                ) && PATTERN_0.as_ref().is_none_or(|pattern| pattern.is_match(text))
+            })
+}
+/// Whether a decoded `UpdateWebhook` passes `check_UpdateWebhook` (see the module's notes).
+pub(crate) fn quick_UpdateWebhook(value: &crate::types::UpdateWebhook) -> bool {
+    value
+        .callback_url
+        .as_ref()
+        .is_none_or(|item| {
+            let text: &str = item;
+            ::specfirst_runtime::server::validate::length_ok(
+                text,
+                ::std::option::Option::None,
+                ::std::option::Option::Some(2048usize),
+            ) && ::specfirst_runtime::server::validate::TextFormat::Uri.accepts(text)
+        })
+        && value
+            .event_types
+            .as_ref()
+            .is_none_or(|item| {
+                let items = item;
+                ::specfirst_runtime::server::validate::count_ok(
+                    items.len(),
+                    ::std::option::Option::Some(1usize),
+                    ::std::option::Option::Some(100usize),
+                )
+                    && items
+                        .iter()
+                        .all(|item| {
+                            let text: &str = item;
+                            ::specfirst_runtime::server::validate::length_ok(
+                                text,
+                                ::std::option::Option::None,
+                                ::std::option::Option::Some(200usize),
+                            )
+                                && PATTERN_1
+                                    .as_ref()
+                                    .is_none_or(|pattern| pattern.is_match(text))
+                        })
+            })
+        && value
+            .secret
+            .as_ref()
+            .is_none_or(|item| {
+                let text: &str = item;
+                ::specfirst_runtime::server::validate::length_ok(
+                    text,
+                    ::std::option::Option::Some(32usize),
+                    ::std::option::Option::None,
+                )
+            })
+}
+/// Whether a decoded `WebhookScope` passes `check_WebhookScope` (see the module's notes).
+pub(crate) fn quick_WebhookScope(value: &crate::types::WebhookScope) -> bool {
+    !::std::matches!(value, crate ::types::WebhookScope::Unknown(_))
 }

@@ -11,6 +11,10 @@
 //! - `client` (feature `client`): token sources, retries that honour `retry-after`, decoding
 //!   answers into typed results, and the errors every operation shares.
 
+// A client error keeps the whole unexpected answer inline (status, headers, bytes) rather than
+// boxed, so matching on it reads like matching on the answer itself.
+#![allow(clippy::result_large_err)]
+
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "server")]

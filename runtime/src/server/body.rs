@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 
-use super::validate::{FieldError, Problems};
+use super::validate::{BodyCheck, FieldError, Problems};
 
 pub(crate) enum BodyError {
     TooLarge,
@@ -27,21 +27,47 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, 
     }
 }
 
-/// Decodes a JSON body after `check` (generated from the schema) found no problem in it;
-/// otherwise every problem found, each naming its field.
+/// Decodes a JSON body that passes its checks; otherwise every problem found, each naming its
+/// field.
+///
+/// A valid body takes one pass: serde decodes the bytes into `T` and the quick check reads the
+/// typed value. Anything else (a body with `null`, one that serde or the quick check refuses, a
+/// type without a quick check) is read the located way, whose answer is the same for every body
+/// whichever path ran first.
 pub(crate) fn decode_checked<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
-    check: fn(&serde_json::Value, &mut Problems),
+    check: &BodyCheck<T>,
+) -> Result<T, Vec<FieldError>> {
+    if let Some(quick) = check.quick
+        && !mentions_null(bytes)
+        && let Ok(value) = serde_json::from_slice::<T>(bytes)
+        && quick(&value)
+    {
+        return Ok(value);
+    }
+    decode_located(bytes, check.located)
+}
+
+/// Whether `null` appears anywhere, inside strings too: only a body without one can be judged by
+/// its typed value, where an `Option` is `None` both for `null` and for an absent property.
+fn mentions_null(bytes: &[u8]) -> bool {
+    bytes.windows(4).any(|w| w == b"null")
+}
+
+/// Parses the body into a `serde_json::Value`, runs `located` on it, then decodes the value.
+fn decode_located<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    located: fn(&serde_json::Value, &mut Problems),
 ) -> Result<T, Vec<FieldError>> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|_| vec![FieldError { target: None }])?;
     let mut problems = Problems::default();
-    check(&value, &mut problems);
+    located(&value, &mut problems);
     if !problems.is_clean() {
         return Err(problems.into_found());
     }
     // The checks cover the schema; serde still has the last word on the Rust type. Tracking
-    // serde's path costs time on every request, so it is only done again when serde refuses.
+    // serde's path costs time, so it is only done again when serde refuses.
     T::deserialize(value).map_err(|_| {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -96,7 +122,11 @@ mod tests {
     fn nothing(_: &serde_json::Value, _: &mut Problems) {}
 
     fn targets(body: &str) -> Vec<Option<String>> {
-        match decode_checked::<Thing>(body.as_bytes(), nothing) {
+        let check = BodyCheck::<Thing> {
+            located: nothing,
+            quick: None,
+        };
+        match decode_checked::<Thing>(body.as_bytes(), &check) {
             Ok(_) => vec![],
             Err(errors) => errors.into_iter().map(|e| e.target).collect(),
         }
@@ -114,5 +144,46 @@ mod tests {
         );
         assert_eq!(targets(r#"{"tags":[]}"#), vec![Some("name".to_owned())]);
         assert_eq!(targets("not json"), vec![None]);
+    }
+
+    /// Refuses a `name` longer than three characters, as a generated located check would.
+    fn short_name(value: &serde_json::Value, problems: &mut Problems) {
+        if value["name"].as_str().is_some_and(|n| n.len() > 3) {
+            problems.field("name", |problems| problems.here());
+        }
+    }
+
+    fn quick_short_name(thing: &Thing) -> bool {
+        thing.name.len() <= 3
+    }
+
+    #[test]
+    fn the_quick_path_answers_as_the_located_one() {
+        let check = BodyCheck::<Thing> {
+            located: short_name,
+            quick: Some(quick_short_name),
+        };
+        let decode = |body: &str| decode_checked::<Thing>(body.as_bytes(), &check).map(|t| t.name);
+        assert_eq!(decode(r#"{"name":"abc","tags":[]}"#), Ok("abc".to_owned()));
+        let refused = Err(vec![FieldError {
+            target: Some("name".to_owned()),
+        }]);
+        // Refused by the quick check: read again for its located problems.
+        assert_eq!(decode(r#"{"name":"abcd","tags":[]}"#), refused);
+        // A `null` anywhere takes the located path; here serde then refuses the `null` tag.
+        assert_eq!(
+            decode(r#"{"name":"ab","tags":[null]}"#),
+            Err(vec![FieldError {
+                target: Some("tags[0]".to_owned())
+            }])
+        );
+        assert_eq!(decode(r#"{"name":"nullish","tags":[]}"#), refused);
+    }
+
+    #[test]
+    fn null_is_found_anywhere() {
+        assert!(mentions_null(br#"{"a":null}"#));
+        assert!(mentions_null(br#"{"a":"null"}"#));
+        assert!(!mentions_null(br#"{"a":"nul","b":"l"}"#));
     }
 }

@@ -13,7 +13,7 @@ use super::body::{BodyError, decode_checked, read_body};
 use super::config::Config;
 use super::negotiate::{acceptable, has_content_type, is_json};
 use super::refusal::Failure;
-use super::validate::{FieldError, Problems};
+use super::validate::{BodyCheck, FieldError};
 
 /// A request as a generated handler reads it.
 pub struct Incoming {
@@ -230,7 +230,7 @@ impl Incoming {
     /// A JSON body that passes `check` (generated from its schema) and decodes as a `T`.
     pub async fn json<T: serde::de::DeserializeOwned>(
         &mut self,
-        check: fn(&serde_json::Value, &mut Problems),
+        check: &BodyCheck<T>,
     ) -> Result<Option<T>, Failure> {
         let Some(bytes) = self.bytes().await? else {
             return Ok(None);

@@ -16,6 +16,15 @@ impl FieldError {
     }
 }
 
+/// How a JSON request body is checked: generated from its schema.
+pub struct BodyCheck<T> {
+    /// Finds every problem in the body as JSON, each with its place.
+    pub located: fn(&serde_json::Value, &mut Problems),
+    /// Whether a decoded value passes every check `located` makes, for a body without `null`;
+    /// `None` for a type with checks only the JSON can answer (a union, a date's spelling).
+    pub quick: Option<fn(&T) -> bool>,
+}
+
 /// At most this many problems are reported for one body, so a huge bad body cannot make a huge
 /// answer.
 const MAX_PROBLEMS: usize = 32;

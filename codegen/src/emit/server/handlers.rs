@@ -8,7 +8,7 @@ use quote::{ToTokens, format_ident, quote};
 use crate::model::{Api, BodyMedia, Operation, ParamLocation, TypeRef};
 
 use super::super::common::ident;
-use super::super::validate::body_check_fn;
+use super::super::validate::body_check;
 use super::table_row;
 
 pub fn handlers_module(api: &Api) -> TokenStream {
@@ -86,8 +86,8 @@ fn handler(api: &Api, op: &Operation) -> TokenStream {
     if let Some(b) = &op.body {
         let read = match &b.media {
             BodyMedia::Json(_) => {
-                let check = body_check_fn(op);
-                quote!(request.json(crate::validate::#check).await?)
+                let check = body_check(op);
+                quote!(request.json(&crate::validate::#check).await?)
             }
             BodyMedia::Form => quote!(request.form().await?),
             BodyMedia::Text(media) => {

@@ -99,9 +99,9 @@ fn spec_error_body(m: &ErrorModel) -> TokenStream {
     let target = m.target_field.as_ref().map(|(name, optional)| {
         let f = ident(name);
         if *optional {
-            quote!(#f: target,)
+            quote!(#f: target_value,)
         } else {
-            quote!(#f: target.unwrap_or_default(),)
+            quote!(#f: target_value.unwrap_or_default(),)
         }
     });
     let details = m.details_field.as_ref().map(|(name, optional)| {
@@ -129,7 +129,7 @@ fn spec_error_body(m: &ErrorModel) -> TokenStream {
         )
     };
     let target_binding = if m.target_field.is_some() {
-        quote!(target)
+        quote!(target_value)
     } else {
         quote!(_target)
     };

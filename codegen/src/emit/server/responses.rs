@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{Api, BodyMedia, Operation, Response, StatusMatch, TypeKind};
+use crate::model::{Api, BodyMedia, Operation, Response, StatusMatch, TypeKind, TypeRef};
 
 use super::super::common::{Payload, ident, payload, response_doc, to_text};
 
@@ -78,8 +78,15 @@ fn reply_arm(r: &Response, types: &TokenStream) -> TokenStream {
             let text = to_text(quote!(&#field), &h.ty);
             quote!(.header(#name, #text))
         } else {
-            let text = to_text(quote!(value), &h.ty);
-            quote!(.optional_header(#name, #field.as_ref().map(|value| #text)))
+            // A plain `to_string` is passed by path (`clippy::redundant_closure`).
+            let text = match &h.ty {
+                TypeRef::DateTime => {
+                    let text = to_text(quote!(value), &h.ty);
+                    quote!(|value| #text)
+                }
+                _ => quote!(::std::string::ToString::to_string),
+            };
+            quote!(.optional_header(#name, #field.as_ref().map(#text)))
         }
     });
     let pattern = match payload(r, types, &quote!(::http::StatusCode)) {

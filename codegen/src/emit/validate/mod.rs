@@ -14,7 +14,11 @@ use quote::{format_ident, quote};
 
 use crate::model::{Api, BodyMedia, Checks, Operation, Pattern, TextFormat, TypeKind, TypeRef};
 
-use super::common::doc_text;
+use super::common::{doc_text, rust_type};
+
+mod quick;
+
+use quick::Quickness;
 
 /// `validate.rs`.
 pub fn validate_module(api: &Api) -> TokenStream {
@@ -22,14 +26,20 @@ pub fn validate_module(api: &Api) -> TokenStream {
         api,
         patterns: RefCell::new(BTreeMap::new()),
     };
+    let mut quickness = Quickness::default();
     let bodies: Vec<TokenStream> = api
         .operations
         .iter()
-        .filter_map(|op| emitter.body_fn(op))
+        .filter_map(|op| emitter.body_fn(op, &mut quickness))
         .collect();
-    let types: Vec<TokenStream> = reachable(api)
+    let reachable = reachable(api);
+    let types: Vec<TokenStream> = reachable
         .iter()
         .filter_map(|name| emitter.type_fn(name))
+        .collect();
+    let quick_types: Vec<TokenStream> = reachable
+        .iter()
+        .filter_map(|name| emitter.quick_type_fn(name, &mut quickness))
         .collect();
     let patterns = emitter.patterns.borrow();
     let statics = patterns.iter().map(|(pattern, index)| {
@@ -56,11 +66,12 @@ pub fn validate_module(api: &Api) -> TokenStream {
         #![allow(non_snake_case)]
 
         #[allow(unused_imports)]
-        use ::specfirst_runtime::server::validate::Problems;
+        use ::specfirst_runtime::server::validate::{BodyCheck, Problems};
 
         #(#statics)*
         #(#bodies)*
         #(#types)*
+        #(#quick_types)*
     }
 }
 
@@ -106,9 +117,17 @@ pub fn type_check_fn(name: &str) -> proc_macro2::Ident {
     format_ident!("check_{}", name)
 }
 
-/// The check function of an operation's request body.
-pub fn body_check_fn(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("body_{}", op.fn_name)
+/// How an operation's JSON request body is checked (a `BodyCheck` constant).
+pub fn body_check(op: &Operation) -> proc_macro2::Ident {
+    format_ident!(
+        "BODY_{}",
+        op.fn_name.trim_start_matches("r#").to_ascii_uppercase()
+    )
+}
+
+/// The located check function of an operation's request body.
+fn body_check_fn(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("body_{}", op.fn_name.trim_start_matches("r#"))
 }
 
 struct Emitter<'a> {
@@ -118,21 +137,36 @@ struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
-    fn body_fn(&self, op: &Operation) -> Option<TokenStream> {
+    fn body_fn(&self, op: &Operation, quickness: &mut Quickness) -> Option<TokenStream> {
         let body = op.body.as_ref()?;
         if !matches!(body.media, BodyMedia::Json(_)) {
             return None;
         }
+        let constant = body_check(op);
         let name = body_check_fn(op);
+        let ty = rust_type(&body.ty, &quote!(crate::types));
         let check = self.check(&body.ty, &body.checks, &quote!(value));
-        let doc = doc_text(&format!("The request body of `{}`.", op.id));
+        let doc = doc_text(&format!("How the request body of `{}` is checked.", op.id));
+        let located_doc = doc_text(&format!(
+            "Every problem in the request body of `{}`, located.",
+            op.id
+        ));
         let notes = body.checks.unchecked.iter().map(|n| doc_text(n));
+        let (quick, quick_fn) = match self.quick_body_fn(op, quickness) {
+            Some((name, item)) => (quote!(::std::option::Option::Some(#name)), item),
+            None => (quote!(::std::option::Option::None), quote!()),
+        };
         Some(quote! {
             #doc
+            pub(crate) const #constant: BodyCheck<#ty> = BodyCheck { located: #name, quick: #quick };
+
+            #located_doc
             #(#notes)*
-            pub(crate) fn #name(value: &::serde_json::Value, problems: &mut Problems) {
+            fn #name(value: &::serde_json::Value, problems: &mut Problems) {
                 #check
             }
+
+            #quick_fn
         })
     }
 
@@ -392,25 +426,8 @@ impl Emitter<'_> {
     /// Statements for a number read by `read`, with its bounds and allowed values.
     fn number(&self, read: TokenStream, checks: &Checks) -> TokenStream {
         let mut ok = Vec::new();
-        if checks.minimum.is_some() || checks.maximum.is_some() || checks.multiple_of.is_some() {
-            let bound = |b: Option<crate::model::Bound>| match b {
-                Some(b) => {
-                    let value = Literal::f64_suffixed(b.value);
-                    let exclusive = b.exclusive;
-                    quote!(::std::option::Option::Some((#value, #exclusive)))
-                }
-                None => quote!(::std::option::Option::None),
-            };
-            let min = bound(checks.minimum);
-            let max = bound(checks.maximum);
-            let multiple = match checks.multiple_of {
-                Some(m) => {
-                    let m = Literal::f64_suffixed(m);
-                    quote!(::std::option::Option::Some(#m))
-                }
-                None => quote!(::std::option::Option::None),
-            };
-            ok.push(quote!(::specfirst_runtime::server::validate::bounds_ok(number, #min, #max, #multiple)));
+        if let Some(bounds) = bounds_ok(checks) {
+            ok.push(bounds);
         }
         if !checks.numbers.is_empty() {
             let allowed = checks.numbers.iter().map(|&n| Literal::f64_suffixed(n));
@@ -425,6 +442,31 @@ impl Emitter<'_> {
             }
         }
     }
+}
+
+/// `minimum`, `maximum` and `multipleOf` of a `number` (an `f64`), when the checks have any.
+fn bounds_ok(checks: &Checks) -> Option<TokenStream> {
+    if checks.minimum.is_none() && checks.maximum.is_none() && checks.multiple_of.is_none() {
+        return None;
+    }
+    let bound = |b: Option<crate::model::Bound>| match b {
+        Some(b) => {
+            let value = Literal::f64_suffixed(b.value);
+            let exclusive = b.exclusive;
+            quote!(::std::option::Option::Some((#value, #exclusive)))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let min = bound(checks.minimum);
+    let max = bound(checks.maximum);
+    let multiple = match checks.multiple_of {
+        Some(m) => {
+            let m = Literal::f64_suffixed(m);
+            quote!(::std::option::Option::Some(#m))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    Some(quote!(::specfirst_runtime::server::validate::bounds_ok(number, #min, #max, #multiple)))
 }
 
 fn opt_usize(v: Option<usize>) -> TokenStream {
