@@ -9,6 +9,7 @@ pub mod compat;
 pub mod diagnostic;
 pub mod load;
 pub mod lower;
+pub mod manifest;
 pub mod model;
 pub mod naming;
 mod openapi31;

@@ -42,8 +42,10 @@ pub mod types;
 #[cfg(feature = "rustls")]
 pub use ::specfirst_runtime::client::install_crypto_provider;
 #[cfg(feature = "client")]
-pub use ::specfirst_runtime::client::{BoxError, Error, InvalidBaseUrl, RetryPolicy, StaticToken};
+pub use ::specfirst_runtime::client::{BoxError, Error, InvalidBaseUrl};
 #[cfg(feature = "client")]
-pub use ::specfirst_runtime::client::{TokenSource, UnexpectedResponse, token_fn};
+pub use ::specfirst_runtime::client::{RetryPolicy, StaticToken, TokenSource};
+#[cfg(feature = "client")]
+pub use ::specfirst_runtime::client::{UnexpectedResponse, token_fn};
 #[cfg(feature = "client")]
 pub use client::*;

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::generate::{Layout, client_manifest, server_manifest, write_crate};
+use crate::generate::{manifests, write_crate};
 use crate::workspace::root;
 
 /// How the generated workspace's manifest starts, which marks the folder as this command's.
@@ -62,6 +62,7 @@ pub fn run(args: &Args) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| root.join("../shared/specs/oas-examples"));
     let specs = documents(&dir)?;
+    let runtime = crate::generate::runtime_dir(None)?;
     if specs.is_empty() {
         return Err(format!(
             "no *.yaml, *.yml or *.json documents in {}",
@@ -127,7 +128,7 @@ pub fn run(args: &Args) -> Result<(), String> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let generation = generate_one(spec, &workspace, &mut stems, &panic_message);
+        let generation = generate_one(spec, &workspace, &runtime, &mut stems, &panic_message);
         generations.push((name, generation));
     }
     std::panic::set_hook(previous_hook);
@@ -236,6 +237,7 @@ fn documents(dir: &Path) -> Result<Vec<PathBuf>, String> {
 fn generate_one(
     spec: &Path,
     workspace: &Path,
+    runtime: &Path,
     stems: &mut BTreeSet<String>,
     panic_message: &Mutex<Option<String>>,
 ) -> Generation {
@@ -287,15 +289,16 @@ fn generate_one(
             return Generation::Broken(format!("the generator panicked: {message}"));
         }
     };
+    let manifests = manifests(&client, &server, runtime, false);
     let written = write_crate(
         &workspace.join(&client),
-        &client_manifest(&client, Layout::Member),
+        &manifests.client(),
         &generated.client,
     )
     .and_then(|()| {
         write_crate(
             &workspace.join(&server),
-            &server_manifest(&server, &client, Layout::Member),
+            &manifests.server(),
             &generated.server,
         )
     })

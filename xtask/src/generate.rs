@@ -14,6 +14,10 @@ pub struct Args {
     /// The crates' name stem; defaults to the spec's file name.
     #[arg(long)]
     pub name: Option<String>,
+    /// The runtime crate's folder, for the crates' path dependency (default: the one in this
+    /// checkout).
+    #[arg(long)]
+    pub runtime: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
@@ -35,21 +39,15 @@ pub fn run(args: &Args) -> Result<(), String> {
             spec.display()
         ),
     };
+    let runtime = runtime_dir(args.runtime.as_deref())?;
     let generated =
         codegen::generate(&text, &options).map_err(|d| format!("{}:\n{d}", spec.display()))?;
+    let manifests = manifests(&client_name, &server_name, &runtime, true);
 
     let client_dir = out.join(&client_name);
     let server_dir = out.join(&server_name);
-    write_crate(
-        &client_dir,
-        &client_manifest(&client_name, Layout::Standalone),
-        &generated.client,
-    )?;
-    write_crate(
-        &server_dir,
-        &server_manifest(&server_name, &client_name, Layout::Standalone),
-        &generated.server,
-    )?;
+    write_crate(&client_dir, &manifests.client(), &generated.client)?;
+    write_crate(&server_dir, &manifests.server(), &generated.server)?;
     println!(
         "wrote {} and {}",
         client_dir.display(),
@@ -77,76 +75,46 @@ pub fn write_crate(dir: &Path, manifest: &str, files: &codegen::CrateFiles) -> R
     Ok(())
 }
 
-/// Where a generated crate lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// On its own (`[workspace]` in its manifest), so it builds where it is written.
-    Standalone,
-    /// A member of an enclosing workspace (`cargo xtask examples` puts many in one).
-    Member,
-}
-
-impl Layout {
-    fn workspace_table(self) -> &'static str {
-        match self {
-            Layout::Standalone => "\n[workspace]\n",
-            Layout::Member => "",
-        }
+/// The manifests of a pair of crates generated from any document (not this workspace's own), each
+/// with a plain `[package]` table and a path dependency on the runtime crate at `runtime`.
+pub fn manifests(
+    client: &str,
+    server: &str,
+    runtime: &Path,
+    standalone: bool,
+) -> codegen::manifest::Manifests {
+    codegen::manifest::Manifests {
+        client_package: codegen::manifest::plain_package(client),
+        server_package: codegen::manifest::plain_package(server),
+        client_name: client.to_owned(),
+        client_path: format!("../{client}"),
+        runtime_path: runtime.display().to_string(),
+        publishable: false,
+        standalone,
     }
 }
 
-/// The client crate's manifest; the server crate sits beside it as `../{name}`.
-pub fn client_manifest(name: &str, layout: Layout) -> String {
-    let workspace = layout.workspace_table();
-    format!(
-        r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2024"
-publish = false
-{workspace}
-[features]
-default = ["client", "rustls"]
-client = ["dep:reqwest", "dep:bytes", "dep:tokio"]
-rustls = ["client", "reqwest/rustls-no-provider", "dep:rustls"]
-
-[dependencies]
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
-chrono = {{ version = "0.4", default-features = false, features = ["serde", "std", "clock"] }}
-uuid = {{ version = "1", features = ["serde"] }}
-reqwest = {{ version = "0.13", default-features = false, features = ["form"], optional = true }}
-rustls = {{ version = "0.23", default-features = false, features = ["ring", "std", "tls12"], optional = true }}
-bytes = {{ version = "1", optional = true }}
-tokio = {{ version = "1", features = ["time"], optional = true }}
-"#
-    )
-}
-
-/// The server crate's manifest, with a path dependency on the client crate beside it.
-pub fn server_manifest(name: &str, client: &str, layout: Layout) -> String {
-    let workspace = layout.workspace_table();
-    format!(
-        r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2024"
-publish = false
-{workspace}
-[dependencies]
-{client} = {{ path = "../{client}", default-features = false }}
-serde = {{ version = "1", features = ["derive"] }}
-serde_json = "1"
-serde_path_to_error = "0.1"
-regex = "1"
-serde_urlencoded = "0.7"
-chrono = {{ version = "0.4", default-features = false, features = ["serde", "std", "clock"] }}
-uuid = {{ version = "1", features = ["serde"] }}
-axum = {{ version = "0.8", default-features = false, features = ["http1", "json", "tokio"] }}
-bytes = "1"
-http = "1"
-http-body-util = "0.1"
-futures-util = {{ version = "0.3", default-features = false, features = ["std"] }}
-"#
-    )
+/// The runtime crate generated crates stand on: `--runtime`, else the one in the workspace the
+/// command runs in.
+pub fn runtime_dir(given: Option<&Path>) -> Result<PathBuf, String> {
+    let dir = match given {
+        Some(dir) => dir.to_path_buf(),
+        None => crate::workspace::root()
+            .map_err(|e| {
+                format!(
+                    "{e}
+(or name the runtime crate's folder with --runtime)"
+                )
+            })?
+            .join(crate::workspace::RUNTIME_DIR),
+    };
+    let dir =
+        std::path::absolute(&dir).map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
+    if !dir.join("Cargo.toml").is_file() {
+        return Err(format!(
+            "{} holds no runtime crate (no Cargo.toml)",
+            dir.display()
+        ));
+    }
+    Ok(dir)
 }

@@ -83,7 +83,7 @@ async fn main() {
     });
     let client = single_source_client::Client::new(&format!("http://{addr}")).expect("url");
     match client.get_webhook(&uuid::Uuid::nil()).await {
-        Err(single_source_client::GetWebhookError::Unauthorized(body)) => {
+        Err(single_source_client::Error::Api(single_source_client::GetWebhookError::Unauthorized(body))) => {
             let error = body.error.expect("an error object");
             println!("server: {}", error.message.unwrap_or_default());
         }

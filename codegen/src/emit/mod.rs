@@ -174,22 +174,39 @@ fn client_lib(api: &Api, _: &Options) -> TokenStream {
         #[rustfmt::skip]
         pub mod types;
 
-        #[cfg(feature = "client")]
-        pub use client::*;
         // What callers name when they build a client or match its errors; the runtime holds them.
-        #[cfg(feature = "client")]
-        pub use ::specfirst_runtime::client::{BoxError, Error, InvalidBaseUrl, RetryPolicy, StaticToken};
-        #[cfg(feature = "client")]
-        pub use ::specfirst_runtime::client::{TokenSource, UnexpectedResponse, token_fn};
-        // For callers who build their own `reqwest::Client` (`Client::with_http_client`).
+        // In the order rustfmt keeps, as `cargo fmt` formats this file.
         #[cfg(feature = "rustls")]
         pub use ::specfirst_runtime::client::install_crypto_provider;
+        #[cfg(feature = "client")]
+        pub use ::specfirst_runtime::client::{BoxError, Error, InvalidBaseUrl};
+        #[cfg(feature = "client")]
+        pub use ::specfirst_runtime::client::{RetryPolicy, StaticToken, TokenSource};
+        #[cfg(feature = "client")]
+        pub use ::specfirst_runtime::client::{UnexpectedResponse, token_fn};
+        #[cfg(feature = "client")]
+        pub use client::*;
     }
 }
 
 fn server_lib(api: &Api, options: &Options) -> TokenStream {
     let crate_doc = crate_doc(api);
     let client_crate = quote::format_ident!("{}", options.client_crate);
+    // In the order rustfmt keeps, as `cargo fmt` formats this file.
+    let mut reexports = [
+        (
+            options.client_crate.clone(),
+            quote!(pub use ::#client_crate::{params, types};),
+        ),
+        (
+            "specfirst_runtime".to_owned(),
+            quote!(
+                pub use ::specfirst_runtime::server::{AuthError, AuthRequest, Authenticator, Config};
+            ),
+        ),
+    ];
+    reexports.sort_by(|a, b| a.0.cmp(&b.0));
+    let reexports = reexports.map(|(_, tokens)| tokens);
     quote! {
         #crate_doc
         #![allow(clippy::large_enum_variant, clippy::result_large_err, clippy::too_many_arguments)]
@@ -207,8 +224,7 @@ fn server_lib(api: &Api, options: &Options) -> TokenStream {
         #[rustfmt::skip]
         mod validate;
 
-        pub use ::#client_crate::{params, types};
-        pub use ::specfirst_runtime::server::{AuthError, AuthRequest, Authenticator, Config};
+        #(#reexports)*
         pub use api::Api;
         pub use router::{router, router_with_config};
     }

@@ -11,10 +11,9 @@ use crate::Generated;
 fn module_of(side: &str, file: &str) -> Option<&'static str> {
     match (side, file) {
         (_, "src/lib.rs") => Some(""),
-        ("client", "src/client.rs") | ("server", "src/api.rs") => Some(""),
+        ("client", "src/client.rs") | ("server", "src/api.rs" | "src/router.rs") => Some(""),
         ("client", "src/types.rs") => Some("types"),
         ("client", "src/params.rs") => Some("params"),
-        ("client", "src/support.rs") => Some("support"),
         ("server", "src/responses.rs") => Some("responses"),
         _ => None,
     }

@@ -12,7 +12,9 @@ use super::super::validate::body_check;
 use super::table_row;
 
 pub fn handlers_module(api: &Api) -> TokenStream {
-    let handlers = api.operations.iter().map(|op| handler(api, op));
+    let (handlers, reads): (Vec<TokenStream>, Vec<bool>) =
+        api.operations.iter().map(|op| handler(api, op)).unzip();
+    let incoming_import = reads.contains(&true).then(|| quote!(Incoming,));
     let reads_params = api.operations.iter().any(|op| !op.params.is_empty());
     let in_import = reads_params.then(|| quote!(In,));
     quote! {
@@ -20,7 +22,7 @@ pub fn handlers_module(api: &Api) -> TokenStream {
 
         use ::axum::extract::{Request, State};
         use ::axum::response::Response;
-        use ::specfirst_runtime::server::{Authenticator, Failure, #in_import Incoming, Shared, respond};
+        use ::specfirst_runtime::server::{Authenticator, Failure, #in_import #incoming_import Shared, respond};
 
         use crate::api::Api;
         use crate::rejection::{self, Errors};
@@ -29,7 +31,8 @@ pub fn handlers_module(api: &Api) -> TokenStream {
     }
 }
 
-fn handler(api: &Api, op: &Operation) -> TokenStream {
+/// One handler, and whether it reads anything from its request.
+fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
     let name = ident(&op.fn_name);
     let op_id = &op.id;
     let scopes = &op.security.scopes;
@@ -118,22 +121,32 @@ fn handler(api: &Api, op: &Operation) -> TokenStream {
         args.push(quote!(body));
     }
     let mutable = (!op.params.is_empty() || op.body.is_some()).then(|| quote!(mut));
+    // An operation that reads nothing from its request does not take it apart.
+    let (request, incoming) = if reads.is_empty() {
+        (quote!(_request), quote!())
+    } else {
+        (
+            quote!(request),
+            quote!(let #mutable request = Incoming::new(request, &state.config).await;),
+        )
+    };
     let doc = format!(" `{} {}` (`{}`).", op.method.as_str(), op.path, op.id);
-    quote! {
+    let tokens = quote! {
         #[doc = #doc]
-        pub(crate) async fn #name<A, Au>(State(state): State<Arc<Shared<A, Au>>>, request: Request) -> Response
+        pub(crate) async fn #name<A, Au>(State(state): State<Arc<Shared<A, Au>>>, #request: Request) -> Response
         where
             A: Api,
             Au: Authenticator<Caller = A::Caller>,
         {
             let handling = async {
-                let #mutable request = Incoming::new(request, &state.config).await;
+                #incoming
                 #(#reads)*
                 ::std::result::Result::Ok::<_, Failure>(state.api.#name(#(#args),*).await)
             };
             respond::<Errors, _>(&rejection::#row, handling).await
         }
-    }
+    };
+    (tokens, !reads.is_empty())
 }
 
 /// The media types the operation answers with, lower case so the runtime compares them without

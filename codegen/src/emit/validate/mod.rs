@@ -37,7 +37,8 @@ pub fn validate_module(api: &Api) -> TokenStream {
         .iter()
         .filter_map(|name| emitter.type_fn(name))
         .collect();
-    let quick_types: Vec<TokenStream> = reachable
+    let quick_types: Vec<TokenStream> = quickness
+        .used(&emitter)
         .iter()
         .filter_map(|name| emitter.quick_type_fn(name, &mut quickness))
         .collect();

@@ -40,6 +40,44 @@ pub struct Quickness {
 }
 
 impl Quickness {
+    /// The named types whose quick checks the quick body checks call, in name order.
+    pub fn used(&mut self, emitter: &Emitter<'_>) -> std::collections::BTreeSet<String> {
+        let mut stack: Vec<TypeRef> = Vec::new();
+        for op in &emitter.api.operations {
+            if let Some(b) = &op.body
+                && matches!(b.media, crate::model::BodyMedia::Json(_))
+                && self.of(emitter, &b.ty, &b.checks)
+            {
+                stack.push(b.ty.clone());
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(ty) = stack.pop() {
+            match ty {
+                TypeRef::Named(name) => {
+                    if !seen.insert(name.clone()) {
+                        continue;
+                    }
+                    match emitter.api.types.get(&name).map(|t| &t.kind) {
+                        Some(TypeKind::Struct(s)) => stack.extend(
+                            s.fields
+                                .iter()
+                                .filter(|f| !f.read_only)
+                                .map(|f| f.ty.clone()),
+                        ),
+                        Some(TypeKind::Alias(inner) | TypeKind::Newtype(inner)) => {
+                            stack.push(inner.clone())
+                        }
+                        _ => {}
+                    }
+                }
+                TypeRef::Vec(inner) | TypeRef::Map(inner) => stack.push(*inner),
+                _ => {}
+            }
+        }
+        seen
+    }
+
     pub fn named(&mut self, emitter: &Emitter<'_>, name: &str) -> bool {
         if let Some(&known) = self.known.get(name) {
             return known;
@@ -47,7 +85,12 @@ impl Quickness {
         self.known.insert(name.to_owned(), true);
         let quick = match emitter.api.types.get(name).map(|t| (&t.kind, &t.checks)) {
             Some((TypeKind::Struct(s), checks)) => {
-                s.extra.is_none()
+                // A struct that requires itself has no finite values: nothing to check quickly.
+                let requires_itself = s.fields.iter().any(|f| {
+                    !f.is_option() && !f.read_only && f.ty == TypeRef::Named(name.to_owned())
+                });
+                !requires_itself
+                    && s.extra.is_none()
                     && checks.min_properties.is_none()
                     && checks.max_properties.is_none()
                     && s.fields
@@ -137,11 +180,13 @@ impl Emitter<'_> {
                         match (f.required, check) {
                             // Required but nullable: without `null` in the body, `None` is absent.
                             (true, Some(check)) => {
-                                Some(quote!(value.#field.#access().is_some_and(|item| #check)))
+                                let check = predicate(check);
+                                Some(quote!(value.#field.#access().is_some_and(#check)))
                             }
                             (true, None) => Some(quote!(value.#field.is_some())),
                             (false, Some(check)) => {
-                                Some(quote!(value.#field.#access().is_none_or(|item| #check)))
+                                let check = predicate(check);
+                                Some(quote!(value.#field.#access().is_none_or(#check)))
                             }
                             (false, None) => None,
                         }
@@ -232,7 +277,10 @@ impl Emitter<'_> {
                 let each = self.quick(inner, &inner_checks, &quote!(item));
                 let count =
                     super::count_ok(quote!(items.len()), checks.min_items, checks.max_items);
-                let each = each.map(|each| quote!(items.iter().all(|item| #each)));
+                let each = each.map(|each| {
+                    let each = predicate(each);
+                    quote!(items.iter().all(#each))
+                });
                 let ok: Vec<TokenStream> = count.into_iter().chain(each).collect();
                 (!ok.is_empty()).then(|| quote!({ let items = #value; #(#ok)&&* }))
             }
@@ -244,7 +292,10 @@ impl Emitter<'_> {
                     checks.min_properties,
                     checks.max_properties,
                 );
-                let each = each.map(|each| quote!(map.values().all(|item| #each)));
+                let each = each.map(|each| {
+                    let each = predicate(each);
+                    quote!(map.values().all(#each))
+                });
                 let ok: Vec<TokenStream> = count.into_iter().chain(each).collect();
                 (!ok.is_empty()).then(|| quote!({ let map = #value; #(#ok)&&* }))
             }
@@ -264,6 +315,22 @@ fn number_ok(checks: &Checks) -> Option<TokenStream> {
         ok.push(quote!([#(#allowed),*].contains(&number)));
     }
     (!ok.is_empty()).then(|| quote!(#(#ok)&&*))
+}
+
+/// A check of `item` as something to call with it: the function itself when the check is just a
+/// call of one (`clippy::redundant_closure`), else a closure.
+fn predicate(check: TokenStream) -> TokenStream {
+    let tokens: Vec<proc_macro2::TokenTree> = check.clone().into_iter().collect();
+    if let [
+        proc_macro2::TokenTree::Ident(f),
+        proc_macro2::TokenTree::Group(args),
+    ] = tokens.as_slice()
+        && args.delimiter() == proc_macro2::Delimiter::Parenthesis
+        && args.stream().to_string() == "item"
+    {
+        return quote!(#f);
+    }
+    quote!(|item| #check)
 }
 
 fn and(conditions: Vec<TokenStream>) -> TokenStream {
