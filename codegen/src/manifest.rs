@@ -2,44 +2,48 @@
 //! from the one table below, so the workspace's own generated crates, `cargo xtask generate`'s
 //! and `cargo xtask examples`' agree by construction.
 
-/// A dependency of generated code, as a `[dependencies]` line's value.
-struct Dependency {
-    name: &'static str,
-    spec: &'static str,
-}
+/// Every crate generated code names, with its `[dependencies]` value: the one place their
+/// versions are written.
+const DEPENDENCIES: &[(&str, &str)] = &[
+    ("serde", r#"{ version = "1", features = ["derive"] }"#),
+    ("serde_json", r#""1""#),
+    (
+        "chrono",
+        r#"{ version = "0.4", default-features = false, features = ["serde", "std", "clock"] }"#,
+    ),
+    ("uuid", r#"{ version = "1", features = ["serde"] }"#),
+    (
+        "reqwest",
+        r#"{ version = "0.13", default-features = false, optional = true }"#,
+    ),
+    ("regex", r#""1""#),
+    (
+        "axum",
+        r#"{ version = "0.8", default-features = false, features = ["http1", "json", "tokio"] }"#,
+    ),
+    ("http", r#""1""#),
+];
 
-const SERDE: Dependency = Dependency {
-    name: "serde",
-    spec: r#"{ version = "1", features = ["derive"] }"#,
-};
-const SERDE_JSON: Dependency = Dependency {
-    name: "serde_json",
-    spec: r#""1""#,
-};
-const CHRONO: Dependency = Dependency {
-    name: "chrono",
-    spec: r#"{ version = "0.4", default-features = false, features = ["serde", "std", "clock"] }"#,
-};
-const UUID: Dependency = Dependency {
-    name: "uuid",
-    spec: r#"{ version = "1", features = ["serde"] }"#,
-};
-const REQWEST: Dependency = Dependency {
-    name: "reqwest",
-    spec: r#"{ version = "0.13", default-features = false, optional = true }"#,
-};
-const REGEX: Dependency = Dependency {
-    name: "regex",
-    spec: r#""1""#,
-};
-const AXUM: Dependency = Dependency {
-    name: "axum",
-    spec: r#"{ version = "0.8", default-features = false, features = ["http1", "json", "tokio"] }"#,
-};
-const HTTP: Dependency = Dependency {
-    name: "http",
-    spec: r#""1""#,
-};
+/// What each crate needs from the table, in the order its manifest lists them.
+const CLIENT_NEEDS: &[&str] = &["serde", "serde_json", "chrono", "uuid", "reqwest"];
+const SERVER_NEEDS: &[&str] = &[
+    "serde",
+    "serde_json",
+    "regex",
+    "chrono",
+    "uuid",
+    "axum",
+    "http",
+];
+
+/// `name = value` lines for `names`, from the table.
+fn dependency_lines(names: &[&str]) -> String {
+    names
+        .iter()
+        .filter_map(|name| DEPENDENCIES.iter().find(|(n, _)| n == name))
+        .map(|(name, spec)| format!("{name} = {spec}\n"))
+        .collect()
+}
 
 /// The crate every generated crate stands on, versioned with the generator.
 pub const RUNTIME_CRATE: &str = "specfirst-runtime";
@@ -48,19 +52,7 @@ pub const RUNTIME_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The version requirement the table gives a crate, for checking other manifests against it
 /// (`None` for a crate generated code does not name).
 pub fn version_of(name: &str) -> Option<&'static str> {
-    let dependency = [
-        &SERDE,
-        &SERDE_JSON,
-        &CHRONO,
-        &UUID,
-        &REQWEST,
-        &REGEX,
-        &AXUM,
-        &HTTP,
-    ]
-    .into_iter()
-    .find(|d| d.name == name)?;
-    let spec = dependency.spec;
+    let (_, spec) = DEPENDENCIES.iter().find(|(n, _)| *n == name)?;
     let quoted = match spec.split_once("version = ") {
         Some((_, rest)) => rest,
         None => spec,
@@ -131,9 +123,7 @@ rustls = ["client", "{RUNTIME_CRATE}/rustls"]
 {RUNTIME_CRATE} = {runtime}
 "#
         ));
-        for d in [&SERDE, &SERDE_JSON, &CHRONO, &UUID, &REQWEST] {
-            text.push_str(&format!("{} = {}\n", d.name, d.spec));
-        }
+        text.push_str(&dependency_lines(CLIENT_NEEDS));
         text
     }
 
@@ -150,9 +140,7 @@ rustls = ["client", "{RUNTIME_CRATE}/rustls"]
             "\n[dependencies]\n{} = {client}\n{RUNTIME_CRATE} = {runtime}\n",
             self.client_name
         ));
-        for d in [&SERDE, &SERDE_JSON, &REGEX, &CHRONO, &UUID, &AXUM, &HTTP] {
-            text.push_str(&format!("{} = {}\n", d.name, d.spec));
-        }
+        text.push_str(&dependency_lines(SERVER_NEEDS));
         text
     }
 }

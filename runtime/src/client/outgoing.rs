@@ -1,6 +1,6 @@
 //! A request being built by a generated operation.
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Url};
 
 use super::answer::Answer;
@@ -19,6 +19,7 @@ pub struct Outgoing<'c> {
     method: Method,
     url: Url,
     query: Vec<(&'static str, String)>,
+    accept: Option<&'static str>,
     headers: Vec<(&'static str, String)>,
     body: Option<(&'static str, Vec<u8>)>,
     authorized: bool,
@@ -40,6 +41,7 @@ impl<'c> Outgoing<'c> {
             method,
             url,
             query: Vec::new(),
+            accept: None,
             headers: Vec::new(),
             body: None,
             authorized: false,
@@ -53,8 +55,9 @@ impl<'c> Outgoing<'c> {
     }
 
     /// The media type asked for in `Accept`.
-    pub fn accept(self, media: &'static str) -> Self {
-        self.header(ACCEPT.as_str(), [media.to_owned()])
+    pub fn accept(mut self, media: &'static str) -> Self {
+        self.accept = Some(media);
+        self
     }
 
     /// A query parameter: one pair per value (none for an absent optional one, one per item for
@@ -127,6 +130,16 @@ impl<'c> Outgoing<'c> {
             url.query_pairs_mut().extend_pairs(self.query);
         }
         let mut request = self.http.request(self.method, url);
+        if let Some(media) = self.accept {
+            // A constant of the spec: sent without copying when it is a valid header value.
+            let valid = media
+                .bytes()
+                .all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+            request = match valid {
+                true => request.header(ACCEPT, HeaderValue::from_static(media)),
+                false => request.header(ACCEPT, media),
+            };
+        }
         for (name, value) in self.headers {
             request = request.header(name, value);
         }
@@ -136,13 +149,17 @@ impl<'c> Outgoing<'c> {
         if self.authorized
             && let Some(source) = self.token
         {
-            request = request.bearer_auth(source.token().await.map_err(Error::Request)?);
+            request = match source.fixed() {
+                Some(token) => request.bearer_auth(token),
+                None => request.bearer_auth(source.token().await.map_err(Error::Request)?),
+            };
         }
-        let response = send(self.retry, request, idempotent)
+        let mut response = send(self.retry, request, idempotent)
             .await
             .map_err(Error::Transport)?;
         let status = response.status();
-        let headers = response.headers().clone();
+        // Taken, not cloned: the body is read next and the headers are not needed again.
+        let headers = std::mem::take(response.headers_mut());
         let body = response.bytes().await.map_err(Error::Transport)?;
         Ok(Answer::new(status, headers, body))
     }

@@ -11,6 +11,14 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub trait TokenSource: Send + Sync + 'static {
     /// The token to send as `Authorization: Bearer <token>`.
     fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>>;
+
+    /// The token, when it never changes: the client then sends it without asking [`token`]
+    /// (and without the allocation of its future) on every request.
+    ///
+    /// [`token`]: TokenSource::token
+    fn fixed(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// A fixed bearer token.
@@ -35,6 +43,10 @@ impl TokenSource for StaticToken {
         let token = self.0.clone();
         Box::pin(async move { Ok(token) })
     }
+
+    fn fixed(&self) -> Option<&str> {
+        Some(&self.0)
+    }
 }
 
 /// A token source from an async closure, e.g. one that asks an OAuth2 server for a fresh token.
@@ -56,5 +68,21 @@ where
 {
     fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>> {
         Box::pin((self.0)())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_static_token_is_fixed_and_a_closure_is_asked() {
+        let fixed = StaticToken::new("abc");
+        assert_eq!(fixed.fixed(), Some("abc"));
+        assert_eq!(fixed.token().await.unwrap(), "abc");
+        assert_eq!(format!("{fixed:?}"), "StaticToken(..)");
+        let asked = token_fn(|| async { Ok::<_, BoxError>("fresh".to_owned()) });
+        assert_eq!(asked.fixed(), None);
+        assert_eq!(asked.token().await.unwrap(), "fresh");
     }
 }
