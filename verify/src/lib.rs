@@ -66,7 +66,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! With the `axum` feature, [`VerifiedBody`] does this as an extractor.
+//! With the `axum` feature, `VerifiedBody` does this as an axum extractor.
 
 mod secret;
 mod sign;
