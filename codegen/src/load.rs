@@ -1,5 +1,8 @@
 //! Reading a document: YAML or JSON text → an `openapiv3::OpenAPI`, with located errors.
 
+mod integers;
+mod lenient;
+
 use crate::diagnostic::{Diagnostic, Pointer};
 
 /// A parsed spec: the typed document plus the raw JSON tree, which vendor extensions and
@@ -9,9 +12,38 @@ pub struct Document {
     pub raw: serde_json::Value,
 }
 
-/// Parses `text` (YAML 1.2 or JSON) as an OpenAPI 3.0.x document.
+/// Parses `text` (YAML 1.2 or JSON) as an OpenAPI 3.0.x or 3.1.x document.
+///
+/// A document that starts with `{` is read as JSON first: JSON allows what YAML's double-quoted
+/// strings do not (C1 control characters, surrogate pairs written as two `\u` escapes), and large
+/// public descriptions use both. Numbers beyond the 64-bit integers are kept as floating point
+/// (see [`integers::settle`]) rather than refusing the document.
 pub fn load(text: &str) -> Result<Document, Diagnostic> {
-    let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw = if text.trim_start().starts_with('{') {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(json) => json,
+            // Not JSON after all (YAML flow style, or a comment): YAML has the last word, and
+            // the JSON parser's message names the place when both fail.
+            Err(json_err) => parse_yaml(text).map_err(|_| {
+                Diagnostic::new(
+                    "#",
+                    format!(
+                        "the document is not valid JSON at line {}, column {}: {json_err}",
+                        json_err.line(),
+                        json_err.column()
+                    ),
+                )
+            })?,
+        }
+    } else {
+        parse_yaml(text)?
+    };
+    load_value(raw)
+}
+
+fn parse_yaml(text: &str) -> Result<serde_json::Value, Diagnostic> {
+    let yaml: lenient::Yaml = serde_yaml::from_str(text).map_err(|e| {
         let at = e
             .location()
             .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
@@ -21,13 +53,18 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
             format!("the document is not valid YAML or JSON{at}: {e}"),
         )
     })?;
+    let mut yaml = yaml.0;
     yaml.apply_merge().map_err(|e| {
         Diagnostic::new(
             "#",
             format!("a YAML merge key (`<<`) cannot be applied: {e}"),
         )
     })?;
-    let raw = to_json(yaml, &Pointer::root())?;
+    to_json(yaml, &Pointer::root())
+}
+
+/// The rest of [`load`], once the text is a JSON tree.
+fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
     if !raw.is_object() {
         return Err(Diagnostic::new(
             "#",
@@ -56,7 +93,6 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
             ));
         }
     };
-    let mut raw = raw;
     if version.starts_with("3.1") {
         crate::openapi31::downgrade(&mut raw);
     } else if !version.starts_with("3.0") {
@@ -68,6 +104,7 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
         ));
     }
 
+    integers::settle(&mut raw);
     let api = match try_at::<openapiv3::OpenAPI>(&raw, &Pointer::root()) {
         Ok(api) => api,
         Err(whole) => return Err(locate(&raw).unwrap_or(whole)),
@@ -352,6 +389,44 @@ mod tests {
         let doc =
             load(r#"{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{}}"#).unwrap();
         assert_eq!(doc.api.info.title, "t");
+    }
+
+    #[test]
+    fn json_escapes_that_yaml_refuses_are_read() {
+        // A surrogate pair written as two escapes, and a C1 control character (U+0085).
+        let doc = load(
+            r#"{"openapi":"3.0.0","info":{"title":"\ud83d\udc4d \u0085 ok","version":"1"},"paths":{}}"#,
+        )
+        .unwrap();
+        assert_eq!(doc.api.info.title, "\u{1f44d} \u{85} ok");
+    }
+
+    #[test]
+    fn invalid_json_is_located_by_the_json_reader() {
+        let err = load("{\"openapi\": \"3.0.0\",\n \"info\": {\"title\": \"t\"\n")
+            .err()
+            .unwrap();
+        assert!(
+            err.message.contains("not valid JSON at line"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn integer_bounds_beyond_64_bits_do_not_refuse_the_document() {
+        let doc = load(
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Seed: {type: integer, minimum: -9223372036854776000, maximum: 9223372036854776000}\n",
+        )
+        .unwrap();
+        let seed = doc.api.components.unwrap().schemas["Seed"].clone();
+        let openapiv3::ReferenceOr::Item(seed) = seed else {
+            panic!("an inline schema")
+        };
+        let openapiv3::SchemaKind::Type(openapiv3::Type::Integer(int)) = seed.schema_kind else {
+            panic!("still an integer schema: {:?}", seed.schema_kind)
+        };
+        assert_eq!((int.minimum, int.maximum), (Some(i64::MIN), Some(i64::MAX)));
     }
 
     #[test]

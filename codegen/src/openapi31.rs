@@ -2,7 +2,8 @@
 //!
 //! 3.1 schemas are JSON Schema 2020-12. The constructs real 3.1 documents use most have exact 3.0
 //! equivalents, which this module substitutes in the raw tree before parsing:
-//! - `type: [T, "null"]` → `type: T, nullable: true` (several non-null types → no `type`: any value);
+//! - `type: [T, "null"]` → `type: T, nullable: true`; several non-null types → `oneOf` with one
+//!   member per type, each carrying the keywords that apply to it;
 //! - `type: "null"` alone → `nullable: true`;
 //! - `const: v` → `enum: [v]`;
 //! - numeric `exclusiveMinimum: n` / `exclusiveMaximum: n` → `minimum: n, exclusiveMinimum: true`;
@@ -29,6 +30,17 @@ pub fn downgrade(doc: &mut Value) {
     }
 }
 
+/// Keywords whose value is a map from names to schemas: every entry is a schema, whatever its
+/// name (a property may be called `default` or `enum`).
+const SCHEMA_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+    "schemas",
+];
+
 fn walk(value: &mut Value) {
     match value {
         Value::Object(obj) => {
@@ -36,7 +48,18 @@ fn walk(value: &mut Value) {
                 rewrite_schema(obj);
             }
             for (key, child) in obj.iter_mut() {
-                if key == "example" || key == "default" || key == "enum" || key.starts_with("x-") {
+                if key == "example"
+                    || key == "examples"
+                    || key == "default"
+                    || key == "enum"
+                    || key.starts_with("x-")
+                {
+                    continue;
+                }
+                if SCHEMA_MAPS.contains(&key.as_str())
+                    && let Value::Object(named) = child
+                {
+                    named.values_mut().for_each(walk);
                     continue;
                 }
                 walk(child);
@@ -64,13 +87,19 @@ fn rewrite_schema(obj: &mut Map<String, Value>) {
         if named.len() < types.len() {
             obj.insert("nullable".into(), Value::Bool(true));
         }
+        let mut named: Vec<Value> = named.into_iter().cloned().collect();
+        // Every integer is a number: `[integer, number]` is `number`.
+        if named.iter().any(|t| t == "number") {
+            named.retain(|t| t != "integer");
+        }
         match named.as_slice() {
             [single] => {
-                obj.insert("type".into(), (*single).clone());
+                obj.insert("type".into(), single.clone());
             }
-            _ => {
+            [] => {
                 obj.remove("type");
             }
+            several => split_types(obj, several),
         }
     }
     if obj.get("type").and_then(Value::as_str) == Some("null") {
@@ -94,6 +123,104 @@ fn rewrite_schema(obj: &mut Map<String, Value>) {
         if let Some(first) = examples.into_iter().next() {
             obj.entry("example").or_insert(first);
         }
+    }
+}
+
+/// The keywords that apply to values of each JSON type (JSON Schema's validation vocabulary).
+fn keywords_of(ty: &str) -> &'static [&'static str] {
+    match ty {
+        "string" => &[
+            "minLength",
+            "maxLength",
+            "pattern",
+            "format",
+            "contentMediaType",
+            "contentEncoding",
+        ],
+        "integer" | "number" => &[
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "format",
+        ],
+        "array" => &[
+            "items",
+            "prefixItems",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "contains",
+        ],
+        "object" => &[
+            "properties",
+            "required",
+            "additionalProperties",
+            "patternProperties",
+            "minProperties",
+            "maxProperties",
+            "propertyNames",
+        ],
+        _ => &[],
+    }
+}
+
+/// `type: [string, integer]`: a value of either type, each with the keywords that apply to it.
+/// JSON Schema ignores a keyword for values of other types, so `oneOf` of one member per type,
+/// each carrying its own keywords, admits exactly the same values; the members' types are
+/// disjoint, so `oneOf` and `anyOf` agree. A schema that already combines (`oneOf`, `allOf`...)
+/// keeps no `type`, which admits a superset.
+fn split_types(obj: &mut Map<String, Value>, types: &[Value]) {
+    obj.remove("type");
+    if ["oneOf", "anyOf", "allOf", "not"]
+        .iter()
+        .any(|k| obj.contains_key(*k))
+    {
+        return;
+    }
+    let enumeration = obj.remove("enum");
+    let mut members = Vec::new();
+    let mut moved = std::collections::BTreeSet::new();
+    for ty in types {
+        let Some(name) = ty.as_str() else { continue };
+        let mut member = Map::new();
+        member.insert("type".into(), ty.clone());
+        for keyword in keywords_of(name) {
+            if let Some(v) = obj.get(*keyword) {
+                member.insert((*keyword).into(), v.clone());
+                moved.insert(*keyword);
+            }
+        }
+        if let Some(Value::Array(values)) = &enumeration {
+            let fitting: Vec<Value> = values
+                .iter()
+                .filter(|v| json_type_fits(v, name))
+                .cloned()
+                .collect();
+            if fitting.is_empty() {
+                continue;
+            }
+            member.insert("enum".into(), Value::Array(fitting));
+        }
+        members.push(Value::Object(member));
+    }
+    for keyword in moved {
+        obj.remove(keyword);
+    }
+    obj.insert("oneOf".into(), Value::Array(members));
+}
+
+fn json_type_fits(value: &Value, ty: &str) -> bool {
+    match ty {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
+        _ => false,
     }
 }
 
@@ -121,7 +248,10 @@ mod tests {
             props["name"],
             serde_json::json!({"type": "string", "nullable": true})
         );
-        assert_eq!(props["any"], serde_json::json!({}));
+        assert_eq!(
+            props["any"],
+            serde_json::json!({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+        );
         assert_eq!(props["kind"], serde_json::json!({"enum": ["pet"]}));
         assert_eq!(
             props["age"],
@@ -130,6 +260,57 @@ mod tests {
         assert_eq!(
             props["type"],
             serde_json::json!({"type": "string", "example": "cat"})
+        );
+    }
+
+    #[test]
+    fn properties_named_like_keywords_are_schemas() {
+        let mut doc = serde_json::json!({
+            "openapi": "3.1.0",
+            "components": {"schemas": {"Box": {"type": "object", "properties": {
+                "default": {"type": ["boolean", "null"]},
+                "enum": {"type": ["string", "null"]}
+            }}}}
+        });
+        downgrade(&mut doc);
+        let props = &doc["components"]["schemas"]["Box"]["properties"];
+        assert_eq!(
+            props["default"],
+            serde_json::json!({"type": "boolean", "nullable": true})
+        );
+        assert_eq!(
+            props["enum"],
+            serde_json::json!({"type": "string", "nullable": true})
+        );
+    }
+
+    #[test]
+    fn several_types_keep_each_types_keywords() {
+        let mut doc = serde_json::json!({
+            "openapi": "3.1.0",
+            "components": {"schemas": {"Id": {
+                "type": ["string", "integer", "null"],
+                "description": "An id.",
+                "maxLength": 8,
+                "minimum": 1,
+                "enum": ["a", 2, null]
+            }, "Num": {"type": ["integer", "number"], "minimum": 0}}}
+        });
+        downgrade(&mut doc);
+        assert_eq!(
+            doc["components"]["schemas"]["Id"],
+            serde_json::json!({
+                "description": "An id.",
+                "nullable": true,
+                "oneOf": [
+                    {"type": "string", "maxLength": 8, "enum": ["a"]},
+                    {"type": "integer", "minimum": 1, "enum": [2]}
+                ]
+            })
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["Num"],
+            serde_json::json!({"type": "number", "minimum": 0})
         );
     }
 }
