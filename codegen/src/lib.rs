@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod model;
 pub mod naming;
 mod openapi31;
+pub mod skip;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub mod emit;

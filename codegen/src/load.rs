@@ -10,6 +10,9 @@ use crate::diagnostic::{Diagnostic, Pointer};
 pub struct Document {
     pub api: openapiv3::OpenAPI,
     pub raw: serde_json::Value,
+    /// What the document holds that the generator reads but does not turn into code (3.1's
+    /// `webhooks`), each located, for the user to see.
+    pub notes: Vec<Diagnostic>,
 }
 
 /// Parses `text` (YAML 1.2 or JSON) as an OpenAPI 3.0.x or 3.1.x document.
@@ -64,7 +67,7 @@ fn parse_yaml(text: &str) -> Result<serde_json::Value, Diagnostic> {
 }
 
 /// The rest of [`load`], once the text is a JSON tree.
-fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
+pub fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
     if !raw.is_object() {
         return Err(Diagnostic::new(
             "#",
@@ -93,7 +96,30 @@ fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
             ));
         }
     };
+    let mut notes = Vec::new();
     if version.starts_with("3.1") {
+        if let Some(hooks) = raw.get("webhooks").and_then(|w| w.as_object())
+            && !hooks.is_empty()
+        {
+            notes.push(Diagnostic::new(
+                "#/webhooks",
+                format!(
+                    "the document's {} `webhooks` (requests the API sends to its users) are not generated: the crates hold the API's own operations; their schemas under `components` are generated as types",
+                    hooks.len()
+                ),
+            ));
+        }
+        if let Some(dialect) = raw.get("jsonSchemaDialect").and_then(|d| d.as_str())
+            && !dialect.starts_with("https://spec.openapis.org/oas/3.1/dialect/")
+            && dialect != "https://json-schema.org/draft/2020-12/schema"
+        {
+            notes.push(Diagnostic::new(
+                "#/jsonSchemaDialect",
+                format!(
+                    "schemas are read as OpenAPI 3.1's JSON Schema 2020-12 dialect, not `{dialect}`"
+                ),
+            ));
+        }
         crate::openapi31::downgrade(&mut raw);
     } else if !version.starts_with("3.0") {
         return Err(Diagnostic::new(
@@ -121,7 +147,7 @@ fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
             format!("the path `{key}` does not start with `/`"),
         ));
     }
-    Ok(Document { api, raw })
+    Ok(Document { api, raw, notes })
 }
 
 /// Deserializes the value at `at`, reporting a failure at the deepest place serde can name.

@@ -18,6 +18,11 @@ pub struct Args {
     /// checkout).
     #[arg(long)]
     pub runtime: Option<PathBuf>,
+    /// Leave out the operations and components the generator cannot express (each listed, with
+    /// its located error, and every operation that uses a left-out component) instead of
+    /// refusing the document.
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
@@ -40,8 +45,25 @@ pub fn run(args: &Args) -> Result<(), String> {
         ),
     };
     let runtime = runtime_dir(args.runtime.as_deref())?;
-    let generated =
-        codegen::generate(&text, &options).map_err(|d| format!("{}:\n{d}", spec.display()))?;
+    let report = codegen::skip::generate(&text, &options, args.skip_unsupported).map_err(|d| {
+        let hint = if args.skip_unsupported {
+            ""
+        } else {
+            "\n(--skip-unsupported generates the rest of the document, listing what it leaves out)"
+        };
+        format!("{}:\n{d}{hint}", spec.display())
+    })?;
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    for skipped in report
+        .skipped_operations
+        .iter()
+        .chain(&report.skipped_components)
+    {
+        eprintln!("skipped: {} ({})", skipped.what, skipped.reason);
+    }
+    let generated = report.generated;
     let manifests = manifests(&client_name, &server_name, &runtime, true);
 
     let client_dir = out.join(&client_name);
@@ -53,6 +75,13 @@ pub fn run(args: &Args) -> Result<(), String> {
         client_dir.display(),
         server_dir.display()
     );
+    if !report.skipped_operations.is_empty() || !report.skipped_components.is_empty() {
+        println!(
+            "left out {} operation(s) and {} component(s); each is listed above",
+            report.skipped_operations.len(),
+            report.skipped_components.len()
+        );
+    }
     Ok(())
 }
 
