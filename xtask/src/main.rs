@@ -24,8 +24,9 @@ enum Command {
     Check,
     /// Generate a client crate and a server crate for any OpenAPI 3.0 document.
     Generate(generate::Args),
-    /// Generate crates for every document in a folder of example specs and `cargo check` them
-    /// all; fails if a document panics the generator or gives code that does not compile.
+    /// Generate crates for every document in a folder of OpenAPI documents and `cargo clippy`
+    /// them all, printing a table (operations, timings, refusals by construct); fails if a
+    /// document panics the generator or gives code that does not compile.
     Examples(examples::Args),
     /// Compare spec/webhooks.yaml with an earlier version and classify each change as breaking
     /// for clients, for server implementations, or compatible. Exits 1 when something breaks

@@ -2,7 +2,7 @@
 //! one either generates crates that compile or stops with a located error.
 //!
 //! All generated crates go into one cargo workspace so their dependencies compile once, and one
-//! `cargo check --workspace` judges them all. The workspace and its target directory live under
+//! `cargo clippy --workspace` (a check with clippy's lints) judges them all. The workspace and its target directory live under
 //! `target/examples-check/`, and files are only rewritten when they change, so a second run only
 //! re-checks what the generator now writes differently.
 
@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+mod category;
 
 use crate::generate::{manifests, write_crate};
 use crate::workspace::root;
@@ -30,12 +32,23 @@ pub struct Args {
     /// Print the result table as Markdown.
     #[arg(long)]
     pub markdown: bool,
+    /// Generate each document without the operations and components that hold errors (listed),
+    /// instead of refusing the whole document.
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 /// What the generator did with one document.
 enum Generation {
-    /// It wrote these crates (client, server).
-    Crates { client: String, server: String },
+    /// It wrote these crates (client, server), leaving out `skipped` of the document's
+    /// `operations`.
+    Crates {
+        client: String,
+        server: String,
+        operations: usize,
+        skipped: Vec<codegen::skip::Skipped>,
+        components: Vec<codegen::skip::Skipped>,
+    },
     /// It stopped with located errors.
     Located(Vec<codegen::Diagnostic>),
     /// It panicked, or the file could not be read.
@@ -44,7 +57,13 @@ enum Generation {
 
 /// The verdict on one document.
 enum Verdict {
-    Compiles { warnings: usize },
+    Compiles {
+        warnings: usize,
+        operations: usize,
+        skipped: Vec<codegen::skip::Skipped>,
+        /// Components left out; a skipped operation that uses one is counted under its cause.
+        components: Vec<codegen::skip::Skipped>,
+    },
     Located(Vec<codegen::Diagnostic>),
     Failed(String),
 }
@@ -52,6 +71,8 @@ enum Verdict {
 struct Row {
     spec: String,
     verdict: Verdict,
+    /// Seconds the generator took on this document.
+    seconds: f64,
 }
 
 pub fn run(args: &Args) -> Result<(), String> {
@@ -128,15 +149,23 @@ pub fn run(args: &Args) -> Result<(), String> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let generation = generate_one(spec, &workspace, &runtime, &mut stems, &panic_message);
-        generations.push((name, generation));
+        let started = Instant::now();
+        let generation = generate_one(
+            spec,
+            &workspace,
+            &runtime,
+            &mut stems,
+            &panic_message,
+            args.skip_unsupported,
+        );
+        generations.push((name, generation, started.elapsed().as_secs_f64()));
     }
     std::panic::set_hook(previous_hook);
 
     let members: Vec<String> = generations
         .iter()
-        .filter_map(|(_, g)| match g {
-            Generation::Crates { client, server } => Some([client.clone(), server.clone()]),
+        .filter_map(|(_, g, _)| match g {
+            Generation::Crates { client, server, .. } => Some([client.clone(), server.clone()]),
             _ => None,
         })
         .flatten()
@@ -153,11 +182,17 @@ pub fn run(args: &Args) -> Result<(), String> {
 
     let mut rows = Vec::new();
     let mut unattributed = false;
-    for (spec, generation) in generations {
+    for (spec, generation, seconds) in generations {
         let verdict = match generation {
             Generation::Located(d) => Verdict::Located(d),
             Generation::Broken(why) => Verdict::Failed(why),
-            Generation::Crates { client, server } => {
+            Generation::Crates {
+                client,
+                server,
+                operations,
+                skipped,
+                components,
+            } => {
                 let failed: Vec<String> = [&client, &server]
                     .into_iter()
                     .filter(|c| check.failed.contains(*c))
@@ -177,17 +212,27 @@ pub fn run(args: &Args) -> Result<(), String> {
                         .into_iter()
                         .map(|c| check.warnings.get(c).copied().unwrap_or(0))
                         .sum();
-                    Verdict::Compiles { warnings }
+                    Verdict::Compiles {
+                        warnings,
+                        operations,
+                        skipped,
+                        components,
+                    }
                 }
             }
         };
-        rows.push(Row { spec, verdict });
+        rows.push(Row {
+            spec,
+            verdict,
+            seconds,
+        });
     }
     if unattributed {
         eprintln!("cargo check failed; the end of its output:\n{}", check.tail);
     }
 
     print_table(&rows, args.markdown);
+    print_categories(&rows, args.markdown);
     let compiles = rows
         .iter()
         .filter(|r| matches!(r.verdict, Verdict::Compiles { .. }))
@@ -198,8 +243,21 @@ pub fn run(args: &Args) -> Result<(), String> {
         .count();
     let failed = rows.len() - compiles - located;
     println!();
+    let (operations, skipped) = rows.iter().fold((0, 0), |(o, s), r| match &r.verdict {
+        Verdict::Compiles {
+            operations,
+            skipped,
+            ..
+        } => (o + operations, s + skipped.len()),
+        _ => (o, s),
+    });
+    let skipped_note = if args.skip_unsupported {
+        format!(" ({} of their {operations} operations skipped)", skipped)
+    } else {
+        String::new()
+    };
     println!(
-        "{compiles} generated and compile, {located} stopped with a located error, {failed} failed"
+        "{compiles} generated and compile{skipped_note}, {located} stopped with a located error, {failed} failed"
     );
     println!(
         "(generation {:.1}s, total {:.1}s; workspace at {}; cargo's output in {})",
@@ -240,6 +298,7 @@ fn generate_one(
     runtime: &Path,
     stems: &mut BTreeSet<String>,
     panic_message: &Mutex<Option<String>>,
+    skip: bool,
 ) -> Generation {
     let text = match std::fs::read_to_string(spec) {
         Ok(text) => text,
@@ -275,10 +334,10 @@ fn generate_one(
         *slot = None;
     }
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        codegen::generate(&text, &options)
+        codegen::skip::generate(&text, &options, skip)
     }));
-    let generated = match result {
-        Ok(Ok(generated)) => generated,
+    let report = match result {
+        Ok(Ok(report)) => report,
         Ok(Err(diags)) => return Generation::Located(diags.0),
         Err(_) => {
             let message = panic_message
@@ -289,6 +348,8 @@ fn generate_one(
             return Generation::Broken(format!("the generator panicked: {message}"));
         }
     };
+    let operations = operation_count(&text);
+    let generated = report.generated;
     let manifests = manifests(&client, &server, runtime, false);
     let written = write_crate(
         &workspace.join(&client),
@@ -308,9 +369,37 @@ fn generate_one(
         remove_stale(&workspace.join(&server), &generated.server)
     });
     match written {
-        Ok(()) => Generation::Crates { client, server },
+        Ok(()) => Generation::Crates {
+            client,
+            server,
+            operations,
+            skipped: report.skipped_operations,
+            components: report.skipped_components,
+        },
         Err(e) => Generation::Broken(e),
     }
+}
+
+/// Path × method in the document as written.
+fn operation_count(text: &str) -> usize {
+    const METHODS: &[&str] = &[
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let Ok(doc) = codegen::load::load(text) else {
+        return 0;
+    };
+    doc.raw
+        .get("paths")
+        .and_then(|p| p.as_object())
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, item)| item.as_object())
+        .map(|item| {
+            item.keys()
+                .filter(|k| METHODS.contains(&k.as_str()))
+                .count()
+        })
+        .sum()
 }
 
 /// Removes files under `dir/src` that are not in `files`.
@@ -387,12 +476,12 @@ struct CheckReport {
 fn cargo_check(workspace: &Path, target: &Path) -> Result<CheckReport, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!(
-        "checking the generated crates (cargo check --workspace in {})...",
+        "checking the generated crates (cargo clippy --workspace in {})...",
         workspace.display()
     );
     let output = Command::new(cargo)
         .args([
-            "check",
+            "clippy",
             "--workspace",
             "--keep-going",
             "--message-format",
@@ -451,31 +540,145 @@ fn cargo_check(workspace: &Path, target: &Path) -> Result<CheckReport, String> {
 }
 
 fn print_table(rows: &[Row], markdown: bool) {
-    let cells: Vec<(String, String)> = rows
+    let cells: Vec<[String; 4]> = rows
         .iter()
-        .map(|r| (r.spec.clone(), describe(&r.verdict)))
+        .map(|r| {
+            let ops = match &r.verdict {
+                Verdict::Compiles {
+                    operations,
+                    skipped,
+                    ..
+                } => format!("{}/{operations}", operations - skipped.len()),
+                _ => "-".to_owned(),
+            };
+            [
+                r.spec.clone(),
+                ops,
+                format!("{:.2}s", r.seconds),
+                describe(&r.verdict),
+            ]
+        })
         .collect();
+    let header = ["spec", "operations", "generation", "result"];
     if markdown {
-        println!("| spec | result |");
-        println!("| --- | --- |");
-        for (spec, result) in &cells {
-            println!("| `{spec}` | {} |", result.replace('|', "\\|"));
+        println!("| {} |", header.join(" | "));
+        println!("| --- | ---: | ---: | --- |");
+        for [spec, ops, time, result] in &cells {
+            println!(
+                "| `{spec}` | {ops} | {time} | {} |",
+                result.replace('|', "\\|")
+            );
         }
         return;
     }
-    let width = cells.iter().map(|(s, _)| s.len()).max().unwrap_or(4).max(4);
-    println!("{:width$}  result", "spec");
-    println!("{:-<width$}  {:-<6}", "", "");
-    for (spec, result) in &cells {
-        println!("{spec:width$}  {result}");
+    let width = |i: usize| {
+        cells
+            .iter()
+            .map(|c| c[i].len())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    println!(
+        "{:w0$}  {:>w1$}  {:>w2$}  result",
+        header[0], header[1], header[2]
+    );
+    println!("{:-<w0$}  {:->w1$}  {:->w2$}  {:-<6}", "", "", "", "");
+    for [spec, ops, time, result] in &cells {
+        println!("{spec:w0$}  {ops:>w1$}  {time:>w2$}  {result}");
+    }
+}
+
+/// What still stops documents, by construct: how many documents each kind of error stops (or
+/// takes operations from, with `--skip-unsupported`), and how many errors of it there are.
+fn print_categories(rows: &[Row], markdown: bool) {
+    let mut by: BTreeMap<&'static str, (BTreeSet<&str>, usize)> = BTreeMap::new();
+    for row in rows {
+        let found: Vec<(String, String)> = match &row.verdict {
+            Verdict::Located(diags) => diags
+                .iter()
+                .map(|d| (d.pointer.clone(), d.message.clone()))
+                .collect(),
+            Verdict::Compiles {
+                skipped,
+                components,
+                ..
+            } => skipped.iter().map(|s| root_cause(s, components)).collect(),
+            Verdict::Failed(_) => Vec::new(),
+        };
+        for (pointer, message) in found {
+            let entry = by.entry(category::of(&pointer, &message)).or_default();
+            entry.0.insert(&row.spec);
+            entry.1 += 1;
+        }
+    }
+    if by.is_empty() {
+        return;
+    }
+    let mut lines: Vec<(&str, usize, usize)> = by
+        .into_iter()
+        .map(|(c, (docs, n))| (c, docs.len(), n))
+        .collect();
+    lines.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+    println!();
+    if markdown {
+        println!("| refused construct | documents | errors or skipped operations |");
+        println!("| --- | ---: | ---: |");
+        for (c, docs, n) in lines {
+            println!("| {c} | {docs} | {n} |");
+        }
+        return;
+    }
+    println!("refused constructs (documents, errors or skipped operations):");
+    for (c, docs, n) in lines {
+        println!("  {c:45} {docs:>4} {n:>6}");
+    }
+}
+
+/// The pointer and message of the error that made `skipped` go: its own, or that of the
+/// component it uses (followed through components that use others).
+fn root_cause(
+    skipped: &codegen::skip::Skipped,
+    components: &[codegen::skip::Skipped],
+) -> (String, String) {
+    let mut current = skipped;
+    for _ in 0..components.len() {
+        let used = current
+            .reason
+            .strip_prefix("uses ")
+            .and_then(|r| r.strip_suffix(", which is skipped"));
+        match used.and_then(|p| components.iter().find(|c| c.pointer == p)) {
+            Some(component) => current = component,
+            None => break,
+        }
+    }
+    match current.reason.split_once(": ") {
+        Some((pointer, message)) if pointer.starts_with('#') => {
+            (pointer.to_owned(), message.to_owned())
+        }
+        _ => (current.pointer.clone(), current.reason.clone()),
     }
 }
 
 fn describe(verdict: &Verdict) -> String {
     match verdict {
-        Verdict::Compiles { warnings: 0 } => "generated + compiles".to_owned(),
-        Verdict::Compiles { warnings } => {
-            format!("generated + compiles ({warnings} warning(s))")
+        Verdict::Compiles {
+            warnings, skipped, ..
+        } => {
+            let mut out = "generated + compiles".to_owned();
+            if *warnings > 0 {
+                out.push_str(&format!(" ({warnings} warning(s))"));
+            }
+            if let Some(first) = skipped.first() {
+                out.push_str(&format!(
+                    "; skipped {} operation(s), first {}: {}",
+                    skipped.len(),
+                    first.what,
+                    first.reason
+                ));
+            }
+            out
         }
         Verdict::Located(diags) => {
             let first = diags
