@@ -94,7 +94,13 @@ fn reachable(api: &Api) -> BTreeSet<String> {
                 }
                 match api.types.get(&name).map(|t| &t.kind) {
                     Some(TypeKind::Struct(s)) => {
-                        stack.extend(s.fields.iter().map(|f| f.ty.clone()));
+                        // A read-only field is only checked for absence, never descended into.
+                        stack.extend(
+                            s.fields
+                                .iter()
+                                .filter(|f| !f.read_only)
+                                .map(|f| f.ty.clone()),
+                        );
                         stack.extend(s.extra.iter().cloned());
                     }
                     Some(TypeKind::Union(u)) => {
@@ -258,19 +264,19 @@ impl Emitter<'_> {
                 quote!(::specfirst_runtime::server::validate::one_of_text(value, problems, &[#(#values),*]);)
             }
             TypeKind::Union(u) => {
-                let variants: Vec<TokenStream> = u
+                let checks: Vec<TokenStream> = u
                     .variants
                     .iter()
-                    .map(|v| {
-                        let check = self.check(&v.ty, &v.checks, &quote!(value));
-                        quote!(|value: &::serde_json::Value, problems: &mut Problems| { #check })
-                    })
+                    .map(|v| self.check(&v.ty, &v.checks, &quote!(value)))
                     .collect();
+                let variants = checks.iter().map(
+                    |check| quote!(|value: &::serde_json::Value, problems: &mut Problems| { #check }),
+                );
                 match &u.discriminator {
                     Some(property) => {
-                        let arms = u.variants.iter().zip(&variants).map(|(v, check)| {
+                        let arms = u.variants.iter().zip(&checks).map(|(v, check)| {
                             let tags = &v.tags;
-                            quote!(::std::option::Option::Some(#(#tags)|*) => (#check)(value, problems),)
+                            quote!(::std::option::Option::Some(#(#tags)|*) => { #check })
                         });
                         quote! {
                             match value.get(#property).and_then(::serde_json::Value::as_str) {

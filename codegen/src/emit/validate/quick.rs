@@ -192,7 +192,15 @@ impl Emitter<'_> {
                         }
                     })
                     .collect();
-                and(conditions)
+                if conditions.iter().any(|c| c.to_string() == "false") {
+                    // A required read-only field: no request body that decoded holds none.
+                    quote!({
+                        let _ = value;
+                        false
+                    })
+                } else {
+                    and(conditions)
+                }
             }
             TypeKind::Enum(_) => quote!(!::std::matches!(value, crate::types::#ty::Unknown(_))),
             TypeKind::Alias(inner) => self
@@ -228,7 +236,14 @@ impl Emitter<'_> {
             return None;
         }
         let name = format_ident!("quick_body_{}", op.fn_name.trim_start_matches("r#"));
-        let ty = rust_type(&body.ty, &quote!(crate::types));
+        // An array body is taken as a slice (`&Vec<T>` would be `clippy::ptr_arg`).
+        let ty = match &body.ty {
+            TypeRef::Vec(item) => {
+                let item = rust_type(item, &quote!(crate::types));
+                quote!([#item])
+            }
+            other => rust_type(other, &quote!(crate::types)),
+        };
         let check = self
             .quick(&body.ty, &body.checks, &quote!(value))
             .unwrap_or(quote!(true));
@@ -262,11 +277,13 @@ impl Emitter<'_> {
             }
             TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 => {
                 let ok = number_ok(checks)?;
-                Some(quote!({ let number = *#value as f64; #ok }))
+                let number = deref(value);
+                Some(quote!({ let number = #number as f64; #ok }))
             }
             TypeRef::F64 => {
                 let ok = number_ok(checks)?;
-                Some(quote!({ let number = *#value; #ok }))
+                let number = deref(value);
+                Some(quote!({ let number = #number; #ok }))
             }
             TypeRef::Named(name) => {
                 let f = quick_type_fn(name);
@@ -333,11 +350,25 @@ fn predicate(check: TokenStream) -> TokenStream {
     quote!(|item| #check)
 }
 
+/// The value `value` (a `&T` expression) refers to: `&x.y` is `x.y`, anything else `*value`, so the
+/// output has no `*&` (`clippy::deref_addrof`).
+fn deref(value: &TokenStream) -> TokenStream {
+    let mut tokens = value.clone().into_iter();
+    match tokens.next() {
+        Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '&' => tokens.collect(),
+        _ => quote!(*#value),
+    }
+}
+
 fn and(conditions: Vec<TokenStream>) -> TokenStream {
     if conditions.is_empty() {
         return quote!(true);
     }
-    // A block first in a function body would be a statement of its own, not an operand.
+    // A block first in a function body would be a statement of its own, not an operand; alone,
+    // it is the body's value and needs no parentheses (rustc warns about them).
+    if conditions.len() == 1 {
+        return conditions.into_iter().collect();
+    }
     let conditions = conditions.into_iter().map(|c| {
         let block = matches!(c.clone().into_iter().next(), Some(proc_macro2::TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace);
         if block { quote!((#c)) } else { c }
