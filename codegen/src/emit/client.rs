@@ -227,6 +227,9 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     }
     if let Some(body) = &op.body {
         let ty = match &body.ty {
+            _ if !body.alternatives.is_empty() || body.form.is_some() => {
+                super::bodies::body_type(op, body, types)
+            }
             TypeRef::String => quote!(str),
             TypeRef::Bytes => quote!([u8]),
             other => rust_type(other, types),
@@ -254,11 +257,22 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         });
     }
     if let Some(b) = &op.body {
-        let content_type = b.media.content_type();
-        let attach = match &b.media {
-            BodyMedia::Json(_) => quote!(json(#content_type, body)),
-            BodyMedia::Form => quote!(form(body)),
-            BodyMedia::Text(_) | BodyMedia::Binary(_) => quote!(bytes(#content_type, body)),
+        let attach = if b.alternatives.is_empty() {
+            attach_body(&b.media)
+        } else {
+            // The caller chose the media type by the variant it built.
+            let payload = format_ident!("{}Payload", op.type_stem);
+            let arms = b.alternatives.iter().map(|a| {
+                let variant = format_ident!("{}", a.variant);
+                let attach = attach_body(&a.media);
+                let rebind = match &a.media {
+                    BodyMedia::Text(_) => quote!(let body = body.as_str();),
+                    BodyMedia::Binary(_) => quote!(let body = body.as_slice();),
+                    _ => quote!(),
+                };
+                quote!(crate::bodies::#payload::#variant(body) => { #rebind request.#attach })
+            });
+            quote!(apply(|request| match body { #(#arms)* }))
         };
         parts.push(if b.required {
             quote!(.#attach)
@@ -430,6 +444,17 @@ fn single_default(r: &Response, types: &TokenStream, name: &proc_macro2::Ident) 
     }
 }
 
+/// How the request builder attaches a body of one media type, from a `body` binding.
+fn attach_body(media: &BodyMedia) -> TokenStream {
+    let content_type = media.content_type();
+    match media {
+        BodyMedia::Json(_) => quote!(json(#content_type, body)),
+        BodyMedia::Form => quote!(form(body)),
+        BodyMedia::Multipart => quote!(multipart(body)),
+        BodyMedia::Text(_) | BodyMedia::Binary(_) => quote!(bytes(#content_type, body)),
+    }
+}
+
 /// The path: literal segments as written, `{name}` segments from the arguments.
 fn path_segments(op: &Operation) -> Vec<TokenStream> {
     op.path
@@ -506,7 +531,7 @@ fn decode_body(r: &Response) -> TokenStream {
     match &r.body {
         Some((BodyMedia::Json(_), _)) => quote!(answer.json()?),
         Some((BodyMedia::Text(_) | BodyMedia::Form, _)) => quote!(answer.text()),
-        Some((BodyMedia::Binary(_), _)) => quote!(answer.bytes()),
+        Some((BodyMedia::Binary(_) | BodyMedia::Multipart, _)) => quote!(answer.bytes()),
         None => quote!(()),
     }
 }

@@ -60,7 +60,7 @@ fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
         args.push(quote!(params: crate::params::#params));
     }
     if let Some(body) = &op.body {
-        let ty = rust_type(&body.ty, types);
+        let ty = super::bodies::body_type(op, body, types);
         args.push(if body.required {
             quote!(body: #ty)
         } else {
