@@ -671,13 +671,10 @@ fn lower_media(
     })
 }
 
+type Properties = indexmap::IndexMap<String, ReferenceOr<Box<openapiv3::Schema>>>;
+
 /// The properties and required names of an object schema; `None` for anything else.
-fn object_properties(
-    schema: &openapiv3::Schema,
-) -> Option<(
-    &indexmap::IndexMap<String, ReferenceOr<Box<openapiv3::Schema>>>,
-    &Vec<String>,
-)> {
+fn object_properties(schema: &openapiv3::Schema) -> Option<(&Properties, &Vec<String>)> {
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => {
             Some((&o.properties, &o.required))
