@@ -60,9 +60,63 @@ impl<E> Answer<E> {
         self.body.to_vec()
     }
 
+    /// Which of `media` (the media types the spec lists for this status, lower case) the
+    /// answer's `Content-Type` is: a JSON entry stands for every JSON type, `image/*` for the
+    /// types it covers. An answer without `Content-Type` is taken as the first.
+    pub fn media_of(&self, media: &[&str]) -> Option<usize> {
+        let Some(value) = self.headers.get(reqwest::header::CONTENT_TYPE) else {
+            return (!media.is_empty()).then_some(0);
+        };
+        let essence = value
+            .to_str()
+            .ok()?
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let json = |m: &str| m == "application/json" || m.ends_with("+json");
+        media.iter().position(|m| {
+            (json(m) && json(&essence))
+                || *m == essence
+                || *m == "*/*"
+                || m.strip_suffix("/*")
+                    .is_some_and(|kind| essence.split('/').next() == Some(kind))
+        })
+    }
+
+    /// The answer as unexpected because its `Content-Type` is none the spec lists for it.
+    pub fn unexpected_media(&self) -> Error<E> {
+        self.unexpected_because(
+            "the answer's Content-Type is none of the media types the spec lists for its status"
+                .to_owned(),
+        )
+    }
+
     /// A response header parsed as its declared type; `None` when absent or not of that type.
     pub fn header<T: FromStr>(&self, name: &str) -> Option<T> {
         self.headers.get(name)?.to_str().ok()?.trim().parse().ok()
+    }
+
+    /// An array header (`simple` style: items separated by commas), each item parsed as its
+    /// declared type; `None` when absent or when an item is not of that type.
+    pub fn header_list<T: FromStr>(&self, name: &str) -> Option<Vec<T>> {
+        let text = self.headers.get(name)?.to_str().ok()?.trim();
+        if text.is_empty() {
+            return Some(Vec::new());
+        }
+        text.split(',')
+            .map(|item| item.trim().parse().ok())
+            .collect()
+    }
+
+    /// An array header the spec requires; its absence makes the whole answer unexpected.
+    pub fn required_header_list<T: FromStr>(&self, name: &str) -> Result<Vec<T>, Error<E>> {
+        self.header_list(name).ok_or_else(|| {
+            self.unexpected_because(format!(
+                "the required header `{name}` is missing or not a valid value"
+            ))
+        })
     }
 
     /// A header the spec requires; its absence makes the whole answer unexpected.
