@@ -473,6 +473,18 @@ pub struct Response {
     /// `x-error-messages`: this operation's own wording for codes, instead of their standard
     /// message (activate and deactivate share `InvalidChange`, with different sentences).
     pub error_messages: Vec<(String, String)>,
+    /// When the status has several media types: the enum `bodies::{name}` the body is, with
+    /// one variant per media type (`body` above is then the first of them).
+    pub content_enum: Option<String>,
+    pub alternatives: Vec<ResponseAlternative>,
+}
+
+/// One media type of a response that has several.
+#[derive(Debug, Clone)]
+pub struct ResponseAlternative {
+    pub variant: String,
+    pub media: BodyMedia,
+    pub ty: TypeRef,
 }
 
 impl Response {

@@ -8,17 +8,25 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::model::{
-    Api, BodyMedia, Docs, FormDef, FormPart, Operation, PartKind, RequestBody, TypeRef,
+    Api, BodyMedia, Docs, FormDef, FormPart, Operation, PartKind, RequestBody, Response,
+    StatusMatch, TypeRef,
 };
 
 use super::common::{doc_attrs, doc_text, ident, rust_type, to_text};
 
 /// Whether any operation needs the `bodies` module.
 pub fn needed(api: &Api) -> bool {
-    api.operations
+    let bodies = api
+        .operations
         .iter()
         .filter_map(|op| op.body.as_ref())
-        .any(|b| !b.alternatives.is_empty() || b.form.as_ref().is_some_and(|f| !f.raw))
+        .any(|b| !b.alternatives.is_empty() || b.form.as_ref().is_some_and(|f| !f.raw));
+    let answers = api
+        .operations
+        .iter()
+        .flat_map(|op| &op.responses)
+        .any(|r| r.content_enum.is_some());
+    bodies || answers
 }
 
 /// The Rust type of an operation's request body as the client method and the `Api` trait take
@@ -80,6 +88,13 @@ pub fn bodies_module(api: &Api) -> TokenStream {
             items.push(payload_enum(op, body, &types));
         }
     }
+    for op in &api.operations {
+        for r in &op.responses {
+            if let Some(name) = &r.content_enum {
+                items.push(content_enum(op, r, name, &types));
+            }
+        }
+    }
     if items.is_empty() {
         return quote!();
     }
@@ -106,6 +121,38 @@ fn payload_enum(op: &Operation, body: &RequestBody, types: &TokenStream) -> Toke
             (None, BodyMedia::Text(_)) => quote!(::std::string::String),
             (None, BodyMedia::Binary(_)) => quote!(::std::vec::Vec<u8>),
             (None, _) => rust_type(&a.ty, types),
+        };
+        let media = format!(" `{}`", a.media.content_type());
+        quote!(#[doc = #media] #variant(#ty),)
+    });
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone)]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}
+
+/// The body of a response with several media types: one variant per type. The client decodes
+/// the variant the answer's `Content-Type` names; the server answers with the variant built.
+fn content_enum(op: &Operation, r: &Response, name: &str, types: &TokenStream) -> TokenStream {
+    let name = format_ident!("{}", name);
+    let status = match r.status {
+        StatusMatch::Code(c) => c.to_string(),
+        StatusMatch::Range(c) => format!("{c}XX"),
+        StatusMatch::Default => "default".to_owned(),
+    };
+    let doc = doc_text(&format!(
+        "The `{status}` body of `{}`, in one of the media types the spec lists for it.",
+        op.id
+    ));
+    let variants = r.alternatives.iter().map(|a| {
+        let variant = format_ident!("{}", a.variant);
+        let ty = match &a.media {
+            BodyMedia::Text(_) => quote!(::std::string::String),
+            BodyMedia::Binary(_) | BodyMedia::Multipart => quote!(::std::vec::Vec<u8>),
+            _ => rust_type(&a.ty, types),
         };
         let media = format!(" `{}`", a.media.content_type());
         quote!(#[doc = #media] #variant(#ty),)

@@ -243,10 +243,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
 
     let method = format_ident!("{}", op.method.as_str());
     let segments = path_segments(op);
-    let accept = op
-        .accept
-        .clone()
-        .unwrap_or_else(|| "application/json".to_owned());
+    let accept = op.accept.clone().unwrap_or_else(|| accept_value(op));
     let mut parts = vec![quote!(.accept(#accept))];
     for p in &op.params {
         let name = &p.name;
@@ -315,7 +312,11 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                 ) {
                     (1, Payload::Unit, _) => quote!(::std::result::Result::Ok(())),
                     // The one success with a JSON body: decoding is the answer.
-                    (1, Payload::Body(_), Some((BodyMedia::Json(_), _))) => quote!(answer.json()),
+                    (1, Payload::Body(_), Some((BodyMedia::Json(_), _)))
+                        if r.content_enum.is_none() =>
+                    {
+                        quote!(answer.json())
+                    }
                     (1, Payload::Body(_), _) => {
                         let body = decode_body(r);
                         quote!(::std::result::Result::Ok(#body))
@@ -329,9 +330,11 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                         quote!(::std::result::Result::Ok(#value))
                     }
                 }
-            } else if let (Payload::Body(_), Some((BodyMedia::Json(_), _))) =
-                (payload(r, types, &quote!(::reqwest::StatusCode)), &r.body)
-            {
+            } else if let (Payload::Body(_), Some((BodyMedia::Json(_), _)), None) = (
+                payload(r, types, &quote!(::reqwest::StatusCode)),
+                &r.body,
+                &r.content_enum,
+            ) {
                 quote!(answer.error(#error::#variant))
             } else {
                 let value = replace_variant(build, quote!(#error::#variant));
@@ -444,6 +447,30 @@ fn single_default(r: &Response, types: &TokenStream, name: &proc_macro2::Ident) 
     }
 }
 
+/// The `Accept` the client sends when the spec names none: every media type the operation's
+/// responses declare, in order (JSON when they declare none).
+fn accept_value(op: &Operation) -> String {
+    let mut media: Vec<&str> = Vec::new();
+    for r in &op.responses {
+        let listed = r
+            .alternatives
+            .iter()
+            .map(|a| &a.media)
+            .chain(r.body.as_ref().map(|(m, _)| m));
+        for m in listed {
+            let text = m.content_type();
+            if !media.contains(&text) {
+                media.push(text);
+            }
+        }
+    }
+    if media.is_empty() {
+        "application/json".to_owned()
+    } else {
+        media.join(", ")
+    }
+}
+
 /// How the request builder attaches a body of one media type, from a `body` binding.
 fn attach_body(media: &BodyMedia) -> TokenStream {
     let content_type = media.content_type();
@@ -528,6 +555,30 @@ fn text_fn(ty: &TypeRef) -> TokenStream {
 
 /// How the answer's body is read for a response.
 fn decode_body(r: &Response) -> TokenStream {
+    if let Some(name) = &r.content_enum {
+        // Several media types: the answer's `Content-Type` says which variant it is.
+        let name = format_ident!("{}", name);
+        let media = r
+            .alternatives
+            .iter()
+            .map(|a| a.media.content_type().to_ascii_lowercase());
+        let arms = r.alternatives.iter().enumerate().map(|(i, a)| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            let variant = format_ident!("{}", a.variant);
+            let read = match &a.media {
+                BodyMedia::Json(_) => quote!(answer.json()?),
+                BodyMedia::Text(_) | BodyMedia::Form => quote!(answer.text()),
+                BodyMedia::Binary(_) | BodyMedia::Multipart => quote!(answer.bytes()),
+            };
+            quote!(::std::option::Option::Some(#i) => crate::bodies::#name::#variant(#read),)
+        });
+        return quote! {
+            match answer.media_of(&[#(#media),*]) {
+                #(#arms)*
+                _ => return ::std::result::Result::Err(answer.unexpected_media()),
+            }
+        };
+    }
     match &r.body {
         Some((BodyMedia::Json(_), _)) => quote!(answer.json()?),
         Some((BodyMedia::Text(_) | BodyMedia::Form, _)) => quote!(answer.text()),
@@ -544,6 +595,14 @@ fn decode_field(r: &Response, field: &str) -> TokenStream {
         _ => {
             let header = r.headers.iter().find(|h| ident(&h.rust_name) == field);
             match header {
+                Some(h) if matches!(h.ty, TypeRef::Vec(_)) => {
+                    let name = &h.name;
+                    if h.required {
+                        quote!(answer.required_header_list(#name)?)
+                    } else {
+                        quote!(answer.header_list(#name))
+                    }
+                }
                 Some(h) if h.required => {
                     let name = &h.name;
                     quote!(answer.required_header(#name)?)

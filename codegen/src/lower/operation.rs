@@ -11,8 +11,8 @@ use crate::diagnostic::{Diagnostics, Pointer};
 use crate::load::Document;
 use crate::model::{
     BodyAlternative, BodyMedia, Docs, ErrorModel, FormDef, FormPart, Method, Operation, Param,
-    ParamLocation, PartKind, Rejection, Rejections, RequestBody, Response, ResponseHeader,
-    Security, StatusMatch, TypeKind, TypeRef,
+    ParamLocation, PartKind, Rejection, Rejections, RequestBody, Response, ResponseAlternative,
+    ResponseHeader, Security, StatusMatch, TypeKind, TypeRef,
 };
 use crate::naming::{self, Namespace};
 
@@ -465,6 +465,34 @@ fn pick_media<'m>(
     Some((BodyMedia::Binary(m.clone()), t, ptr(m)))
 }
 
+/// The media types of a response the generated code reads and writes, in the spec's order: JSON
+/// first when offered (every JSON type is one entry), then the others; multipart types, which
+/// no answer is read as, are left out.
+fn response_media<'m>(
+    content: &'m indexmap::IndexMap<String, MediaType>,
+    at: &Pointer,
+) -> Vec<(BodyMedia, &'m MediaType, Pointer)> {
+    let mut out: Vec<(BodyMedia, &MediaType, Pointer)> = Vec::new();
+    for (m, mt) in content {
+        let Some(media) = classify(m) else {
+            continue;
+        };
+        if media == BodyMedia::Multipart {
+            continue;
+        }
+        let json = matches!(media, BodyMedia::Json(_));
+        let seen = out
+            .iter()
+            .any(|(k, _, _)| *k == media || (json && matches!(k, BodyMedia::Json(_))));
+        if !seen {
+            out.push((media, mt, at.join("content").join(m)));
+        }
+    }
+    // JSON first, as `pick_media` chose before: the answer most clients expect.
+    out.sort_by_key(|(m, _, _)| !matches!(m, BodyMedia::Json(_)));
+    out
+}
+
 fn request_body(
     ctx: &Context<'_>,
     body: &ReferenceOr<OaBody>,
@@ -831,28 +859,41 @@ fn responses(
         };
         let variant = variants.claim(wanted);
         let hint = format!("{stem}{variant}Body");
-        let body = match pick_media(&response.content, &ptr, diags, true) {
-            None => None,
-            Some((media, mt, media_ptr)) => {
-                let ty = match (&media, &mt.schema) {
-                    (BodyMedia::Text(_), _) => TypeRef::String,
-                    (BodyMedia::Binary(_), _) => TypeRef::Bytes,
-                    (_, Some(schema)) => schemas.type_of(schema, &media_ptr.join("schema"), &hint),
-                    (_, None) => TypeRef::Json,
-                };
-                // A form-encoded response is read as JSON-less text.
-                let media = if media == BodyMedia::Form {
-                    BodyMedia::Text("application/x-www-form-urlencoded".into())
-                } else {
-                    media
-                };
-                let ty = if matches!(media, BodyMedia::Text(_)) {
-                    TypeRef::String
-                } else {
-                    ty
-                };
-                Some((media, ty))
-            }
+        let mut media_list = response_media(&response.content, &ptr);
+        if media_list.is_empty() {
+            // Only multipart types: refused by `pick_media` with its message.
+            pick_media(&response.content, &ptr, diags, true);
+        }
+        let mut lowered_media: Vec<(BodyMedia, TypeRef)> = Vec::new();
+        for (media, mt, media_ptr) in media_list.drain(..) {
+            let ty = match (&media, &mt.schema) {
+                (BodyMedia::Text(_) | BodyMedia::Form, _) => TypeRef::String,
+                (BodyMedia::Binary(_) | BodyMedia::Multipart, _) => TypeRef::Bytes,
+                (_, Some(schema)) => schemas.type_of(schema, &media_ptr.join("schema"), &hint),
+                (_, None) => TypeRef::Json,
+            };
+            // A form-encoded response is read as JSON-less text.
+            let media = if media == BodyMedia::Form {
+                BodyMedia::Text("application/x-www-form-urlencoded".into())
+            } else {
+                media
+            };
+            lowered_media.push((media, ty));
+        }
+        let body = lowered_media.first().cloned();
+        let (content_enum, alternatives) = if lowered_media.len() > 1 {
+            let mut names = Namespace::default();
+            let alternatives = lowered_media
+                .into_iter()
+                .map(|(media, ty)| ResponseAlternative {
+                    variant: names.claim(alternative_name(&media)),
+                    media,
+                    ty,
+                })
+                .collect();
+            (Some(format!("{stem}{variant}Content")), alternatives)
+        } else {
+            (None, Vec::new())
         };
         let mut headers = Vec::new();
         let mut header_names = Namespace::with_reserved(&["body", "status", "headers"]);
@@ -883,10 +924,15 @@ fn responses(
                     continue;
                 }
             };
-            if !ty.is_scalar(&schemas.types) {
+            // An array is written as its items joined by commas (`simple` style).
+            let scalar_items = match &ty {
+                TypeRef::Vec(inner) => inner.is_scalar(&schemas.types),
+                ty => ty.is_scalar(&schemas.types),
+            };
+            if !scalar_items {
                 diags.push(
                     hptr.join("schema"),
-                    "a response header must have a scalar type",
+                    "a response header must have a scalar type or be an array of scalars (objects and nested arrays are not supported)",
                 );
                 continue;
             }
@@ -947,6 +993,8 @@ fn responses(
             headers,
             error_code,
             error_messages,
+            content_enum,
+            alternatives,
         });
     }
     if out.is_empty() {

@@ -105,6 +105,7 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
                 .iter()
                 .map(|a| a.media.content_type().to_ascii_lowercase());
             let arms = b.alternatives.iter().enumerate().map(|(i, a)| {
+                let i = proc_macro2::Literal::usize_unsuffixed(i);
                 let variant = format_ident!("{}", a.variant);
                 let read = match &a.form {
                     Some(form) if !form.raw => {
@@ -207,10 +208,12 @@ fn produces(api: &Api, op: &Operation) -> Vec<String> {
     let mut produces: Vec<String> = op
         .responses
         .iter()
-        .filter_map(|r| {
+        .flat_map(|r| {
             r.body
-                .as_ref()
-                .map(|(media, _)| media.content_type().to_ascii_lowercase())
+                .iter()
+                .map(|(media, _)| media)
+                .chain(r.alternatives.iter().map(|a| &a.media))
+                .map(|media| media.content_type().to_ascii_lowercase())
         })
         .collect();
     if api.error_model.is_some() || produces.is_empty() {
