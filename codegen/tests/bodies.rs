@@ -390,3 +390,58 @@ fn a_request_body_referenced_as_a_response_is_read_as_one() {
         "{doc}"
     );
 }
+
+#[test]
+fn openapi_31_content_media_type_makes_a_file_part() {
+    let text = r##"openapi: "3.1.0"
+info: {title: Bodies, version: "1"}
+paths:
+  /avatar:
+    put:
+      operationId: putAvatar
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                picture: {type: string, contentMediaType: image/png}
+                encoded: {type: string, contentEncoding: base64}
+      responses:
+        "204": {description: ok}
+"##;
+    let api = model(text);
+    let form = op(&api, "putAvatar")
+        .body
+        .as_ref()
+        .unwrap()
+        .form
+        .clone()
+        .unwrap();
+    assert_eq!(form.parts[0].kind, PartKind::File);
+    assert_eq!(form.parts[0].content_type.as_deref(), Some("image/png"));
+    // Base64 text is a text part.
+    assert_eq!(form.parts[1].kind, PartKind::Text(TypeRef::String));
+}
+
+#[test]
+fn media_types_left_out_are_named_in_the_method_docs() {
+    let text = spec(
+        r##"
+  /mixed:
+    post:
+      operationId: mixed
+      requestBody:
+        content:
+          application/json: {schema: {$ref: "#/components/schemas/Meta"}}
+          multipart/related: {}
+      responses:
+        "204": {description: ok}
+"##,
+    );
+    let files = generated(&text);
+    for file in [&files.client["src/client.rs"], &files.server["src/api.rs"]] {
+        assert_has(file, "`multipart/related` is not sent or read");
+    }
+}

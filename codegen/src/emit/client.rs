@@ -396,6 +396,10 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         docs.extend(quote!(#[doc = ""]));
     }
     docs.extend(quote!(#[doc = #line]));
+    if let Some(body) = op.body.as_ref().filter(|b| b.alternatives.is_empty()) {
+        // A body of several media types lists what is left out on its `Payload` enum.
+        docs.extend(super::bodies::unsupported_docs(body));
+    }
     if !op.security.scopes.is_empty() {
         let scopes = format!(
             " Needs a token with the scope(s): {}.",

@@ -793,7 +793,14 @@ fn form_def(schemas: &mut SchemaLowerer<'_>, stem: &str, mt: &MediaType, ptr: &P
                 .as_ref()
                 .map(super::schema::docs_of)
                 .unwrap_or_default(),
-            content_type: encoding.and_then(|e| e.content_type.clone()),
+            // `encoding` names the part's media type; else a 3.1 `contentMediaType` does.
+            content_type: encoding.and_then(|e| e.content_type.clone()).or_else(|| {
+                resolved
+                    .as_ref()
+                    .and_then(|s| s.schema_data.extensions.get("x-content-media-type"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            }),
             headers: encoding
                 .map(|e| e.headers.keys().cloned().collect())
                 .unwrap_or_default(),

@@ -73,6 +73,10 @@ fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
         docs.extend(quote!(#[doc = ""]));
     }
     docs.extend(quote!(#[doc = #line]));
+    if let Some(body) = op.body.as_ref().filter(|b| b.alternatives.is_empty()) {
+        // A body of several media types lists what is left out on its `Payload` enum.
+        docs.extend(super::bodies::unsupported_docs(body));
+    }
     quote! {
         #docs
         fn #name(&self, #(#args),*) -> impl ::std::future::Future<Output = crate::responses::#response> + ::std::marker::Send;
