@@ -14,6 +14,10 @@
 //!   header, a `4XX` and a `default` answer;
 //! - `getAvatar`: a 200 in PNG or SVG bytes.
 //!
+//! Raw requests check what the client would not send: another media type (415), a form missing
+//! a required part or with a part of the wrong type (422 naming the part), a form over the body
+//! limit (413), and a JSON body that breaks its schema on the operation of several media types.
+//!
 //! Slow: it builds the two generated crates and a driver with cargo (offline, pinned by the
 //! workspace's lock file).
 
@@ -429,6 +433,29 @@ async fn main() {
         .expect("send");
     let status = refused.status().as_u16();
     println!("bad part\t{status} {}", refused.text().await.unwrap_or_default());
+    // A form over the body limit (1 MiB by default) is refused as a JSON body would be.
+    let mut big = Form::new();
+    big.files("file", None, [&File::new(vec![b'a'; 2 * 1024 * 1024])]);
+    big.texts("count", None, ["1".to_owned()]);
+    let (content_type, bytes) = big.encode();
+    let refused = http
+        .post(format!("{url}/upload"))
+        .header("content-type", content_type)
+        .body(bytes)
+        .send()
+        .await
+        .expect("send");
+    println!("too large\t{}", refused.status().as_u16());
+    // The JSON entry of several media types is still checked against its schema.
+    let refused = http
+        .post(format!("{url}/multi"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    let status = refused.status().as_u16();
+    println!("several json invalid\t{status} {}", refused.text().await.unwrap_or_default());
 }
 "#;
 
@@ -519,6 +546,12 @@ fn slow_bodies_round_trip_between_the_generated_client_and_server() {
     assert!(
         missing.starts_with("422 ") && missing.contains("\"target\":\"count\""),
         "{missing}"
+    );
+    assert_eq!(answers["too large"], "413");
+    let invalid = &answers["several json invalid"];
+    assert!(
+        invalid.starts_with("422 ") && invalid.contains("\"target\":\"name\""),
+        "{invalid}"
     );
     let bad = &answers["bad part"];
     assert!(
