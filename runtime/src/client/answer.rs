@@ -178,6 +178,39 @@ mod tests {
         }
     }
 
+    fn typed(content_type: Option<&str>) -> Answer<Never> {
+        let mut headers = HeaderMap::new();
+        if let Some(c) = content_type {
+            headers.insert("content-type", c.parse().unwrap());
+        }
+        headers.insert("x-tags", "a, b,c".parse().unwrap());
+        headers.insert("x-pages", "1,two".parse().unwrap());
+        Answer::new(StatusCode::OK, headers, bytes::Bytes::new())
+    }
+
+    #[test]
+    fn media_types_and_array_headers() {
+        let media = ["application/json", "text/csv", "image/*"];
+        assert_eq!(
+            typed(Some("application/vnd.x+json")).media_of(&media),
+            Some(0)
+        );
+        assert_eq!(
+            typed(Some("text/csv; charset=utf-8")).media_of(&media),
+            Some(1)
+        );
+        assert_eq!(typed(Some("image/png")).media_of(&media), Some(2));
+        assert_eq!(typed(Some("text/html")).media_of(&media), None);
+        assert_eq!(typed(None).media_of(&media), Some(0));
+        let answer = typed(None);
+        assert_eq!(
+            answer.header_list::<String>("x-tags"),
+            Some(vec!["a".to_owned(), "b".to_owned(), "c".to_owned()])
+        );
+        assert_eq!(answer.header_list::<u8>("x-pages"), None);
+        assert!(answer.required_header_list::<u8>("x-missing").is_err());
+    }
+
     #[test]
     fn a_body_that_does_not_decode_keeps_the_answer() {
         match answer("<html>").json::<serde_json::Value>() {

@@ -392,3 +392,72 @@ async fn authenticate<Au: Authenticator>(
         .await
         .map_err(|_| Failure::InvalidCredentials)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::multipart::File;
+
+    fn request(content_type: &str, body: Vec<u8>) -> Request {
+        http::Request::post("/")
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap()
+    }
+
+    async fn incoming(content_type: &str, body: Vec<u8>, limit: usize) -> Incoming {
+        Incoming::new(
+            request(content_type, body),
+            &Config::default().with_body_limit(limit),
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_form_is_read_part_by_part() {
+        let mut form = Form::new();
+        form.texts("n", None, ["1".to_owned()]);
+        form.files("f", Some("image/png"), [&File::new(b"\x00\x01".to_vec())]);
+        let (content_type, bytes) = form.encode();
+        let mut read = incoming(&content_type, bytes.clone(), 1 << 20).await;
+        let parts: Form = read.multipart().await.unwrap().unwrap();
+        assert_eq!(parts, form);
+
+        let mut small = incoming(&content_type, bytes, 8).await;
+        assert_eq!(
+            small.multipart::<Form>().await.unwrap_err(),
+            Failure::TooLarge
+        );
+        let mut garbled =
+            incoming("multipart/form-data; boundary=x", b"nonsense".to_vec(), 99).await;
+        assert_eq!(garbled.multipart::<Form>().await.unwrap_err(), whole_body());
+        let mut other = incoming("text/plain", b"hi".to_vec(), 99).await;
+        assert_eq!(
+            other.multipart::<Form>().await.unwrap_err(),
+            Failure::UnsupportedMediaType
+        );
+    }
+
+    #[tokio::test]
+    async fn the_content_type_picks_the_reader() {
+        let accepted = ["application/json", "image/*", "text/plain"];
+        let pick = |content_type: &'static str, body: &'static [u8]| async move {
+            incoming(content_type, body.to_vec(), 99)
+                .await
+                .body_media(&accepted)
+                .await
+        };
+        assert_eq!(pick("application/problem+json", b"{}").await, Ok(Some(0)));
+        assert_eq!(pick("image/png", b"x").await, Ok(Some(1)));
+        assert_eq!(pick("Text/Plain; charset=utf-8", b"x").await, Ok(Some(2)));
+        assert_eq!(pick("text/plain", b"").await, Ok(None));
+        assert_eq!(
+            pick("application/xml", b"<a/>").await,
+            Err(Failure::UnsupportedMediaType)
+        );
+        // The body read to choose is the one the reader gets.
+        let mut chosen = incoming("image/png", b"png".to_vec(), 99).await;
+        assert_eq!(chosen.body_media(&accepted).await, Ok(Some(1)));
+        assert_eq!(chosen.binary_of("image/*").await, Ok(Some(b"png".to_vec())));
+    }
+}
