@@ -113,6 +113,12 @@ fn payload_enum(op: &Operation, body: &RequestBody, types: &TokenStream) -> Toke
         doc.extend(quote!(#[doc = ""]));
         doc.extend(doc_attrs(&body.doc));
     }
+    if matches!(body.media, BodyMedia::Json(_)) {
+        doc.extend(quote!(#[doc = ""]));
+        doc.extend(doc_text(
+            "The server checks the JSON variant against its schema's keywords; the other variants are only decoded.",
+        ));
+    }
     doc.extend(unsupported_docs(body));
     let variants = body.alternatives.iter().map(|a| {
         let variant = format_ident!("{}", a.variant);
@@ -210,7 +216,7 @@ fn form_struct(op: &Operation, form: &FormDef, types: &TokenStream) -> TokenStre
     }
     doc.extend(quote!(#[doc = ""]));
     doc.extend(doc_text(
-        "A server reading it ignores parts the spec does not name; a declared part that is missing or not of its type is refused, naming the part.",
+        "A server reading it ignores parts the spec does not name; a declared part that is missing or not of its type is refused, naming the part. The schema's other keywords (`minLength`, `pattern`, `maximum`, ...) are not checked on parts.",
     ));
     let fields = form.parts.iter().map(|p| {
         let field = ident(&p.rust_name);
