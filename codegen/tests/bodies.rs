@@ -445,3 +445,35 @@ fn media_types_left_out_are_named_in_the_method_docs() {
         assert_has(file, "`multipart/related` is not sent or read");
     }
 }
+
+#[test]
+fn a_union_of_a_file_and_files_is_a_list_of_file_parts() {
+    let text = spec(
+        r##"
+  /edit:
+    post:
+      operationId: edit
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                image:
+                  anyOf:
+                    - {type: string, format: binary}
+                    - {type: array, items: {type: string, format: binary}}
+      responses:
+        "204": {description: ok}
+"##,
+    );
+    let api = model(&text);
+    let form = op(&api, "edit")
+        .body
+        .as_ref()
+        .unwrap()
+        .form
+        .clone()
+        .unwrap();
+    assert_eq!(form.parts[0].kind, PartKind::FileList);
+}

@@ -722,6 +722,34 @@ fn is_binary_string(schema: Option<&openapiv3::Schema>) -> bool {
     )
 }
 
+/// A `oneOf`/`anyOf` of a file and an array of files (openai.yaml's `image`): one file part per
+/// file, however many the caller sends.
+fn file_union(schemas: &SchemaLowerer<'_>, schema: &openapiv3::Schema) -> bool {
+    let members = match &schema.schema_kind {
+        SchemaKind::OneOf { one_of } => one_of,
+        SchemaKind::AnyOf { any_of } => any_of,
+        _ => return false,
+    };
+    let file_or_files = |member: &ReferenceOr<openapiv3::Schema>| {
+        let Some(member) = schemas.resolve(member) else {
+            return false;
+        };
+        match &member.schema_kind {
+            SchemaKind::Type(Type::Array(a)) => a.items.as_ref().is_some_and(|i| {
+                let item = match i {
+                    ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                        reference: reference.clone(),
+                    },
+                    ReferenceOr::Item(schema) => ReferenceOr::Item((**schema).clone()),
+                };
+                is_binary_string(schemas.resolve(&item))
+            }),
+            _ => is_binary_string(Some(member)),
+        }
+    };
+    !members.is_empty() && members.iter().all(file_or_files)
+}
+
 /// The form type of a `multipart/form-data` body: a part per property of its object schema,
 /// or the runtime's untyped form when the schema names no parts.
 fn form_def(schemas: &mut SchemaLowerer<'_>, stem: &str, mt: &MediaType, ptr: &Pointer) -> FormDef {
@@ -771,6 +799,7 @@ fn form_def(schemas: &mut SchemaLowerer<'_>, stem: &str, mt: &MediaType, ptr: &P
         } else if items
             .as_ref()
             .is_some_and(|i| is_binary_string(schemas.resolve(i)))
+            || resolved.as_ref().is_some_and(|r| file_union(schemas, r))
         {
             PartKind::FileList
         } else {
