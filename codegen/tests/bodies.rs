@@ -477,3 +477,37 @@ fn a_union_of_a_file_and_files_is_a_list_of_file_parts() {
         .unwrap();
     assert_eq!(form.parts[0].kind, PartKind::FileList);
 }
+
+#[test]
+fn the_compatibility_report_sees_form_parts_and_media_types() {
+    let old = codegen::compat::model(&spec(UPLOAD)).expect("old");
+    let new_text = spec(UPLOAD).replace("required: [file]", "required: [file, note]");
+    let new = codegen::compat::model(&new_text).expect("new");
+    let report = codegen::compat::compare(&old, &new);
+    let found: Vec<&str> = report.changes.iter().map(|c| c.what.as_str()).collect();
+    assert!(
+        found
+            .iter()
+            .any(|w| w.starts_with("request body form parts:")
+                && w.contains("note: String (required)")),
+        "{found:?}"
+    );
+
+    let several = spec(SEVERAL);
+    let fewer = several.replace(
+        "          text/plain:\n            schema: {type: string}\n",
+        "",
+    );
+    let report = codegen::compat::compare(
+        &codegen::compat::model(&several).expect("old"),
+        &codegen::compat::model(&fewer).expect("new"),
+    );
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.what.starts_with("request body media types:") && c.clients),
+        "{:?}",
+        report.changes
+    );
+}
