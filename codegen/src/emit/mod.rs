@@ -122,11 +122,11 @@ pub fn emit(api: &Api, options: &Options) -> Result<Generated, Diagnostic> {
                         let Some((_, path, source)) = FILES.get(i) else {
                             break;
                         };
-                        let tokens = (source.0)(api, options);
                         // `bodies.rs` is only written for an API that has such bodies.
                         if *path == "src/bodies.rs" && !bodies::needed(api) {
                             continue;
                         }
+                        let tokens = (source.0)(api, options);
                         done.push((i, render(&header, tokens, path)));
                     }
                     done
