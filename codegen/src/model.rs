@@ -360,6 +360,72 @@ pub struct RequestBody {
     pub field_codes: Vec<(String, String)>,
     /// The body schema's own validation keywords, when it is written inline.
     pub checks: Checks,
+    /// For a `multipart/form-data` body: the form type the generated code writes and reads
+    /// (`ty` is then [`TypeRef::Json`] and unused).
+    pub form: Option<FormDef>,
+    /// When the operation takes several media types: one entry per media type, in the spec's
+    /// order, and the body is the enum `bodies::{stem}Payload` with one variant per entry.
+    /// `media`, `ty` and `form` above are then the entry the server validates (JSON if listed).
+    pub alternatives: Vec<BodyAlternative>,
+    /// Media types the spec lists that the generated code neither sends nor reads, each with
+    /// why; written into the docs.
+    pub unsupported: Vec<String>,
+}
+
+/// One media type of a request body that takes several.
+#[derive(Debug, Clone)]
+pub struct BodyAlternative {
+    /// The variant of `{stem}Payload` (`Json`, `Form`, `Multipart`, ...).
+    pub variant: String,
+    pub media: BodyMedia,
+    pub ty: TypeRef,
+    pub form: Option<FormDef>,
+}
+
+/// A `multipart/form-data` body: a struct in the client crate's `bodies` module with one field
+/// per part.
+#[derive(Debug, Clone)]
+pub struct FormDef {
+    /// The struct's name (`{stem}Form`).
+    pub name: String,
+    /// Where the schema is.
+    pub pointer: String,
+    pub doc: Docs,
+    /// The parts, from the schema's properties. Empty with `raw`.
+    pub parts: Vec<FormPart>,
+    /// The schema names no parts (it is not an object with properties): the body is the
+    /// runtime's untyped `Form`, every part as sent.
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormPart {
+    /// The part's name on the wire.
+    pub name: String,
+    pub rust_name: String,
+    pub kind: PartKind,
+    pub required: bool,
+    pub doc: Docs,
+    /// `encoding.{part}.contentType`: the media type the client sends the part with.
+    pub content_type: Option<String>,
+    /// `encoding.{part}.headers`: part headers the spec declares, which the generated code
+    /// neither sends nor reads (said in the field's docs).
+    pub headers: Vec<String>,
+}
+
+/// What one part holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartKind {
+    /// A scalar written as text.
+    Text(TypeRef),
+    /// An array of scalars: one text part per item.
+    TextList(TypeRef),
+    /// `type: string, format: binary`: a file with its name and media type.
+    File,
+    /// An array of files: one file part per item.
+    FileList,
+    /// Anything else (objects, arrays of objects, unions): one JSON part.
+    Json(TypeRef),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -372,6 +438,8 @@ pub enum BodyMedia {
     Binary(String),
     /// `application/x-www-form-urlencoded`.
     Form,
+    /// `multipart/form-data`: parts as [`RequestBody::form`] describes them.
+    Multipart,
 }
 
 impl BodyMedia {
@@ -379,6 +447,7 @@ impl BodyMedia {
         match self {
             BodyMedia::Json(m) | BodyMedia::Text(m) | BodyMedia::Binary(m) => m,
             BodyMedia::Form => "application/x-www-form-urlencoded",
+            BodyMedia::Multipart => "multipart/form-data",
         }
     }
 }
@@ -404,6 +473,18 @@ pub struct Response {
     /// `x-error-messages`: this operation's own wording for codes, instead of their standard
     /// message (activate and deactivate share `InvalidChange`, with different sentences).
     pub error_messages: Vec<(String, String)>,
+    /// When the status has several media types: the enum `bodies::{name}` the body is, with
+    /// one variant per media type (`body` above is then the first of them).
+    pub content_enum: Option<String>,
+    pub alternatives: Vec<ResponseAlternative>,
+}
+
+/// One media type of a response that has several.
+#[derive(Debug, Clone)]
+pub struct ResponseAlternative {
+    pub variant: String,
+    pub media: BodyMedia,
+    pub ty: TypeRef,
 }
 
 impl Response {

@@ -8,6 +8,8 @@
 //! - `const: v` → `enum: [v]`;
 //! - numeric `exclusiveMinimum: n` / `exclusiveMaximum: n` → `minimum: n, exclusiveMinimum: true`;
 //! - `examples: [...]` on a schema → its first element as `example`;
+//! - a string's `contentEncoding: base64` → `format: byte`, its `contentMediaType` otherwise →
+//!   `format: binary` (kept as `x-content-media-type`);
 //! - `paths` may be absent (a document of `webhooks` or components only).
 //!
 //! Everything else 3.1 adds (`webhooks`, `jsonSchemaDialect`, `$defs`, `prefixItems`...) is not
@@ -116,6 +118,18 @@ fn rewrite_schema(obj: &mut Map<String, Value>) {
         if let Some(n) = obj.get(exclusive).filter(|v| v.is_number()).cloned() {
             obj.insert(bound.into(), n);
             obj.insert(exclusive.into(), Value::Bool(true));
+        }
+    }
+    // A string's `contentEncoding: base64` is 3.0's `format: byte`; any other string with a
+    // `contentMediaType` holds raw content, 3.0's `format: binary` (a file in a multipart
+    // body). The media type is kept as `x-content-media-type`, the part's default.
+    if obj.get("type").and_then(Value::as_str) == Some("string") && !obj.contains_key("format") {
+        let base64 = obj.get("contentEncoding").and_then(Value::as_str) == Some("base64");
+        if base64 {
+            obj.insert("format".into(), Value::String("byte".into()));
+        } else if let Some(media) = obj.get("contentMediaType").cloned() {
+            obj.insert("format".into(), Value::String("binary".into()));
+            obj.insert("x-content-media-type".into(), media);
         }
     }
     if let Some(Value::Array(examples)) = obj.get("examples").cloned() {

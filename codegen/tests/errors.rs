@@ -99,7 +99,7 @@ fn cookie_parameters_are_refused() {
 }
 
 #[test]
-fn multipart_request_bodies_are_refused() {
+fn multipart_types_other_than_form_data_are_refused() {
     let text = spec(
         r#"
   /pets/{id}/photo:
@@ -109,7 +109,7 @@ fn multipart_request_bodies_are_refused() {
         - {name: id, in: path, required: true, schema: {type: string}}
       requestBody:
         content:
-          multipart/form-data:
+          multipart/mixed:
             schema:
               type: object
               properties:
@@ -122,7 +122,7 @@ fn multipart_request_bodies_are_refused() {
     single_error(
         &text,
         "#/paths/~1pets~1{id}~1photo/post/requestBody/content",
-        "multipart",
+        "multipart/form-data",
     );
 }
 

@@ -10,6 +10,8 @@
 //!   generated validators call, and writing answers.
 //! - `client` (feature `client`): token sources, retries that honour `retry-after`, decoding
 //!   answers into typed results, and the errors every operation shares.
+//! - `multipart` (always): the parts of `multipart/form-data` bodies, which generated form types
+//!   write and read on either side.
 
 // A client error keeps the whole unexpected answer inline (status, headers, bytes) rather than
 // boxed, so matching on it reads like matching on the answer itself.
@@ -17,5 +19,6 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod multipart;
 #[cfg(feature = "server")]
 pub mod server;

@@ -227,6 +227,9 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     }
     if let Some(body) = &op.body {
         let ty = match &body.ty {
+            _ if !body.alternatives.is_empty() || body.form.is_some() => {
+                super::bodies::body_type(op, body, types)
+            }
             TypeRef::String => quote!(str),
             TypeRef::Bytes => quote!([u8]),
             other => rust_type(other, types),
@@ -240,10 +243,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
 
     let method = format_ident!("{}", op.method.as_str());
     let segments = path_segments(op);
-    let accept = op
-        .accept
-        .clone()
-        .unwrap_or_else(|| "application/json".to_owned());
+    let accept = op.accept.clone().unwrap_or_else(|| accept_value(op));
     let mut parts = vec![quote!(.accept(#accept))];
     for p in &op.params {
         let name = &p.name;
@@ -254,11 +254,22 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         });
     }
     if let Some(b) = &op.body {
-        let content_type = b.media.content_type();
-        let attach = match &b.media {
-            BodyMedia::Json(_) => quote!(json(#content_type, body)),
-            BodyMedia::Form => quote!(form(body)),
-            BodyMedia::Text(_) | BodyMedia::Binary(_) => quote!(bytes(#content_type, body)),
+        let attach = if b.alternatives.is_empty() {
+            attach_body(&b.media)
+        } else {
+            // The caller chose the media type by the variant it built.
+            let payload = format_ident!("{}Payload", op.type_stem);
+            let arms = b.alternatives.iter().map(|a| {
+                let variant = format_ident!("{}", a.variant);
+                let attach = attach_body(&a.media);
+                let rebind = match &a.media {
+                    BodyMedia::Text(_) => quote!(let body = body.as_str();),
+                    BodyMedia::Binary(_) => quote!(let body = body.as_slice();),
+                    _ => quote!(),
+                };
+                quote!(crate::bodies::#payload::#variant(body) => { #rebind request.#attach })
+            });
+            quote!(apply(|request| match body { #(#arms)* }))
         };
         parts.push(if b.required {
             quote!(.#attach)
@@ -301,7 +312,11 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                 ) {
                     (1, Payload::Unit, _) => quote!(::std::result::Result::Ok(())),
                     // The one success with a JSON body: decoding is the answer.
-                    (1, Payload::Body(_), Some((BodyMedia::Json(_), _))) => quote!(answer.json()),
+                    (1, Payload::Body(_), Some((BodyMedia::Json(_), _)))
+                        if r.content_enum.is_none() =>
+                    {
+                        quote!(answer.json())
+                    }
                     (1, Payload::Body(_), _) => {
                         let body = decode_body(r);
                         quote!(::std::result::Result::Ok(#body))
@@ -315,9 +330,11 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
                         quote!(::std::result::Result::Ok(#value))
                     }
                 }
-            } else if let (Payload::Body(_), Some((BodyMedia::Json(_), _))) =
-                (payload(r, types, &quote!(::reqwest::StatusCode)), &r.body)
-            {
+            } else if let (Payload::Body(_), Some((BodyMedia::Json(_), _)), None) = (
+                payload(r, types, &quote!(::reqwest::StatusCode)),
+                &r.body,
+                &r.content_enum,
+            ) {
                 quote!(answer.error(#error::#variant))
             } else {
                 let value = replace_variant(build, quote!(#error::#variant));
@@ -379,6 +396,10 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         docs.extend(quote!(#[doc = ""]));
     }
     docs.extend(quote!(#[doc = #line]));
+    if let Some(body) = op.body.as_ref().filter(|b| b.alternatives.is_empty()) {
+        // A body of several media types lists what is left out on its `Payload` enum.
+        docs.extend(super::bodies::unsupported_docs(body));
+    }
     if !op.security.scopes.is_empty() {
         let scopes = format!(
             " Needs a token with the scope(s): {}.",
@@ -427,6 +448,41 @@ fn single_default(r: &Response, types: &TokenStream, name: &proc_macro2::Ident) 
             });
             quote!(::std::result::Result::Ok(#name { #(#fields),* }))
         }
+    }
+}
+
+/// The `Accept` the client sends when the spec names none: every media type the operation's
+/// responses declare, in order (JSON when they declare none).
+fn accept_value(op: &Operation) -> String {
+    let mut media: Vec<&str> = Vec::new();
+    for r in &op.responses {
+        let listed = r
+            .alternatives
+            .iter()
+            .map(|a| &a.media)
+            .chain(r.body.as_ref().map(|(m, _)| m));
+        for m in listed {
+            let text = m.content_type();
+            if !media.contains(&text) {
+                media.push(text);
+            }
+        }
+    }
+    if media.is_empty() {
+        "application/json".to_owned()
+    } else {
+        media.join(", ")
+    }
+}
+
+/// How the request builder attaches a body of one media type, from a `body` binding.
+fn attach_body(media: &BodyMedia) -> TokenStream {
+    let content_type = media.content_type();
+    match media {
+        BodyMedia::Json(_) => quote!(json(#content_type, body)),
+        BodyMedia::Form => quote!(form(body)),
+        BodyMedia::Multipart => quote!(multipart(body)),
+        BodyMedia::Text(_) | BodyMedia::Binary(_) => quote!(bytes(#content_type, body)),
     }
 }
 
@@ -503,10 +559,34 @@ fn text_fn(ty: &TypeRef) -> TokenStream {
 
 /// How the answer's body is read for a response.
 fn decode_body(r: &Response) -> TokenStream {
+    if let Some(name) = &r.content_enum {
+        // Several media types: the answer's `Content-Type` says which variant it is.
+        let name = format_ident!("{}", name);
+        let media = r
+            .alternatives
+            .iter()
+            .map(|a| a.media.content_type().to_ascii_lowercase());
+        let arms = r.alternatives.iter().enumerate().map(|(i, a)| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            let variant = format_ident!("{}", a.variant);
+            let read = match &a.media {
+                BodyMedia::Json(_) => quote!(answer.json()?),
+                BodyMedia::Text(_) | BodyMedia::Form => quote!(answer.text()),
+                BodyMedia::Binary(_) | BodyMedia::Multipart => quote!(answer.bytes()),
+            };
+            quote!(::std::option::Option::Some(#i) => crate::bodies::#name::#variant(#read),)
+        });
+        return quote! {
+            match answer.media_of(&[#(#media),*]) {
+                #(#arms)*
+                _ => return ::std::result::Result::Err(answer.unexpected_media()),
+            }
+        };
+    }
     match &r.body {
         Some((BodyMedia::Json(_), _)) => quote!(answer.json()?),
         Some((BodyMedia::Text(_) | BodyMedia::Form, _)) => quote!(answer.text()),
-        Some((BodyMedia::Binary(_), _)) => quote!(answer.bytes()),
+        Some((BodyMedia::Binary(_) | BodyMedia::Multipart, _)) => quote!(answer.bytes()),
         None => quote!(()),
     }
 }
@@ -519,6 +599,14 @@ fn decode_field(r: &Response, field: &str) -> TokenStream {
         _ => {
             let header = r.headers.iter().find(|h| ident(&h.rust_name) == field);
             match header {
+                Some(h) if matches!(h.ty, TypeRef::Vec(_)) => {
+                    let name = &h.name;
+                    if h.required {
+                        quote!(answer.required_header_list(#name)?)
+                    } else {
+                        quote!(answer.header_list(#name))
+                    }
+                }
                 Some(h) if h.required => {
                     let name = &h.name;
                     quote!(answer.required_header(#name)?)

@@ -166,7 +166,14 @@ pub enum Payload {
 }
 
 pub fn payload(response: &Response, types: &TokenStream, status_type: &TokenStream) -> Payload {
-    let body = response.body.as_ref().map(|(_, ty)| rust_type(ty, types));
+    let body = match &response.content_enum {
+        // Several media types: the enum of them, in the client crate's `bodies` module.
+        Some(name) => {
+            let name = format_ident!("{}", name);
+            Some(quote!(crate::bodies::#name))
+        }
+        None => response.body.as_ref().map(|(_, ty)| rust_type(ty, types)),
+    };
     if response.headers.is_empty() && !response.carries_status() {
         return match body {
             None => Payload::Unit,

@@ -1,6 +1,7 @@
 //! Emitters: the model → formatted Rust files. Output depends only on the model, which depends
 //! only on the spec, so the same spec always gives byte-identical files.
 
+mod bodies;
 mod client;
 mod common;
 mod server;
@@ -90,6 +91,11 @@ const FILES: &[(Side, &str, Source)] = &[
         "src/params.rs",
         Source(|api, _| types::params_module(api)),
     ),
+    (
+        Side::Client,
+        "src/bodies.rs",
+        Source(|api, _| bodies::bodies_module(api)),
+    ),
     (Side::Client, "src/lib.rs", Source(client_lib)),
     (Side::Server, "src/lib.rs", Source(server_lib)),
 ];
@@ -116,6 +122,10 @@ pub fn emit(api: &Api, options: &Options) -> Result<Generated, Diagnostic> {
                         let Some((_, path, source)) = FILES.get(i) else {
                             break;
                         };
+                        // `bodies.rs` is only written for an API that has such bodies.
+                        if *path == "src/bodies.rs" && !bodies::needed(api) {
+                            continue;
+                        }
                         let tokens = (source.0)(api, options);
                         done.push((i, render(&header, tokens, path)));
                     }
@@ -160,12 +170,19 @@ pub fn emit(api: &Api, options: &Options) -> Result<Generated, Diagnostic> {
 // must not rewrite them, or `cargo xtask check` would see drift.
 fn client_lib(api: &Api, _: &Options) -> TokenStream {
     let crate_doc = crate_doc(api);
+    let bodies = bodies::needed(api).then(|| {
+        quote! {
+            #[rustfmt::skip]
+            pub mod bodies;
+        }
+    });
     quote! {
         #crate_doc
         // Errors carry the documented bodies and the whole unexpected answer inline, and operations
         // take one argument per path parameter: both follow the spec, so these lints do not apply.
         #![allow(clippy::large_enum_variant, clippy::result_large_err, clippy::too_many_arguments)]
 
+        #bodies
         #[rustfmt::skip]
         #[cfg(feature = "client")]
         mod client;
@@ -196,7 +213,11 @@ fn server_lib(api: &Api, options: &Options) -> TokenStream {
     let mut reexports = [
         (
             options.client_crate.clone(),
-            quote!(pub use ::#client_crate::{params, types};),
+            if bodies::needed(api) {
+                quote!(pub use ::#client_crate::{bodies, params, types};)
+            } else {
+                quote!(pub use ::#client_crate::{params, types};)
+            },
         ),
         (
             "specfirst_runtime".to_owned(),

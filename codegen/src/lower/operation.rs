@@ -3,14 +3,16 @@
 
 use openapiv3::{
     Header, MediaType, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr,
-    RequestBody as OaBody, Response as OaResponse, SecurityScheme, StatusCode,
+    RequestBody as OaBody, Response as OaResponse, SchemaKind, SecurityScheme, StatusCode,
+    StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
 use crate::diagnostic::{Diagnostics, Pointer};
 use crate::load::Document;
 use crate::model::{
-    BodyMedia, Docs, ErrorModel, Method, Operation, Param, ParamLocation, Rejection, Rejections,
-    RequestBody, Response, ResponseHeader, Security, StatusMatch, TypeKind, TypeRef,
+    BodyAlternative, BodyMedia, Docs, ErrorModel, FormDef, FormPart, Method, Operation, Param,
+    ParamLocation, PartKind, Rejection, Rejections, RequestBody, Response, ResponseAlternative,
+    ResponseHeader, Security, StatusMatch, TypeKind, TypeRef,
 };
 use crate::naming::{self, Namespace};
 
@@ -463,6 +465,34 @@ fn pick_media<'m>(
     Some((BodyMedia::Binary(m.clone()), t, ptr(m)))
 }
 
+/// The media types of a response the generated code reads and writes, in the spec's order: JSON
+/// first when offered (every JSON type is one entry), then the others; multipart types, which
+/// no answer is read as, are left out.
+fn response_media<'m>(
+    content: &'m indexmap::IndexMap<String, MediaType>,
+    at: &Pointer,
+) -> Vec<(BodyMedia, &'m MediaType, Pointer)> {
+    let mut out: Vec<(BodyMedia, &MediaType, Pointer)> = Vec::new();
+    for (m, mt) in content {
+        let Some(media) = classify(m) else {
+            continue;
+        };
+        if media == BodyMedia::Multipart {
+            continue;
+        }
+        let json = matches!(media, BodyMedia::Json(_));
+        let seen = out
+            .iter()
+            .any(|(k, _, _)| *k == media || (json && matches!(k, BodyMedia::Json(_))));
+        if !seen {
+            out.push((media, mt, at.join("content").join(m)));
+        }
+    }
+    // JSON first, as `pick_media` chose before: the answer most clients expect.
+    out.sort_by_key(|(m, _, _)| !matches!(m, BodyMedia::Json(_)));
+    out
+}
+
 fn request_body(
     ctx: &Context<'_>,
     body: &ReferenceOr<OaBody>,
@@ -476,37 +506,80 @@ fn request_body(
         diags.push(&at, "the request body has no `content`");
         return None;
     }
-    if body.content.keys().all(|m| m.starts_with("multipart/")) {
+    // The media types the generated code speaks, in the spec's order. A second JSON type adds
+    // nothing: the server's JSON entry reads every JSON type.
+    let mut kinds: Vec<(BodyMedia, &MediaType, Pointer)> = Vec::new();
+    let mut unsupported = Vec::new();
+    for (m, mt) in &body.content {
+        let Some(media) = classify(m) else {
+            unsupported.push(format!(
+                "`{m}` is not sent or read: of the multipart types only `multipart/form-data` is supported"
+            ));
+            continue;
+        };
+        let json = matches!(media, BodyMedia::Json(_));
+        let seen = kinds.iter().any(|(k, _, _)| {
+            *k == media
+                || (json && matches!(k, BodyMedia::Json(_)))
+                || (media == BodyMedia::Form && *k == BodyMedia::Form)
+        });
+        if seen {
+            continue;
+        }
+        kinds.push((media, mt, at.join("content").join(m)));
+    }
+    if kinds.is_empty() {
         diags.push(
             at.join("content"),
-            "multipart request bodies are not supported",
+            format!(
+                "no media type of this request body can be sent: {}",
+                unsupported.join("; ")
+            ),
         );
         return None;
     }
-    let (media, mt, media_ptr) = pick_media(&body.content, &at, diags, false)?;
-    let hint = format!("{stem}Body");
-    let ty = match (&media, &mt.schema) {
-        (BodyMedia::Text(_), _) => TypeRef::String,
-        (BodyMedia::Binary(_), _) => TypeRef::Bytes,
-        (_, Some(schema)) => schemas.type_of(schema, &media_ptr.join("schema"), &hint),
-        (_, None) => TypeRef::Json,
-    };
-    if media == BodyMedia::Form {
-        let is_struct = matches!(&ty, TypeRef::Named(n) if matches!(schemas.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct(_))));
-        if !is_struct {
-            diags.push(
-                media_ptr.join("schema"),
-                "a form body must be an object schema with properties",
-            );
-            return None;
+    let several = kinds.len() > 1;
+    let mut lowered: Vec<Lowered> = Vec::new();
+    for (media, mt, ptr) in kinds {
+        match lower_media(schemas, stem, media.clone(), mt, &ptr, diags) {
+            Ok(l) => lowered.push(l),
+            // With other media types to fall back on, one the generated code cannot express is
+            // left out and named in the docs rather than stopping the whole operation.
+            Err(why) if several => unsupported.push(format!(
+                "`{}` is not sent or read: {why}",
+                media.content_type()
+            )),
+            Err(why) => {
+                diags.push(ptr.join("schema"), why);
+                return None;
+            }
         }
     }
-    let checks = match (&media, &mt.schema) {
-        (BodyMedia::Json(_), Some(ReferenceOr::Item(schema))) => {
-            super::checks::of(schema, &media_ptr.join("schema"), diags)
-        }
-        _ => crate::model::Checks::default(),
+    let primary = lowered
+        .iter()
+        .position(|l| matches!(l.media, BodyMedia::Json(_)))
+        .unwrap_or(0);
+    let alternatives = if lowered.len() > 1 {
+        let mut variants = Namespace::default();
+        lowered
+            .iter()
+            .map(|l| BodyAlternative {
+                variant: variants.claim(alternative_name(&l.media)),
+                media: l.media.clone(),
+                ty: l.ty.clone(),
+                form: l.form.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
+    let Lowered {
+        media,
+        ty,
+        form,
+        checks,
+        ..
+    } = lowered.swap_remove(primary);
     let field_codes = match &ty {
         TypeRef::Named(n) => match schemas.types.get(n).map(|t| &t.kind) {
             Some(TypeKind::Struct(s)) => s
@@ -529,7 +602,246 @@ fn request_body(
         },
         field_codes,
         checks,
+        form,
+        alternatives,
+        unsupported,
     })
+}
+
+/// One media type of a request body, lowered.
+struct Lowered {
+    media: BodyMedia,
+    ty: TypeRef,
+    form: Option<FormDef>,
+    checks: crate::model::Checks,
+}
+
+/// What the generated code does with a request body's media type; `None` for multipart types
+/// other than `form-data`.
+fn classify(media: &str) -> Option<BodyMedia> {
+    let essence = media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    Some(if is_json(media) {
+        BodyMedia::Json(if media == "*/*" {
+            "application/json".to_owned()
+        } else {
+            media.to_owned()
+        })
+    } else if essence == "application/x-www-form-urlencoded" {
+        BodyMedia::Form
+    } else if essence == "multipart/form-data" {
+        BodyMedia::Multipart
+    } else if essence.starts_with("multipart/") {
+        return None;
+    } else if essence.starts_with("text/") {
+        BodyMedia::Text(media.to_owned())
+    } else {
+        BodyMedia::Binary(media.to_owned())
+    })
+}
+
+/// The `{stem}Payload` variant for a media type.
+fn alternative_name(media: &BodyMedia) -> String {
+    match media {
+        BodyMedia::Json(_) => "Json".to_owned(),
+        BodyMedia::Form => "Form".to_owned(),
+        BodyMedia::Multipart => "Multipart".to_owned(),
+        BodyMedia::Text(m) if m.eq_ignore_ascii_case("text/plain") => "Text".to_owned(),
+        BodyMedia::Text(m) | BodyMedia::Binary(m) => {
+            let sub = m.split(';').next().unwrap_or(m);
+            let sub = sub.rsplit('/').next().unwrap_or(sub).replace('*', " any ");
+            naming::pascal(&sub, "Bytes")
+        }
+    }
+}
+
+fn lower_media(
+    schemas: &mut SchemaLowerer<'_>,
+    stem: &str,
+    media: BodyMedia,
+    mt: &MediaType,
+    ptr: &Pointer,
+    diags: &mut Diagnostics,
+) -> Result<Lowered, String> {
+    let hint = format!("{stem}Body");
+    let mut form = None;
+    let ty = match (&media, &mt.schema) {
+        (BodyMedia::Text(_), _) => TypeRef::String,
+        (BodyMedia::Binary(_), _) => TypeRef::Bytes,
+        (BodyMedia::Multipart, _) => {
+            form = Some(form_def(schemas, stem, mt, ptr));
+            TypeRef::Json
+        }
+        (_, Some(schema)) => schemas.type_of(schema, &ptr.join("schema"), &hint),
+        (_, None) => TypeRef::Json,
+    };
+    if media == BodyMedia::Form {
+        let is_struct = matches!(&ty, TypeRef::Named(n) if matches!(schemas.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct(_))));
+        if !is_struct {
+            return Err("a form body must be an object schema with properties".to_owned());
+        }
+    }
+    let checks = match (&media, &mt.schema) {
+        (BodyMedia::Json(_), Some(ReferenceOr::Item(schema))) => {
+            super::checks::of(schema, &ptr.join("schema"), diags)
+        }
+        _ => crate::model::Checks::default(),
+    };
+    Ok(Lowered {
+        media,
+        ty,
+        form,
+        checks,
+    })
+}
+
+type Properties = indexmap::IndexMap<String, ReferenceOr<Box<openapiv3::Schema>>>;
+
+/// The properties and required names of an object schema; `None` for anything else.
+fn object_properties(schema: &openapiv3::Schema) -> Option<(&Properties, &Vec<String>)> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => {
+            Some((&o.properties, &o.required))
+        }
+        SchemaKind::Any(a) if !a.properties.is_empty() && a.all_of.is_empty() => {
+            Some((&a.properties, &a.required))
+        }
+        _ => None,
+    }
+}
+
+fn is_binary_string(schema: Option<&openapiv3::Schema>) -> bool {
+    matches!(
+        schema.map(|s| &s.schema_kind),
+        Some(SchemaKind::Type(Type::String(s)))
+            if s.format == VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
+    )
+}
+
+/// A `oneOf`/`anyOf` of a file and an array of files (openai.yaml's `image`): one file part per
+/// file, however many the caller sends.
+fn file_union(schemas: &SchemaLowerer<'_>, schema: &openapiv3::Schema) -> bool {
+    let members = match &schema.schema_kind {
+        SchemaKind::OneOf { one_of } => one_of,
+        SchemaKind::AnyOf { any_of } => any_of,
+        _ => return false,
+    };
+    let file_or_files = |member: &ReferenceOr<openapiv3::Schema>| {
+        let Some(member) = schemas.resolve(member) else {
+            return false;
+        };
+        match &member.schema_kind {
+            SchemaKind::Type(Type::Array(a)) => a.items.as_ref().is_some_and(|i| {
+                let item = match i {
+                    ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                        reference: reference.clone(),
+                    },
+                    ReferenceOr::Item(schema) => ReferenceOr::Item((**schema).clone()),
+                };
+                is_binary_string(schemas.resolve(&item))
+            }),
+            _ => is_binary_string(Some(member)),
+        }
+    };
+    !members.is_empty() && members.iter().all(file_or_files)
+}
+
+/// The form type of a `multipart/form-data` body: a part per property of its object schema,
+/// or the runtime's untyped form when the schema names no parts.
+fn form_def(schemas: &mut SchemaLowerer<'_>, stem: &str, mt: &MediaType, ptr: &Pointer) -> FormDef {
+    let name = format!("{stem}Form");
+    // Property types are lowered where the schema is, so a component's inline property types
+    // are the ones its component lowering already defined.
+    let schema_ptr = match &mt.schema {
+        Some(ReferenceOr::Reference { reference }) if reference.starts_with("#/") => {
+            Pointer::from_ref(reference)
+        }
+        _ => ptr.join("schema"),
+    };
+    let schema = mt.schema.as_ref().and_then(|s| schemas.resolve(s));
+    let doc = schema.map(super::schema::docs_of).unwrap_or_default();
+    let Some((properties, required)) = schema.and_then(object_properties) else {
+        return FormDef {
+            name,
+            pointer: schema_ptr.as_str().to_owned(),
+            doc,
+            parts: Vec::new(),
+            raw: true,
+        };
+    };
+    let mut names = Namespace::default();
+    let mut parts = Vec::new();
+    for (part, property) in properties {
+        let property_ptr = schema_ptr.join("properties").join(part);
+        let property = match property {
+            ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                reference: reference.clone(),
+            },
+            ReferenceOr::Item(schema) => ReferenceOr::Item((**schema).clone()),
+        };
+        let resolved = schemas.resolve(&property).cloned();
+        let items = match resolved.as_ref().map(|s| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::Array(a))) => a.items.as_ref().map(|i| match i {
+                ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                    reference: reference.clone(),
+                },
+                ReferenceOr::Item(schema) => ReferenceOr::Item((**schema).clone()),
+            }),
+            _ => None,
+        };
+        let hint = format!("{stem}{}", naming::pascal(part, "Part"));
+        let kind = if is_binary_string(resolved.as_ref()) {
+            PartKind::File
+        } else if items
+            .as_ref()
+            .is_some_and(|i| is_binary_string(schemas.resolve(i)))
+            || resolved.as_ref().is_some_and(|r| file_union(schemas, r))
+        {
+            PartKind::FileList
+        } else {
+            let ty = schemas.type_of(&property, &property_ptr, &hint);
+            match &ty {
+                TypeRef::Vec(inner) if inner.is_scalar(&schemas.types) => {
+                    PartKind::TextList((**inner).clone())
+                }
+                ty if ty.is_scalar(&schemas.types) => PartKind::Text(ty.clone()),
+                ty => PartKind::Json(ty.clone()),
+            }
+        };
+        let encoding = mt.encoding.get(part);
+        parts.push(FormPart {
+            name: part.clone(),
+            rust_name: names.claim(naming::snake(part, "part")),
+            kind,
+            required: required.contains(part),
+            doc: resolved
+                .as_ref()
+                .map(super::schema::docs_of)
+                .unwrap_or_default(),
+            // `encoding` names the part's media type; else a 3.1 `contentMediaType` does.
+            content_type: encoding.and_then(|e| e.content_type.clone()).or_else(|| {
+                resolved
+                    .as_ref()
+                    .and_then(|s| s.schema_data.extensions.get("x-content-media-type"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            }),
+            headers: encoding
+                .map(|e| e.headers.keys().cloned().collect())
+                .unwrap_or_default(),
+        });
+    }
+    FormDef {
+        name,
+        pointer: schema_ptr.as_str().to_owned(),
+        doc,
+        parts,
+        raw: false,
+    }
 }
 
 fn responses(
@@ -565,8 +877,16 @@ fn responses(
                 continue;
             }
         };
-        let Some(response) = resolve(ctx, response, "responses", &ptr, diags) else {
-            continue;
+        // A `$ref` to a request body where a response belongs (pagerduty.json has them): the
+        // object has the `content` and `description` a response has, so it is read as one, and
+        // the variant's docs say so.
+        let from_body = request_body_as_response(ctx, response);
+        let response = match &from_body {
+            Some(r) => r,
+            None => match resolve(ctx, response, "responses", &ptr, diags) {
+                Some(r) => r,
+                None => continue,
+            },
         };
         let wanted = match status {
             StatusMatch::Code(c) => naming::status_variant(c),
@@ -575,28 +895,41 @@ fn responses(
         };
         let variant = variants.claim(wanted);
         let hint = format!("{stem}{variant}Body");
-        let body = match pick_media(&response.content, &ptr, diags, true) {
-            None => None,
-            Some((media, mt, media_ptr)) => {
-                let ty = match (&media, &mt.schema) {
-                    (BodyMedia::Text(_), _) => TypeRef::String,
-                    (BodyMedia::Binary(_), _) => TypeRef::Bytes,
-                    (_, Some(schema)) => schemas.type_of(schema, &media_ptr.join("schema"), &hint),
-                    (_, None) => TypeRef::Json,
-                };
-                // A form-encoded response is read as JSON-less text.
-                let media = if media == BodyMedia::Form {
-                    BodyMedia::Text("application/x-www-form-urlencoded".into())
-                } else {
-                    media
-                };
-                let ty = if matches!(media, BodyMedia::Text(_)) {
-                    TypeRef::String
-                } else {
-                    ty
-                };
-                Some((media, ty))
-            }
+        let mut media_list = response_media(&response.content, &ptr);
+        if media_list.is_empty() {
+            // Only multipart types: refused by `pick_media` with its message.
+            pick_media(&response.content, &ptr, diags, true);
+        }
+        let mut lowered_media: Vec<(BodyMedia, TypeRef)> = Vec::new();
+        for (media, mt, media_ptr) in media_list.drain(..) {
+            let ty = match (&media, &mt.schema) {
+                (BodyMedia::Text(_) | BodyMedia::Form, _) => TypeRef::String,
+                (BodyMedia::Binary(_) | BodyMedia::Multipart, _) => TypeRef::Bytes,
+                (_, Some(schema)) => schemas.type_of(schema, &media_ptr.join("schema"), &hint),
+                (_, None) => TypeRef::Json,
+            };
+            // A form-encoded response is read as JSON-less text.
+            let media = if media == BodyMedia::Form {
+                BodyMedia::Text("application/x-www-form-urlencoded".into())
+            } else {
+                media
+            };
+            lowered_media.push((media, ty));
+        }
+        let body = lowered_media.first().cloned();
+        let (content_enum, alternatives) = if lowered_media.len() > 1 {
+            let mut names = Namespace::default();
+            let alternatives = lowered_media
+                .into_iter()
+                .map(|(media, ty)| ResponseAlternative {
+                    variant: names.claim(alternative_name(&media)),
+                    media,
+                    ty,
+                })
+                .collect();
+            (Some(format!("{stem}{variant}Content")), alternatives)
+        } else {
+            (None, Vec::new())
         };
         let mut headers = Vec::new();
         let mut header_names = Namespace::with_reserved(&["body", "status", "headers"]);
@@ -627,10 +960,15 @@ fn responses(
                     continue;
                 }
             };
-            if !ty.is_scalar(&schemas.types) {
+            // An array is written as its items joined by commas (`simple` style).
+            let scalar_items = match &ty {
+                TypeRef::Vec(inner) => inner.is_scalar(&schemas.types),
+                ty => ty.is_scalar(&schemas.types),
+            };
+            if !scalar_items {
                 diags.push(
                     hptr.join("schema"),
-                    "a response header must have a scalar type",
+                    "a response header must have a scalar type or be an array of scalars (objects and nested arrays are not supported)",
                 );
                 continue;
             }
@@ -691,12 +1029,43 @@ fn responses(
             headers,
             error_code,
             error_messages,
+            content_enum,
+            alternatives,
         });
     }
     if out.is_empty() {
         diags.push(&at, "the operation declares no responses");
     }
     out
+}
+
+/// The response a `$ref: '#/components/requestBodies/X'` in `responses` stands for: X's content,
+/// with a description that names the reference.
+fn request_body_as_response(
+    ctx: &Context<'_>,
+    response: &ReferenceOr<OaResponse>,
+) -> Option<OaResponse> {
+    let ReferenceOr::Reference { reference } = response else {
+        return None;
+    };
+    let name = unescape(reference.strip_prefix("#/components/requestBodies/")?);
+    let body = ctx.doc.api.components.as_ref()?.request_bodies.get(&name)?;
+    let ReferenceOr::Item(body) = body else {
+        return None;
+    };
+    let note = format!(
+        "(The spec's `$ref` here names the request body `{reference}`; its content is read as this response's.)"
+    );
+    let description = match body.description.as_deref().map(str::trim) {
+        Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+        _ => note,
+    };
+    Some(OaResponse {
+        description,
+        content: body.content.clone(),
+        extensions: body.extensions.clone(),
+        ..OaResponse::default()
+    })
 }
 
 fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {

@@ -60,9 +60,63 @@ impl<E> Answer<E> {
         self.body.to_vec()
     }
 
+    /// Which of `media` (the media types the spec lists for this status, lower case) the
+    /// answer's `Content-Type` is: a JSON entry stands for every JSON type, `image/*` for the
+    /// types it covers. An answer without `Content-Type` is taken as the first.
+    pub fn media_of(&self, media: &[&str]) -> Option<usize> {
+        let Some(value) = self.headers.get(reqwest::header::CONTENT_TYPE) else {
+            return (!media.is_empty()).then_some(0);
+        };
+        let essence = value
+            .to_str()
+            .ok()?
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let json = |m: &str| m == "application/json" || m.ends_with("+json");
+        media.iter().position(|m| {
+            (json(m) && json(&essence))
+                || *m == essence
+                || *m == "*/*"
+                || m.strip_suffix("/*")
+                    .is_some_and(|kind| essence.split('/').next() == Some(kind))
+        })
+    }
+
+    /// The answer as unexpected because its `Content-Type` is none the spec lists for it.
+    pub fn unexpected_media(&self) -> Error<E> {
+        self.unexpected_because(
+            "the answer's Content-Type is none of the media types the spec lists for its status"
+                .to_owned(),
+        )
+    }
+
     /// A response header parsed as its declared type; `None` when absent or not of that type.
     pub fn header<T: FromStr>(&self, name: &str) -> Option<T> {
         self.headers.get(name)?.to_str().ok()?.trim().parse().ok()
+    }
+
+    /// An array header (`simple` style: items separated by commas), each item parsed as its
+    /// declared type; `None` when absent or when an item is not of that type.
+    pub fn header_list<T: FromStr>(&self, name: &str) -> Option<Vec<T>> {
+        let text = self.headers.get(name)?.to_str().ok()?.trim();
+        if text.is_empty() {
+            return Some(Vec::new());
+        }
+        text.split(',')
+            .map(|item| item.trim().parse().ok())
+            .collect()
+    }
+
+    /// An array header the spec requires; its absence makes the whole answer unexpected.
+    pub fn required_header_list<T: FromStr>(&self, name: &str) -> Result<Vec<T>, Error<E>> {
+        self.header_list(name).ok_or_else(|| {
+            self.unexpected_because(format!(
+                "the required header `{name}` is missing or not a valid value"
+            ))
+        })
     }
 
     /// A header the spec requires; its absence makes the whole answer unexpected.
@@ -122,6 +176,39 @@ mod tests {
             Err(Error::Unexpected(u)) => assert!(u.decode_error.unwrap().contains("x-missing")),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn typed(content_type: Option<&str>) -> Answer<Never> {
+        let mut headers = HeaderMap::new();
+        if let Some(c) = content_type {
+            headers.insert("content-type", c.parse().unwrap());
+        }
+        headers.insert("x-tags", "a, b,c".parse().unwrap());
+        headers.insert("x-pages", "1,two".parse().unwrap());
+        Answer::new(StatusCode::OK, headers, bytes::Bytes::new())
+    }
+
+    #[test]
+    fn media_types_and_array_headers() {
+        let media = ["application/json", "text/csv", "image/*"];
+        assert_eq!(
+            typed(Some("application/vnd.x+json")).media_of(&media),
+            Some(0)
+        );
+        assert_eq!(
+            typed(Some("text/csv; charset=utf-8")).media_of(&media),
+            Some(1)
+        );
+        assert_eq!(typed(Some("image/png")).media_of(&media), Some(2));
+        assert_eq!(typed(Some("text/html")).media_of(&media), None);
+        assert_eq!(typed(None).media_of(&media), Some(0));
+        let answer = typed(None);
+        assert_eq!(
+            answer.header_list::<String>("x-tags"),
+            Some(vec!["a".to_owned(), "b".to_owned(), "c".to_owned()])
+        );
+        assert_eq!(answer.header_list::<u8>("x-pages"), None);
+        assert!(answer.required_header_list::<u8>("x-missing").is_err());
     }
 
     #[test]

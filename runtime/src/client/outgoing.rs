@@ -1,5 +1,7 @@
 //! A request being built by a generated operation.
 
+use std::borrow::Cow;
+
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Url};
 
@@ -7,6 +9,7 @@ use super::answer::Answer;
 use super::error::Error;
 use super::retry::{RetryPolicy, send};
 use super::token::{BoxError, TokenSource};
+use crate::multipart::{Form, FormBody};
 
 /// A request to send: what the operation's spec puts in its URL, headers and body. A part that
 /// cannot be encoded is kept as the error [`Outgoing::send`] returns, so building never fails
@@ -21,7 +24,7 @@ pub struct Outgoing<'c> {
     query: Vec<(&'static str, String)>,
     accept: Option<&'static str>,
     headers: Vec<(&'static str, String)>,
-    body: Option<(&'static str, Vec<u8>)>,
+    body: Option<(Cow<'static, str>, Vec<u8>)>,
     authorized: bool,
     failure: Option<BoxError>,
 }
@@ -81,6 +84,12 @@ impl<'c> Outgoing<'c> {
         }
     }
 
+    /// Applies `add` to the request being built: how a body of several possible media types
+    /// attaches the one the caller chose.
+    pub fn apply(self, add: impl FnOnce(Self) -> Self) -> Self {
+        add(self)
+    }
+
     /// Sends the token source's bearer token.
     pub fn authorized(mut self) -> Self {
         self.authorized = true;
@@ -94,7 +103,7 @@ impl<'c> Outgoing<'c> {
         body: &T,
     ) -> Self {
         match serde_json::to_vec(body) {
-            Ok(bytes) => self.body = Some((content_type, bytes)),
+            Ok(bytes) => self.body = Some((Cow::Borrowed(content_type), bytes)),
             Err(e) => self.failure = Some(Box::new(e)),
         }
         self
@@ -105,7 +114,12 @@ impl<'c> Outgoing<'c> {
         // Encoded here, not by reqwest, so an encoding error is the request's error rather than
         // a request silently sent without its body.
         match serde_urlencoded::to_string(body) {
-            Ok(text) => self.body = Some(("application/x-www-form-urlencoded", text.into_bytes())),
+            Ok(text) => {
+                self.body = Some((
+                    Cow::Borrowed("application/x-www-form-urlencoded"),
+                    text.into_bytes(),
+                ))
+            }
             Err(e) => self.failure = Some(Box::new(e)),
         }
         self
@@ -113,7 +127,21 @@ impl<'c> Outgoing<'c> {
 
     /// A body of bytes (or text) with its media type.
     pub fn bytes(mut self, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
-        self.body = Some((content_type, body.into()));
+        self.body = Some((Cow::Borrowed(content_type), body.into()));
+        self
+    }
+
+    /// A `multipart/form-data` body: the form's parts, encoded here (not streamed), so a retry
+    /// sends the same bytes again.
+    pub fn multipart<T: FormBody>(mut self, body: &T) -> Self {
+        let mut form = Form::new();
+        match body.write(&mut form) {
+            Ok(()) => {
+                let (content_type, bytes) = form.encode();
+                self.body = Some((Cow::Owned(content_type), bytes));
+            }
+            Err(e) => self.failure = Some(Box::new(e)),
+        }
         self
     }
 
@@ -144,7 +172,9 @@ impl<'c> Outgoing<'c> {
             request = request.header(name, value);
         }
         if let Some((content_type, bytes)) = self.body {
-            request = request.header(CONTENT_TYPE, content_type).body(bytes);
+            request = request
+                .header(CONTENT_TYPE, content_type.as_ref())
+                .body(bytes);
         }
         if self.authorized
             && let Some(source) = self.token

@@ -11,14 +11,17 @@ use http::request::Parts;
 use super::auth::{AuthRequest, Authenticator, bearer_token};
 use super::body::{BodyError, decode_checked, read_body};
 use super::config::Config;
-use super::negotiate::{acceptable, has_content_type, is_json};
+use super::negotiate::{acceptable, content_type, has_content_type, is_json, media_matches};
 use super::refusal::Failure;
 use super::validate::{BodyCheck, FieldError};
+use crate::multipart::{Form, FormBody, Part};
 
 /// A request as a generated handler reads it.
 pub struct Incoming {
     parts: Parts,
     body: Option<Body>,
+    /// The body, once [`Incoming::body_media`] has read it to choose a reader.
+    buffered: Option<bytes::Bytes>,
     body_limit: usize,
     /// The route's parameters, percent-decoded; `None` when they are not valid UTF-8.
     path: Option<RawPathParams>,
@@ -43,6 +46,7 @@ impl Incoming {
         Incoming {
             parts,
             body: Some(body),
+            buffered: None,
             body_limit: config.body_limit,
             path,
             query: None,
@@ -216,6 +220,9 @@ impl Incoming {
 
     /// The whole body, within the limit; `None` when it is empty.
     async fn bytes(&mut self) -> Result<Option<bytes::Bytes>, Failure> {
+        if let Some(bytes) = self.buffered.take() {
+            return Ok(Some(bytes));
+        }
         let Some(body) = self.body.take() else {
             return Ok(None);
         };
@@ -261,7 +268,7 @@ impl Incoming {
         let Some(bytes) = self.bytes().await? else {
             return Ok(None);
         };
-        if !has_content_type(&self.parts.headers, media) {
+        if !content_type(&self.parts.headers).is_some_and(|c| media_matches(media, &c)) {
             return Err(Failure::UnsupportedMediaType);
         }
         String::from_utf8(bytes.to_vec())
@@ -273,6 +280,88 @@ impl Incoming {
     pub async fn binary(&mut self) -> Result<Option<Vec<u8>>, Failure> {
         Ok(self.bytes().await?.map(|bytes| bytes.to_vec()))
     }
+
+    /// A body of bytes whose `Content-Type` is `media` (a pattern such as `image/*` admits the
+    /// types it covers).
+    pub async fn binary_of(&mut self, media: &str) -> Result<Option<Vec<u8>>, Failure> {
+        let Some(bytes) = self.bytes().await? else {
+            return Ok(None);
+        };
+        if !content_type(&self.parts.headers).is_some_and(|c| media_matches(media, &c)) {
+            return Err(Failure::UnsupportedMediaType);
+        }
+        Ok(Some(bytes.to_vec()))
+    }
+
+    /// For an operation that takes several media types: which of `accepted` (lower case, in
+    /// the spec's order) the request's `Content-Type` is, so the handler picks its reader;
+    /// `None` for an empty body, refused when it is none of them. A JSON entry stands for every
+    /// JSON type.
+    pub async fn body_media(&mut self, accepted: &[&str]) -> Result<Option<usize>, Failure> {
+        let Some(bytes) = self.bytes().await? else {
+            return Ok(None);
+        };
+        self.buffered = Some(bytes);
+        let json = is_json(&self.parts.headers);
+        let essence = content_type(&self.parts.headers);
+        accepted
+            .iter()
+            .position(|media| {
+                (json && is_json_media_type(media))
+                    || essence.as_deref().is_some_and(|e| media_matches(media, e))
+            })
+            .map(Some)
+            .ok_or(Failure::UnsupportedMediaType)
+    }
+
+    /// A `multipart/form-data` body read into the form type `T`; a part `T` declares that is
+    /// missing or not of its type is refused with the part's name as the target.
+    pub async fn multipart<T: FormBody>(&mut self) -> Result<Option<T>, Failure> {
+        let Some(bytes) = self.bytes().await? else {
+            return Ok(None);
+        };
+        if !has_content_type(&self.parts.headers, "multipart/form-data") {
+            return Err(Failure::UnsupportedMediaType);
+        }
+        let header = self
+            .parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mut form = read_form(header, bytes).await.ok_or_else(whole_body)?;
+        T::read(&mut form).map(Some).map_err(|e| {
+            Failure::InvalidBody(vec![FieldError {
+                target: Some(e.part),
+            }])
+        })
+    }
+}
+
+fn is_json_media_type(media: &str) -> bool {
+    media == "application/json" || media.ends_with("+json")
+}
+
+/// The parts of a `multipart/form-data` body; `None` when it is not one.
+async fn read_form(content_type: &str, bytes: bytes::Bytes) -> Option<Form> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut form = Form::new();
+    while let Some(field) = multipart.next_field().await.ok()? {
+        let name = field.name()?.to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(ToString::to_string);
+        let bytes = field.bytes().await.ok()?;
+        form.push(Part {
+            name,
+            file_name,
+            content_type,
+            bytes: bytes.to_vec(),
+        });
+    }
+    Some(form)
 }
 
 impl Failure {
@@ -302,4 +391,73 @@ async fn authenticate<Au: Authenticator>(
     auth.authenticate(request)
         .await
         .map_err(|_| Failure::InvalidCredentials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::multipart::File;
+
+    fn request(content_type: &str, body: Vec<u8>) -> Request {
+        http::Request::post("/")
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap()
+    }
+
+    async fn incoming(content_type: &str, body: Vec<u8>, limit: usize) -> Incoming {
+        Incoming::new(
+            request(content_type, body),
+            &Config::default().with_body_limit(limit),
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_form_is_read_part_by_part() {
+        let mut form = Form::new();
+        form.texts("n", None, ["1".to_owned()]);
+        form.files("f", Some("image/png"), [&File::new(b"\x00\x01".to_vec())]);
+        let (content_type, bytes) = form.encode();
+        let mut read = incoming(&content_type, bytes.clone(), 1 << 20).await;
+        let parts: Form = read.multipart().await.unwrap().unwrap();
+        assert_eq!(parts, form);
+
+        let mut small = incoming(&content_type, bytes, 8).await;
+        assert_eq!(
+            small.multipart::<Form>().await.unwrap_err(),
+            Failure::TooLarge
+        );
+        let mut garbled =
+            incoming("multipart/form-data; boundary=x", b"nonsense".to_vec(), 99).await;
+        assert_eq!(garbled.multipart::<Form>().await.unwrap_err(), whole_body());
+        let mut other = incoming("text/plain", b"hi".to_vec(), 99).await;
+        assert_eq!(
+            other.multipart::<Form>().await.unwrap_err(),
+            Failure::UnsupportedMediaType
+        );
+    }
+
+    #[tokio::test]
+    async fn the_content_type_picks_the_reader() {
+        let accepted = ["application/json", "image/*", "text/plain"];
+        let pick = |content_type: &'static str, body: &'static [u8]| async move {
+            incoming(content_type, body.to_vec(), 99)
+                .await
+                .body_media(&accepted)
+                .await
+        };
+        assert_eq!(pick("application/problem+json", b"{}").await, Ok(Some(0)));
+        assert_eq!(pick("image/png", b"x").await, Ok(Some(1)));
+        assert_eq!(pick("Text/Plain; charset=utf-8", b"x").await, Ok(Some(2)));
+        assert_eq!(pick("text/plain", b"").await, Ok(None));
+        assert_eq!(
+            pick("application/xml", b"<a/>").await,
+            Err(Failure::UnsupportedMediaType)
+        );
+        // The body read to choose is the one the reader gets.
+        let mut chosen = incoming("image/png", b"png".to_vec(), 99).await;
+        assert_eq!(chosen.body_media(&accepted).await, Ok(Some(1)));
+        assert_eq!(chosen.binary_of("image/*").await, Ok(Some(b"png".to_vec())));
+    }
 }

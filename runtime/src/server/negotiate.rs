@@ -4,7 +4,7 @@ use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 
 /// The media type of `Content-Type`, without parameters.
-fn content_type(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn content_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -26,6 +26,16 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 /// Whether the request's `Content-Type` has this media type.
 pub(crate) fn has_content_type(headers: &HeaderMap, media: &str) -> bool {
     content_type(headers).is_some_and(|essence| essence.eq_ignore_ascii_case(media))
+}
+
+/// Whether the spec's media type `pattern` (lower case; `image/*` and `*/*` are patterns)
+/// admits the request's media type `essence` (lower case, without parameters).
+pub(crate) fn media_matches(pattern: &str, essence: &str) -> bool {
+    match pattern.split_once('/') {
+        Some(("*", "*")) => true,
+        Some((kind, "*")) => essence.split_once('/').is_some_and(|(k, _)| k == kind),
+        _ => pattern == essence,
+    }
 }
 
 fn is_json_media(media: &str) -> bool {

@@ -2,7 +2,7 @@
 
 use crate::compat::change::Recorder;
 use crate::compat::show::show;
-use crate::model::Operation;
+use crate::model::{Operation, PartKind, RequestBody};
 
 pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
     match (&old.body, &new.body) {
@@ -48,6 +48,30 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                     "old clients send the old media type, which the server refuses with 415",
                 );
             }
+            if form_parts(b) != form_parts(a) {
+                out.push(
+                    format!(
+                        "request body form parts: {} → {}",
+                        form_parts(b).join(", "),
+                        form_parts(a).join(", ")
+                    ),
+                    true,
+                    true,
+                    "old clients send the old parts; the form struct's fields change",
+                );
+            }
+            if media_types(b) != media_types(a) {
+                out.push(
+                    format!(
+                        "request body media types: {} → {}",
+                        media_types(b).join(", "),
+                        media_types(a).join(", ")
+                    ),
+                    true,
+                    true,
+                    "old clients may send a media type the server now refuses with 415; the payload enum's variants change",
+                );
+            }
             if b.required != a.required {
                 if a.required {
                     out.push(
@@ -67,4 +91,36 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             }
         }
     }
+}
+
+/// A multipart body's parts as `name: kind (required)`, in order; empty for other bodies.
+fn form_parts(body: &RequestBody) -> Vec<String> {
+    let Some(form) = &body.form else {
+        return Vec::new();
+    };
+    if form.raw {
+        return vec!["(any parts)".to_owned()];
+    }
+    form.parts
+        .iter()
+        .map(|p| {
+            let kind = match &p.kind {
+                PartKind::File => "file".to_owned(),
+                PartKind::FileList => "files".to_owned(),
+                PartKind::Text(t) => show(t),
+                PartKind::TextList(t) => format!("[{}]", show(t)),
+                PartKind::Json(t) => format!("JSON {}", show(t)),
+            };
+            let required = if p.required { " (required)" } else { "" };
+            format!("{}: {kind}{required}", p.name)
+        })
+        .collect()
+}
+
+/// The media types of a body that takes several, in order; empty for one.
+fn media_types(body: &RequestBody) -> Vec<String> {
+    body.alternatives
+        .iter()
+        .map(|a| a.media.content_type().to_owned())
+        .collect()
 }

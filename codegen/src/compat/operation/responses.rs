@@ -68,6 +68,24 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                 }
             }
         }
+        let media = |r: &crate::model::Response| -> Vec<String> {
+            r.alternatives
+                .iter()
+                .map(|a| format!("{} {}", a.media.content_type(), show(&a.ty)))
+                .collect()
+        };
+        if media(r) != media(a) {
+            out.push(
+                format!(
+                    "response {code} media types: [{}] → [{}]",
+                    media(r).join(", "),
+                    media(a).join(", ")
+                ),
+                true,
+                true,
+                "old clients decode by the old list of media types; the body enum's variants change",
+            );
+        }
         let hb: BTreeMap<String, _> = r
             .headers
             .iter()

@@ -7,6 +7,7 @@ use quote::{ToTokens, format_ident, quote};
 
 use crate::model::{Api, BodyMedia, Operation, ParamLocation, TypeRef};
 
+use super::super::bodies::body_type;
 use super::super::common::ident;
 use super::super::validate::body_check;
 use super::table_row;
@@ -87,17 +88,41 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
         reads.push(quote!(let params = crate::params::#params_type { #(#fields),* };));
     }
     if let Some(b) = &op.body {
-        let read = match &b.media {
-            BodyMedia::Json(_) => {
-                let check = body_check(op);
-                quote!(request.json(&crate::validate::#check).await?)
+        let read = if b.alternatives.is_empty() {
+            let read = read_body(op, &b.media, false);
+            match &b.form {
+                Some(_) => {
+                    let ty = body_type(op, b, &quote!(crate::types));
+                    quote!(request.multipart::<#ty>().await?)
+                }
+                None => read,
             }
-            BodyMedia::Form => quote!(request.form().await?),
-            BodyMedia::Text(media) => {
-                let media = media.to_ascii_lowercase();
-                quote!(request.text(#media).await?)
+        } else {
+            // Several media types: the request's `Content-Type` picks the reader.
+            let payload = format_ident!("{}Payload", op.type_stem);
+            let accepted = b
+                .alternatives
+                .iter()
+                .map(|a| a.media.content_type().to_ascii_lowercase());
+            let arms = b.alternatives.iter().enumerate().map(|(i, a)| {
+                let i = proc_macro2::Literal::usize_unsuffixed(i);
+                let variant = format_ident!("{}", a.variant);
+                let read = match &a.form {
+                    Some(form) if !form.raw => {
+                        let name = format_ident!("{}", form.name);
+                        quote!(request.multipart::<crate::bodies::#name>().await?)
+                    }
+                    Some(_) => quote!(request.multipart::<::specfirst_runtime::multipart::Form>().await?),
+                    None => read_body(op, &a.media, true),
+                };
+                quote!(::std::option::Option::Some(#i) => #read.map(crate::bodies::#payload::#variant),)
+            });
+            quote! {
+                match request.body_media(&[#(#accepted),*]).await? {
+                    #(#arms)*
+                    _ => ::std::option::Option::None,
+                }
             }
-            BodyMedia::Binary(_) => quote!(request.binary().await?),
         };
         let read = if b.required {
             quote!(#read.ok_or_else(Failure::missing_body)?)
@@ -149,16 +174,46 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
     (tokens, !reads.is_empty())
 }
 
+/// The reader of a body of one media type (`chosen`: the handler already matched its
+/// `Content-Type` among several).
+fn read_body(op: &Operation, media: &BodyMedia, chosen: bool) -> TokenStream {
+    match media {
+        BodyMedia::Json(_) => {
+            let check = body_check(op);
+            quote!(request.json(&crate::validate::#check).await?)
+        }
+        BodyMedia::Form => quote!(request.form().await?),
+        BodyMedia::Text(media) => {
+            let media = media.to_ascii_lowercase();
+            quote!(request.text(#media).await?)
+        }
+        BodyMedia::Binary(media) if chosen => {
+            let media = media.to_ascii_lowercase();
+            quote!(request.binary_of(#media).await?)
+        }
+        BodyMedia::Binary(_) => quote!(request.binary().await?),
+        BodyMedia::Multipart => {
+            quote!(
+                request
+                    .multipart::<::specfirst_runtime::multipart::Form>()
+                    .await?
+            )
+        }
+    }
+}
+
 /// The media types the operation answers with, lower case so the runtime compares them without
 /// allocating.
 fn produces(api: &Api, op: &Operation) -> Vec<String> {
     let mut produces: Vec<String> = op
         .responses
         .iter()
-        .filter_map(|r| {
+        .flat_map(|r| {
             r.body
-                .as_ref()
-                .map(|(media, _)| media.content_type().to_ascii_lowercase())
+                .iter()
+                .map(|(media, _)| media)
+                .chain(r.alternatives.iter().map(|a| &a.media))
+                .map(|media| media.content_type().to_ascii_lowercase())
         })
         .collect();
     if api.error_model.is_some() || produces.is_empty() {

@@ -60,7 +60,7 @@ fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
         args.push(quote!(params: crate::params::#params));
     }
     if let Some(body) = &op.body {
-        let ty = rust_type(&body.ty, types);
+        let ty = super::bodies::body_type(op, body, types);
         args.push(if body.required {
             quote!(body: #ty)
         } else {
@@ -73,6 +73,10 @@ fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
         docs.extend(quote!(#[doc = ""]));
     }
     docs.extend(quote!(#[doc = #line]));
+    if let Some(body) = op.body.as_ref().filter(|b| b.alternatives.is_empty()) {
+        // A body of several media types lists what is left out on its `Payload` enum.
+        docs.extend(super::bodies::unsupported_docs(body));
+    }
     quote! {
         #docs
         fn #name(&self, #(#args),*) -> impl ::std::future::Future<Output = crate::responses::#response> + ::std::marker::Send;

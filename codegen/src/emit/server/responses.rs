@@ -64,6 +64,20 @@ fn reply_arm(r: &Response, types: &TokenStream) -> TokenStream {
         _ => quote!(status),
     };
     let reply = match &r.body {
+        Some(_) if r.content_enum.is_some() => {
+            // Several media types: the variant built says which.
+            let name = format_ident!("{}", r.content_enum.as_deref().unwrap_or_default());
+            let arms = r.alternatives.iter().map(|a| {
+                let variant = format_ident!("{}", a.variant);
+                let media = a.media.content_type();
+                let reply = match &a.media {
+                    BodyMedia::Json(_) => quote!(Reply::json(#status, #media, &body)),
+                    _ => quote!(Reply::bytes(#status, #media, body)),
+                };
+                quote!(crate::bodies::#name::#variant(body) => #reply,)
+            });
+            quote!(match body { #(#arms)* })
+        }
         None => quote!(Reply::empty(#status)),
         Some((BodyMedia::Json(media), _)) => quote!(Reply::json(#status, #media, &body)),
         Some((media, _)) => {
@@ -74,6 +88,22 @@ fn reply_arm(r: &Response, types: &TokenStream) -> TokenStream {
     let headers = r.headers.iter().map(|h| {
         let field = ident(&h.rust_name);
         let name = &h.name;
+        if let TypeRef::Vec(inner) = &h.ty {
+            // Items joined by commas (`simple` style).
+            let each = match inner.as_ref() {
+                TypeRef::DateTime => {
+                    let text = to_text(quote!(item), inner);
+                    quote!(|item| #text)
+                }
+                _ => quote!(::std::string::ToString::to_string),
+            };
+            let join = quote!(.iter().map(#each).collect::<::std::vec::Vec<_>>().join(","));
+            return if h.required {
+                quote!(.header(#name, #field #join))
+            } else {
+                quote!(.optional_header(#name, #field.as_ref().map(|items| items #join)))
+            };
+        }
         if h.required {
             let text = to_text(quote!(&#field), &h.ty);
             quote!(.header(#name, #text))
