@@ -120,7 +120,7 @@ pub fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
                 ),
             ));
         }
-        crate::openapi31::downgrade(&mut raw);
+        notes.extend(crate::openapi31::downgrade(&mut raw));
     } else if !version.starts_with("3.0") {
         return Err(Diagnostic::new(
             "#/openapi",

@@ -10,15 +10,21 @@
 //! - `examples: [...]` on a schema → its first element as `example`;
 //! - a string's `contentEncoding: base64` → `format: byte`, its `contentMediaType` otherwise →
 //!   `format: binary` (kept as `x-content-media-type`);
-//! - `paths` may be absent (a document of `webhooks` or components only).
+//! - `paths` may be absent (a document of `webhooks` or components only);
+//! - an operation may leave out `responses`: it gets a `default` response without a body (noted);
+//! - a `mutualTLS` security scheme is left out of the requirements (noted: TLS carries it).
 //!
 //! Everything else 3.1 adds (`webhooks`, `jsonSchemaDialect`, `$defs`, `prefixItems`...) is not
 //! used for code and is left for the 3.0 parser to ignore.
 
 use serde_json::{Map, Value};
 
-/// Rewrites a 3.1 document in place so it parses as 3.0.3.
-pub fn downgrade(doc: &mut Value) {
+use crate::diagnostic::{Diagnostic, Pointer};
+
+/// Rewrites a 3.1 document in place so it parses as 3.0.3; returns notes on what the rewrite
+/// could only approximate, for the user to see.
+pub fn downgrade(doc: &mut Value) -> Vec<Diagnostic> {
+    let mut notes = Vec::new();
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("openapi".into(), Value::String("3.0.3".into()));
         obj.entry("paths")
@@ -27,6 +33,97 @@ pub fn downgrade(doc: &mut Value) {
             // Examples and extensions are data, not schemas.
             if key != "info" && !key.starts_with("x-") {
                 walk(value);
+            }
+        }
+        undescribed_responses(obj, &mut notes);
+        mutual_tls(obj, &mut notes);
+    }
+    notes
+}
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// 3.1 lets an operation leave out `responses`; 3.0 requires them. Such an operation answers
+/// anything, which is what a lone `default` response without content says.
+fn undescribed_responses(doc: &mut Map<String, Value>, notes: &mut Vec<Diagnostic>) {
+    let mut filled = Vec::new();
+    let paths = doc.get_mut("paths").and_then(Value::as_object_mut);
+    for (path, item) in paths.into_iter().flatten() {
+        for (method, op) in item.as_object_mut().into_iter().flatten() {
+            if let Some(op) = op.as_object_mut()
+                && METHODS.contains(&method.as_str())
+                && !op.contains_key("responses")
+            {
+                op.insert(
+                    "responses".into(),
+                    serde_json::json!({"default": {"description": "The document describes no responses for this operation."}}),
+                );
+                filled.push(Pointer::root().join("paths").join(path).join(method));
+            }
+        }
+    }
+    if let Some(first) = filled.first() {
+        notes.push(Diagnostic::new(
+            first.as_str(),
+            format!(
+                "{} operation(s) declare no `responses` (allowed in 3.1); each gets a `default` response without a body, so any answer is accepted and none is typed",
+                filled.len()
+            ),
+        ));
+    }
+}
+
+/// 3.1's `mutualTLS` scheme is a client certificate, negotiated by TLS below HTTP: nothing in a
+/// request carries it. The scheme is dropped from the requirements (the generated code could not
+/// send or check it) and a note says where it belongs instead.
+fn mutual_tls(doc: &mut Map<String, Value>, notes: &mut Vec<Diagnostic>) {
+    let Some(schemes) = doc
+        .get_mut("components")
+        .and_then(|c| c.get_mut("securitySchemes"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let names: Vec<String> = schemes
+        .iter()
+        .filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("mutualTLS"))
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in &names {
+        schemes.shift_remove(name);
+        notes.push(Diagnostic::new(
+            Pointer::root()
+                .join("components")
+                .join("securitySchemes")
+                .join(name)
+                .as_str(),
+            format!("`{name}` is a mutualTLS scheme: a client certificate is set on the HTTP client (reqwest's `ClientBuilder::identity`) and checked where TLS ends, not by the generated code, which leaves it out of every security requirement"),
+        ));
+    }
+    if names.is_empty() {
+        return;
+    }
+    let drop = |security: &mut Value| {
+        for requirement in security.as_array_mut().into_iter().flatten() {
+            if let Some(requirement) = requirement.as_object_mut() {
+                for name in &names {
+                    requirement.shift_remove(name);
+                }
+            }
+        }
+    };
+    if let Some(security) = doc.get_mut("security") {
+        drop(security);
+    }
+    let paths = doc.get_mut("paths").and_then(Value::as_object_mut);
+    for item in paths.into_iter().flat_map(|p| p.values_mut()) {
+        for (method, op) in item.as_object_mut().into_iter().flatten() {
+            if METHODS.contains(&method.as_str())
+                && let Some(security) = op.get_mut("security")
+            {
+                drop(security);
             }
         }
     }

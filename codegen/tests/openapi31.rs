@@ -136,3 +136,41 @@ fn defs_references_resolve() {
     };
     assert_eq!(s.fields[0].json_name, "email");
 }
+
+#[test]
+fn operations_without_responses_and_mutual_tls_are_read_and_noted() {
+    let spec = r##"
+openapi: 3.1.0
+info: {title: t, version: "1"}
+security: [{mtls: []}]
+paths:
+  /ping:
+    post:
+      operationId: ping
+components:
+  securitySchemes:
+    mtls: {type: mutualTLS}
+"##;
+    let doc = codegen::load::load(spec).unwrap_or_else(|e| panic!("load: {e}"));
+    let notes: Vec<&str> = doc.notes.iter().map(|n| n.pointer.as_str()).collect();
+    assert_eq!(
+        notes,
+        ["#/paths/~1ping/post", "#/components/securitySchemes/mtls"]
+    );
+    let api = codegen::lower::lower(&doc).unwrap_or_else(|e| panic!("lower:\n{e}"));
+    let ping = &api.operations[0];
+    assert_eq!(ping.responses.len(), 1);
+    assert_eq!(
+        ping.responses[0].status,
+        codegen::model::StatusMatch::Default
+    );
+    assert!(!ping.security.required);
+    codegen::generate(spec, &options()).unwrap_or_else(|e| panic!("generate:\n{e}"));
+}
+
+fn options() -> codegen::Options {
+    codegen::Options {
+        client_crate: "thirty_one_client".into(),
+        regenerate_with: "test".into(),
+    }
+}
