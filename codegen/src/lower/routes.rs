@@ -81,10 +81,10 @@ pub fn assign(operations: &mut [Operation], diags: &mut Diagnostics) {
             .entry(shape.clone())
             .or_insert_with(|| (names.clone(), BTreeMap::new()));
         if let Some(other) = methods.get(&op.method) {
-            diags.push(
+            diags.push_server(
                 &op.pointer,
                 format!(
-                    "`{} {}` is the same route as {other} (only the parameter names differ), so the server could not tell them apart",
+                    "`{} {}` is the same route as {other} (only the parameter names differ), so the server could not tell them apart; give one of them another path or method to serve both",
                     op.method.as_str(),
                     op.path
                 ),
@@ -214,6 +214,8 @@ mod tests {
         assert_eq!(err.0.len(), 1, "{err}");
         assert_eq!(err.0[0].pointer, "#/paths/~1a~1{y}/get");
         assert!(err.0[0].message.contains("#/paths/~1a~1{x}/get"), "{err}");
+        // Only the server is stopped: the client can call both.
+        assert_eq!(err.0[0].side, crate::diagnostic::Side::Server);
     }
 
     #[test]
