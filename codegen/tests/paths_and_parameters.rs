@@ -62,3 +62,56 @@ fn other_problems_still_stop_both_crates() {
     assert!(!err.server_only(), "{err}");
     assert!(err.iter().any(|d| d.side == Side::Both), "{err}");
 }
+
+#[test]
+fn segments_with_text_beside_a_parameter_are_split_by_the_router() {
+    use codegen::model::{PathRead, PathSegment, SegmentPiece};
+    let text = spec(&format!(
+        "  /v1/{{name}}:cancel:\n    post:\n      operationId: cancel\n      parameters: [{}]\n      {OK}\n  /v1/{{id}}:\n    post:\n      operationId: create\n      parameters: [{}]\n      {OK}\n  /files/{{id}}#get_link:\n    get:\n      operationId: getLink\n      parameters: [{}]\n      {OK}\n",
+        path_param("name"),
+        path_param("id"),
+        path_param("id")
+    ));
+    let doc = codegen::load::load(&text).expect("loads");
+    let api = codegen::lower::lower(&doc).expect("lowers");
+    let cancel = &api.operations[0];
+    assert_eq!(
+        cancel.segments,
+        [
+            PathSegment::Text("v1".into()),
+            PathSegment::Template(vec![
+                SegmentPiece::Param(0),
+                SegmentPiece::Text(":cancel".into())
+            ])
+        ]
+    );
+    assert_eq!(cancel.route, "/v1/{_segment1}");
+    assert_eq!(cancel.path_reads, [PathRead::Split { segment: 1, nth: 0 }]);
+    // The whole-segment operation shares the route and reads the capture by its name there.
+    assert_eq!(api.operations[1].route, "/v1/{_segment1}");
+    assert_eq!(
+        api.operations[1].path_reads,
+        [PathRead::Capture("_segment1".into())]
+    );
+    // A fragment is not sent.
+    assert_eq!(api.operations[2].route, "/files/{id}");
+
+    let generated = codegen::generate(&text, &options()).expect("generates");
+    let client = &generated.client["src/client.rs"];
+    assert!(client.contains(".request_encoded("), "{client}");
+    assert!(
+        client.contains("segment_value(") && client.contains("\":cancel\""),
+        "{client}"
+    );
+    assert!(
+        client.contains("`#get_link` is a fragment") && client.contains("never sent"),
+        "{client}"
+    );
+    let router = &generated.server["src/router.rs"];
+    // Tried first, the template; the whole segment last.
+    let fits = router.find("fits(").expect("a template check");
+    let whole = router
+        .find("handlers::create::<A, Au>(state, request)")
+        .expect("the rest");
+    assert!(fits < whole, "{router}");
+}

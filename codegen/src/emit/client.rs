@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 
 use crate::model::{
-    Api, BodyMedia, Operation, Param, ParamLocation, Response, StatusMatch, TypeRef,
+    Api, BodyMedia, Operation, Param, ParamLocation, PathSegment, Response, SegmentPiece,
+    StatusMatch, TypeRef, encode_path_text,
 };
 
 use super::common::{Payload, doc_attrs, ident, payload, response_doc, rust_type, to_text};
@@ -240,6 +241,11 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
 
     let method = format_ident!("{}", op.method.as_str());
     let segments = path_segments(op);
+    let request = if encodes_itself(op) {
+        quote!(request_encoded)
+    } else {
+        quote!(request)
+    };
     let accept = op
         .accept
         .clone()
@@ -379,6 +385,16 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         docs.extend(quote!(#[doc = ""]));
     }
     docs.extend(quote!(#[doc = #line]));
+    if let Some((_, fragment)) = op
+        .path
+        .split_at_checked(crate::lower::wire_path(&op.path).len())
+        && !fragment.is_empty()
+    {
+        let note = format!(
+            " The path's `{fragment}` is a fragment the spec uses to tell operations apart: it is never sent."
+        );
+        docs.extend(quote!(#[doc = #note]));
+    }
     if !op.security.scopes.is_empty() {
         let scopes = format!(
             " Needs a token with the scope(s): {}.",
@@ -403,7 +419,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         pub async fn #fn_name(&self, #(#args),*) -> ::std::result::Result<#success, Error<#error>> {
             let #binding = self
                 .connection
-                .request(::reqwest::Method::#method, &[#(#segments),*])
+                .#request(::reqwest::Method::#method, &[#(#segments),*])
                 #(#parts)*
                 .send::<#error>()
                 .await?;
@@ -430,37 +446,81 @@ fn single_default(r: &Response, types: &TokenStream, name: &proc_macro2::Ident) 
     }
 }
 
-/// The path: literal segments as written, `{name}` segments from the arguments.
+/// Whether the path needs segments the client encodes itself (text beside a parameter, a
+/// reserved expansion), or each segment is one text `Connection::request` encodes.
+fn encodes_itself(op: &Operation) -> bool {
+    op.segments.iter().any(|s| match s {
+        PathSegment::Text(_) => false,
+        PathSegment::Template(pieces) => !matches!(pieces[..], [SegmentPiece::Param(_)]),
+        PathSegment::Reserved(_) => true,
+    })
+}
+
+/// The path's segments as texts: for `Connection::request` (literal text as written, values
+/// as text, both encoded there), or, when [`encodes_itself`], already percent-encoded for
+/// `Connection::request_encoded`.
 fn path_segments(op: &Operation) -> Vec<TokenStream> {
-    op.path
-        .trim_start_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|segment| {
-            match op
-                .path_params
-                .iter()
-                .find(|p| segment.contains(&format!("{{{}}}", p.name)))
-            {
-                Some(p) if segment == format!("{{{}}}", p.name) => {
-                    let text = to_text(ident(&p.rust_name).into_token_stream(), &p.ty);
+    let encoded = encodes_itself(op);
+    let value = |index: usize| {
+        let p = &op.path_params[index];
+        to_text(ident(&p.rust_name).into_token_stream(), &p.ty)
+    };
+    op.segments
+        .iter()
+        .map(|segment| match segment {
+            PathSegment::Text(text) if encoded => {
+                let text = encode_path_text(text);
+                quote!(#text)
+            }
+            PathSegment::Text(text) => quote!(#text),
+            PathSegment::Reserved(index) => {
+                let text = value(*index);
+                quote!(&::specfirst_runtime::client::path::reserved_value(&#text))
+            }
+            PathSegment::Template(pieces) => match pieces[..] {
+                [SegmentPiece::Param(index)] if !encoded => {
+                    let text = value(index);
                     quote!(&#text)
                 }
-                Some(_) => {
-                    // A segment with text around the parameter: fill every `{name}` in it.
-                    let mut format_str = segment.to_owned();
+                _ => {
+                    // The template's literal text, which values must not contain unencoded.
+                    let beside: String = pieces
+                        .iter()
+                        .filter_map(|p| match p {
+                            SegmentPiece::Text(t) => Some(t.as_str()),
+                            SegmentPiece::Param(_) => None,
+                        })
+                        .collect();
+                    let mut format_str = String::new();
                     let mut values = Vec::new();
-                    for p in &op.path_params {
-                        let placeholder = format!("{{{}}}", p.name);
-                        if format_str.contains(&placeholder) {
-                            format_str = format_str.replace(&placeholder, "{}");
-                            values.push(to_text(ident(&p.rust_name).into_token_stream(), &p.ty));
+                    for piece in pieces {
+                        match piece {
+                            SegmentPiece::Text(t) if encoded => {
+                                format_str.push_str(&encode_path_text(t))
+                            }
+                            SegmentPiece::Text(t) => {
+                                format_str.push_str(&t.replace('{', "{{").replace('}', "}}"))
+                            }
+                            SegmentPiece::Param(index) => {
+                                format_str.push_str("{}");
+                                let text = value(*index);
+                                values.push(if encoded {
+                                    quote!(::specfirst_runtime::client::path::segment_value(&#text, #beside))
+                                } else {
+                                    text
+                                });
+                            }
                         }
                     }
-                    quote!(&format!(#format_str, #(#values),*))
+                    match (format_str.as_str(), values.len()) {
+                        ("{}", 1) => {
+                            let value = &values[0];
+                            quote!(&#value)
+                        }
+                        _ => quote!(&format!(#format_str, #(#values),*)),
+                    }
                 }
-                None => quote!(#segment),
-            }
+            },
         })
         .collect()
 }

@@ -113,6 +113,9 @@ pub fn lower(
             deprecated: ctx.op.deprecated,
         },
         path_params,
+        // Decided with every operation in view (see `routes`).
+        segments: Vec::new(),
+        path_reads: Vec::new(),
         params,
         body,
         responses,
@@ -337,10 +340,14 @@ fn is_header_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+/// The parameter names of a path template, without the `+` of reserved expansion; what follows a
+/// `#` is a fragment and names none.
 pub fn template_names(path: &str) -> Vec<&str> {
-    path.split('{')
+    super::routes::wire_path(path)
+        .split('{')
         .skip(1)
         .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+        .map(|name| name.strip_prefix('+').unwrap_or(name))
         .collect()
 }
 

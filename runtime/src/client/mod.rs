@@ -9,6 +9,7 @@ mod answer;
 mod connection;
 mod error;
 mod outgoing;
+pub mod path;
 mod retry;
 mod token;
 

@@ -12,6 +12,7 @@ use super::auth::{AuthRequest, Authenticator, bearer_token};
 use super::body::{BodyError, decode_checked, read_body};
 use super::config::Config;
 use super::negotiate::{acceptable, has_content_type, is_json};
+use super::path::{Piece, percent_decode};
 use super::refusal::Failure;
 use super::validate::{BodyCheck, FieldError};
 
@@ -125,6 +126,32 @@ impl Incoming {
             .as_ref()
             .and_then(|raw| raw.iter().find(|(k, _)| *k == key))
             .and_then(|(_, value)| value.parse().ok())
+            .ok_or(Failure::InvalidPath)
+    }
+
+    /// The `nth` parameter of the path segment at `index`, split by its `template` (a segment
+    /// with text beside its parameters, see [`super::path`]).
+    pub fn path_in<T: FromStr>(
+        &self,
+        index: usize,
+        template: &[Piece],
+        nth: usize,
+    ) -> Result<T, Failure> {
+        super::path::segment(self.parts.uri.path(), index)
+            .and_then(|segment| super::path::split(segment, template))
+            .and_then(|values| values.get(nth).copied())
+            .and_then(percent_decode)
+            .and_then(|value| value.parse().ok())
+            .ok_or(Failure::InvalidPath)
+    }
+
+    /// The path from the segment at `index` to its end, percent-decoded (a reserved expansion,
+    /// `{+name}`, whose value may hold `/`).
+    pub fn path_rest<T: FromStr>(&self, index: usize) -> Result<T, Failure> {
+        super::path::rest(self.parts.uri.path(), index)
+            .filter(|rest| !rest.is_empty())
+            .and_then(percent_decode)
+            .and_then(|value| value.parse().ok())
             .ok_or(Failure::InvalidPath)
     }
 

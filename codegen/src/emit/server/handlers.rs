@@ -5,7 +5,10 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 
-use crate::model::{Api, BodyMedia, Operation, ParamLocation, TypeRef};
+use crate::model::{
+    Api, BodyMedia, Operation, ParamLocation, PathRead, PathSegment, SegmentPiece, TypeRef,
+    encode_path_text,
+};
 
 use super::super::common::ident;
 use super::super::validate::body_check;
@@ -57,9 +60,22 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
         reads.push(quote!(let caller = #read;));
     }
     // The route may name a parameter as another operation of the same route does.
-    for (p, key) in op.path_params.iter().zip(op.route_params()) {
+    for (p, read) in op.path_params.iter().zip(&op.path_reads) {
         let var = local("path", &p.rust_name);
-        reads.push(quote!(let #var = request.path(#key)?;));
+        let value = match read {
+            PathRead::Capture(key) => quote!(request.path(#key)?),
+            PathRead::Split { segment, nth } => {
+                let template = segment_template(op, *segment);
+                let segment = proc_macro2::Literal::usize_unsuffixed(*segment);
+                let nth = proc_macro2::Literal::usize_unsuffixed(*nth);
+                quote!(request.path_in(#segment, &[#(#template),*], #nth)?)
+            }
+            PathRead::Rest { segment } => {
+                let segment = proc_macro2::Literal::usize_unsuffixed(*segment);
+                quote!(request.path_rest(#segment)?)
+            }
+        };
+        reads.push(quote!(let #var = #value;));
     }
     if let Some(params_type) = op.params_type() {
         let params_type = format_ident!("{}", params_type);
@@ -173,4 +189,24 @@ fn produces(api: &Api, op: &Operation) -> Vec<String> {
 /// the handler's own variables (`state`, `request`, `body`...) cannot shadow it.
 fn local(place: &str, rust_name: &str) -> proc_macro2::Ident {
     format_ident!("{place}_{}", rust_name.trim_start_matches("r#"))
+}
+
+/// The runtime's template of the path segment at `index`: its literal text percent-encoded as the
+/// client sends it, and a `Piece::Param` for each parameter.
+pub fn segment_template(op: &Operation, index: usize) -> Vec<TokenStream> {
+    let text = |t: &str| {
+        let t = encode_path_text(t);
+        quote!(::specfirst_runtime::server::Piece::Text(#t))
+    };
+    match op.segments.get(index) {
+        Some(PathSegment::Template(pieces)) => pieces
+            .iter()
+            .map(|p| match p {
+                SegmentPiece::Text(t) => text(t),
+                SegmentPiece::Param(_) => quote!(::specfirst_runtime::server::Piece::Param),
+            })
+            .collect(),
+        Some(PathSegment::Text(t)) => vec![text(t)],
+        _ => vec![quote!(::specfirst_runtime::server::Piece::Param)],
+    }
 }
