@@ -396,6 +396,37 @@ pub enum ParamLocation {
     Path,
     Query,
     Header,
+    Cookie,
+}
+
+/// How a parameter's value is written as text (OpenAPI's `style`, with `explode` beside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamStyle {
+    /// Queries and cookies: arrays repeat the key (`explode`) or join items with commas; objects
+    /// give each property its own key (`explode`) or join `key,value` pairs with commas.
+    Form,
+    /// Paths and headers: arrays and objects joined with commas (`k=v` pairs with `explode`).
+    Simple,
+    /// Query arrays joined with spaces (repeated keys with `explode`).
+    SpaceDelimited,
+    /// Query arrays joined with `|` (repeated keys with `explode`).
+    PipeDelimited,
+    /// Query objects as `name[key]=value` pairs.
+    DeepObject,
+}
+
+/// What kind of value a parameter carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamShape {
+    /// One value written as text (`FromStr` / `ToString`).
+    Text,
+    /// An array of text values, written as `style` and `explode` say.
+    List,
+    /// An object of text values (a struct or a map), written as `style` and `explode` say.
+    Object,
+    /// JSON text: `content: {application/json: ...}`, or a nested value no style defines (an
+    /// array of objects, an object holding arrays), or a free-form value.
+    Json,
 }
 
 #[derive(Debug, Clone)]
@@ -408,6 +439,12 @@ pub struct Param {
     /// For arrays in a query: repeat the key (`explode`, the default) or join with commas.
     pub explode: bool,
     pub doc: Docs,
+    /// How the value is written (`style`).
+    pub style: ParamStyle,
+    /// What kind of value it is.
+    pub shape: ParamShape,
+    /// For an object in `form` style with `explode`: its properties, each a query key of its own.
+    pub properties: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

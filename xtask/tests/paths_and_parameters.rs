@@ -7,6 +7,12 @@
 //! `{from}-{to}`), routes shared by several templates, reserved expansion (`{+path}`), a
 //! fragment (`#details`), a literal segment axum cannot hold (`:batch`).
 //!
+//! `PARAMS`: a path parameter whose schema is a union (`oneOf: [integer, string]`, as GitHub's
+//! `workflow_id`), enums of integers and booleans, query arrays in `form` (exploded or not),
+//! `spaceDelimited` and `pipeDelimited` style, query objects in `form` (exploded or not) and
+//! `deepObject` style, a `content: application/json` parameter, an array of objects (JSON text),
+//! cookies, and headers holding an array, an object and a free-form object.
+//!
 //! Slow: it builds the generated crates and a driver with cargo (offline, pinned by the
 //! workspace's lock file).
 
@@ -85,9 +91,87 @@ components:
       content: { application/json: { schema: { type: object } } }
 "##;
 
+const PARAMS: &str = r##"openapi: 3.0.3
+info:
+  title: Params
+  version: "1"
+  description: Parameters of every kind.
+paths:
+  /workflows/{workflow_id}:
+    get:
+      operationId: getWorkflow
+      parameters:
+        - name: workflow_id
+          in: path
+          required: true
+          schema: { oneOf: [{ type: integer }, { type: string }] }
+      responses: { "200": { $ref: "#/components/responses/Seen" } }
+  /search:
+    get:
+      operationId: search
+      parameters:
+        - { name: level, in: query, schema: { type: integer, enum: [1, 2, 3] } }
+        - { name: flag, in: query, schema: { type: boolean, enum: [true] } }
+        - { name: tags, in: query, schema: { type: array, items: { type: string } } }
+        - { name: ids, in: query, explode: false, schema: { type: array, items: { type: integer } } }
+        - { name: words, in: query, style: spaceDelimited, explode: false, schema: { type: array, items: { type: string } } }
+        - { name: codes, in: query, style: pipeDelimited, explode: false, schema: { type: array, items: { type: integer } } }
+        - { name: range, in: query, schema: { $ref: "#/components/schemas/Range" } }
+        - { name: point, in: query, explode: false, schema: { $ref: "#/components/schemas/Point" } }
+        - name: meta
+          in: query
+          style: deepObject
+          schema: { type: object, additionalProperties: { type: string } }
+        - name: filter
+          in: query
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Filter" }
+        - name: mdfilters
+          in: query
+          schema: { type: array, items: { $ref: "#/components/schemas/Filter" } }
+        - { name: session, in: cookie, schema: { type: string } }
+        - { name: theme, in: cookie, schema: { type: integer } }
+        - { name: X-Tags, in: header, schema: { type: array, items: { type: string } } }
+        - { name: X-Point, in: header, explode: true, schema: { $ref: "#/components/schemas/Point" } }
+        - { name: Idempotency-Key, in: header, schema: { type: object } }
+      responses:
+        "200": { $ref: "#/components/responses/Seen" }
+        "400":
+          description: A parameter is not valid.
+          content: { application/json: { schema: { type: object } } }
+components:
+  schemas:
+    Range:
+      type: object
+      properties:
+        gt: { type: integer }
+        lt: { type: integer }
+    Point:
+      type: object
+      required: [x, y]
+      properties:
+        x: { type: number }
+        y: { type: number }
+    Filter:
+      type: object
+      properties:
+        scope: { type: string }
+        values: { type: array, items: { type: integer } }
+  responses:
+    Seen:
+      description: What the server read, as Rust's debug text.
+      content: { application/json: { schema: { type: string } } }
+"##;
+
 /// Serves both generated routers on loopback and calls them through the generated clients; prints
 /// `label<TAB>result` a line.
 const DRIVER: &str = r#"
+use std::collections::BTreeMap;
+
+use params_server::params::SearchParams;
+use params_server::responses as par;
+use params_server::types::{Filter, Point, Range};
 use segments_server::responses as seg;
 
 struct Anyone;
@@ -135,6 +219,27 @@ impl segments_server::Api for Segments {
     }
 }
 
+struct Params;
+
+impl params_server::Api for Params {
+    type Caller = ();
+    async fn get_workflow(&self, workflow_id: String) -> par::GetWorkflowResponse {
+        par::GetWorkflowResponse::Ok(format!("{workflow_id:?}"))
+    }
+    async fn search(&self, params: SearchParams) -> par::SearchResponse {
+        par::SearchResponse::Ok(format!("{params:?}"))
+    }
+}
+
+/// `same` when the server read what was sent, else what it read.
+fn same<E: std::fmt::Debug>(sent: &SearchParams, read: Result<String, E>) -> String {
+    match read {
+        Ok(text) if text == format!("{sent:?}") => "same".to_owned(),
+        Ok(text) => format!("read {text}, sent {sent:?}"),
+        Err(e) => format!("error {e:?}"),
+    }
+}
+
 async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let at = format!("http://{}", listener.local_addr().expect("address"));
@@ -173,6 +278,62 @@ async fn main() {
     println!("unfit segment\t{}", raw(reqwest::Method::POST, format!("{at}/v1/abc")).await);
     println!("unparsable value\t{}", raw(reqwest::Method::GET, format!("{at}/range/a-b")).await);
     println!("other clients' dots\t{}", raw(reqwest::Method::GET, format!("{at}/files/a.b.c")).await);
+
+    let at = serve(params_server::router(Params, Anyone)).await;
+    let c = params_client::Client::new(&at).expect("client");
+    show("union", c.get_workflow(&"ci.yml".to_owned()).await);
+    let all = SearchParams {
+        level: Some(2),
+        flag: Some(true),
+        tags: Some(vec!["a b".into(), "c,d&e=f".into()]),
+        ids: Some(vec![1, -2]),
+        words: Some(vec!["x".into(), "y".into()]),
+        codes: Some(vec![3, 4]),
+        range: Some(Range { gt: Some(1), lt: None }),
+        point: Some(Point { x: 1.5, y: -2.0 }),
+        meta: Some(BTreeMap::from([("k1".into(), "v1".into()), ("k 2".into(), "v&2".into())])),
+        filter: Some(Filter { scope: Some("s".into()), values: Some(vec![1, 2]) }),
+        mdfilters: Some(vec![Filter { scope: None, values: Some(vec![7]) }, Filter::default()]),
+        session: Some("a b;c,d%".into()),
+        theme: Some(3),
+        x_tags: Some(vec!["t1".into(), "t2".into()]),
+        x_point: Some(Point { x: 3.0, y: 4.25 }),
+        idempotency_key: Some(BTreeMap::from([("k".into(), serde_json::json!("v"))])),
+    };
+    println!("every parameter\t{}", same(&all, c.search(&all).await));
+    let none = SearchParams::default();
+    println!("no parameter\t{}", same(&none, c.search(&none).await));
+
+    // What other clients send, written by hand from the OpenAPI styles.
+    let wire = SearchParams {
+        tags: Some(vec!["x".into(), "y".into()]),
+        ids: Some(vec![3, 4]),
+        words: Some(vec!["a".into(), "b".into()]),
+        codes: Some(vec![1, 2]),
+        range: Some(Range { gt: Some(5), lt: Some(9) }),
+        point: Some(Point { x: 1.0, y: 2.0 }),
+        meta: Some(BTreeMap::from([("k".into(), "v".into())])),
+        filter: Some(Filter { scope: Some("s".into()), values: None }),
+        session: Some("s1".into()),
+        theme: Some(7),
+        x_tags: Some(vec!["p".into(), "q".into()]),
+        x_point: Some(Point { x: 1.0, y: 2.0 }),
+        ..SearchParams::default()
+    };
+    let query = "tags=x&tags=y&ids=3,4&words=a%20b&codes=1|2&gt=5&lt=9&point=x,1,y,2&meta[k]=v&filter=%7B%22scope%22%3A%22s%22%7D";
+    let answer = reqwest::Client::new()
+        .get(format!("{at}/search?{query}"))
+        .header("cookie", "session=s1; theme=7")
+        .header("x-tags", "p,q")
+        .header("x-point", "x=1,y=2")
+        .send()
+        .await
+        .expect("send");
+    let text = answer.text().await.expect("body");
+    let read: Result<String, String> = serde_json::from_str(&text).map_err(|_| text);
+    println!("styles on the wire\t{}", same(&wire, read));
+    println!("unparsable enum\t{}", raw(reqwest::Method::GET, format!("{at}/search?level=x")).await);
+    println!("odd object\t{}", raw(reqwest::Method::GET, format!("{at}/search?point=x,1,y")).await);
 }
 "#;
 
@@ -187,6 +348,9 @@ publish = false
 [dependencies]
 segments-server = { path = "../segments-server" }
 segments-client = { path = "../segments-client", default-features = false, features = ["client"] }
+params-server = { path = "../params-server" }
+params-client = { path = "../params-client", default-features = false, features = ["client"] }
+serde_json = "1"
 axum = { version = "0.8", default-features = false, features = ["http1", "tokio"] }
 tokio = { version = "1", features = ["rt", "macros", "net"] }
 reqwest = { version = "0.13", default-features = false }
@@ -216,6 +380,19 @@ const EXPECTED: &[(&str, &str)] = &[
     ),
     // Another client may leave dots in a value unencoded: the shortest first value is taken.
     ("other clients' dots", r#"200 "file \"a\" \"b.c\"""#),
+    ("union", r#""\"ci.yml\"""#),
+    ("every parameter", "same"),
+    ("no parameter", "same"),
+    ("styles on the wire", "same"),
+    (
+        "unparsable enum",
+        r#"400 {"error":{"code":"InvalidParameter","message":"A query or header parameter is not valid.","details":[{"code":"InvalidValue","message":"The value is not valid.","target":"level"}]}}"#,
+    ),
+    // `form` without `explode`: keys and values alternate, and `y` has no value.
+    (
+        "odd object",
+        r#"400 {"error":{"code":"InvalidParameter","message":"A query or header parameter is not valid.","details":[{"code":"InvalidValue","message":"The value is not valid.","target":"point"}]}}"#,
+    ),
 ];
 
 #[test]
@@ -223,9 +400,11 @@ fn slow_generated_clients_and_servers_agree_on_paths_and_parameters() {
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("paths-and-parameters");
     let crates = work.join("crates");
     std::fs::create_dir_all(&crates).expect("work dir");
-    let path = work.join("segments.yaml");
-    std::fs::write(&path, SEGMENTS).expect("write the spec");
-    support::generate(&path, "segments", &crates);
+    for (name, spec) in [("segments", SEGMENTS), ("params", PARAMS)] {
+        let path = work.join(format!("{name}.yaml"));
+        std::fs::write(&path, spec).expect("write the spec");
+        support::generate(&path, name, &crates);
+    }
     let driver = crates.join("driver");
     support::write_driver(&driver, DRIVER_MANIFEST, DRIVER);
     let stdout = support::run_driver(&driver, &[]);

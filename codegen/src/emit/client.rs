@@ -6,8 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 
 use crate::model::{
-    Api, BodyMedia, Operation, Param, ParamLocation, PathSegment, Response, SegmentPiece,
-    StatusMatch, TypeRef, encode_path_text,
+    Api, BodyMedia, Operation, Param, ParamLocation, ParamShape, ParamStyle, PathSegment, Response,
+    SegmentPiece, StatusMatch, TypeRef, encode_path_text,
 };
 
 use super::common::{Payload, doc_attrs, ident, payload, response_doc, rust_type, to_text};
@@ -253,10 +253,36 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     let mut parts = vec![quote!(.accept(#accept))];
     for p in &op.params {
         let name = &p.name;
-        let values = param_values(p);
-        parts.push(match p.location {
-            ParamLocation::Query => quote!(.query(#name, #values)),
-            _ => quote!(.header(#name, #values)),
+        let field = ident(&p.rust_name);
+        let value = if p.required {
+            quote!(::std::option::Option::Some(&params.#field))
+        } else {
+            quote!(params.#field.as_ref())
+        };
+        let place = match p.location {
+            ParamLocation::Header => quote!(::specfirst_runtime::client::Place::Header),
+            ParamLocation::Cookie => quote!(::specfirst_runtime::client::Place::Cookie),
+            _ => quote!(::specfirst_runtime::client::Place::Query),
+        };
+        parts.push(match p.shape {
+            ParamShape::Json => quote!(.json_param(#place, #name, #value)),
+            ParamShape::Object => {
+                let style = match p.style {
+                    ParamStyle::Simple => quote!(Simple),
+                    ParamStyle::DeepObject => quote!(DeepObject),
+                    _ => quote!(Form),
+                };
+                let explode = p.explode;
+                quote!(.object_param(#place, #name, ::specfirst_runtime::client::Style::#style, #explode, #value))
+            }
+            ParamShape::Text | ParamShape::List => {
+                let values = param_values(p);
+                match p.location {
+                    ParamLocation::Query => quote!(.query(#name, #values)),
+                    ParamLocation::Cookie => quote!(.cookie(#name, #values)),
+                    _ => quote!(.header(#name, #values)),
+                }
+            }
         });
     }
     if let Some(b) = &op.body {
@@ -529,7 +555,7 @@ fn path_segments(op: &Operation) -> Vec<TokenStream> {
 /// item for an exploded array in a query, else one.
 fn param_values(p: &Param) -> TokenStream {
     let field = ident(&p.rust_name);
-    let exploded = p.explode && p.location == ParamLocation::Query;
+    let exploded = p.explode && matches!(p.location, ParamLocation::Query | ParamLocation::Cookie);
     match (&p.ty, p.required) {
         (TypeRef::Vec(inner), true) if exploded => {
             let each = text_fn(inner);
@@ -596,9 +622,14 @@ fn decode_field(r: &Response, field: &str) -> TokenStream {
 /// binding (`bound`) that already refers to the present value of an optional parameter.
 fn param_text(p: &Param, bound: bool) -> TokenStream {
     let field = ident(&p.rust_name);
+    let separator = match p.style {
+        ParamStyle::SpaceDelimited => " ",
+        ParamStyle::PipeDelimited => "|",
+        _ => ",",
+    };
     match (&p.ty, bound) {
-        (TypeRef::Vec(inner), true) => join_text(quote!(value), inner),
-        (TypeRef::Vec(inner), false) => join_text(quote!(params.#field), inner),
+        (TypeRef::Vec(inner), true) => join_text(quote!(value), inner, separator),
+        (TypeRef::Vec(inner), false) => join_text(quote!(params.#field), inner, separator),
         (other, true) => to_text(quote!(value), other),
         (other, false) => to_text(quote!(&params.#field), other),
     }
@@ -606,7 +637,7 @@ fn param_text(p: &Param, bound: bool) -> TokenStream {
 
 /// An array written as one comma-separated text (a header, or a query without `explode`);
 /// `value` is an expression with `.iter()`.
-fn join_text(value: TokenStream, inner: &TypeRef) -> TokenStream {
+fn join_text(value: TokenStream, inner: &TypeRef, separator: &str) -> TokenStream {
     // A plain `to_string` is passed by path: a closure around it is `clippy::redundant_closure`.
     let each = match inner {
         TypeRef::DateTime => {
@@ -615,7 +646,7 @@ fn join_text(value: TokenStream, inner: &TypeRef) -> TokenStream {
         }
         _ => quote!(::std::string::ToString::to_string),
     };
-    quote!(#value.iter().map(#each).collect::<::std::vec::Vec<_>>().join(","))
+    quote!(#value.iter().map(#each).collect::<::std::vec::Vec<_>>().join(#separator))
 }
 
 /// Replaces the `VARIANT` placeholder in a constructor with a real path.

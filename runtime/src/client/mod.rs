@@ -18,6 +18,6 @@ pub use answer::Answer;
 pub use connection::install_crypto_provider;
 pub use connection::{Connection, InvalidBaseUrl};
 pub use error::{Error, OperationError, UnexpectedResponse};
-pub use outgoing::Outgoing;
+pub use outgoing::{Outgoing, Place, Style};
 pub use retry::{RetryPolicy, retry_after};
 pub use token::{BoxError, StaticToken, TokenFn, TokenSource, token_fn};

@@ -26,6 +26,8 @@ pub struct Incoming {
     /// The query's pairs, percent-decoded, once a parameter asks; `Err` when the query string is
     /// not form encoding.
     query: Option<Result<Vec<(String, String)>, ()>>,
+    /// The cookies' names and percent-decoded values, once a parameter asks.
+    cookies: Option<Vec<(String, String)>>,
 }
 
 /// Where a parameter is read from.
@@ -33,6 +35,18 @@ pub struct Incoming {
 pub enum In {
     Query,
     Header,
+    Cookie,
+}
+
+/// How an object parameter is written (OpenAPI's `style`; `explode` is beside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Queries and cookies: each property its own key (`explode`) or `name=k1,v1,k2,v2`.
+    Form,
+    /// Headers: `k1,v1,k2,v2`, or `k1=v1,k2=v2` with `explode`.
+    Simple,
+    /// Queries: `name[k1]=v1&name[k2]=v2`.
+    DeepObject,
 }
 
 impl Incoming {
@@ -47,6 +61,7 @@ impl Incoming {
             body_limit: config.body_limit,
             path,
             query: None,
+            cookies: None,
         }
     }
 
@@ -179,7 +194,123 @@ impl Incoming {
                 .iter()
                 .map(|v| v.to_str().unwrap_or("\u{0}"))
                 .collect()),
+            In::Cookie => {
+                let cookies = self
+                    .cookies
+                    .get_or_insert_with(|| cookies(&self.parts.headers));
+                Ok(cookies
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect())
+            }
         }
+    }
+
+    /// An optional array parameter whose items are joined with `separator` (` ` for
+    /// `spaceDelimited`, `|` for `pipeDelimited`), or repeated with `explode` in a query.
+    pub fn delimited_list<T: FromStr>(
+        &mut self,
+        place: In,
+        name: &'static str,
+        explode: bool,
+        separator: char,
+    ) -> Result<Option<Vec<T>>, Failure> {
+        let values = self.values(place, name)?;
+        if values.is_empty() {
+            return Ok(None);
+        }
+        let items: Option<Vec<T>> = if explode && place == In::Query {
+            values.iter().map(|v| v.parse().ok()).collect()
+        } else {
+            values[0]
+                .split(separator)
+                .map(|item| item.trim().parse().ok())
+                .collect()
+        };
+        items.map(Some).ok_or(Failure::InvalidParam(Some(name)))
+    }
+
+    /// An optional parameter written as JSON text.
+    pub fn json_param<T: serde::de::DeserializeOwned>(
+        &mut self,
+        place: In,
+        name: &'static str,
+    ) -> Result<Option<T>, Failure> {
+        let values = self.values(place, name)?;
+        match values.first() {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(text)
+                .map(Some)
+                .map_err(|_| Failure::InvalidParam(Some(name))),
+        }
+    }
+
+    /// An optional object parameter (a struct or map of text values) written as `style` and
+    /// `explode` say; `properties` are the keys of a `form` object with `explode`, each a
+    /// parameter of its own.
+    pub fn object_param<T: serde::de::DeserializeOwned>(
+        &mut self,
+        place: In,
+        name: &'static str,
+        style: Style,
+        explode: bool,
+        properties: &[&'static str],
+    ) -> Result<Option<T>, Failure> {
+        let invalid = Failure::InvalidParam(Some(name));
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        match (style, explode) {
+            (Style::DeepObject, _) => {
+                self.values(place, name)?;
+                let all = match &self.query {
+                    Some(Ok(all)) => all.as_slice(),
+                    _ => &[],
+                };
+                for (key, value) in all {
+                    let inner = key
+                        .strip_prefix(name)
+                        .and_then(|k| k.strip_prefix('['))
+                        .and_then(|k| k.strip_suffix(']'));
+                    if let Some(inner) = inner {
+                        pairs.push((inner.to_owned(), value.clone()));
+                    }
+                }
+            }
+            (Style::Form, true) => {
+                for property in properties {
+                    if let Some(value) = self.values(place, property)?.first() {
+                        pairs.push(((*property).to_owned(), (*value).to_owned()));
+                    }
+                }
+            }
+            (_, explode) => {
+                let Some(text) = self.values(place, name)?.first().map(|v| (*v).to_owned()) else {
+                    return Ok(None);
+                };
+                let items: Vec<&str> = text.split(',').collect();
+                if explode {
+                    for item in items {
+                        let (key, value) = item.split_once('=').ok_or(invalid.clone())?;
+                        pairs.push((key.trim().to_owned(), value.trim().to_owned()));
+                    }
+                } else {
+                    if !items.len().is_multiple_of(2) {
+                        return Err(invalid);
+                    }
+                    for pair in items.chunks(2) {
+                        pairs.push((pair[0].trim().to_owned(), pair[1].trim().to_owned()));
+                    }
+                }
+            }
+        }
+        if pairs.is_empty() {
+            return Ok(None);
+        }
+        // Decoded as a form, which reads numbers and booleans from text.
+        let form = serde_urlencoded::to_string(&pairs).map_err(|_| invalid.clone())?;
+        serde_urlencoded::from_str(&form)
+            .map(Some)
+            .map_err(|_| invalid)
     }
 
     /// An optional parameter: `None` when absent, refused when given but not a `T`.
@@ -300,6 +431,25 @@ impl Incoming {
     pub async fn binary(&mut self) -> Result<Option<Vec<u8>>, Failure> {
         Ok(self.bytes().await?.map(|bytes| bytes.to_vec()))
     }
+}
+
+/// Every cookie of the `Cookie` headers, its value percent-decoded (a value that does not
+/// decode is kept as sent).
+fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim().trim_matches('"');
+            (
+                k.trim().to_owned(),
+                percent_decode(v).unwrap_or_else(|| v.to_owned()),
+            )
+        })
+        .collect()
 }
 
 impl Failure {

@@ -6,8 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 
 use crate::model::{
-    Api, BodyMedia, Operation, ParamLocation, PathRead, PathSegment, SegmentPiece, TypeRef,
-    encode_path_text,
+    Api, BodyMedia, Operation, ParamLocation, ParamShape, ParamStyle, PathRead, PathSegment,
+    SegmentPiece, TypeRef, encode_path_text,
 };
 
 use super::super::common::ident;
@@ -84,19 +84,44 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
             let name = &p.name;
             let place = match p.location {
                 ParamLocation::Query => quote!(In::Query),
+                ParamLocation::Cookie => quote!(In::Cookie),
                 _ => quote!(In::Header),
             };
-            let read = match (&p.ty, p.required) {
-                (TypeRef::Vec(_), true) => {
-                    let explode = p.explode;
+            let explode = p.explode;
+            let separator = match p.style {
+                ParamStyle::SpaceDelimited => Some(' '),
+                ParamStyle::PipeDelimited => Some('|'),
+                _ => None,
+            };
+            let optional = match (p.shape, &p.ty, separator) {
+                (ParamShape::Json, _, _) => Some(quote!(request.json_param(#place, #name)?)),
+                (ParamShape::Object, _, _) => {
+                    let style = match p.style {
+                        ParamStyle::Simple => quote!(Simple),
+                        ParamStyle::DeepObject => quote!(DeepObject),
+                        _ => quote!(Form),
+                    };
+                    let properties = &p.properties;
+                    Some(quote!(request.object_param(#place, #name, ::specfirst_runtime::server::Style::#style, #explode, &[#(#properties),*])?))
+                }
+                (_, TypeRef::Vec(_), Some(separator)) => {
+                    Some(quote!(request.delimited_list(#place, #name, #explode, #separator)?))
+                }
+                _ => None,
+            };
+            let read = match (optional, &p.ty, p.required) {
+                (Some(read), _, true) => {
+                    quote!(#read.ok_or(Failure::InvalidParam(::std::option::Option::Some(#name)))?)
+                }
+                (Some(read), _, false) => read,
+                (None, TypeRef::Vec(_), true) => {
                     quote!(request.required_param_list(#place, #name, #explode)?)
                 }
-                (TypeRef::Vec(_), false) => {
-                    let explode = p.explode;
+                (None, TypeRef::Vec(_), false) => {
                     quote!(request.param_list(#place, #name, #explode)?)
                 }
-                (_, true) => quote!(request.required_param(#place, #name)?),
-                (_, false) => quote!(request.param(#place, #name)?),
+                (None, _, true) => quote!(request.required_param(#place, #name)?),
+                (None, _, false) => quote!(request.param(#place, #name)?),
             };
             quote!(#field: #read)
         });
