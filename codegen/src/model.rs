@@ -280,6 +280,9 @@ pub struct Operation {
     pub segments: Vec<PathSegment>,
     /// How the server reads each of `path_params`, in their order.
     pub path_reads: Vec<PathRead>,
+    /// A query written into the path template (`/responses?beta=true`): pairs the client sends
+    /// with every call, and the server does not check.
+    pub fixed_query: Vec<(String, String)>,
     /// Query and header parameters, gathered into a `{Op}Params` struct when present.
     pub params: Vec<Param>,
     pub body: Option<RequestBody>,

@@ -115,3 +115,29 @@ fn segments_with_text_beside_a_parameter_are_split_by_the_router() {
         .expect("the rest");
     assert!(fits < whole, "{router}");
 }
+
+#[test]
+fn a_query_in_the_path_template_is_sent_by_the_client() {
+    let text = spec(&format!(
+        "  /responses/{{id}}:\n    get:\n      operationId: get\n      parameters: [{}]\n      {OK}\n  /responses/{{id}}?beta=true:\n    get:\n      operationId: getBeta\n      parameters: [{}]\n      {OK}\n",
+        path_param("id"),
+        path_param("id")
+    ));
+    let (generated, left_out) =
+        codegen::generate_leaving_out_of_server(&text, &options()).expect("the client generates");
+    // The server routes by path only: the two are one route, and the later one is left out.
+    assert_eq!(left_out.0.len(), 1, "{left_out}");
+    assert_eq!(
+        left_out.0[0].pointer,
+        "#/paths/~1responses~1{id}?beta=true/get"
+    );
+    let client = &generated.client["src/client.rs"];
+    assert!(
+        client.contains(".query(\"beta\", [::std::string::String::from(\"true\")])"),
+        "{client}"
+    );
+    assert!(
+        client.contains("`?beta=true` is sent as query parameters"),
+        "{client}"
+    );
+}

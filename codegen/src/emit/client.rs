@@ -251,6 +251,9 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         .clone()
         .unwrap_or_else(|| "application/json".to_owned());
     let mut parts = vec![quote!(.accept(#accept))];
+    for (name, value) in &op.fixed_query {
+        parts.push(quote!(.query(#name, [::std::string::String::from(#value)])));
+    }
     for p in &op.params {
         let name = &p.name;
         let field = ident(&p.rust_name);
@@ -411,14 +414,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         docs.extend(quote!(#[doc = ""]));
     }
     docs.extend(quote!(#[doc = #line]));
-    if let Some((_, fragment)) = op
-        .path
-        .split_at_checked(crate::lower::wire_path(&op.path).len())
-        && !fragment.is_empty()
-    {
-        let note = format!(
-            " The path's `{fragment}` is a fragment the spec uses to tell operations apart: it is never sent."
-        );
+    if let Some(note) = path_note(op) {
         docs.extend(quote!(#[doc = #note]));
     }
     if !op.security.scopes.is_empty() {
@@ -470,6 +466,27 @@ fn single_default(r: &Response, types: &TokenStream, name: &proc_macro2::Ident) 
             quote!(::std::result::Result::Ok(#name { #(#fields),* }))
         }
     }
+}
+
+/// What the client does with a query or fragment written into the path template.
+pub fn path_note(op: &Operation) -> Option<String> {
+    let rest = &op.path[crate::lower::wire_path(&op.path).len()..];
+    let (query, fragment) = match rest.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (rest, None),
+    };
+    let mut notes = Vec::new();
+    if !query.is_empty() {
+        notes.push(format!(
+            " The path's `{query}` is sent as query parameters with every call."
+        ));
+    }
+    if let Some(fragment) = fragment {
+        notes.push(format!(
+            " The path's `#{fragment}` is a fragment the spec uses to tell operations apart: it is never sent."
+        ));
+    }
+    (!notes.is_empty()).then(|| notes.concat())
 }
 
 /// Whether the path needs segments the client encodes itself (text beside a parameter, a
@@ -568,6 +585,10 @@ fn param_values(p: &Param) -> TokenStream {
         (_, true) => {
             let text = param_text(p, false);
             quote!([#text])
+        }
+        // A plain `to_string` is passed by path: a closure around it is `clippy::redundant_closure`.
+        (ty, false) if !matches!(ty, TypeRef::Vec(_) | TypeRef::DateTime) => {
+            quote!(params.#field.as_ref().map(::std::string::ToString::to_string))
         }
         (_, false) => {
             let text = param_text(p, true);

@@ -14,7 +14,7 @@ use crate::diagnostic::{Diagnostics, Pointer};
 use crate::load::Document;
 use crate::model::Api;
 
-pub use routes::wire_path;
+pub use routes::{fixed_query, wire_path};
 
 /// Schema types live in a `types` module of their own, so no schema name can clash with the
 /// client's or server's items; only `Self`, which is a keyword, is reserved.

@@ -117,6 +117,7 @@ pub fn lower(
         // Decided with every operation in view (see `routes`).
         segments: Vec::new(),
         path_reads: Vec::new(),
+        fixed_query: Vec::new(),
         params,
         body,
         responses,

@@ -18,18 +18,37 @@ use std::collections::BTreeMap;
 use crate::diagnostic::{Diagnostics, Pointer};
 use crate::model::{Method, Operation, PathRead, PathSegment, SegmentPiece, encode_path_text};
 
-/// The part of a path template that is sent: what precedes a `#` (a fragment) outside braces.
+/// The path of a path template: what precedes a `?` (a query written into the template) or a
+/// `#` (a fragment), outside braces.
 pub fn wire_path(path: &str) -> &str {
     let mut depth = 0usize;
     for (i, c) in path.char_indices() {
         match c {
             '{' => depth += 1,
             '}' => depth = depth.saturating_sub(1),
-            '#' if depth == 0 => return &path[..i],
+            '#' | '?' if depth == 0 => return &path[..i],
             _ => {}
         }
     }
     path
+}
+
+/// The query written into a path template (`/responses?beta=true`): its `name=value` pairs, as
+/// written, which the client sends with every call.
+pub fn fixed_query(path: &str) -> Vec<(String, String)> {
+    let rest = &path[wire_path(path).len()..];
+    let Some(query) = rest.strip_prefix('?') else {
+        return Vec::new();
+    };
+    let query = query.split('#').next().unwrap_or("");
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (name.to_owned(), value.to_owned())
+        })
+        .collect()
 }
 
 /// One piece of a path segment.
@@ -108,6 +127,7 @@ pub fn assign(operations: &mut [Operation], diags: &mut Diagnostics) {
             continue;
         };
         op.segments = parsed.segments;
+        op.fixed_query = fixed_query(&op.path);
         if let Some(problem) = parsed.server_problem {
             diags.push_server(&op.pointer, problem);
             continue;
@@ -154,7 +174,7 @@ pub fn assign(operations: &mut [Operation], diags: &mut Diagnostics) {
             diags.push_server(
                 &op.pointer,
                 format!(
-                    "`{} {}` is the same route as {other} (only the parameter names differ, or the part after `#`, which is never sent), so the server could not tell them apart; give one of them another path or method to serve both",
+                    "`{} {}` is the same route as {other} (only the parameter names differ, or what follows `?` or `#` in the template, which the server does not route by), so the server could not tell them apart; give one of them another path or method to serve both",
                     op.method.as_str(),
                     op.path
                 ),
@@ -212,13 +232,6 @@ fn parse(op: &Operation, at: &Pointer, diags: &mut Diagnostics) -> Option<Parsed
         diags.push(at, "a path must start with `/`");
         return None;
     };
-    if rest.contains('?') {
-        diags.push(
-            at,
-            "the path holds a `?`: declare the query as parameters (`in: query`) instead",
-        );
-        return None;
-    }
     let index = |name: &str| op.path_params.iter().position(|p| p.name == name);
     let count = rest.split('/').count();
     let mut parsed = Parsed {
@@ -430,9 +443,15 @@ mod tests {
     }
 
     #[test]
-    fn a_fragment_is_not_sent() {
+    fn a_fragment_is_not_sent_and_a_query_is_sent_as_a_query() {
         assert_eq!(wire_path("/files/{id}#get_link"), "/files/{id}");
         assert_eq!(wire_path("/a/{x#y}"), "/a/{x#y}");
+        assert_eq!(wire_path("/responses/{id}?beta=true"), "/responses/{id}");
+        assert_eq!(
+            fixed_query("/responses/{id}?beta=true&x#frag"),
+            [("beta".into(), "true".into()), ("x".into(), String::new())]
+        );
+        assert!(fixed_query("/responses/{id}").is_empty());
     }
 
     #[test]
