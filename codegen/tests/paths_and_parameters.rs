@@ -141,3 +141,120 @@ fn a_query_in_the_path_template_is_sent_by_the_client() {
         "{client}"
     );
 }
+
+/// One operation with every kind of parameter, as `xtask/tests/paths_and_parameters.rs` runs it.
+const PARAMS: &str = r##"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /workflows/{workflow_id}:
+    get:
+      operationId: getWorkflow
+      parameters:
+        - {name: workflow_id, in: path, required: true, schema: {oneOf: [{type: integer}, {type: string}]}}
+      responses: {'204': {description: ok}}
+  /search:
+    get:
+      operationId: search
+      parameters:
+        - {name: level, in: query, schema: {type: integer, enum: [1, 2, 3]}}
+        - {name: words, in: query, style: spaceDelimited, explode: false, schema: {type: array, items: {type: string}}}
+        - {name: codes, in: query, style: pipeDelimited, explode: false, schema: {type: array, items: {type: integer}}}
+        - {name: range, in: query, schema: {$ref: "#/components/schemas/Range"}}
+        - {name: meta, in: query, style: deepObject, schema: {type: object, additionalProperties: {type: string}}}
+        - name: filter
+          in: query
+          content: {application/json: {schema: {$ref: "#/components/schemas/Range"}}}
+        - {name: mdfilters, in: query, schema: {type: array, items: {$ref: "#/components/schemas/Range"}}}
+        - {name: session, in: cookie, required: true, schema: {type: string}}
+        - {name: X-Range, in: header, explode: true, schema: {$ref: "#/components/schemas/Range"}}
+        - {name: Idempotency-Key, in: header, schema: {type: object}}
+      responses: {'204': {description: ok}}
+components:
+  schemas:
+    Range:
+      type: object
+      properties:
+        gt: {type: integer}
+        lt: {type: integer}
+"##;
+
+#[test]
+fn parameters_of_every_kind_are_modelled() {
+    use codegen::model::{ParamLocation, ParamShape, ParamStyle, TypeRef};
+    let doc = codegen::load::load(PARAMS).expect("loads");
+    let api = codegen::lower::lower(&doc).expect("lowers");
+    let workflow = &api.operations[0].path_params[0];
+    assert_eq!(workflow.ty, TypeRef::String);
+    assert!(
+        workflow
+            .doc
+            .description
+            .as_deref()
+            .is_some_and(|d| d.contains("Written as text")),
+        "{workflow:?}"
+    );
+    let search = &api.operations[1];
+    let shapes: Vec<(&str, ParamLocation, ParamStyle, bool, ParamShape)> = search
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.location, p.style, p.explode, p.shape))
+        .collect();
+    use ParamLocation::{Cookie, Header, Query};
+    use ParamShape::{Json, List, Object, Text};
+    use ParamStyle::{DeepObject, Form, PipeDelimited, Simple, SpaceDelimited};
+    assert_eq!(
+        shapes,
+        [
+            ("level", Query, Form, true, Text),
+            ("words", Query, SpaceDelimited, false, List),
+            ("codes", Query, PipeDelimited, false, List),
+            ("range", Query, Form, true, Object),
+            ("meta", Query, DeepObject, false, Object),
+            ("filter", Query, Form, true, Json),
+            ("mdfilters", Query, Form, true, Json),
+            ("session", Cookie, Form, true, Text),
+            ("X-Range", Header, Simple, true, Object),
+            ("Idempotency-Key", Header, Simple, false, Json),
+        ]
+    );
+    assert_eq!(search.params[0].ty, TypeRef::I64);
+    assert_eq!(search.params[3].properties, ["gt", "lt"]);
+    // Values no style defines say how they are sent.
+    for p in &search.params[5..7] {
+        assert!(
+            p.doc
+                .description
+                .as_deref()
+                .is_some_and(|d| d.contains("JSON text")),
+            "{p:?}"
+        );
+    }
+}
+
+#[test]
+fn parameters_of_every_kind_are_written_and_read_by_the_runtime() {
+    let generated = codegen::generate(PARAMS, &options()).expect("generates");
+    let client = &generated.client["src/client.rs"];
+    for needle in [
+        ".join(\" \")",
+        ".join(\"|\")",
+        ".object_param(",
+        "::specfirst_runtime::client::Style::DeepObject",
+        ".json_param(",
+        ".cookie(\"session\", [",
+    ] {
+        assert!(client.contains(needle), "no {needle} in\n{client}");
+    }
+    let handlers = &generated.server["src/handlers.rs"];
+    for needle in [
+        "request.delimited_list(In::Query, \"words\", false, ' ')?",
+        "request.delimited_list(In::Query, \"codes\", false, '|')?",
+        "&[\"gt\", \"lt\"]",
+        "request.json_param(In::Query, \"filter\")?",
+        "request.required_param(In::Cookie, \"session\")?",
+        "::specfirst_runtime::server::Style::Simple",
+    ] {
+        assert!(handlers.contains(needle), "no {needle} in\n{handlers}");
+    }
+}
