@@ -223,6 +223,59 @@ pub fn assign(operations: &mut [Operation], diags: &mut Diagnostics) {
             })
             .collect();
     }
+    catch_all_conflicts(operations, diags);
+}
+
+/// Reports, for the server only, each operation whose route ends in a catch-all (`{+name}`)
+/// where another route has a parameter: axum (matchit) refuses a catch-all beside another
+/// parameter at the same place when the router is built.
+fn catch_all_conflicts(operations: &[Operation], diags: &mut Diagnostics) {
+    let refused: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.side == crate::diagnostic::Side::Server)
+        .map(|d| d.pointer.as_str())
+        .collect();
+    // Each served route as a shape: `{}` for a capture, `{*}` for a catch-all.
+    let shape = |route: &str| -> String {
+        route
+            .split('{')
+            .enumerate()
+            .map(|(i, text)| match (i, text.split_once('}')) {
+                (0, _) | (_, None) => text.to_owned(),
+                (_, Some((name, rest))) if name.starts_with('*') => format!("{{*}}{rest}"),
+                (_, Some((_, rest))) => format!("{{}}{rest}"),
+            })
+            .collect()
+    };
+    let served: Vec<(&Operation, String)> = operations
+        .iter()
+        .filter(|op| !op.segments.is_empty() && !refused.contains(&op.pointer.as_str()))
+        .map(|op| (op, shape(&op.route)))
+        .collect();
+    let mut found = Vec::new();
+    for (op, own) in &served {
+        let Some(prefix) = own.strip_suffix("{*}") else {
+            continue;
+        };
+        let beside = served.iter().find(|(_, other)| {
+            other != own
+                && other
+                    .strip_prefix(prefix)
+                    .is_some_and(|r| r.starts_with('{'))
+        });
+        if let Some((other, _)) = beside {
+            found.push((
+                op.pointer.clone(),
+                format!(
+                    "the route of `{}` ends in a catch-all (`{{+...}}`) where `{}` has a parameter; axum cannot hold both in one router",
+                    op.path, other.path
+                ),
+            ));
+        }
+    }
+    for (pointer, message) in found {
+        diags.push_server(pointer, message);
+    }
 }
 
 /// The operation's segments and server shape, or `None` after reporting why no crate can use
@@ -414,6 +467,17 @@ mod tests {
                 PathSegment::Reserved(0)
             ]
         );
+    }
+
+    #[test]
+    fn a_catch_all_beside_a_parameter_stops_only_the_server() {
+        let err = lowered(&format!(
+            "  /raw/{{x}}:\n    get:\n      parameters: [{ID}]\n      responses: {{'204': {{description: ok}}}}\n  /raw/{{+x}}:\n    put:\n      parameters: [{ID}]\n      responses: {{'204': {{description: ok}}}}\n"
+        ))
+        .expect_err("axum refuses both");
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert_eq!(err.0[0].pointer, "#/paths/~1raw~1{+x}/put");
+        assert_eq!(err.0[0].side, crate::diagnostic::Side::Server);
     }
 
     #[test]
