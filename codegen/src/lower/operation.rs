@@ -264,6 +264,13 @@ fn parameters(
                 }
             }
         };
+        if let ParameterSchemaOrContent::Schema(schema) = &data.format
+            && let Some(values) = schemas.resolve(schema).and_then(non_string_enum)
+        {
+            notes.push(format!(
+                "The spec allows only {values}; the generated server does not check it."
+            ));
+        }
         let explode = data.explode.unwrap_or(style == ParamStyle::Form);
         let Some((ty, shape, properties)) =
             param_shape(ty, location, json_content, &schemas.types, &mut notes)
@@ -392,6 +399,34 @@ fn accept_value(
         }
     }
     None
+}
+
+/// The values of an `enum` of numbers or booleans, for a parameter's doc comment (string enums
+/// are types of their own, which parse only their values).
+fn non_string_enum(schema: &openapiv3::Schema) -> Option<String> {
+    use openapiv3::{SchemaKind, Type};
+    let values: Vec<String> = match &schema.schema_kind {
+        SchemaKind::Type(Type::Integer(t)) => t
+            .enumeration
+            .iter()
+            .flatten()
+            .map(|v| format!("`{v}`"))
+            .collect(),
+        SchemaKind::Type(Type::Number(t)) => t
+            .enumeration
+            .iter()
+            .flatten()
+            .map(|v| format!("`{v}`"))
+            .collect(),
+        SchemaKind::Type(Type::Boolean(t)) => t
+            .enumeration
+            .iter()
+            .flatten()
+            .map(|v| format!("`{v}`"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    (!values.is_empty()).then(|| values.join(", "))
 }
 
 /// A cookie name: one or more token characters (RFC 6265).
