@@ -267,3 +267,26 @@ fn parameters_of_every_kind_are_written_and_read_by_the_runtime() {
         assert!(handlers.contains(needle), "no {needle} in\n{handlers}");
     }
 }
+
+#[test]
+fn array_path_parameters_are_joined_with_commas() {
+    let text = spec(
+        "  /batch/{ids}:\n    get:\n      operationId: getBatch\n      parameters: [{name: ids, in: path, required: true, schema: {type: array, items: {type: integer}}}]\n      responses: {'204': {description: ok}}\n",
+    );
+    let generated = codegen::generate(&text, &options()).expect("generates");
+    let client = &generated.client["src/client.rs"];
+    assert!(client.contains("ids: &[i64]"), "{client}");
+    assert!(client.contains(".join(\",\")"), "{client}");
+    let handlers = &generated.server["src/handlers.rs"];
+    assert!(
+        handlers.contains("request.path_list(\"ids\")?"),
+        "{handlers}"
+    );
+    // Beside text in a segment, nothing would tell items from the text.
+    let text = text.replace("/batch/{ids}:", "/batch/{ids}.json:");
+    let err = codegen::generate(&text, &options()).expect_err("refused");
+    assert!(
+        err.to_string().contains("must be a whole path segment"),
+        "{err}"
+    );
+}

@@ -7,7 +7,7 @@
 //! `{from}-{to}`), routes shared by several templates, reserved expansion (`{+path}`), a
 //! fragment (`#details`), a literal segment axum cannot hold (`:batch`).
 //!
-//! `PARAMS`: a path parameter whose schema is a union (`oneOf: [integer, string]`, as GitHub's
+//! `PARAMS`: an array path parameter (`simple` style), a path parameter whose schema is a union (`oneOf: [integer, string]`, as GitHub's
 //! `workflow_id`), enums of integers and booleans, query arrays in `form` (exploded or not),
 //! `spaceDelimited` and `pipeDelimited` style, query objects in `form` (exploded or not) and
 //! `deepObject` style, a `content: application/json` parameter, an array of objects (JSON text),
@@ -105,6 +105,12 @@ paths:
           in: path
           required: true
           schema: { oneOf: [{ type: integer }, { type: string }] }
+      responses: { "200": { $ref: "#/components/responses/Seen" } }
+  /batch/{ids}:
+    get:
+      operationId: getBatch
+      parameters:
+        - { name: ids, in: path, required: true, schema: { type: array, items: { type: integer } } }
       responses: { "200": { $ref: "#/components/responses/Seen" } }
   /search:
     get:
@@ -226,6 +232,9 @@ impl params_server::Api for Params {
     async fn get_workflow(&self, workflow_id: String) -> par::GetWorkflowResponse {
         par::GetWorkflowResponse::Ok(format!("{workflow_id:?}"))
     }
+    async fn get_batch(&self, ids: Vec<i64>) -> par::GetBatchResponse {
+        par::GetBatchResponse::Ok(format!("{ids:?}"))
+    }
     async fn search(&self, params: SearchParams) -> par::SearchResponse {
         par::SearchResponse::Ok(format!("{params:?}"))
     }
@@ -282,6 +291,8 @@ async fn main() {
     let at = serve(params_server::router(Params, Anyone)).await;
     let c = params_client::Client::new(&at).expect("client");
     show("union", c.get_workflow(&"ci.yml".to_owned()).await);
+    show("path array", c.get_batch(&[1, -2, 3]).await);
+    println!("path array item\t{}", raw(reqwest::Method::GET, format!("{at}/batch/1,x")).await);
     let all = SearchParams {
         level: Some(2),
         flag: Some(true),
@@ -381,6 +392,11 @@ const EXPECTED: &[(&str, &str)] = &[
     // Another client may leave dots in a value unencoded: the shortest first value is taken.
     ("other clients' dots", r#"200 "file \"a\" \"b.c\"""#),
     ("union", r#""\"ci.yml\"""#),
+    ("path array", r#""[1, -2, 3]""#),
+    (
+        "path array item",
+        r#"404 {"error":{"code":"InvalidPathParameter","message":"A path parameter is not valid."}}"#,
+    ),
     ("every parameter", "same"),
     ("no parameter", "same"),
     ("styles on the wire", "same"),

@@ -219,7 +219,14 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     let mut args = Vec::new();
     for p in &op.path_params {
         let name = ident(&p.rust_name);
-        let ty = rust_type(&p.ty, types);
+        let ty = match &p.ty {
+            // A slice, not `&Vec` (`clippy::ptr_arg`).
+            TypeRef::Vec(inner) => {
+                let inner = rust_type(inner, types);
+                quote!([#inner])
+            }
+            other => rust_type(other, types),
+        };
         args.push(quote!(#name: &#ty));
     }
     if let Some(params) = op.params_type() {
@@ -506,7 +513,10 @@ fn path_segments(op: &Operation) -> Vec<TokenStream> {
     let encoded = encodes_itself(op);
     let value = |index: usize| {
         let p = &op.path_params[index];
-        to_text(ident(&p.rust_name).into_token_stream(), &p.ty)
+        match &p.ty {
+            TypeRef::Vec(inner) => join_text(ident(&p.rust_name).into_token_stream(), inner, ","),
+            ty => to_text(ident(&p.rust_name).into_token_stream(), ty),
+        }
     };
     op.segments
         .iter()

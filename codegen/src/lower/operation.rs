@@ -278,7 +278,7 @@ fn parameters(
             diags.push(
                 ptr.join("schema"),
                 format!(
-                    "path parameter `{}` has a type that cannot be written in a path segment (arrays, objects and maps are not supported there)",
+                    "path parameter `{}` has a type that cannot be written in a path segment (objects, maps and nested arrays are not supported there)",
                     data.name
                 ),
             );
@@ -464,7 +464,13 @@ fn param_shape(
         return Some((ty, ParamShape::Text, Vec::new()));
     }
     if location == ParamLocation::Path {
-        return None;
+        // `simple` style: the items joined with commas.
+        return match &ty {
+            TypeRef::Vec(inner) if inner.is_scalar(types) => {
+                Some((ty, ParamShape::List, Vec::new()))
+            }
+            _ => None,
+        };
     }
     // The fields of an object whose values are all text, or `None`.
     let flat_object = |ty: &TypeRef| -> Option<Vec<String>> {

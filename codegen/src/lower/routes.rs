@@ -333,6 +333,17 @@ fn parse(op: &Operation, at: &Pointer, diags: &mut Diagnostics) -> Option<Parsed
                         }
                         continue;
                     }
+                    if pieces.len() > 1
+                        && op.path_params[param].shape == crate::model::ParamShape::List
+                    {
+                        diags.push(
+                            at,
+                            format!(
+                                "the array path parameter `{{{name}}}` must be a whole path segment"
+                            ),
+                        );
+                        return None;
+                    }
                     template.push(SegmentPiece::Param(param));
                 }
             }

@@ -144,6 +144,16 @@ impl Incoming {
             .ok_or(Failure::InvalidPath)
     }
 
+    /// The array path parameter the route names `key`: its items joined with commas (`simple`
+    /// style).
+    pub fn path_list<T: FromStr>(&self, key: &str) -> Result<Vec<T>, Failure> {
+        self.path
+            .as_ref()
+            .and_then(|raw| raw.iter().find(|(k, _)| *k == key))
+            .and_then(|(_, value)| value.split(',').map(|item| item.parse().ok()).collect())
+            .ok_or(Failure::InvalidPath)
+    }
+
     /// The `nth` parameter of the path segment at `index`, split by its `template` (a segment
     /// with text beside its parameters, see [`super::path`]).
     pub fn path_in<T: FromStr>(

@@ -63,6 +63,9 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
     for (p, read) in op.path_params.iter().zip(&op.path_reads) {
         let var = local("path", &p.rust_name);
         let value = match read {
+            PathRead::Capture(key) if p.shape == ParamShape::List => {
+                quote!(request.path_list(#key)?)
+            }
             PathRead::Capture(key) => quote!(request.path(#key)?),
             PathRead::Split { segment, nth } => {
                 let template = segment_template(op, *segment);
