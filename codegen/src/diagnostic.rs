@@ -9,6 +9,20 @@ pub struct Diagnostic {
     pub pointer: String,
     /// What is wrong, in a sentence that names the construct.
     pub message: String,
+    /// Which generated crate the problem stops.
+    pub side: Side,
+}
+
+/// Which of the generated crates a problem concerns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Side {
+    /// The construct cannot be expressed at all: neither crate can be generated as it is.
+    #[default]
+    Both,
+    /// Only the server cannot serve the operation at the pointer (two operations it could not
+    /// tell apart, a route axum cannot hold); the client is generated with it, and the server can
+    /// be generated without it (see [`crate::generate_leaving_out_of_server`]).
+    Server,
 }
 
 impl Diagnostic {
@@ -16,13 +30,26 @@ impl Diagnostic {
         Self {
             pointer: pointer.into(),
             message: message.into(),
+            side: Side::Both,
+        }
+    }
+
+    /// A problem that stops only the server's operation at `pointer`.
+    pub fn server_only(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            side: Side::Server,
+            ..Self::new(pointer, message)
         }
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.pointer, self.message)
+        write!(f, "{}: {}", self.pointer, self.message)?;
+        if self.side == Side::Server {
+            f.write_str(" (server only: the client is generated with this operation)")?;
+        }
+        Ok(())
     }
 }
 
@@ -36,8 +63,18 @@ impl Diagnostics {
         self.0.push(Diagnostic::new(pointer, message));
     }
 
+    /// A problem that stops only the server's operation at `pointer` (see [`Side::Server`]).
+    pub fn push_server(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Diagnostic::server_only(pointer, message));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether every problem concerns the server only, so the client can still be generated.
+    pub fn server_only(&self) -> bool {
+        self.0.iter().all(|d| d.side == Side::Server)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {

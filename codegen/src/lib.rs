@@ -15,7 +15,7 @@ pub mod naming;
 mod openapi31;
 pub mod skip;
 
-pub use diagnostic::{Diagnostic, Diagnostics};
+pub use diagnostic::{Diagnostic, Diagnostics, Side};
 pub mod emit;
 
 pub use emit::{CrateFiles, Generated, Options};
@@ -25,4 +25,24 @@ pub fn generate(spec: &str, options: &Options) -> Result<Generated, Diagnostics>
     let doc = load::load(spec)?;
     let api = lower::lower(&doc)?;
     Ok(emit::emit(&api, options)?)
+}
+
+/// The pipeline for a document whose only problems concern the server ([`Side::Server`]): the
+/// client crate with every operation, the server crate without the operations those problems
+/// point at, and the problems themselves (empty when there were none), to list what the server
+/// leaves out. Any other problem stops generation as in [`generate`].
+pub fn generate_leaving_out_of_server(
+    spec: &str,
+    options: &Options,
+) -> Result<(Generated, Diagnostics), Diagnostics> {
+    let doc = load::load(spec)?;
+    let (api, server_problems) = lower::lower_with_server_problems(&doc)?;
+    let omit: std::collections::BTreeSet<String> = api
+        .operations
+        .iter()
+        .filter(|op| server_problems.iter().any(|d| d.pointer == op.pointer))
+        .map(|op| op.id.clone())
+        .collect();
+    let generated = emit::emit_leaving_out(&api, options, &omit)?;
+    Ok((generated, server_problems))
 }

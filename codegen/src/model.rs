@@ -275,6 +275,14 @@ pub struct Operation {
     pub pointer: String,
     pub doc: Docs,
     pub path_params: Vec<Param>,
+    /// The path the client sends, segment by segment (what follows a `#` in the template is a
+    /// fragment and is not sent). Decided with every operation in view (see `routes`).
+    pub segments: Vec<PathSegment>,
+    /// How the server reads each of `path_params`, in their order.
+    pub path_reads: Vec<PathRead>,
+    /// A query written into the path template (`/responses?beta=true`): pairs the client sends
+    /// with every call, and the server does not check.
+    pub fixed_query: Vec<(String, String)>,
     /// Query and header parameters, gathered into a `{Op}Params` struct when present.
     pub params: Vec<Param>,
     pub body: Option<RequestBody>,
@@ -284,6 +292,61 @@ pub struct Operation {
     pub accept: Option<String>,
     /// How the generated server answers requests it refuses before calling the implementation.
     pub rejections: Rejections,
+}
+
+/// One `/`-separated segment of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// Literal text, as written (not percent-encoded).
+    Text(String),
+    /// Parameters, possibly with text beside them (`{name}:cancel`, `{name}.{ext}`, `v{n}`); a
+    /// segment that is one parameter is `[Param(i)]`.
+    Template(Vec<SegmentPiece>),
+    /// `{+name}`, RFC 6570 reserved expansion: the value may hold `/` and reserved characters,
+    /// which are sent as they are.
+    Reserved(usize),
+}
+
+/// A piece of a [`PathSegment::Template`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SegmentPiece {
+    /// Literal text, as written (not percent-encoded).
+    Text(String),
+    /// The operation's path parameter at this index of `path_params`.
+    Param(usize),
+}
+
+/// Where the generated server finds a path parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathRead {
+    /// The route's capture of this name is the value (the whole segment, or its end after
+    /// literal text).
+    Capture(String),
+    /// The segment at this index (0 is the first after the leading `/`) is split by its
+    /// template ([`Operation::segments`]); the value is its `nth` parameter.
+    Split { segment: usize, nth: usize },
+    /// The path from the segment at this index to its end (reserved expansion).
+    Rest { segment: usize },
+}
+
+/// Percent-encodes literal path text as the generated client sends it (the URL standard's
+/// path-segment set, as `reqwest::Url::path_segments_mut` encodes), so the server's routes and
+/// templates match the client's requests.
+pub fn encode_path_text(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        let plain = b.is_ascii_graphic()
+            && !matches!(
+                b,
+                b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}' | b'/' | b'%'
+            );
+        if plain {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A status and error code the generated server answers with by itself.
@@ -336,6 +399,37 @@ pub enum ParamLocation {
     Path,
     Query,
     Header,
+    Cookie,
+}
+
+/// How a parameter's value is written as text (OpenAPI's `style`, with `explode` beside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamStyle {
+    /// Queries and cookies: arrays repeat the key (`explode`) or join items with commas; objects
+    /// give each property its own key (`explode`) or join `key,value` pairs with commas.
+    Form,
+    /// Paths and headers: arrays and objects joined with commas (`k=v` pairs with `explode`).
+    Simple,
+    /// Query arrays joined with spaces (repeated keys with `explode`).
+    SpaceDelimited,
+    /// Query arrays joined with `|` (repeated keys with `explode`).
+    PipeDelimited,
+    /// Query objects as `name[key]=value` pairs.
+    DeepObject,
+}
+
+/// What kind of value a parameter carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamShape {
+    /// One value written as text (`FromStr` / `ToString`).
+    Text,
+    /// An array of text values, written as `style` and `explode` say.
+    List,
+    /// An object of text values (a struct or a map), written as `style` and `explode` say.
+    Object,
+    /// JSON text: `content: {application/json: ...}`, or a nested value no style defines (an
+    /// array of objects, an object holding arrays), or a free-form value.
+    Json,
 }
 
 #[derive(Debug, Clone)]
@@ -348,6 +442,12 @@ pub struct Param {
     /// For arrays in a query: repeat the key (`explode`, the default) or join with commas.
     pub explode: bool,
     pub doc: Docs,
+    /// How the value is written (`style`).
+    pub style: ParamStyle,
+    /// What kind of value it is.
+    pub shape: ParamShape,
+    /// For an object in `form` style with `explode`: its properties, each a query key of its own.
+    pub properties: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

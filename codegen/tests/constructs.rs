@@ -677,7 +677,8 @@ fn path_query_and_header_parameters() {
                 ParamLocation::Header,
                 &TypeRef::Uuid,
                 true,
-                true
+                // `explode` defaults to true for `form` only (OpenAPI 3.0).
+                false
             ),
         ]
     );

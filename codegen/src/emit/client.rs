@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 
 use crate::model::{
-    Api, BodyMedia, Operation, Param, ParamLocation, Response, StatusMatch, TypeRef,
+    Api, BodyMedia, Operation, Param, ParamLocation, ParamShape, ParamStyle, PathSegment, Response,
+    SegmentPiece, StatusMatch, TypeRef, encode_path_text,
 };
 
 use super::common::{Payload, doc_attrs, ident, payload, response_doc, rust_type, to_text};
@@ -218,7 +219,14 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
     let mut args = Vec::new();
     for p in &op.path_params {
         let name = ident(&p.rust_name);
-        let ty = rust_type(&p.ty, types);
+        let ty = match &p.ty {
+            // A slice, not `&Vec` (`clippy::ptr_arg`).
+            TypeRef::Vec(inner) => {
+                let inner = rust_type(inner, types);
+                quote!([#inner])
+            }
+            other => rust_type(other, types),
+        };
         args.push(quote!(#name: &#ty));
     }
     if let Some(params) = op.params_type() {
@@ -243,14 +251,48 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
 
     let method = format_ident!("{}", op.method.as_str());
     let segments = path_segments(op);
+    let request = if encodes_itself(op) {
+        quote!(request_encoded)
+    } else {
+        quote!(request)
+    };
     let accept = op.accept.clone().unwrap_or_else(|| accept_value(op));
     let mut parts = vec![quote!(.accept(#accept))];
+    for (name, value) in &op.fixed_query {
+        parts.push(quote!(.query(#name, [::std::string::String::from(#value)])));
+    }
     for p in &op.params {
         let name = &p.name;
-        let values = param_values(p);
-        parts.push(match p.location {
-            ParamLocation::Query => quote!(.query(#name, #values)),
-            _ => quote!(.header(#name, #values)),
+        let field = ident(&p.rust_name);
+        let value = if p.required {
+            quote!(::std::option::Option::Some(&params.#field))
+        } else {
+            quote!(params.#field.as_ref())
+        };
+        let place = match p.location {
+            ParamLocation::Header => quote!(::specfirst_runtime::client::Place::Header),
+            ParamLocation::Cookie => quote!(::specfirst_runtime::client::Place::Cookie),
+            _ => quote!(::specfirst_runtime::client::Place::Query),
+        };
+        parts.push(match p.shape {
+            ParamShape::Json => quote!(.json_param(#place, #name, #value)),
+            ParamShape::Object => {
+                let style = match p.style {
+                    ParamStyle::Simple => quote!(Simple),
+                    ParamStyle::DeepObject => quote!(DeepObject),
+                    _ => quote!(Form),
+                };
+                let explode = p.explode;
+                quote!(.object_param(#place, #name, ::specfirst_runtime::client::Style::#style, #explode, #value))
+            }
+            ParamShape::Text | ParamShape::List => {
+                let values = param_values(p);
+                match p.location {
+                    ParamLocation::Query => quote!(.query(#name, #values)),
+                    ParamLocation::Cookie => quote!(.cookie(#name, #values)),
+                    _ => quote!(.header(#name, #values)),
+                }
+            }
         });
     }
     if let Some(b) = &op.body {
@@ -400,6 +442,9 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         // A body of several media types lists what is left out on its `Payload` enum.
         docs.extend(super::bodies::unsupported_docs(body));
     }
+    if let Some(note) = path_note(op) {
+        docs.extend(quote!(#[doc = #note]));
+    }
     if !op.security.scopes.is_empty() {
         let scopes = format!(
             " Needs a token with the scope(s): {}.",
@@ -424,7 +469,7 @@ fn method(op: &Operation, types: &TokenStream) -> TokenStream {
         pub async fn #fn_name(&self, #(#args),*) -> ::std::result::Result<#success, Error<#error>> {
             let #binding = self
                 .connection
-                .request(::reqwest::Method::#method, &[#(#segments),*])
+                .#request(::reqwest::Method::#method, &[#(#segments),*])
                 #(#parts)*
                 .send::<#error>()
                 .await?;
@@ -486,37 +531,105 @@ fn attach_body(media: &BodyMedia) -> TokenStream {
     }
 }
 
-/// The path: literal segments as written, `{name}` segments from the arguments.
+/// What the client does with a query or fragment written into the path template.
+pub fn path_note(op: &Operation) -> Option<String> {
+    let rest = &op.path[crate::lower::wire_path(&op.path).len()..];
+    let (query, fragment) = match rest.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (rest, None),
+    };
+    let mut notes = Vec::new();
+    if !query.is_empty() {
+        notes.push(format!(
+            " The path's `{query}` is sent as query parameters with every call."
+        ));
+    }
+    if let Some(fragment) = fragment {
+        notes.push(format!(
+            " The path's `#{fragment}` is a fragment the spec uses to tell operations apart: it is never sent."
+        ));
+    }
+    (!notes.is_empty()).then(|| notes.concat())
+}
+
+/// Whether the path needs segments the client encodes itself (text beside a parameter, a
+/// reserved expansion), or each segment is one text `Connection::request` encodes.
+fn encodes_itself(op: &Operation) -> bool {
+    op.segments.iter().any(|s| match s {
+        PathSegment::Text(_) => false,
+        PathSegment::Template(pieces) => !matches!(pieces[..], [SegmentPiece::Param(_)]),
+        PathSegment::Reserved(_) => true,
+    })
+}
+
+/// The path's segments as texts: for `Connection::request` (literal text as written, values
+/// as text, both encoded there), or, when [`encodes_itself`], already percent-encoded for
+/// `Connection::request_encoded`.
 fn path_segments(op: &Operation) -> Vec<TokenStream> {
-    op.path
-        .trim_start_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|segment| {
-            match op
-                .path_params
-                .iter()
-                .find(|p| segment.contains(&format!("{{{}}}", p.name)))
-            {
-                Some(p) if segment == format!("{{{}}}", p.name) => {
-                    let text = to_text(ident(&p.rust_name).into_token_stream(), &p.ty);
+    let encoded = encodes_itself(op);
+    let value = |index: usize| {
+        let p = &op.path_params[index];
+        match &p.ty {
+            TypeRef::Vec(inner) => join_text(ident(&p.rust_name).into_token_stream(), inner, ","),
+            ty => to_text(ident(&p.rust_name).into_token_stream(), ty),
+        }
+    };
+    op.segments
+        .iter()
+        .map(|segment| match segment {
+            PathSegment::Text(text) if encoded => {
+                let text = encode_path_text(text);
+                quote!(#text)
+            }
+            PathSegment::Text(text) => quote!(#text),
+            PathSegment::Reserved(index) => {
+                let text = value(*index);
+                quote!(&::specfirst_runtime::client::path::reserved_value(&#text))
+            }
+            PathSegment::Template(pieces) => match pieces[..] {
+                [SegmentPiece::Param(index)] if !encoded => {
+                    let text = value(index);
                     quote!(&#text)
                 }
-                Some(_) => {
-                    // A segment with text around the parameter: fill every `{name}` in it.
-                    let mut format_str = segment.to_owned();
+                _ => {
+                    // The template's literal text, which values must not contain unencoded.
+                    let beside: String = pieces
+                        .iter()
+                        .filter_map(|p| match p {
+                            SegmentPiece::Text(t) => Some(t.as_str()),
+                            SegmentPiece::Param(_) => None,
+                        })
+                        .collect();
+                    let mut format_str = String::new();
                     let mut values = Vec::new();
-                    for p in &op.path_params {
-                        let placeholder = format!("{{{}}}", p.name);
-                        if format_str.contains(&placeholder) {
-                            format_str = format_str.replace(&placeholder, "{}");
-                            values.push(to_text(ident(&p.rust_name).into_token_stream(), &p.ty));
+                    for piece in pieces {
+                        match piece {
+                            SegmentPiece::Text(t) if encoded => {
+                                format_str.push_str(&encode_path_text(t))
+                            }
+                            SegmentPiece::Text(t) => {
+                                format_str.push_str(&t.replace('{', "{{").replace('}', "}}"))
+                            }
+                            SegmentPiece::Param(index) => {
+                                format_str.push_str("{}");
+                                let text = value(*index);
+                                values.push(if encoded {
+                                    quote!(::specfirst_runtime::client::path::segment_value(&#text, #beside))
+                                } else {
+                                    text
+                                });
+                            }
                         }
                     }
-                    quote!(&format!(#format_str, #(#values),*))
+                    match (format_str.as_str(), values.len()) {
+                        ("{}", 1) => {
+                            let value = &values[0];
+                            quote!(&#value)
+                        }
+                        _ => quote!(&format!(#format_str, #(#values),*)),
+                    }
                 }
-                None => quote!(#segment),
-            }
+            },
         })
         .collect()
 }
@@ -525,7 +638,7 @@ fn path_segments(op: &Operation) -> Vec<TokenStream> {
 /// item for an exploded array in a query, else one.
 fn param_values(p: &Param) -> TokenStream {
     let field = ident(&p.rust_name);
-    let exploded = p.explode && p.location == ParamLocation::Query;
+    let exploded = p.explode && matches!(p.location, ParamLocation::Query | ParamLocation::Cookie);
     match (&p.ty, p.required) {
         (TypeRef::Vec(inner), true) if exploded => {
             let each = text_fn(inner);
@@ -538,6 +651,10 @@ fn param_values(p: &Param) -> TokenStream {
         (_, true) => {
             let text = param_text(p, false);
             quote!([#text])
+        }
+        // A plain `to_string` is passed by path: a closure around it is `clippy::redundant_closure`.
+        (ty, false) if !matches!(ty, TypeRef::Vec(_) | TypeRef::DateTime) => {
+            quote!(params.#field.as_ref().map(::std::string::ToString::to_string))
         }
         (_, false) => {
             let text = param_text(p, true);
@@ -624,9 +741,14 @@ fn decode_field(r: &Response, field: &str) -> TokenStream {
 /// binding (`bound`) that already refers to the present value of an optional parameter.
 fn param_text(p: &Param, bound: bool) -> TokenStream {
     let field = ident(&p.rust_name);
+    let separator = match p.style {
+        ParamStyle::SpaceDelimited => " ",
+        ParamStyle::PipeDelimited => "|",
+        _ => ",",
+    };
     match (&p.ty, bound) {
-        (TypeRef::Vec(inner), true) => join_text(quote!(value), inner),
-        (TypeRef::Vec(inner), false) => join_text(quote!(params.#field), inner),
+        (TypeRef::Vec(inner), true) => join_text(quote!(value), inner, separator),
+        (TypeRef::Vec(inner), false) => join_text(quote!(params.#field), inner, separator),
         (other, true) => to_text(quote!(value), other),
         (other, false) => to_text(quote!(&params.#field), other),
     }
@@ -634,7 +756,7 @@ fn param_text(p: &Param, bound: bool) -> TokenStream {
 
 /// An array written as one comma-separated text (a header, or a query without `explode`);
 /// `value` is an expression with `.iter()`.
-fn join_text(value: TokenStream, inner: &TypeRef) -> TokenStream {
+fn join_text(value: TokenStream, inner: &TypeRef, separator: &str) -> TokenStream {
     // A plain `to_string` is passed by path: a closure around it is `clippy::redundant_closure`.
     let each = match inner {
         TypeRef::DateTime => {
@@ -643,7 +765,7 @@ fn join_text(value: TokenStream, inner: &TypeRef) -> TokenStream {
         }
         _ => quote!(::std::string::ToString::to_string),
     };
-    quote!(#value.iter().map(#each).collect::<::std::vec::Vec<_>>().join(","))
+    quote!(#value.iter().map(#each).collect::<::std::vec::Vec<_>>().join(#separator))
 }
 
 /// Replaces the `VARIANT` placeholder in a constructor with a real path.

@@ -445,6 +445,7 @@ fn params_struct(op: &Operation, types: &TokenStream) -> Option<TokenStream> {
         let place = match p.location {
             ParamLocation::Query => "query",
             ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
             ParamLocation::Path => "path",
         };
         let mut doc = doc_attrs(&p.doc);

@@ -14,11 +14,24 @@ use crate::diagnostic::{Diagnostics, Pointer};
 use crate::load::Document;
 use crate::model::Api;
 
+pub use routes::{fixed_query, wire_path};
+
 /// Schema types live in a `types` module of their own, so no schema name can clash with the
 /// client's or server's items; only `Self`, which is a keyword, is reserved.
 const RESERVED_TYPE_NAMES: &[&str] = &["Self"];
 
 pub fn lower(doc: &Document) -> Result<Api, Diagnostics> {
+    let (api, server_problems) = lower_with_server_problems(doc)?;
+    server_problems.into_result(api)
+}
+
+/// Like [`lower`], but problems that concern only the generated server ([`Side::Server`]: two
+/// operations it could not tell apart, a route axum cannot hold) come back beside the model
+/// instead of stopping it: the client can be generated with every operation, the server without
+/// the operations at their pointers. Any other problem stops lowering as in [`lower`].
+///
+/// [`Side::Server`]: crate::diagnostic::Side::Server
+pub fn lower_with_server_problems(doc: &Document) -> Result<(Api, Diagnostics), Diagnostics> {
     let api = &doc.api;
     let empty = indexmap::IndexMap::new();
     let components = api.components.as_ref();
@@ -106,14 +119,18 @@ pub fn lower(doc: &Document) -> Result<Api, Diagnostics> {
         .sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.message.cmp(&b.message)));
     diags.0.dedup();
 
-    diags.into_result(Api {
+    if !diags.server_only() {
+        return Err(diags);
+    }
+    let api = Api {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
         description: api.info.description.clone(),
         types: lowerer.types,
         operations,
         error_model,
-    })
+    };
+    Ok((api, diags))
 }
 
 /// A path item, following a `$ref` to another path of the same document (`#/paths/~1pets`).

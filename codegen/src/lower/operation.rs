@@ -11,8 +11,8 @@ use crate::diagnostic::{Diagnostics, Pointer};
 use crate::load::Document;
 use crate::model::{
     BodyAlternative, BodyMedia, Docs, ErrorModel, FormDef, FormPart, Method, Operation, Param,
-    ParamLocation, PartKind, Rejection, Rejections, RequestBody, Response, ResponseAlternative,
-    ResponseHeader, Security, StatusMatch, TypeKind, TypeRef,
+    ParamLocation, ParamShape, ParamStyle, PartKind, Rejection, Rejections, RequestBody, Response,
+    ResponseAlternative, ResponseHeader, Security, StatusMatch, TypeKind, TypeRef,
 };
 use crate::naming::{self, Namespace};
 
@@ -115,6 +115,10 @@ pub fn lower(
             deprecated: ctx.op.deprecated,
         },
         path_params,
+        // Decided with every operation in view (see `routes`).
+        segments: Vec::new(),
+        path_reads: Vec::new(),
+        fixed_query: Vec::new(),
         params,
         body,
         responses,
@@ -180,13 +184,7 @@ fn parameters(
             }
             Parameter::Query { .. } => ParamLocation::Query,
             Parameter::Header { .. } => ParamLocation::Header,
-            Parameter::Cookie { .. } => {
-                diags.push(
-                    &ptr,
-                    format!("cookie parameter `{}` is not supported", data.name),
-                );
-                continue;
-            }
+            Parameter::Cookie { .. } => ParamLocation::Cookie,
         };
         if location == ParamLocation::Header
             && IGNORED_HEADERS.contains(&data.name.to_ascii_lowercase().as_str())
@@ -203,66 +201,132 @@ fn parameters(
             );
             continue;
         }
-        // The generated code writes and reads `simple` paths and `form` queries only; another
-        // style would silently put other text on the wire.
+        if location == ParamLocation::Cookie && !is_cookie_name(&data.name) {
+            diags.push(&ptr, format!("`{}` is not a valid cookie name", data.name));
+            continue;
+        }
+        // Paths are written in `simple` style only; another would silently put other text on
+        // the wire.
         let style = match param {
             Parameter::Path { style, .. } => match style {
-                openapiv3::PathStyle::Simple => None,
-                openapiv3::PathStyle::Label => Some("label"),
-                openapiv3::PathStyle::Matrix => Some("matrix"),
+                openapiv3::PathStyle::Simple => ParamStyle::Simple,
+                openapiv3::PathStyle::Label | openapiv3::PathStyle::Matrix => {
+                    let name = if matches!(style, openapiv3::PathStyle::Label) {
+                        "label"
+                    } else {
+                        "matrix"
+                    };
+                    diags.push(
+                        ptr.join("style"),
+                        format!(
+                            "path parameter `{}` has `style: {name}`; only `simple` path parameters are supported",
+                            data.name
+                        ),
+                    );
+                    continue;
+                }
             },
             Parameter::Query { style, .. } => match style {
-                openapiv3::QueryStyle::Form => None,
-                openapiv3::QueryStyle::SpaceDelimited => Some("spaceDelimited"),
-                openapiv3::QueryStyle::PipeDelimited => Some("pipeDelimited"),
-                openapiv3::QueryStyle::DeepObject => Some("deepObject"),
+                openapiv3::QueryStyle::Form => ParamStyle::Form,
+                openapiv3::QueryStyle::SpaceDelimited => ParamStyle::SpaceDelimited,
+                openapiv3::QueryStyle::PipeDelimited => ParamStyle::PipeDelimited,
+                openapiv3::QueryStyle::DeepObject => ParamStyle::DeepObject,
             },
-            _ => None,
+            Parameter::Header { .. } => ParamStyle::Simple,
+            Parameter::Cookie { .. } => ParamStyle::Form,
         };
-        if let Some(style) = style {
+        let hint = format!("{stem}{}", naming::pascal(&data.name, "Param"));
+        let mut notes = Vec::new();
+        let (ty, json_content) = match &data.format {
+            ParameterSchemaOrContent::Schema(s) => {
+                (schemas.type_of(s, &ptr.join("schema"), &hint), false)
+            }
+            ParameterSchemaOrContent::Content(content) => {
+                let json = content.iter().find(|(media, _)| is_json(media));
+                match (json, content.len()) {
+                    (Some((media, mt)), 1) => {
+                        let at = ptr.join("content").join(media).join("schema");
+                        let ty = match &mt.schema {
+                            Some(schema) => schemas.type_of(schema, &at, &hint),
+                            None => TypeRef::Json,
+                        };
+                        (ty, true)
+                    }
+                    _ => {
+                        diags.push(
+                            ptr.join("content"),
+                            format!(
+                                "parameter `{}` uses `content` with a media type other than JSON (or several); only `application/json` is supported",
+                                data.name
+                            ),
+                        );
+                        continue;
+                    }
+                }
+            }
+        };
+        if let ParameterSchemaOrContent::Schema(schema) = &data.format
+            && let Some(values) = schemas.resolve(schema).and_then(non_string_enum)
+        {
+            notes.push(format!(
+                "The spec allows only {values}; the generated server does not check it."
+            ));
+        }
+        let explode = data.explode.unwrap_or(style == ParamStyle::Form);
+        let Some((ty, shape, properties)) =
+            param_shape(ty, location, json_content, &schemas.types, &mut notes)
+        else {
             diags.push(
-                ptr.join("style"),
+                ptr.join("schema"),
                 format!(
-                    "parameter `{}` has `style: {style}`; only `simple` path and `form` query parameters are supported",
+                    "path parameter `{}` has a type that cannot be written in a path segment (objects, maps and nested arrays are not supported there)",
+                    data.name
+                ),
+            );
+            continue;
+        };
+        if shape == ParamShape::Object
+            && style == ParamStyle::Form
+            && explode
+            && properties.is_empty()
+        {
+            diags.push(
+                ptr.join("explode"),
+                format!(
+                    "parameter `{}` is a map written with `style: form, explode: true`, so its keys cannot be told from other query parameters; use `style: deepObject` or `explode: false`",
                     data.name
                 ),
             );
             continue;
         }
-        let schema = match &data.format {
-            ParameterSchemaOrContent::Schema(s) => s,
-            ParameterSchemaOrContent::Content(_) => {
-                diags.push(
-                    ptr.join("content"),
-                    format!(
-                        "parameter `{}` uses `content`; only `schema` is supported",
-                        data.name
-                    ),
-                );
-                continue;
-            }
-        };
-        let hint = format!("{stem}{}", naming::pascal(&data.name, "Param"));
-        let ty = schemas.type_of(schema, &ptr.join("schema"), &hint);
-        let scalar_ok = match (&ty, location) {
-            (TypeRef::Vec(inner), ParamLocation::Query | ParamLocation::Header) => {
-                inner.is_scalar(&schemas.types)
-            }
-            (ty, _) => ty.is_scalar(&schemas.types),
-        };
-        if !scalar_ok {
+        if matches!(
+            style,
+            ParamStyle::SpaceDelimited | ParamStyle::PipeDelimited
+        ) && shape == ParamShape::Object
+        {
             diags.push(
-                ptr.join("schema"),
+                ptr.join("style"),
                 format!(
-                    "parameter `{}` has a type that cannot be written in a {} (objects, maps and nested arrays are not supported)",
-                    data.name,
-                    location_name(param)
+                    "parameter `{}` is an object with a delimited style, which OpenAPI defines for arrays only",
+                    data.name
                 ),
             );
             continue;
         }
-        let explode = data.explode.unwrap_or(true);
+        if style == ParamStyle::DeepObject && shape != ParamShape::Object {
+            notes.push("`style: deepObject` is defined for objects only; this value is written in `form` style.".to_owned());
+        }
         let rust_name = naming::snake(&data.name, "param");
+        let mut description = data.description.clone();
+        if !notes.is_empty() {
+            let text = description.get_or_insert_with(String::new);
+            for note in notes {
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                text.push_str(&note);
+            }
+        }
         let p = Param {
             rust_name: if location == ParamLocation::Path {
                 path_names.claim(rust_name)
@@ -276,9 +340,16 @@ fn parameters(
             explode,
             doc: Docs {
                 summary: None,
-                description: data.description.clone(),
+                description,
                 deprecated: data.deprecated.unwrap_or(false),
             },
+            style: if style == ParamStyle::DeepObject && shape != ParamShape::Object {
+                ParamStyle::Form
+            } else {
+                style
+            },
+            shape,
+            properties,
         };
         if location == ParamLocation::Path {
             path_params.push(p);
@@ -331,6 +402,119 @@ fn accept_value(
     None
 }
 
+/// The values of an `enum` of numbers or booleans, for a parameter's doc comment (string enums
+/// are types of their own, which parse only their values).
+fn non_string_enum(schema: &openapiv3::Schema) -> Option<String> {
+    use openapiv3::{SchemaKind, Type};
+    let values: Vec<String> = match &schema.schema_kind {
+        SchemaKind::Type(Type::Integer(t)) => t
+            .enumeration
+            .iter()
+            .flatten()
+            .map(|v| format!("`{v}`"))
+            .collect(),
+        SchemaKind::Type(Type::Number(t)) => t
+            .enumeration
+            .iter()
+            .flatten()
+            .map(|v| format!("`{v}`"))
+            .collect(),
+        SchemaKind::Type(Type::Boolean(t)) => t
+            .enumeration
+            .iter()
+            .flatten()
+            .map(|v| format!("`{v}`"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// A cookie name: one or more token characters (RFC 6265).
+fn is_cookie_name(name: &str) -> bool {
+    is_header_name(name)
+}
+
+/// What kind of value a parameter carries, with the type the generated code uses and, for an
+/// object written with `form` and `explode`, its properties; `None` for a path parameter that
+/// is not one text. Notes for the parameter's doc comment go to `notes`.
+fn param_shape(
+    ty: TypeRef,
+    location: ParamLocation,
+    json_content: bool,
+    types: &std::collections::BTreeMap<String, crate::model::TypeDef>,
+    notes: &mut Vec<String>,
+) -> Option<(TypeRef, ParamShape, Vec<String>)> {
+    if json_content {
+        if location == ParamLocation::Path {
+            return None;
+        }
+        notes.push("Sent as JSON text (`content: application/json`).".to_owned());
+        return Some((ty, ParamShape::Json, Vec::new()));
+    }
+    let union = |ty: &TypeRef| match ty {
+        TypeRef::Named(n) => matches!(types.get(n).map(|t| &t.kind), Some(TypeKind::Union(_))),
+        _ => false,
+    };
+    let union_note = "Written as text: the spec allows several kinds of value here (`oneOf`/`anyOf`), and the text is sent and received as it is.";
+    if union(&ty) {
+        notes.push(union_note.to_owned());
+        return Some((TypeRef::String, ParamShape::Text, Vec::new()));
+    }
+    if ty.is_scalar(types) {
+        return Some((ty, ParamShape::Text, Vec::new()));
+    }
+    if location == ParamLocation::Path {
+        // `simple` style: the items joined with commas.
+        return match &ty {
+            TypeRef::Vec(inner) if inner.is_scalar(types) => {
+                Some((ty, ParamShape::List, Vec::new()))
+            }
+            _ => None,
+        };
+    }
+    // The fields of an object whose values are all text, or `None`.
+    let flat_object = |ty: &TypeRef| -> Option<Vec<String>> {
+        match ty {
+            TypeRef::Map(inner) if inner.is_scalar(types) => Some(Vec::new()),
+            TypeRef::Named(n) => match types.get(n).map(|t| &t.kind) {
+                Some(TypeKind::Struct(s))
+                    if s.extra.is_none()
+                        && !s.fields.is_empty()
+                        && s.fields.iter().all(|f| f.ty.is_scalar(types)) =>
+                {
+                    Some(s.fields.iter().map(|f| f.json_name.clone()).collect())
+                }
+                Some(TypeKind::Alias(inner)) => match inner {
+                    TypeRef::Map(v) if v.is_scalar(types) => Some(Vec::new()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    match &ty {
+        TypeRef::Vec(inner) if inner.is_scalar(types) => {
+            return Some((ty, ParamShape::List, Vec::new()));
+        }
+        TypeRef::Vec(inner) if union(inner) => {
+            notes.push(union_note.to_owned());
+            return Some((
+                TypeRef::Vec(Box::new(TypeRef::String)),
+                ParamShape::List,
+                Vec::new(),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(properties) = flat_object(&ty) {
+        return Some((ty, ParamShape::Object, properties));
+    }
+    notes.push("Sent as JSON text: no OpenAPI style defines how to write this value (nested arrays or objects, or a free-form value) in a URL, header or cookie.".to_owned());
+    Some((ty, ParamShape::Json, Vec::new()))
+}
+
 /// An HTTP header name: one or more token characters (RFC 9110).
 fn is_header_name(name: &str) -> bool {
     !name.is_empty()
@@ -339,10 +523,14 @@ fn is_header_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+/// The parameter names of a path template, without the `+` of reserved expansion; what follows a
+/// `#` is a fragment and names none.
 pub fn template_names(path: &str) -> Vec<&str> {
-    path.split('{')
+    super::routes::wire_path(path)
+        .split('{')
         .skip(1)
         .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+        .map(|name| name.strip_prefix('+').unwrap_or(name))
         .collect()
 }
 

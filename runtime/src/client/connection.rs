@@ -92,6 +92,21 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// A request to the base URL with `segments` appended as they are: each is already
+    /// percent-encoded (see [`super::path`]), and a reserved expansion may hold `/`.
+    pub fn request_encoded(&self, method: Method, segments: &[&str]) -> Outgoing<'_> {
+        let mut url = self.base_url.clone();
+        let mut path = url.path().trim_end_matches('/').to_owned();
+        for segment in segments {
+            path.push('/');
+            path.push_str(segment);
+        }
+        url.set_path(&path);
+        Outgoing::new(&self.http, self.token.as_deref(), &self.retry, method, url)
+    }
+}
+
 /// Makes ring the process's rustls crypto provider, unless the application installed one.
 ///
 /// reqwest is built here without a provider of its own (ring builds far faster than reqwest's
@@ -145,6 +160,11 @@ mod tests {
             .unwrap();
         let url = c.request(Method::GET, &["webhooks", "a/b c"]).url().clone();
         assert_eq!(url.as_str(), "http://127.0.0.1:1/api/webhooks/a%2Fb%20c");
+        let url = c
+            .request_encoded(Method::GET, &["v1", "a%2Eb.json", "x/y"])
+            .url()
+            .clone();
+        assert_eq!(url.as_str(), "http://127.0.0.1:1/api/v1/a%2Eb.json/x/y");
         assert!(
             Connection::with_http_client("mailto:x@example.com", reqwest::Client::new()).is_err()
         );

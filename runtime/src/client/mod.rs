@@ -9,6 +9,7 @@ mod answer;
 mod connection;
 mod error;
 mod outgoing;
+pub mod path;
 mod retry;
 mod token;
 
@@ -17,6 +18,6 @@ pub use answer::Answer;
 pub use connection::install_crypto_provider;
 pub use connection::{Connection, InvalidBaseUrl};
 pub use error::{Error, OperationError, UnexpectedResponse};
-pub use outgoing::Outgoing;
+pub use outgoing::{Outgoing, Place, Style};
 pub use retry::{RetryPolicy, retry_after};
 pub use token::{BoxError, StaticToken, TokenFn, TokenSource, token_fn};

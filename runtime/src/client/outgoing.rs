@@ -21,9 +21,10 @@ pub struct Outgoing<'c> {
     retry: &'c RetryPolicy,
     method: Method,
     url: Url,
-    query: Vec<(&'static str, String)>,
+    query: Vec<(std::borrow::Cow<'static, str>, String)>,
     accept: Option<&'static str>,
     headers: Vec<(&'static str, String)>,
+    cookies: Vec<(std::borrow::Cow<'static, str>, String)>,
     body: Option<(Cow<'static, str>, Vec<u8>)>,
     authorized: bool,
     failure: Option<BoxError>,
@@ -46,6 +47,7 @@ impl<'c> Outgoing<'c> {
             query: Vec::new(),
             accept: None,
             headers: Vec::new(),
+            cookies: Vec::new(),
             body: None,
             authorized: false,
             failure: None,
@@ -66,13 +68,106 @@ impl<'c> Outgoing<'c> {
     /// A query parameter: one pair per value (none for an absent optional one, one per item for
     /// an exploded array).
     pub fn query(mut self, name: &'static str, values: impl IntoIterator<Item = String>) -> Self {
-        self.query.extend(values.into_iter().map(|v| (name, v)));
+        self.query.extend(
+            values
+                .into_iter()
+                .map(|v| (std::borrow::Cow::Borrowed(name), v)),
+        );
         self
     }
 
     /// A header parameter, when it has a value.
     pub fn header(mut self, name: &'static str, values: impl IntoIterator<Item = String>) -> Self {
         self.headers.extend(values.into_iter().map(|v| (name, v)));
+        self
+    }
+
+    /// A cookie parameter, when it has a value. The value is percent-encoded where RFC 6265
+    /// does not allow it in a cookie (space, `"`, `,`, `;`, `\\`, `%`, controls and non-ASCII).
+    pub fn cookie(mut self, name: &'static str, values: impl IntoIterator<Item = String>) -> Self {
+        self.cookies.extend(
+            values
+                .into_iter()
+                .map(|v| (std::borrow::Cow::Borrowed(name), v)),
+        );
+        self
+    }
+
+    /// A parameter written as JSON text (`content: application/json`, or a value no OpenAPI
+    /// style defines), when it has a value.
+    pub fn json_param<T: serde::Serialize + ?Sized>(
+        self,
+        place: Place,
+        name: &'static str,
+        value: Option<&T>,
+    ) -> Self {
+        let Some(value) = value else {
+            return self;
+        };
+        match serde_json::to_string(value) {
+            Ok(text) => self.place(place, name, text),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// An object parameter (a struct or map of text values), written as `style` and `explode`
+    /// say, when it has a value.
+    pub fn object_param<T: serde::Serialize + ?Sized>(
+        mut self,
+        place: Place,
+        name: &'static str,
+        style: Style,
+        explode: bool,
+        value: Option<&T>,
+    ) -> Self {
+        let Some(value) = value else {
+            return self;
+        };
+        let pairs = match object_pairs(value) {
+            Ok(pairs) => pairs,
+            Err(e) => {
+                self.failure.get_or_insert(e);
+                return self;
+            }
+        };
+        match (style, explode) {
+            (Style::DeepObject, _) => {
+                for (key, text) in pairs {
+                    self.query.push((format!("{name}[{key}]").into(), text));
+                }
+            }
+            (Style::Form, true) => {
+                for (key, text) in pairs {
+                    match place {
+                        Place::Cookie => self.cookies.push((key.into(), text)),
+                        _ => self.query.push((key.into(), text)),
+                    }
+                }
+            }
+            (_, explode) => {
+                let joined: Vec<String> = pairs
+                    .into_iter()
+                    .map(|(key, text)| match explode {
+                        true => format!("{key}={text}"),
+                        false => format!("{key},{text}"),
+                    })
+                    .collect();
+                self = self.place(place, name, joined.join(","));
+            }
+        }
+        self
+    }
+
+    fn place(self, place: Place, name: &'static str, text: String) -> Self {
+        match place {
+            Place::Query => self.query(name, [text]),
+            Place::Header => self.header(name, [text]),
+            Place::Cookie => self.cookie(name, [text]),
+        }
+    }
+
+    fn fail(mut self, e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.failure.get_or_insert(Box::new(e));
         self
     }
 
@@ -171,6 +266,14 @@ impl<'c> Outgoing<'c> {
         for (name, value) in self.headers {
             request = request.header(name, value);
         }
+        if !self.cookies.is_empty() {
+            let cookies: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(name, value)| format!("{name}={}", cookie_value(value)))
+                .collect();
+            request = request.header(reqwest::header::COOKIE, cookies.join("; "));
+        }
         if let Some((content_type, bytes)) = self.body {
             request = request
                 .header(CONTENT_TYPE, content_type.as_ref())
@@ -193,4 +296,75 @@ impl<'c> Outgoing<'c> {
         let body = response.bytes().await.map_err(Error::Transport)?;
         Ok(Answer::new(status, headers, body))
     }
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Query,
+    Header,
+    Cookie,
+}
+
+/// How an object parameter is written (OpenAPI's `style`; `explode` is beside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Queries and cookies: each property its own key (`explode`) or `name=k1,v1,k2,v2`.
+    Form,
+    /// Headers: `k1,v1,k2,v2`, or `k1=v1,k2=v2` with `explode`.
+    Simple,
+    /// Queries: `name[k1]=v1&name[k2]=v2`.
+    DeepObject,
+}
+
+/// A value that is not an object of text values (a nested array or object) cannot be written
+/// in an object parameter's style.
+#[derive(Debug)]
+struct NotFlat(String);
+
+impl std::fmt::Display for NotFlat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "an object parameter's property `{}` is not a text, number or boolean",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotFlat {}
+
+/// The properties of an object value as texts, in order; absent (`null`) ones are left out.
+fn object_pairs<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<Vec<(String, String)>, BoxError> {
+    let serde_json::Value::Object(map) = serde_json::to_value(value)? else {
+        return Err(Box::new(NotFlat(String::new())));
+    };
+    let mut pairs = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        let text = match value {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Bool(b) => b.to_string(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => return Err(Box::new(NotFlat(key))),
+        };
+        pairs.push((key, text));
+    }
+    Ok(pairs)
+}
+
+/// A cookie value with what RFC 6265 does not allow in one percent-encoded.
+fn cookie_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        let plain = (0x21..=0x7e).contains(&b) && !matches!(b, b'"' | b',' | b';' | b'\\' | b'%');
+        if plain {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -12,6 +12,7 @@ use super::auth::{AuthRequest, Authenticator, bearer_token};
 use super::body::{BodyError, decode_checked, read_body};
 use super::config::Config;
 use super::negotiate::{acceptable, content_type, has_content_type, is_json, media_matches};
+use super::path::{Piece, percent_decode};
 use super::refusal::Failure;
 use super::validate::{BodyCheck, FieldError};
 use crate::multipart::{Form, FormBody, Part};
@@ -28,6 +29,8 @@ pub struct Incoming {
     /// The query's pairs, percent-decoded, once a parameter asks; `Err` when the query string is
     /// not form encoding.
     query: Option<Result<Vec<(String, String)>, ()>>,
+    /// The cookies' names and percent-decoded values, once a parameter asks.
+    cookies: Option<Vec<(String, String)>>,
 }
 
 /// Where a parameter is read from.
@@ -35,6 +38,18 @@ pub struct Incoming {
 pub enum In {
     Query,
     Header,
+    Cookie,
+}
+
+/// How an object parameter is written (OpenAPI's `style`; `explode` is beside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Queries and cookies: each property its own key (`explode`) or `name=k1,v1,k2,v2`.
+    Form,
+    /// Headers: `k1,v1,k2,v2`, or `k1=v1,k2=v2` with `explode`.
+    Simple,
+    /// Queries: `name[k1]=v1&name[k2]=v2`.
+    DeepObject,
 }
 
 impl Incoming {
@@ -50,6 +65,7 @@ impl Incoming {
             body_limit: config.body_limit,
             path,
             query: None,
+            cookies: None,
         }
     }
 
@@ -132,6 +148,42 @@ impl Incoming {
             .ok_or(Failure::InvalidPath)
     }
 
+    /// The array path parameter the route names `key`: its items joined with commas (`simple`
+    /// style).
+    pub fn path_list<T: FromStr>(&self, key: &str) -> Result<Vec<T>, Failure> {
+        self.path
+            .as_ref()
+            .and_then(|raw| raw.iter().find(|(k, _)| *k == key))
+            .and_then(|(_, value)| value.split(',').map(|item| item.parse().ok()).collect())
+            .ok_or(Failure::InvalidPath)
+    }
+
+    /// The `nth` parameter of the path segment at `index`, split by its `template` (a segment
+    /// with text beside its parameters, see [`super::path`]).
+    pub fn path_in<T: FromStr>(
+        &self,
+        index: usize,
+        template: &[Piece],
+        nth: usize,
+    ) -> Result<T, Failure> {
+        super::path::segment(self.parts.uri.path(), index)
+            .and_then(|segment| super::path::split(segment, template))
+            .and_then(|values| values.get(nth).copied())
+            .and_then(percent_decode)
+            .and_then(|value| value.parse().ok())
+            .ok_or(Failure::InvalidPath)
+    }
+
+    /// The path from the segment at `index` to its end, percent-decoded (a reserved expansion,
+    /// `{+name}`, whose value may hold `/`).
+    pub fn path_rest<T: FromStr>(&self, index: usize) -> Result<T, Failure> {
+        super::path::rest(self.parts.uri.path(), index)
+            .filter(|rest| !rest.is_empty())
+            .and_then(percent_decode)
+            .and_then(|value| value.parse().ok())
+            .ok_or(Failure::InvalidPath)
+    }
+
     /// Every value given for a parameter, in order.
     fn values(&mut self, place: In, name: &'static str) -> Result<Vec<&str>, Failure> {
         match place {
@@ -156,7 +208,123 @@ impl Incoming {
                 .iter()
                 .map(|v| v.to_str().unwrap_or("\u{0}"))
                 .collect()),
+            In::Cookie => {
+                let cookies = self
+                    .cookies
+                    .get_or_insert_with(|| cookies(&self.parts.headers));
+                Ok(cookies
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect())
+            }
         }
+    }
+
+    /// An optional array parameter whose items are joined with `separator` (` ` for
+    /// `spaceDelimited`, `|` for `pipeDelimited`), or repeated with `explode` in a query.
+    pub fn delimited_list<T: FromStr>(
+        &mut self,
+        place: In,
+        name: &'static str,
+        explode: bool,
+        separator: char,
+    ) -> Result<Option<Vec<T>>, Failure> {
+        let values = self.values(place, name)?;
+        if values.is_empty() {
+            return Ok(None);
+        }
+        let items: Option<Vec<T>> = if explode && place == In::Query {
+            values.iter().map(|v| v.parse().ok()).collect()
+        } else {
+            values[0]
+                .split(separator)
+                .map(|item| item.trim().parse().ok())
+                .collect()
+        };
+        items.map(Some).ok_or(Failure::InvalidParam(Some(name)))
+    }
+
+    /// An optional parameter written as JSON text.
+    pub fn json_param<T: serde::de::DeserializeOwned>(
+        &mut self,
+        place: In,
+        name: &'static str,
+    ) -> Result<Option<T>, Failure> {
+        let values = self.values(place, name)?;
+        match values.first() {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(text)
+                .map(Some)
+                .map_err(|_| Failure::InvalidParam(Some(name))),
+        }
+    }
+
+    /// An optional object parameter (a struct or map of text values) written as `style` and
+    /// `explode` say; `properties` are the keys of a `form` object with `explode`, each a
+    /// parameter of its own.
+    pub fn object_param<T: serde::de::DeserializeOwned>(
+        &mut self,
+        place: In,
+        name: &'static str,
+        style: Style,
+        explode: bool,
+        properties: &[&'static str],
+    ) -> Result<Option<T>, Failure> {
+        let invalid = Failure::InvalidParam(Some(name));
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        match (style, explode) {
+            (Style::DeepObject, _) => {
+                self.values(place, name)?;
+                let all = match &self.query {
+                    Some(Ok(all)) => all.as_slice(),
+                    _ => &[],
+                };
+                for (key, value) in all {
+                    let inner = key
+                        .strip_prefix(name)
+                        .and_then(|k| k.strip_prefix('['))
+                        .and_then(|k| k.strip_suffix(']'));
+                    if let Some(inner) = inner {
+                        pairs.push((inner.to_owned(), value.clone()));
+                    }
+                }
+            }
+            (Style::Form, true) => {
+                for property in properties {
+                    if let Some(value) = self.values(place, property)?.first() {
+                        pairs.push(((*property).to_owned(), (*value).to_owned()));
+                    }
+                }
+            }
+            (_, explode) => {
+                let Some(text) = self.values(place, name)?.first().map(|v| (*v).to_owned()) else {
+                    return Ok(None);
+                };
+                let items: Vec<&str> = text.split(',').collect();
+                if explode {
+                    for item in items {
+                        let (key, value) = item.split_once('=').ok_or(invalid.clone())?;
+                        pairs.push((key.trim().to_owned(), value.trim().to_owned()));
+                    }
+                } else {
+                    if !items.len().is_multiple_of(2) {
+                        return Err(invalid);
+                    }
+                    for pair in items.chunks(2) {
+                        pairs.push((pair[0].trim().to_owned(), pair[1].trim().to_owned()));
+                    }
+                }
+            }
+        }
+        if pairs.is_empty() {
+            return Ok(None);
+        }
+        // Decoded as a form, which reads numbers and booleans from text.
+        let form = serde_urlencoded::to_string(&pairs).map_err(|_| invalid.clone())?;
+        serde_urlencoded::from_str(&form)
+            .map(Some)
+            .map_err(|_| invalid)
     }
 
     /// An optional parameter: `None` when absent, refused when given but not a `T`.
@@ -362,6 +530,25 @@ async fn read_form(content_type: &str, bytes: bytes::Bytes) -> Option<Form> {
         });
     }
     Some(form)
+}
+
+/// Every cookie of the `Cookie` headers, its value percent-decoded (a value that does not
+/// decode is kept as sent).
+fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim().trim_matches('"');
+            (
+                k.trim().to_owned(),
+                percent_decode(v).unwrap_or_else(|| v.to_owned()),
+            )
+        })
+        .collect()
 }
 
 impl Failure {

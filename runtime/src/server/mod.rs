@@ -9,13 +9,15 @@ mod body;
 mod config;
 mod incoming;
 mod negotiate;
+pub mod path;
 mod refusal;
 mod reply;
 pub mod validate;
 
 pub use auth::{AuthError, AuthRequest, Authenticator};
 pub use config::Config;
-pub use incoming::{In, Incoming};
+pub use incoming::{In, Incoming, Style};
+pub use path::{Piece, fits};
 pub use refusal::{Detail, ErrorBody, Failure, Refusal, Refusals, respond};
 pub use reply::{Reply, error_json};
 pub use validate::FieldError;

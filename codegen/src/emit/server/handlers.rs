@@ -5,7 +5,10 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 
-use crate::model::{Api, BodyMedia, Operation, ParamLocation, TypeRef};
+use crate::model::{
+    Api, BodyMedia, Operation, ParamLocation, ParamShape, ParamStyle, PathRead, PathSegment,
+    SegmentPiece, TypeRef, encode_path_text,
+};
 
 use super::super::bodies::body_type;
 use super::super::common::ident;
@@ -58,9 +61,25 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
         reads.push(quote!(let caller = #read;));
     }
     // The route may name a parameter as another operation of the same route does.
-    for (p, key) in op.path_params.iter().zip(op.route_params()) {
+    for (p, read) in op.path_params.iter().zip(&op.path_reads) {
         let var = local("path", &p.rust_name);
-        reads.push(quote!(let #var = request.path(#key)?;));
+        let value = match read {
+            PathRead::Capture(key) if p.shape == ParamShape::List => {
+                quote!(request.path_list(#key)?)
+            }
+            PathRead::Capture(key) => quote!(request.path(#key)?),
+            PathRead::Split { segment, nth } => {
+                let template = segment_template(op, *segment);
+                let segment = proc_macro2::Literal::usize_unsuffixed(*segment);
+                let nth = proc_macro2::Literal::usize_unsuffixed(*nth);
+                quote!(request.path_in(#segment, &[#(#template),*], #nth)?)
+            }
+            PathRead::Rest { segment } => {
+                let segment = proc_macro2::Literal::usize_unsuffixed(*segment);
+                quote!(request.path_rest(#segment)?)
+            }
+        };
+        reads.push(quote!(let #var = #value;));
     }
     if let Some(params_type) = op.params_type() {
         let params_type = format_ident!("{}", params_type);
@@ -69,19 +88,44 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
             let name = &p.name;
             let place = match p.location {
                 ParamLocation::Query => quote!(In::Query),
+                ParamLocation::Cookie => quote!(In::Cookie),
                 _ => quote!(In::Header),
             };
-            let read = match (&p.ty, p.required) {
-                (TypeRef::Vec(_), true) => {
-                    let explode = p.explode;
+            let explode = p.explode;
+            let separator = match p.style {
+                ParamStyle::SpaceDelimited => Some(' '),
+                ParamStyle::PipeDelimited => Some('|'),
+                _ => None,
+            };
+            let optional = match (p.shape, &p.ty, separator) {
+                (ParamShape::Json, _, _) => Some(quote!(request.json_param(#place, #name)?)),
+                (ParamShape::Object, _, _) => {
+                    let style = match p.style {
+                        ParamStyle::Simple => quote!(Simple),
+                        ParamStyle::DeepObject => quote!(DeepObject),
+                        _ => quote!(Form),
+                    };
+                    let properties = &p.properties;
+                    Some(quote!(request.object_param(#place, #name, ::specfirst_runtime::server::Style::#style, #explode, &[#(#properties),*])?))
+                }
+                (_, TypeRef::Vec(_), Some(separator)) => {
+                    Some(quote!(request.delimited_list(#place, #name, #explode, #separator)?))
+                }
+                _ => None,
+            };
+            let read = match (optional, &p.ty, p.required) {
+                (Some(read), _, true) => {
+                    quote!(#read.ok_or(Failure::InvalidParam(::std::option::Option::Some(#name)))?)
+                }
+                (Some(read), _, false) => read,
+                (None, TypeRef::Vec(_), true) => {
                     quote!(request.required_param_list(#place, #name, #explode)?)
                 }
-                (TypeRef::Vec(_), false) => {
-                    let explode = p.explode;
+                (None, TypeRef::Vec(_), false) => {
                     quote!(request.param_list(#place, #name, #explode)?)
                 }
-                (_, true) => quote!(request.required_param(#place, #name)?),
-                (_, false) => quote!(request.param(#place, #name)?),
+                (None, _, true) => quote!(request.required_param(#place, #name)?),
+                (None, _, false) => quote!(request.param(#place, #name)?),
             };
             quote!(#field: #read)
         });
@@ -228,4 +272,24 @@ fn produces(api: &Api, op: &Operation) -> Vec<String> {
 /// the handler's own variables (`state`, `request`, `body`...) cannot shadow it.
 fn local(place: &str, rust_name: &str) -> proc_macro2::Ident {
     format_ident!("{place}_{}", rust_name.trim_start_matches("r#"))
+}
+
+/// The runtime's template of the path segment at `index`: its literal text percent-encoded as the
+/// client sends it, and a `Piece::Param` for each parameter.
+pub fn segment_template(op: &Operation, index: usize) -> Vec<TokenStream> {
+    let text = |t: &str| {
+        let t = encode_path_text(t);
+        quote!(::specfirst_runtime::server::Piece::Text(#t))
+    };
+    match op.segments.get(index) {
+        Some(PathSegment::Template(pieces)) => pieces
+            .iter()
+            .map(|p| match p {
+                SegmentPiece::Text(t) => text(t),
+                SegmentPiece::Param(_) => quote!(::specfirst_runtime::server::Piece::Param),
+            })
+            .collect(),
+        Some(PathSegment::Text(t)) => vec![text(t)],
+        _ => vec![quote!(::specfirst_runtime::server::Piece::Param)],
+    }
 }

@@ -77,6 +77,14 @@ fn trait_method(op: &Operation, types: &TokenStream) -> TokenStream {
         // A body of several media types lists what is left out on its `Payload` enum.
         docs.extend(super::bodies::unsupported_docs(body));
     }
+    if !op.fixed_query.is_empty() {
+        let rest = &op.path[crate::lower::wire_path(&op.path).len()..];
+        let query = rest.split('#').next().unwrap_or("");
+        let note = format!(
+            " The path's `{query}` is not checked: requests without it reach this method too."
+        );
+        docs.extend(quote!(#[doc = #note]));
+    }
     quote! {
         #docs
         fn #name(&self, #(#args),*) -> impl ::std::future::Future<Output = crate::responses::#response> + ::std::marker::Send;
