@@ -134,7 +134,7 @@ fn struct_def(
     s: &StructDef,
     types: &TokenStream,
 ) -> TokenStream {
-    let all_optional = s.fields.iter().all(|f| f.is_option());
+    let all_optional = s.fields.iter().all(|f| f.is_option()) && s.unions.is_empty();
     let default = if all_optional {
         quote!(::std::default::Default,)
     } else {
@@ -209,12 +209,26 @@ fn struct_def(
             pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
         }
     });
+    let unions = s.unions.iter().map(|u| {
+        let field = ident(&u.rust_name);
+        let mut ty = rust_type(&u.ty, types);
+        if u.boxed {
+            ty = quote!(::std::boxed::Box<#ty>);
+        }
+        let doc = doc_attrs(&u.doc);
+        quote! {
+            #doc
+            #[serde(flatten)]
+            pub #field: #ty,
+        }
+    });
     quote! {
         #docs
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
         #deny
         pub struct #name {
             #(#fields)*
+            #(#unions)*
             #extra
         }
     }
@@ -350,6 +364,9 @@ fn union_def(
         .collect();
     let defs = variants.iter().map(|(v, ty)| quote!(#v(#ty),));
     match &u.discriminator {
+        None if u.variants.iter().any(|v| !v.unique_fields.is_empty()) => {
+            inferred_union(name, docs, u, &variants)
+        }
         None => quote! {
             #docs
             #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -413,6 +430,79 @@ fn union_def(
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// An untagged union whose object members are told apart by field names: a value holding a
+/// property only one member declares is read as that member; any other value (or one that member
+/// refuses) is read as the first member, in order, that accepts it.
+fn inferred_union(
+    name: &proc_macro2::Ident,
+    docs: TokenStream,
+    u: &UnionDef,
+    variants: &[(proc_macro2::Ident, TokenStream)],
+) -> TokenStream {
+    let defs = variants.iter().map(|(v, ty)| quote!(#v(#ty),));
+    let read = |v: &crate::model::UnionVariant, variant: &proc_macro2::Ident| {
+        if v.boxed {
+            quote!(::serde::Deserialize::deserialize(&value).map(|inner| Self::#variant(::std::boxed::Box::new(inner))))
+        } else {
+            quote!(::serde::Deserialize::deserialize(&value).map(Self::#variant))
+        }
+    };
+    let by_field = u
+        .variants
+        .iter()
+        .zip(variants)
+        .filter(|(v, _)| !v.unique_fields.is_empty())
+        .map(|(v, (variant, _))| {
+            let fields = &v.unique_fields;
+            let read = read(v, variant);
+            quote! {
+                if [#(#fields),*].iter().any(|key| members.contains_key(*key))
+                    && let ::std::result::Result::Ok(found) = #read
+                {
+                    return ::std::result::Result::Ok(found);
+                }
+            }
+        });
+    let in_order = u.variants.iter().zip(variants).map(|(v, (variant, _))| {
+        let read = read(v, variant);
+        quote! {
+            if let ::std::result::Result::Ok(found) = #read {
+                return ::std::result::Result::Ok(found);
+            }
+        }
+    });
+    let serialize = variants
+        .iter()
+        .map(|(variant, _)| quote!(Self::#variant(inner) => ::serde::Serialize::serialize(inner, serializer),));
+    let none = format!("the value is none of the members of `{name}`");
+    quote! {
+        #docs
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+        pub enum #name {
+            #(#defs)*
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize)*
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                if let ::serde_json::Value::Object(members) = &value {
+                    #(#by_field)*
+                }
+                #(#in_order)*
+                ::std::result::Result::Err(::serde::de::Error::custom(#none))
             }
         }
     }

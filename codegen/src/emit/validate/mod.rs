@@ -96,6 +96,7 @@ fn reachable(api: &Api) -> BTreeSet<String> {
                     Some(TypeKind::Struct(s)) => {
                         stack.extend(s.fields.iter().map(|f| f.ty.clone()));
                         stack.extend(s.extra.iter().cloned());
+                        stack.extend(s.unions.iter().map(|u| u.ty.clone()));
                     }
                     Some(TypeKind::Union(u)) => {
                         stack.extend(u.variants.iter().map(|v| v.ty.clone()))
@@ -242,6 +243,14 @@ impl Emitter<'_> {
                     def.checks.max_properties,
                 )
                 .map(|ok| quote!(if !(#ok) { problems.here(); }));
+                // The unions the object also is read the whole object.
+                let unions = s.unions.iter().map(|u| {
+                    let f = match &u.ty {
+                        TypeRef::Named(n) => type_check_fn(n),
+                        _ => return quote!(),
+                    };
+                    quote!(#f(value, problems);)
+                });
                 return Some(quote! {
                     #doc
                     #(#notes)*
@@ -250,6 +259,7 @@ impl Emitter<'_> {
                         #count
                         #(#fields)*
                         #others
+                        #(#unions)*
                     }
                 });
             }
