@@ -342,6 +342,9 @@ fn and(conditions: Vec<TokenStream>) -> TokenStream {
     if conditions.is_empty() {
         return quote!(true);
     }
+    if conditions.len() == 1 {
+        return conditions.into_iter().collect();
+    }
     // A block first in a function body would be a statement of its own, not an operand.
     let conditions = conditions.into_iter().map(|c| {
         let block = matches!(c.clone().into_iter().next(), Some(proc_macro2::TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace);
