@@ -1,7 +1,7 @@
 //! The `types` module: one Rust type per schema, and the `params` module: one struct per
 //! operation with query or header parameters.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{
@@ -120,8 +120,11 @@ fn type_def(def: &TypeDef, types: &TokenStream, error_codes: bool) -> TokenStrea
         }
         TypeKind::Alias(ty) => {
             let ty = rust_type(ty, types);
+            let allowed =
+                allowed_values(&def.checks.values).map(|text| quote!(#[doc = ""] #[doc = #text]));
             quote! {
                 #docs
+                #allowed
                 pub type #name = #ty;
             }
         }
@@ -182,6 +185,10 @@ fn struct_def(
             doc = quote!(#[doc = #text]);
         }
         let mut notes = Vec::new();
+        let allowed = allowed_values(&f.checks.values);
+        if let Some(text) = &allowed {
+            notes.push(text.trim_start());
+        }
         if f.read_only {
             notes.push("Read-only: sent by the server, never in a request.");
         }
@@ -240,6 +247,9 @@ fn enum_def(
     e: &EnumDef,
     error_codes: bool,
 ) -> TokenStream {
+    if e.integer {
+        return integer_enum_def(name, docs, e);
+    }
     let variants: Vec<_> = e
         .variants
         .iter()
@@ -342,6 +352,99 @@ fn enum_def(
             }
         }
     }
+}
+
+/// An enum of integers: variants for the listed values, `Unknown` for any other, read and
+/// written as JSON numbers (what `serde_repr` does, by hand).
+fn integer_enum_def(name: &proc_macro2::Ident, docs: TokenStream, e: &EnumDef) -> TokenStream {
+    let variants: Vec<_> = e
+        .variants
+        .iter()
+        .map(|v| format_ident!("{}", v.rust_name))
+        .collect();
+    let values: Vec<Literal> = e
+        .variants
+        .iter()
+        .map(|v| Literal::i64_unsuffixed(v.value.parse().unwrap_or_default()))
+        .collect();
+    let variant_docs = e.variants.iter().map(|v| {
+        let mut text = format!("`{}`", v.value);
+        if let Some(d) = &v.doc {
+            text.push_str(": ");
+            text.push_str(d);
+        }
+        doc_text(&text)
+    });
+    quote! {
+        #docs
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variant_docs #variants,)*
+            /// A value this version of the spec does not list, kept as sent.
+            Unknown(i64),
+        }
+
+        impl #name {
+            /// Every value the spec lists.
+            pub const ALL: &'static [Self] = &[#(Self::#variants),*];
+
+            /// The value as it appears in JSON.
+            pub fn as_i64(&self) -> i64 {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::Unknown(value) => *value,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.as_i64(), f)
+            }
+        }
+
+        impl ::std::convert::From<i64> for #name {
+            fn from(value: i64) -> Self {
+                match value {
+                    #(#values => Self::#variants,)*
+                    other => Self::Unknown(other),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::num::ParseIntError;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, ::std::num::ParseIntError> {
+                value.parse::<i64>().map(Self::from)
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.as_i64())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                <i64 as ::serde::Deserialize>::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}
+
+/// A sentence listing the values a schema allows (`Checks::values`), for its docs.
+fn allowed_values(values: &[serde_json::Value]) -> Option<String> {
+    if values.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    Some(format!(
+        " Allowed values: {} (the generated server refuses others).",
+        listed.join(", ")
+    ))
 }
 
 fn union_def(

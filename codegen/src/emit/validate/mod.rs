@@ -263,6 +263,18 @@ impl Emitter<'_> {
                     }
                 });
             }
+            TypeKind::Enum(e) if e.integer => {
+                let numbers = Checks {
+                    numbers: e
+                        .variants
+                        .iter()
+                        .filter_map(|v| v.value.parse::<i64>().ok())
+                        .map(|n| n as f64)
+                        .collect(),
+                    ..Checks::default()
+                };
+                self.check(&TypeRef::I64, &numbers, &quote!(value))
+            }
             TypeKind::Enum(e) => {
                 let values = e.variants.iter().map(|v| &v.value);
                 quote!(::specfirst_runtime::server::validate::one_of_text(value, problems, &[#(#values),*]);)
@@ -317,6 +329,33 @@ impl Emitter<'_> {
 
     /// Statements that check `value` (a `&Value`) as a `ty` with `checks`.
     fn check(&self, ty: &TypeRef, checks: &Checks, value: &TokenStream) -> TokenStream {
+        if checks.values.is_empty() {
+            return self.check_type(ty, checks, value);
+        }
+        // Allowed values of any JSON type (`enum: [true]`, `[4.1, "3_lite"]`): the Rust type is
+        // theirs, so a listed value also has the type.
+        let allowed = checks.values.iter().map(|v| match v {
+            serde_json::Value::Bool(b) => quote!(#value.as_bool() == ::std::option::Option::Some(#b)),
+            serde_json::Value::Number(n) => {
+                let n = Literal::f64_suffixed(n.as_f64().unwrap_or_default());
+                quote!(#value.as_f64() == ::std::option::Option::Some(#n))
+            }
+            serde_json::Value::String(s) => {
+                quote!(#value.as_str() == ::std::option::Option::Some(#s))
+            }
+            other => {
+                let text = other.to_string();
+                quote!(::serde_json::from_str::<::serde_json::Value>(#text).is_ok_and(|allowed| allowed == *#value))
+            }
+        });
+        quote! {
+            if !(#(#allowed)||*) {
+                problems.here();
+            }
+        }
+    }
+
+    fn check_type(&self, ty: &TypeRef, checks: &Checks, value: &TokenStream) -> TokenStream {
         match ty {
             TypeRef::String => {
                 let ok = self.text_ok(checks);

@@ -588,7 +588,7 @@ impl SchemaLowerer<'_> {
                         keyword.to_owned()
                     };
                     let hint = format!("{name}{suffix}");
-                    let ty = self.union_type(&p, &hint, &shared);
+                    let ty = self.union_type(&p, name, &hint, &shared);
                     (ty, p.exactly_one)
                 }
             };
@@ -625,7 +625,13 @@ impl SchemaLowerer<'_> {
     }
 
     /// The named union type of a `oneOf` / `anyOf` beside properties (one per place).
-    fn union_type(&mut self, p: &PendingUnion, hint: &str, shared: &BTreeSet<String>) -> TypeRef {
+    fn union_type(
+        &mut self,
+        p: &PendingUnion,
+        owner: &str,
+        hint: &str,
+        shared: &BTreeSet<String>,
+    ) -> TypeRef {
         if let Some(ty) = self.inline_cache.get(p.pointer.as_str()) {
             return ty.clone();
         }
@@ -646,7 +652,19 @@ impl SchemaLowerer<'_> {
                     TypeDef {
                         name: name.clone(),
                         pointer: p.pointer.as_str().to_owned(),
-                        doc: Docs::default(),
+                        doc: Docs {
+                            summary: None,
+                            description: Some(format!(
+                                "The members of `{}` beside its properties: {} of these.",
+                                owner,
+                                if p.exactly_one {
+                                    "exactly one"
+                                } else {
+                                    "at least one"
+                                }
+                            )),
+                            deprecated: false,
+                        },
                         kind,
                         checks: Default::default(),
                     },

@@ -266,7 +266,14 @@ impl<'a> SchemaLowerer<'a> {
     fn nullable(&self, schema: &ReferenceOr<Box<Schema>>) -> bool {
         self.resolve_boxed(schema).is_some_and(|s| {
             s.schema_data.nullable
-                || matches!(&s.schema_kind, SchemaKind::Type(Type::String(t)) if t.enumeration.contains(&None))
+                || match &s.schema_kind {
+                    SchemaKind::Type(Type::String(t)) => t.enumeration.contains(&None),
+                    SchemaKind::Type(Type::Integer(t)) => t.enumeration.contains(&None),
+                    SchemaKind::Type(Type::Number(t)) => t.enumeration.contains(&None),
+                    SchemaKind::Type(Type::Boolean(t)) => t.enumeration.contains(&None),
+                    SchemaKind::Any(a) => a.enumeration.contains(&serde_json::Value::Null),
+                    _ => false,
+                }
         })
     }
 
@@ -285,6 +292,12 @@ impl<'a> SchemaLowerer<'a> {
                     VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid" => TypeRef::Uuid,
                     _ => TypeRef::String,
                 })
+            }
+            SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
+                let values: Vec<i64> = i.enumeration.iter().flatten().copied().collect();
+                Shape::Define(TypeKind::Enum(
+                    self.integer_enumeration(&values, schema, pointer),
+                ))
             }
             SchemaKind::Type(Type::Integer(i)) => Shape::Use(match &i.format {
                 VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
@@ -435,6 +448,28 @@ impl<'a> SchemaLowerer<'a> {
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect();
             return Shape::Define(TypeKind::Enum(self.enumeration(&values, schema, pointer)));
+        }
+        // Values that are not all strings: integers are an integer enum; anything else is the
+        // values' common type (any JSON value when they differ), whose allowed values the
+        // server checks (`Checks::values`). The values decide, whatever `type` says.
+        let values: Vec<&serde_json::Value> =
+            any.enumeration.iter().filter(|v| !v.is_null()).collect();
+        if !values.is_empty() {
+            if values.iter().all(|v| v.is_i64()) {
+                let numbers: Vec<i64> = values.iter().filter_map(|v| v.as_i64()).collect();
+                return Shape::Define(TypeKind::Enum(
+                    self.integer_enumeration(&numbers, schema, pointer),
+                ));
+            }
+            return Shape::Use(if values.iter().all(|v| v.is_boolean()) {
+                TypeRef::Bool
+            } else if values.iter().all(|v| v.is_number()) {
+                TypeRef::F64
+            } else if values.iter().all(|v| v.is_string()) {
+                TypeRef::String
+            } else {
+                TypeRef::Json
+            });
         }
         Shape::Use(match (any.typ.as_deref(), any.format.as_deref()) {
             (Some("string"), Some("date-time")) => TypeRef::DateTime,
@@ -790,6 +825,34 @@ impl<'a> SchemaLowerer<'a> {
             variants,
             integer: false,
         }
+    }
+
+    /// `enum` of integers: a typed enum whose variants are named `Value1`, `ValueMinus1`... (or by
+    /// `x-enum-varnames`), with a catch-all for values a newer server sends.
+    fn integer_enumeration(
+        &mut self,
+        values: &[i64],
+        schema: &Schema,
+        pointer: &Pointer,
+    ) -> EnumDef {
+        let texts: Vec<String> = values.iter().map(i64::to_string).collect();
+        let mut def = self.enumeration(&texts, schema, pointer);
+        let named = schema
+            .schema_data
+            .extensions
+            .contains_key("x-enum-varnames");
+        if !named {
+            let mut names = Namespace::with_reserved(&["Unknown", "Self"]);
+            for v in &mut def.variants {
+                let wanted = match v.value.strip_prefix('-') {
+                    Some(digits) => format!("ValueMinus{digits}"),
+                    None => format!("Value{}", v.value),
+                };
+                v.rust_name = names.claim(wanted);
+            }
+        }
+        def.integer = true;
+        def
     }
 
     fn string_map(
