@@ -317,3 +317,31 @@ fn openapi_3_1_const_and_defs() {
         TypeKind::Alias(TypeRef::I64)
     ));
 }
+
+#[test]
+fn a_union_with_a_null_member_is_the_other_member_made_optional() {
+    let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Body:\n      type: object\n      required: [size]\n      properties:\n        size:\n          anyOf: [{type: integer}, {type: 'null'}]\n";
+    let doc = codegen::load::load(text).expect("loads");
+    let api = codegen::lower::lower(&doc).unwrap_or_else(|e| panic!("{e}"));
+    let size = &strukt(&api, "Body").fields[0];
+    assert_eq!(size.ty, TypeRef::I64);
+    assert!(size.required && size.nullable);
+}
+
+#[test]
+fn a_union_of_single_values_is_an_enum_named_by_titles() {
+    let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Body:\n      oneOf:\n        - {title: PLAYING, const: 0, description: Playing a game.}\n        - {title: STREAMING, const: 1}\n";
+    let doc = codegen::load::load(text).expect("loads");
+    let api = codegen::lower::lower(&doc).unwrap_or_else(|e| panic!("{e}"));
+    let TypeKind::Enum(e) = &ty(&api, "Body").kind else {
+        panic!("{:?}", ty(&api, "Body").kind);
+    };
+    assert!(e.integer);
+    let variants: Vec<(&str, &str)> = e
+        .variants
+        .iter()
+        .map(|v| (v.rust_name.as_str(), v.value.as_str()))
+        .collect();
+    assert_eq!(variants, [("Playing", "0"), ("Streaming", "1")]);
+    assert_eq!(e.variants[0].doc.as_deref(), Some("Playing a game."));
+}

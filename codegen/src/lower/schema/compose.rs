@@ -698,13 +698,22 @@ fn joined(
             "description" | "title" | "example" | "deprecated" | "externalDocs" | "default"
         );
         match x.get(&key) {
-            Some(earlier) if *earlier != value && !documentation => return None,
+            Some(earlier) if !same_value(earlier, &value) && !documentation => return None,
             _ => {
                 x.insert(key, value);
             }
         }
     }
     serde_json::from_value(serde_json::Value::Object(x)).ok()
+}
+
+/// Equal JSON, where `0` and `0.0` are one number (a schema read as another kind writes its
+/// bounds as floats).
+fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    match (a, b) {
+        (serde_json::Value::Number(x), serde_json::Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
 }
 
 /// The schema of a property two `allOf` members define: both at once (for arrays, arrays of

@@ -271,7 +271,12 @@ impl<'a> SchemaLowerer<'a> {
                     SchemaKind::Type(Type::Integer(t)) => t.enumeration.contains(&None),
                     SchemaKind::Type(Type::Number(t)) => t.enumeration.contains(&None),
                     SchemaKind::Type(Type::Boolean(t)) => t.enumeration.contains(&None),
-                    SchemaKind::Any(a) => a.enumeration.contains(&serde_json::Value::Null),
+                    SchemaKind::Any(a) => {
+                        a.enumeration.contains(&serde_json::Value::Null)
+                            || a.one_of.iter().chain(&a.any_of).any(is_null_only)
+                    }
+                    SchemaKind::OneOf { one_of: members }
+                    | SchemaKind::AnyOf { any_of: members } => members.iter().any(is_null_only),
                     _ => false,
                 }
         })
@@ -618,6 +623,24 @@ impl<'a> SchemaLowerer<'a> {
         exactly_one: bool,
         shared: &BTreeSet<String>,
     ) -> Shape {
+        // `anyOf: [X, {type: 'null'}]` (3.1's way to write `nullable`): X, which the property
+        // holding it makes an `Option` (see `nullable`).
+        let values: Vec<(usize, &ReferenceOr<Schema>)> = members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !is_null_only(m))
+            .collect();
+        if let [(i, member)] = values.as_slice()
+            && members.len() > 1
+        {
+            return Shape::Use(self.type_of(member, &pointer.join(i), name));
+        }
+        // Members that are each one value (3.1's `const`, one-value enums), with titles: an enum.
+        if discriminator.is_none()
+            && let Some(def) = self.const_enumeration(members)
+        {
+            return Shape::Define(TypeKind::Enum(def));
+        }
         // Mapping values by the place they lead to, so an inline member named in the mapping is
         // found however the mapping spells its place.
         let mapping: Vec<(String, Option<String>)> = discriminator
@@ -744,6 +767,66 @@ impl<'a> SchemaLowerer<'a> {
             exactly_one,
             variants,
         }))
+    }
+
+    /// An enum of `oneOf` / `anyOf` members that are each a single string or integer (`const`,
+    /// `enum: [v]`), variants named after their titles when they have them.
+    fn const_enumeration(&self, members: &[ReferenceOr<Schema>]) -> Option<EnumDef> {
+        let mut values = Vec::new();
+        for member in members {
+            let schema = self.resolve(member)?;
+            let value = match &schema.schema_kind {
+                SchemaKind::Type(Type::String(t)) => match t.enumeration.as_slice() {
+                    [Some(v)] => serde_json::Value::String(v.clone()),
+                    _ => return None,
+                },
+                SchemaKind::Type(Type::Integer(t)) => match t.enumeration.as_slice() {
+                    [Some(v)] => serde_json::Value::from(*v),
+                    _ => return None,
+                },
+                SchemaKind::Any(a)
+                    if a.properties.is_empty()
+                        && a.one_of.is_empty()
+                        && a.any_of.is_empty()
+                        && a.all_of.is_empty() =>
+                {
+                    match a.enumeration.as_slice() {
+                        [v] if v.is_string() || v.is_i64() => v.clone(),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            };
+            values.push((value, schema));
+        }
+        let integer = values.iter().all(|(v, _)| v.is_i64());
+        if !integer && !values.iter().all(|(v, _)| v.is_string()) {
+            return None;
+        }
+        let mut names = Namespace::with_reserved(&["Unknown", "Self"]);
+        let mut seen = BTreeSet::new();
+        let variants = values
+            .into_iter()
+            .filter(|(v, _)| seen.insert(v.to_string()))
+            .map(|(v, schema)| {
+                let value = match &v {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                let wanted = match (&schema.schema_data.title, integer) {
+                    (Some(title), _) => naming::pascal(title, "Value"),
+                    (None, true) => format!("Value{}", value.replace('-', "Minus")),
+                    (None, false) => naming::pascal(&value, "Empty"),
+                };
+                EnumVariant {
+                    rust_name: names.claim(wanted),
+                    value,
+                    message: None,
+                    doc: schema.schema_data.description.clone(),
+                }
+            })
+            .collect();
+        Some(EnumDef { variants, integer })
     }
 
     /// The one value a schema's property `property` may have (`enum: [v]`, 3.1's `const`), when
@@ -1068,6 +1151,28 @@ fn scalar_kind(schema: &Schema) -> Option<&'static str> {
             }
         }
         _ => None,
+    }
+}
+
+/// A member that only allows `null` (3.1's `{type: 'null'}`, rewritten to `nullable: true`).
+fn is_null_only(member: &ReferenceOr<Schema>) -> bool {
+    match member {
+        ReferenceOr::Item(s) => match &s.schema_kind {
+            SchemaKind::Any(a) => {
+                let empty = a.typ.is_none()
+                    && a.properties.is_empty()
+                    && a.items.is_none()
+                    && a.one_of.is_empty()
+                    && a.any_of.is_empty()
+                    && a.all_of.is_empty()
+                    && a.additional_properties.is_none();
+                empty
+                    && (a.enumeration == [serde_json::Value::Null]
+                        || (s.schema_data.nullable && a.enumeration.is_empty()))
+            }
+            _ => false,
+        },
+        ReferenceOr::Reference { .. } => false,
     }
 }
 
