@@ -192,6 +192,9 @@ pub struct UnionDef {
     /// `oneOf`: a value must fit exactly one member. `anyOf`: at least one.
     pub exactly_one: bool,
     pub variants: Vec<UnionVariant>,
+    /// What the docs must say of how the union departs from the spec (members of one type
+    /// that are one variant).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -345,3 +345,14 @@ fn a_union_of_single_values_is_an_enum_named_by_titles() {
     assert_eq!(variants, [("Playing", "0"), ("Streaming", "1")]);
     assert_eq!(e.variants[0].doc.as_deref(), Some("Playing a game."));
 }
+
+#[test]
+fn the_same_type_twice_in_a_union_is_one_variant_and_said_so() {
+    let schemas = "    Body:\n      oneOf:\n        - {type: string, title: First}\n        - {type: integer}\n        - {type: string}\n";
+    let api = model(schemas);
+    let u = union(&api, "Body");
+    assert_eq!(u.variants.len(), 2);
+    assert_eq!(u.notes.len(), 1);
+    let types = &generated(schemas).client["src/types.rs"];
+    assert_has(types, "Members 0 and 2 of the `oneOf` are the same type");
+}

@@ -449,10 +449,14 @@ fn allowed_values(values: &[serde_json::Value]) -> Option<String> {
 
 fn union_def(
     name: &proc_macro2::Ident,
-    docs: TokenStream,
+    mut docs: TokenStream,
     u: &UnionDef,
     types: &TokenStream,
 ) -> TokenStream {
+    for note in &u.notes {
+        let text = format!(" {note}");
+        docs.extend(quote!(#[doc = ""] #[doc = #text]));
+    }
     let variants: Vec<_> = u
         .variants
         .iter()

@@ -94,7 +94,14 @@ fn reachable(api: &Api) -> BTreeSet<String> {
                 }
                 match api.types.get(&name).map(|t| &t.kind) {
                     Some(TypeKind::Struct(s)) => {
-                        stack.extend(s.fields.iter().map(|f| f.ty.clone()));
+                        // A read-only property is refused whatever its value: its type is not
+                        // checked through it.
+                        stack.extend(
+                            s.fields
+                                .iter()
+                                .filter(|f| !f.read_only)
+                                .map(|f| f.ty.clone()),
+                        );
                         stack.extend(s.extra.iter().cloned());
                         stack.extend(s.unions.iter().map(|u| u.ty.clone()));
                     }

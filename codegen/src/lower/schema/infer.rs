@@ -7,8 +7,10 @@
 //! - By field names: among object members, a property only one member declares selects that
 //!   member when the value holds it (before the ordered tries), so members whose properties are
 //!   all optional are still told apart.
-//! - Two members that no value can tell apart (the same type, or objects declaring and requiring
-//!   the same properties) are a located error: which one a value is would be a guess.
+//! - The same type listed twice is one variant (the union's docs say so: under `oneOf` the server
+//!   counts a value of it as fitting one member). Two members of different types that no value can
+//!   tell apart (objects declaring and requiring the same properties alike) are a located error:
+//!   which type a value is would be a guess.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,22 +43,47 @@ impl SchemaLowerer<'_> {
         variants: &mut Vec<UnionVariant>,
         members: &[ReferenceOr<Schema>],
         pointer: &Pointer,
-    ) {
-        let shapes: Vec<Option<Shape>> = members
+        exactly_one: bool,
+    ) -> Vec<String> {
+        // The same type listed twice (`[{type: string}, {type: string, title: t}]`) is one
+        // variant; the docs say so, since `oneOf` would refuse a value fitting both.
+        let mut notes = Vec::new();
+        let mut original: Vec<usize> = Vec::new();
+        let mut kept: Vec<(UnionVariant, &ReferenceOr<Schema>)> = Vec::new();
+        for (i, (variant, member)) in variants.drain(..).zip(members).enumerate() {
+            let twin = kept
+                .iter()
+                .position(|(k, _)| k.ty == variant.ty && k.checks == variant.checks);
+            match twin {
+                Some(k) => notes.push(format!(
+                    "Members {} and {i} of the `{}` are the same type, which is one variant here{}.",
+                    original[k],
+                    if exactly_one { "oneOf" } else { "anyOf" },
+                    if exactly_one {
+                        " (the server counts a value of it as fitting one member)"
+                    } else {
+                        ""
+                    }
+                )),
+                None => {
+                    original.push(i);
+                    kept.push((variant, member));
+                }
+            }
+        }
+        let shapes: Vec<Option<Shape>> = kept
             .iter()
-            .zip(variants.iter())
-            .map(|(m, v)| self.object_shape(m, &v.ty, 0))
+            .map(|(v, m)| self.object_shape(m, &v.ty, 0))
             .collect();
+        variants.extend(kept.into_iter().map(|(v, _)| v));
         for i in 0..variants.len() {
             for j in 0..i {
-                let same_type =
-                    variants[i].ty == variants[j].ty && variants[i].checks == variants[j].checks;
-                let same_object = shapes[i].is_some() && shapes[i] == shapes[j];
-                if same_type || same_object {
+                if shapes[i].is_some() && shapes[i] == shapes[j] {
                     self.diags.push(
-                        pointer.join(i),
+                        pointer.join(original[i]),
                         format!(
-                            "this member cannot be told apart from member {j}: both accept the same values, so which one a value is would be a guess (merge them, or add a `discriminator`)"
+                            "this member cannot be told apart from member {}: both accept the same values, so which one a value is would be a guess (merge them, or add a `discriminator`)",
+                            original[j]
                         ),
                     );
                 }
@@ -106,6 +133,7 @@ impl SchemaLowerer<'_> {
         let (any, rest): (Vec<usize>, Vec<usize>) =
             order.into_iter().partition(|i| keys[*i].0 == ANY);
         variants.extend(rest.into_iter().chain(any).filter_map(|i| taken[i].take()));
+        notes
     }
 
     /// The JSON type of a variant's values (a class), and how early it is tried among

@@ -759,13 +759,16 @@ impl<'a> SchemaLowerer<'a> {
                     }
                 }
             }
-        } else {
-            self.infer(&mut variants, members, pointer);
         }
+        let notes = match discriminator {
+            Some(_) => Vec::new(),
+            None => self.infer(&mut variants, members, pointer, exactly_one),
+        };
         Shape::Define(TypeKind::Union(UnionDef {
             discriminator: discriminator.map(|d| d.property_name.clone()),
             exactly_one,
             variants,
+            notes,
         }))
     }
 
