@@ -356,3 +356,13 @@ fn the_same_type_twice_in_a_union_is_one_variant_and_said_so() {
     let types = &generated(schemas).client["src/types.rs"];
     assert_has(types, "Members 0 and 2 of the `oneOf` are the same type");
 }
+
+#[test]
+fn members_that_only_require_add_no_union() {
+    let api = model(&format!(
+        "{BASE}    Body:\n      allOf:\n        - $ref: '#/components/schemas/Base'\n        - oneOf: [{{required: [id]}}, {{required: [note]}}]\n"
+    ));
+    let s = strukt(&api, "Body");
+    assert!(s.unions.is_empty());
+    assert_eq!(field_names(s), ["id", "note"]);
+}

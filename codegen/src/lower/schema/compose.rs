@@ -121,7 +121,8 @@ impl SchemaLowerer<'_> {
         for (members, exactly_one, keyword) in
             [(own.one_of, true, "oneOf"), (own.any_of, false, "anyOf")]
         {
-            if !members.is_empty() {
+            // `required`-only members constrain, they add no type.
+            if !members.iter().all(is_metadata_only) {
                 self.note_ref_requires(&mut merged, members, &pointer.join(keyword));
                 merged.unions.push(Part::Pending(PendingUnion {
                     members: members.to_vec(),
@@ -218,6 +219,16 @@ impl SchemaLowerer<'_> {
             ReferenceOr::Item(_) => pointer.clone(),
         };
         // A member that is a union as a whole (a `$ref` to a `oneOf` schema, or an inline one).
+        let only_required = match &schema.schema_kind {
+            SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => {
+                members.iter().all(is_metadata_only)
+            }
+            _ => false,
+        };
+        if only_required {
+            // `oneOf: [{required: [a]}, {required: [b]}]` constrains, it adds no type.
+            return true;
+        }
         if let Some((exactly_one, discriminator)) = self.union_member(schema) {
             let ty = self.type_of(member, pointer, "Union");
             let discriminator = discriminator.map(|d| d.property_name.clone());
@@ -257,10 +268,8 @@ impl SchemaLowerer<'_> {
                 for (members, exactly_one, keyword) in
                     [(&any.one_of, true, "oneOf"), (&any.any_of, false, "anyOf")]
                 {
-                    // `required`-only members beside properties constrain, they add no type.
-                    if members.is_empty()
-                        || (!any.properties.is_empty() && members.iter().all(is_metadata_only))
-                    {
+                    // `required`-only members constrain, they add no type.
+                    if members.iter().all(is_metadata_only) {
                         continue;
                     }
                     self.note_ref_requires(merged, members, &place.join(keyword));
