@@ -366,3 +366,15 @@ fn members_that_only_require_add_no_union() {
     assert!(s.unions.is_empty());
     assert_eq!(field_names(s), ["id", "note"]);
 }
+
+#[test]
+fn what_a_composition_leaves_unchecked_is_in_the_validator_docs() {
+    let schemas = "    Body:\n      type: object\n      properties: {a: {type: string}, b: {type: string}}\n      oneOf: [{required: [a]}, {required: [b]}]\n";
+    let api = model(schemas);
+    assert_eq!(ty(&api, "Body").checks.unchecked.len(), 1);
+    let validate = &generated(schemas).server["src/validate.rs"];
+    assert_has(
+        validate,
+        "Not checked: `oneOf` at #/components/schemas/Body/oneOf",
+    );
+}

@@ -186,7 +186,8 @@ impl Emitter<'_> {
         let notes = def.checks.unchecked.iter().map(|n| doc_text(n));
         let body = match &def.kind {
             TypeKind::Struct(s) => {
-                let mut notes = Vec::new();
+                let mut notes: Vec<TokenStream> =
+                    def.checks.unchecked.iter().map(|n| doc_text(n)).collect();
                 let fields = s.fields.iter().map(|f| {
                     notes.extend(f.checks.unchecked.iter().map(|n| doc_text(n)));
                     let json = &f.json_name;

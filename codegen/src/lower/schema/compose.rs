@@ -122,6 +122,9 @@ impl SchemaLowerer<'_> {
             [(own.one_of, true, "oneOf"), (own.any_of, false, "anyOf")]
         {
             // `required`-only members constrain, they add no type.
+            if !members.is_empty() && members.iter().all(is_metadata_only) {
+                self.leave_unchecked_at(pointer, &pointer.join(keyword));
+            }
             if !members.iter().all(is_metadata_only) {
                 self.note_ref_requires(&mut merged, members, &pointer.join(keyword));
                 merged.unions.push(Part::Pending(PendingUnion {
@@ -227,6 +230,13 @@ impl SchemaLowerer<'_> {
         };
         if only_required {
             // `oneOf: [{required: [a]}, {required: [b]}]` constrains, it adds no type.
+            let at = merged.at.clone();
+            self.unchecked
+                .entry(at.as_str().to_owned())
+                .or_default()
+                .push(format!(
+                    "Not checked: the `allOf` member at {pointer}, whose members only require properties (which properties must come together)."
+                ));
             return true;
         }
         if let Some((exactly_one, discriminator)) = self.union_member(schema) {
@@ -270,6 +280,10 @@ impl SchemaLowerer<'_> {
                 {
                     // `required`-only members constrain, they add no type.
                     if members.iter().all(is_metadata_only) {
+                        if !members.is_empty() {
+                            let at = merged.at.clone();
+                            self.leave_unchecked_at(&at, &place.join(keyword));
+                        }
                         continue;
                     }
                     self.note_ref_requires(merged, members, &place.join(keyword));
@@ -500,6 +514,16 @@ impl SchemaLowerer<'_> {
         }
     }
 
+    /// Records, for the type at `at`, that the `required`-only union at `union` is not checked.
+    fn leave_unchecked_at(&mut self, at: &Pointer, union: &Pointer) {
+        self.unchecked
+            .entry(at.as_str().to_owned())
+            .or_default()
+            .push(format!(
+                "Not checked: {union}, whose members only require properties (which properties must come together)."
+            ));
+    }
+
     /// Whether the schema at `place` is built on the one at `base` through `allOf` members.
     fn extends(&self, place: &str, base: &str, depth: usize) -> bool {
         if depth > 16 {
@@ -525,7 +549,7 @@ impl SchemaLowerer<'_> {
     /// The struct of merged parts, with a flattened field per union.
     fn merged_struct(&mut self, merged: Merged, name: &str) -> Shape {
         let Merged {
-            at: _,
+            at: merged_at,
             properties,
             required,
             additional,
@@ -556,6 +580,17 @@ impl SchemaLowerer<'_> {
                     );
                 }
             }
+        }
+        if !unions.is_empty()
+            && let Some((AdditionalProperties::Any(false), at)) = &additional
+        {
+            let note = format!(
+                "Not checked: `additionalProperties: false` at {at}, beside a union whose members declare more properties."
+            );
+            self.unchecked
+                .entry(merged_at.as_str().to_owned())
+                .or_default()
+                .push(note);
         }
         let extra = match (&additional, unions.is_empty()) {
             (Some((a, at)), true) => self.extra(Some(a), at, name),

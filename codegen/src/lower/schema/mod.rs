@@ -35,6 +35,9 @@ pub struct SchemaLowerer<'a> {
     /// Pointer of an inline schema already lowered → its type, so a schema reached twice (via
     /// `allOf`, say) yields one type.
     inline_cache: HashMap<String, TypeRef>,
+    /// Pointer of a schema → what its type leaves unchecked (see `Checks::unchecked`), found
+    /// while lowering it.
+    unchecked: HashMap<String, Vec<String>>,
     pub diags: Diagnostics,
 }
 
@@ -68,6 +71,7 @@ impl<'a> SchemaLowerer<'a> {
             names,
             component_names,
             inline_cache: HashMap::new(),
+            unchecked: HashMap::new(),
             diags: Diagnostics::default(),
         }
     }
@@ -99,12 +103,15 @@ impl<'a> SchemaLowerer<'a> {
         // Enums and unions check themselves member by member; a struct keeps its property
         // counts here, and an alias (and the newtype it may become) a named scalar's or array's
         // keywords.
-        let checks = match (&kind, schema) {
+        let mut checks = match (&kind, schema) {
             (TypeKind::Alias(_) | TypeKind::Struct(_), ReferenceOr::Item(schema)) => {
                 checks::of(schema, pointer, &mut self.diags)
             }
             _ => Checks::default(),
         };
+        checks
+            .unchecked
+            .extend(self.unchecked.remove(pointer.as_str()).unwrap_or_default());
         let def = TypeDef {
             name: name.clone(),
             pointer: pointer.into(),
@@ -113,6 +120,17 @@ impl<'a> SchemaLowerer<'a> {
             checks,
         };
         self.types.insert(name, def);
+    }
+
+    /// Records that a `oneOf` / `anyOf` of members that only require properties is not checked.
+    fn leave_unchecked(&mut self, pointer: &Pointer, keyword: &str) {
+        self.unchecked
+            .entry(pointer.as_str().to_owned())
+            .or_default()
+            .push(format!(
+                "Not checked: `{keyword}` at {}, whose members only require properties (which properties must come together).",
+                pointer.join(keyword)
+            ));
     }
 
     /// The Rust name of a component schema, if it exists.
@@ -165,7 +183,10 @@ impl<'a> SchemaLowerer<'a> {
                         pointer: pointer.into(),
                         doc: docs_of(schema),
                         kind,
-                        checks: Checks::default(),
+                        checks: Checks {
+                            unchecked: self.unchecked.remove(pointer.as_str()).unwrap_or_default(),
+                            ..Checks::default()
+                        },
                     },
                 );
                 TypeRef::Named(name)
@@ -380,6 +401,11 @@ impl<'a> SchemaLowerer<'a> {
         } else {
             &any.any_of
         };
+        for (members, keyword) in [(&any.one_of, "oneOf"), (&any.any_of, "anyOf")] {
+            if has_object && !members.is_empty() && constraints_only(members) {
+                self.leave_unchecked(pointer, keyword);
+            }
+        }
         // A discriminated union that also declares its discriminator property beside `oneOf`:
         // the members declare what the value holds.
         let discriminator_only = schema
