@@ -30,7 +30,7 @@ use crate::naming::{self, Namespace};
 
 /// The parts of a schema that compose: its own object keywords and combinators.
 pub struct Own<'s> {
-    pub properties: &'s indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+    pub properties: Option<&'s indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>>,
     pub required: &'s [String],
     pub additional: Option<&'s AdditionalProperties>,
     pub all_of: &'s [ReferenceOr<Schema>],
@@ -39,13 +39,10 @@ pub struct Own<'s> {
     pub discriminator: Option<&'s Discriminator>,
 }
 
-static NO_PROPERTIES: std::sync::LazyLock<indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>> =
-    std::sync::LazyLock::new(indexmap::IndexMap::new);
-
 impl Own<'_> {
     pub fn empty() -> Self {
         Own {
-            properties: &NO_PROPERTIES,
+            properties: None,
             required: &[],
             additional: None,
             all_of: &[],
@@ -89,8 +86,9 @@ impl SchemaLowerer<'_> {
     /// A schema with `allOf`, or with `oneOf` / `anyOf` beside properties or each other.
     pub(super) fn composite(&mut self, own: &Own<'_>, pointer: &Pointer, name: &str) -> Shape {
         let all_of = pointer.join("allOf");
-        let own_object =
-            !own.properties.is_empty() || !own.required.is_empty() || own.additional.is_some();
+        let own_object = own.properties.is_some_and(|p| !p.is_empty())
+            || !own.required.is_empty()
+            || own.additional.is_some();
         let own_unions = !own.one_of.is_empty() || !own.any_of.is_empty();
         if !own_object
             && !own_unions
@@ -111,7 +109,7 @@ impl SchemaLowerer<'_> {
             ok &= self.collect(member, &all_of.join(i), &mut merged, 0);
         }
         let props = pointer.join("properties");
-        for (key, prop) in own.properties {
+        for (key, prop) in own.properties.into_iter().flatten() {
             ok &= self.add_property(&mut merged, key, prop, props.join(key));
         }
         add_required(&mut merged.required, own.required);

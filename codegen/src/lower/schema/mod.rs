@@ -447,7 +447,7 @@ impl<'a> SchemaLowerer<'a> {
         }
         if unions || !any.all_of.is_empty() {
             let own = compose::Own {
-                properties: &any.properties,
+                properties: Some(&any.properties),
                 required: &any.required,
                 additional: any.additional_properties.as_ref(),
                 all_of: &any.all_of,
