@@ -113,10 +113,21 @@ pub enum TypeKind {
     Union(UnionDef),
     /// A named schema that is just another type (`type: string`, an array, a map...).
     Alias(TypeRef),
+    /// 3.1's `prefixItems` on a closed array (`maxItems` its length): a JSON array of exactly
+    /// these items, a tuple struct.
+    Tuple(Vec<TupleItem>),
     /// A named schema that contains itself through arrays or maps only
     /// (`Tree: {type: array, items: {$ref: Tree}}`). A type alias cannot be recursive, so this is
     /// a transparent tuple struct around the type.
     Newtype(TypeRef),
+}
+
+/// One position of a tuple (`prefixItems`).
+#[derive(Debug, Clone)]
+pub struct TupleItem {
+    pub ty: TypeRef,
+    /// The item schema's own keywords when it is written inline.
+    pub checks: Checks,
 }
 
 #[derive(Debug, Clone)]

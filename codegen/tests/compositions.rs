@@ -378,3 +378,28 @@ fn what_a_composition_leaves_unchecked_is_in_the_validator_docs() {
         "Not checked: `oneOf` at #/components/schemas/Body/oneOf",
     );
 }
+
+#[test]
+fn prefix_items_on_a_closed_array_are_a_tuple() {
+    let schemas = "    Body:\n      type: array\n      maxItems: 2\n      prefixItems:\n        - {type: string}\n        - {type: integer, minimum: 0}\n    Open:\n      type: array\n      prefixItems: [{type: string}]\n      items: {type: string}\n";
+    let api = model(schemas);
+    let TypeKind::Tuple(items) = &ty(&api, "Body").kind else {
+        panic!("{:?}", ty(&api, "Body").kind);
+    };
+    assert_eq!(items[0].ty, TypeRef::String);
+    assert_eq!(items[1].ty, TypeRef::I64);
+    assert!(items[1].checks.minimum.is_some());
+    // An array that may hold more items is the array, its positions listed as not checked.
+    let open = ty(&api, "Open");
+    assert!(matches!(&open.kind, TypeKind::Alias(TypeRef::Vec(_))));
+    assert_eq!(open.checks.unchecked.len(), 1);
+    let generated = generated(schemas);
+    assert_has(
+        &generated.client["src/types.rs"],
+        "pub struct Body(pub ::std::string::String, pub i64);",
+    );
+    assert_has(
+        &generated.server["src/validate.rs"],
+        "if items.len() != 2usize",
+    );
+}

@@ -1,10 +1,11 @@
 //! Schema compositions over loopback: for each shape (an `allOf` merged beside
 //! `additionalProperties`, properties beside an inline `oneOf`, properties beside a discriminated
 //! `oneOf`, an `allOf` member that is a union, enums of integers and of other values, discriminated
-//! members written inline, an `anyOf` told apart by field names), the generated client serializes
-//! a value, the generated server validates and decodes it, answers with it, and the client decodes
-//! the answer, which must equal what was sent (and the JSON on the wire what the spec says). Each
-//! shape also has bodies the server must refuse with its 422, at the expected places.
+//! members written inline, an `anyOf` told apart by field names, a `prefixItems` tuple), the
+//! generated client serializes a value, the generated server validates and decodes it, answers
+//! with it, and the client decodes the answer, which must equal what was sent (and the JSON on the
+//! wire what the spec says). Each shape also has bodies the server must refuse with its 422, at the
+//! expected places.
 //!
 //! Slow: it builds the two generated crates and a driver with cargo (offline, pinned by the
 //! workspace's lock file).
@@ -90,6 +91,16 @@ paths:
       requestBody: { required: true, content: { application/json: { schema: { $ref: "#/components/schemas/Handle" } } } }
       responses:
         "200": { description: Echoed., content: { application/json: { schema: { $ref: "#/components/schemas/Handle" } } } }
+        "413": { $ref: "#/components/responses/PayloadTooLarge" }
+        "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+        "422": { $ref: "#/components/responses/Invalid" }
+        "500": { $ref: "#/components/responses/InternalServerError" }
+  /point:
+    post:
+      operationId: sendPoint
+      requestBody: { required: true, content: { application/json: { schema: { $ref: "#/components/schemas/Point" } } } }
+      responses:
+        "200": { description: Echoed., content: { application/json: { schema: { $ref: "#/components/schemas/Point" } } } }
         "413": { $ref: "#/components/responses/PayloadTooLarge" }
         "415": { $ref: "#/components/responses/UnsupportedMediaType" }
         "422": { $ref: "#/components/responses/Invalid" }
@@ -223,6 +234,13 @@ components:
           properties:
             phone: { type: string, minLength: 3 }
         - { type: integer, minimum: 1 }
+    # 3.1's prefixItems on a closed array: a tuple.
+    Point:
+      type: array
+      maxItems: 2
+      prefixItems:
+        - { type: string, minLength: 1 }
+        - { type: integer, minimum: 0 }
     ErrorCode:
       type: string
       enum: [InvalidBody, InvalidRequestBody, PayloadTooLarge, UnsupportedMediaType, InternalServerError]
@@ -286,6 +304,9 @@ impl Api for Echo {
     async fn send_handle(&self, body: s::Handle) -> SendHandleResponse {
         SendHandleResponse::Ok(body)
     }
+    async fn send_point(&self, body: s::Point) -> SendPointResponse {
+        SendPointResponse::Ok(body)
+    }
 }
 
 /// Sends `json` as a `T` through the client and compares: the JSON the value writes, and the
@@ -333,6 +354,7 @@ async fn main() {
                 "enums" => round_trip!(client, send_enums, c::Enums, body),
                 "drawing" => round_trip!(client, send_drawing, c::Drawing, body),
                 "handle" => round_trip!(client, send_handle, c::Handle, body),
+                "point" => round_trip!(client, send_point, c::Point, body),
                 other => panic!("no operation {other}"),
             };
             println!("{name}\t{result}");
@@ -428,6 +450,7 @@ const ROUND_TRIPS: &[(&str, &str, &str)] = &[
     ),
     ("handle: the email member", "handle", r#"{"email":"a@b.c"}"#),
     ("handle: the integer member", "handle", "7"),
+    ("point: a prefixItems tuple", "point", r#"["x",3]"#),
 ];
 
 /// A body the server must refuse with its 422, and the sorted detail targets.

@@ -109,6 +109,14 @@ fn type_def(def: &TypeDef, types: &TokenStream, error_codes: bool) -> TokenStrea
         TypeKind::Struct(s) => struct_def(&name, docs, s, types),
         TypeKind::Enum(e) => enum_def(&name, docs, e, error_codes),
         TypeKind::Union(u) => union_def(&name, docs, u, types),
+        TypeKind::Tuple(items) => {
+            let items = items.iter().map(|i| rust_type(&i.ty, types));
+            quote! {
+                #docs
+                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                pub struct #name(#(pub #items),*);
+            }
+        }
         TypeKind::Newtype(ty) => {
             let ty = rust_type(ty, types);
             quote! {

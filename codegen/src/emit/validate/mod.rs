@@ -108,6 +108,9 @@ fn reachable(api: &Api) -> BTreeSet<String> {
                     Some(TypeKind::Union(u)) => {
                         stack.extend(u.variants.iter().map(|v| v.ty.clone()))
                     }
+                    Some(TypeKind::Tuple(items)) => {
+                        stack.extend(items.iter().map(|i| i.ty.clone()))
+                    }
                     Some(TypeKind::Alias(inner) | TypeKind::Newtype(inner)) => {
                         stack.push(inner.clone())
                     }
@@ -324,6 +327,26 @@ impl Emitter<'_> {
             }
             TypeKind::Alias(inner) | TypeKind::Newtype(inner) => {
                 self.check(inner, &def.checks, &quote!(value))
+            }
+            TypeKind::Tuple(items) => {
+                let count = Literal::usize_suffixed(items.len());
+                let positions = items.iter().enumerate().map(|(i, item)| {
+                    let check = self.check(&item.ty, &item.checks, &quote!(item));
+                    let index = Literal::usize_unsuffixed(i);
+                    quote! {
+                        if let ::std::option::Option::Some(item) = items.get(#index) {
+                            problems.item(#index, |problems| { #check });
+                        }
+                    }
+                });
+                quote! {
+                    if let ::std::option::Option::Some(items) = ::specfirst_runtime::server::validate::array(value, problems) {
+                        if items.len() != #count {
+                            problems.here();
+                        }
+                        #(#positions)*
+                    }
+                }
             }
         };
         Some(quote! {

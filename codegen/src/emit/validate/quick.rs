@@ -102,7 +102,7 @@ impl Quickness {
             Some((TypeKind::Alias(inner) | TypeKind::Newtype(inner), checks)) => {
                 self.of(emitter, inner, checks)
             }
-            Some((TypeKind::Union(_), _)) | None => false,
+            Some((TypeKind::Union(_) | TypeKind::Tuple(_), _)) | None => false,
         };
         self.known.insert(name.to_owned(), quick);
         quick
@@ -206,7 +206,7 @@ impl Emitter<'_> {
             TypeKind::Newtype(inner) => self
                 .quick(inner, &def.checks, &quote!(&value.0))
                 .unwrap_or(quote!(true)),
-            TypeKind::Union(_) => return None,
+            TypeKind::Union(_) | TypeKind::Tuple(_) => return None,
         };
         let uses_value = body.to_string().contains("value");
         let param = if uses_value {

@@ -144,6 +144,7 @@ impl SchemaLowerer<'_> {
                 Some(TypeKind::Enum(e)) if e.integer => (NUMBER, 0),
                 Some(TypeKind::Enum(_)) => (STRING, 0),
                 Some(TypeKind::Struct(_) | TypeKind::Union(_)) => (OBJECT, 0),
+                Some(TypeKind::Tuple(_)) => (ARRAY, 0),
                 Some(TypeKind::Alias(inner) | TypeKind::Newtype(inner)) => self.rank(inner),
                 // Not lowered yet (a type on its way): an object, most likely.
                 None => (OBJECT, 0),

@@ -14,8 +14,8 @@ mod compose;
 mod infer;
 use crate::diagnostic::{Diagnostics, Pointer};
 use crate::model::{
-    Checks, Docs, EnumDef, EnumVariant, Field, StructDef, TypeDef, TypeKind, TypeRef, UnionDef,
-    UnionVariant,
+    Checks, Docs, EnumDef, EnumVariant, Field, StructDef, TupleItem, TypeDef, TypeKind, TypeRef,
+    UnionDef, UnionVariant,
 };
 use crate::naming::{self, Namespace};
 
@@ -120,6 +120,53 @@ impl<'a> SchemaLowerer<'a> {
             checks,
         };
         self.types.insert(name, def);
+    }
+
+    /// 3.1's `prefixItems`: a tuple when the array is closed (`maxItems` is the number of
+    /// positions: serde reads a tuple struct from an array of exactly that length); otherwise an
+    /// array of the `items` type, with the positions listed as not checked.
+    fn tuple(
+        &mut self,
+        max_items: Option<usize>,
+        items: Option<&ReferenceOr<Box<Schema>>>,
+        pointer: &Pointer,
+        name: &str,
+    ) -> Shape {
+        let positions = self
+            .local
+            .tuples
+            .get(pointer.as_str())
+            .cloned()
+            .unwrap_or_default();
+        if max_items == Some(positions.len()) && !positions.is_empty() {
+            let at = pointer.join("prefixItems");
+            let items = positions
+                .iter()
+                .enumerate()
+                .map(|(i, item)| TupleItem {
+                    ty: self.type_of(item, &at.join(i), &format!("{name}{i}")),
+                    checks: match item {
+                        ReferenceOr::Item(s) => checks::of(s, &at.join(i), &mut self.diags),
+                        ReferenceOr::Reference { .. } => Checks::default(),
+                    },
+                })
+                .collect();
+            return Shape::Define(TypeKind::Tuple(items));
+        }
+        self.unchecked
+            .entry(pointer.as_str().to_owned())
+            .or_default()
+            .push(format!(
+                "Not checked: `prefixItems` at {pointer}, on an array that may hold more items (a tuple needs `maxItems: {}`).",
+                positions.len()
+            ));
+        let item = match items {
+            Some(items) => {
+                self.type_of_boxed(items, &pointer.join("items"), &format!("{name}Item"))
+            }
+            None => TypeRef::Json,
+        };
+        Shape::Use(TypeRef::Vec(Box::new(item)))
     }
 
     /// Records that a `oneOf` / `anyOf` of members that only require properties is not checked.
@@ -336,6 +383,11 @@ impl<'a> SchemaLowerer<'a> {
                 _ => TypeRef::F64,
             }),
             SchemaKind::Type(Type::Boolean(_)) => Shape::Use(TypeRef::Bool),
+            SchemaKind::Type(Type::Array(a))
+                if self.local.tuples.contains_key(pointer.as_str()) =>
+            {
+                self.tuple(a.max_items, a.items.as_ref(), pointer, name)
+            }
             SchemaKind::Type(Type::Array(a)) => {
                 let item = match &a.items {
                     Some(items) => {
@@ -465,6 +517,9 @@ impl<'a> SchemaLowerer<'a> {
                 pointer,
                 name,
             );
+        }
+        if self.local.tuples.contains_key(pointer.as_str()) {
+            return self.tuple(any.max_items, any.items.as_ref(), pointer, name);
         }
         if let Some(items) = &any.items {
             let item = self.type_of_boxed(items, &pointer.join("items"), &format!("{name}Item"));
@@ -1015,7 +1070,8 @@ impl<'a> SchemaLowerer<'a> {
                     TypeKind::Alias(t) | TypeKind::Newtype(t) => {
                         direct_name(t).into_iter().collect()
                     }
-                    TypeKind::Enum(_) => BTreeSet::new(),
+                    // A tuple that holds itself has no finite size; not boxed (see `tuple`).
+                    TypeKind::Tuple(_) | TypeKind::Enum(_) => BTreeSet::new(),
                 };
                 (name.clone(), direct)
             })
@@ -1253,6 +1309,8 @@ fn is_metadata_only(member: &ReferenceOr<Schema>) -> bool {
 #[derive(Default)]
 pub struct LocalSchemas {
     schemas: indexmap::IndexMap<String, ReferenceOr<Schema>>,
+    /// 3.1's `prefixItems` (which the 3.0 model does not read), by the pointer of their array.
+    tuples: HashMap<String, Vec<ReferenceOr<Schema>>>,
     /// Normalized reference → the pointer of where it leads, when the two differ.
     places: HashMap<String, String>,
 }
@@ -1266,6 +1324,7 @@ impl LocalSchemas {
         let mut targets = BTreeSet::new();
         gather_refs(raw, &mut refs, &mut targets);
         let mut out = LocalSchemas::default();
+        gather_tuples(raw, &Pointer::root(), &mut out.tuples);
         for (key, is_mapping) in refs
             .into_iter()
             .map(|k| (k, false))
@@ -1301,6 +1360,39 @@ impl LocalSchemas {
     pub fn place(&self, reference: &str) -> Option<String> {
         let key = normalize(reference)?;
         Some(self.places.get(&key).cloned().unwrap_or(key))
+    }
+}
+
+/// Every `prefixItems` list of schemas, by the pointer of the schema that holds it.
+fn gather_tuples(
+    value: &serde_json::Value,
+    at: &Pointer,
+    out: &mut HashMap<String, Vec<ReferenceOr<Schema>>>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Array(items)) = map.get("prefixItems") {
+                let parsed: Option<Vec<ReferenceOr<Schema>>> = items
+                    .iter()
+                    .map(|i| serde_json::from_value(i.clone()).ok())
+                    .collect();
+                if let Some(parsed) = parsed {
+                    out.insert(at.as_str().to_owned(), parsed);
+                }
+            }
+            for (key, child) in map {
+                // Examples and extensions are data, not schemas.
+                if key != "example" && key != "examples" && !key.starts_with("x-") {
+                    gather_tuples(child, &at.join(key), out);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                gather_tuples(child, &at.join(i), out);
+            }
+        }
+        _ => {}
     }
 }
 
