@@ -61,6 +61,9 @@ pub struct Checks {
     /// Keywords the generated code does not check, each with why (a pattern in a syntax the
     /// regex crate lacks). Written into the generated validator's docs so nobody assumes them.
     pub unchecked: Vec<String>,
+    /// `enum` whose values are not all strings nor all integers (`[true]`, `[4.1, 4, "3_lite"]`):
+    /// the JSON values allowed, checked by the generated server and listed in the type's docs.
+    pub values: Vec<serde_json::Value>,
 }
 
 impl Checks {
@@ -104,16 +107,27 @@ pub struct Docs {
 #[derive(Debug, Clone)]
 pub enum TypeKind {
     Struct(StructDef),
-    /// A string enum; values a newer server sends land in a catch-all variant.
+    /// A string (or integer) enum; values a newer server sends land in a catch-all variant.
     Enum(EnumDef),
     /// `oneOf` / `anyOf`.
     Union(UnionDef),
     /// A named schema that is just another type (`type: string`, an array, a map...).
     Alias(TypeRef),
+    /// 3.1's `prefixItems` on a closed array (`maxItems` its length): a JSON array of exactly
+    /// these items, a tuple struct.
+    Tuple(Vec<TupleItem>),
     /// A named schema that contains itself through arrays or maps only
     /// (`Tree: {type: array, items: {$ref: Tree}}`). A type alias cannot be recursive, so this is
     /// a transparent tuple struct around the type.
     Newtype(TypeRef),
+}
+
+/// One position of a tuple (`prefixItems`).
+#[derive(Debug, Clone)]
+pub struct TupleItem {
+    pub ty: TypeRef,
+    /// The item schema's own keywords when it is written inline.
+    pub checks: Checks,
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +137,20 @@ pub struct StructDef {
     pub deny_unknown: bool,
     /// `additionalProperties: {schema}` or `true` beside declared properties.
     pub extra: Option<TypeRef>,
+    /// `oneOf` / `anyOf` beside the properties, or inside `allOf` members: unions the value is
+    /// at the same time, each a `#[serde(flatten)]` field of the struct.
+    pub unions: Vec<FlatUnion>,
+}
+
+/// A union the whole object also is (`properties` + `oneOf`): a flattened field.
+#[derive(Debug, Clone)]
+pub struct FlatUnion {
+    pub rust_name: String,
+    /// The union's named type.
+    pub ty: TypeRef,
+    /// Boxed because the union contains the struct itself.
+    pub boxed: bool,
+    pub doc: Docs,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +182,8 @@ impl Field {
 #[derive(Debug, Clone)]
 pub struct EnumDef {
     pub variants: Vec<EnumVariant>,
+    /// Integer values (`value` holds the decimal text); string values otherwise.
+    pub integer: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +203,9 @@ pub struct UnionDef {
     /// `oneOf`: a value must fit exactly one member. `anyOf`: at least one.
     pub exactly_one: bool,
     pub variants: Vec<UnionVariant>,
+    /// What the docs must say of how the union departs from the spec (members of one type
+    /// that are one variant).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +218,9 @@ pub struct UnionVariant {
     /// The member schema's own keywords when it is written inline (a `$ref`'s are on the named
     /// type).
     pub checks: Checks,
+    /// Without a discriminator: property names that only this member declares. A value that
+    /// holds one of them is read as this member first (inference by field names).
+    pub unique_fields: Vec<String>,
 }
 
 /// A use of a type.

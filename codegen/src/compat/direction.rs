@@ -58,6 +58,11 @@ pub(super) fn usage(api: &Api) -> BTreeMap<String, (bool, bool)> {
                 }
             }
             TypeKind::Alias(t) | TypeKind::Newtype(t) => named(t, input, &mut stack),
+            TypeKind::Tuple(items) => {
+                for item in items {
+                    named(&item.ty, input, &mut stack);
+                }
+            }
             TypeKind::Enum(_) => {}
         }
     }

@@ -1,7 +1,7 @@
 //! The `types` module: one Rust type per schema, and the `params` module: one struct per
 //! operation with query or header parameters.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{
@@ -109,6 +109,14 @@ fn type_def(def: &TypeDef, types: &TokenStream, error_codes: bool) -> TokenStrea
         TypeKind::Struct(s) => struct_def(&name, docs, s, types),
         TypeKind::Enum(e) => enum_def(&name, docs, e, error_codes),
         TypeKind::Union(u) => union_def(&name, docs, u, types),
+        TypeKind::Tuple(items) => {
+            let items = items.iter().map(|i| rust_type(&i.ty, types));
+            quote! {
+                #docs
+                #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                pub struct #name(#(pub #items),*);
+            }
+        }
         TypeKind::Newtype(ty) => {
             let ty = rust_type(ty, types);
             quote! {
@@ -120,8 +128,11 @@ fn type_def(def: &TypeDef, types: &TokenStream, error_codes: bool) -> TokenStrea
         }
         TypeKind::Alias(ty) => {
             let ty = rust_type(ty, types);
+            let allowed =
+                allowed_values(&def.checks.values).map(|text| quote!(#[doc = ""] #[doc = #text]));
             quote! {
                 #docs
+                #allowed
                 pub type #name = #ty;
             }
         }
@@ -134,7 +145,7 @@ fn struct_def(
     s: &StructDef,
     types: &TokenStream,
 ) -> TokenStream {
-    let all_optional = s.fields.iter().all(|f| f.is_option());
+    let all_optional = s.fields.iter().all(|f| f.is_option()) && s.unions.is_empty();
     let default = if all_optional {
         quote!(::std::default::Default,)
     } else {
@@ -182,6 +193,10 @@ fn struct_def(
             doc = quote!(#[doc = #text]);
         }
         let mut notes = Vec::new();
+        let allowed = allowed_values(&f.checks.values);
+        if let Some(text) = &allowed {
+            notes.push(text.trim_start());
+        }
         if f.read_only {
             notes.push("Read-only: sent by the server, never in a request.");
         }
@@ -209,12 +224,26 @@ fn struct_def(
             pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
         }
     });
+    let unions = s.unions.iter().map(|u| {
+        let field = ident(&u.rust_name);
+        let mut ty = rust_type(&u.ty, types);
+        if u.boxed {
+            ty = quote!(::std::boxed::Box<#ty>);
+        }
+        let doc = doc_attrs(&u.doc);
+        quote! {
+            #doc
+            #[serde(flatten)]
+            pub #field: #ty,
+        }
+    });
     quote! {
         #docs
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
         #deny
         pub struct #name {
             #(#fields)*
+            #(#unions)*
             #extra
         }
     }
@@ -226,6 +255,9 @@ fn enum_def(
     e: &EnumDef,
     error_codes: bool,
 ) -> TokenStream {
+    if e.integer {
+        return integer_enum_def(name, docs, e);
+    }
     let variants: Vec<_> = e
         .variants
         .iter()
@@ -330,12 +362,109 @@ fn enum_def(
     }
 }
 
+/// An enum of integers: variants for the listed values, `Unknown` for any other, read and
+/// written as JSON numbers (what `serde_repr` does, by hand).
+fn integer_enum_def(name: &proc_macro2::Ident, docs: TokenStream, e: &EnumDef) -> TokenStream {
+    let variants: Vec<_> = e
+        .variants
+        .iter()
+        .map(|v| format_ident!("{}", v.rust_name))
+        .collect();
+    let values: Vec<Literal> = e
+        .variants
+        .iter()
+        .map(|v| Literal::i64_unsuffixed(v.value.parse().unwrap_or_default()))
+        .collect();
+    let variant_docs = e.variants.iter().map(|v| {
+        let mut text = format!("`{}`", v.value);
+        if let Some(d) = &v.doc {
+            text.push_str(": ");
+            text.push_str(d);
+        }
+        doc_text(&text)
+    });
+    quote! {
+        #docs
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variant_docs #variants,)*
+            /// A value this version of the spec does not list, kept as sent.
+            Unknown(i64),
+        }
+
+        impl #name {
+            /// Every value the spec lists.
+            pub const ALL: &'static [Self] = &[#(Self::#variants),*];
+
+            /// The value as it appears in JSON.
+            pub fn as_i64(&self) -> i64 {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::Unknown(value) => *value,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.as_i64(), f)
+            }
+        }
+
+        impl ::std::convert::From<i64> for #name {
+            fn from(value: i64) -> Self {
+                match value {
+                    #(#values => Self::#variants,)*
+                    other => Self::Unknown(other),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::num::ParseIntError;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, ::std::num::ParseIntError> {
+                value.parse::<i64>().map(Self::from)
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.as_i64())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                <i64 as ::serde::Deserialize>::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}
+
+/// A sentence listing the values a schema allows (`Checks::values`), for its docs.
+fn allowed_values(values: &[serde_json::Value]) -> Option<String> {
+    if values.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    Some(format!(
+        " Allowed values: {} (the generated server refuses others).",
+        listed.join(", ")
+    ))
+}
+
 fn union_def(
     name: &proc_macro2::Ident,
-    docs: TokenStream,
+    mut docs: TokenStream,
     u: &UnionDef,
     types: &TokenStream,
 ) -> TokenStream {
+    for note in &u.notes {
+        let text = format!(" {note}");
+        docs.extend(quote!(#[doc = ""] #[doc = #text]));
+    }
     let variants: Vec<_> = u
         .variants
         .iter()
@@ -350,6 +479,9 @@ fn union_def(
         .collect();
     let defs = variants.iter().map(|(v, ty)| quote!(#v(#ty),));
     match &u.discriminator {
+        None if u.variants.iter().any(|v| !v.unique_fields.is_empty()) => {
+            inferred_union(name, docs, u, &variants)
+        }
         None => quote! {
             #docs
             #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -413,6 +545,79 @@ fn union_def(
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// An untagged union whose object members are told apart by field names: a value holding a
+/// property only one member declares is read as that member; any other value (or one that member
+/// refuses) is read as the first member, in order, that accepts it.
+fn inferred_union(
+    name: &proc_macro2::Ident,
+    docs: TokenStream,
+    u: &UnionDef,
+    variants: &[(proc_macro2::Ident, TokenStream)],
+) -> TokenStream {
+    let defs = variants.iter().map(|(v, ty)| quote!(#v(#ty),));
+    let read = |v: &crate::model::UnionVariant, variant: &proc_macro2::Ident| {
+        if v.boxed {
+            quote!(::serde::Deserialize::deserialize(&value).map(|inner| Self::#variant(::std::boxed::Box::new(inner))))
+        } else {
+            quote!(::serde::Deserialize::deserialize(&value).map(Self::#variant))
+        }
+    };
+    let by_field = u
+        .variants
+        .iter()
+        .zip(variants)
+        .filter(|(v, _)| !v.unique_fields.is_empty())
+        .map(|(v, (variant, _))| {
+            let fields = &v.unique_fields;
+            let read = read(v, variant);
+            quote! {
+                if [#(#fields),*].iter().any(|key| members.contains_key(*key))
+                    && let ::std::result::Result::Ok(found) = #read
+                {
+                    return ::std::result::Result::Ok(found);
+                }
+            }
+        });
+    let in_order = u.variants.iter().zip(variants).map(|(v, (variant, _))| {
+        let read = read(v, variant);
+        quote! {
+            if let ::std::result::Result::Ok(found) = #read {
+                return ::std::result::Result::Ok(found);
+            }
+        }
+    });
+    let serialize = variants
+        .iter()
+        .map(|(variant, _)| quote!(Self::#variant(inner) => ::serde::Serialize::serialize(inner, serializer),));
+    let none = format!("the value is none of the members of `{name}`");
+    quote! {
+        #docs
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+        pub enum #name {
+            #(#defs)*
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize)*
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                if let ::serde_json::Value::Object(members) = &value {
+                    #(#by_field)*
+                }
+                #(#in_order)*
+                ::std::result::Result::Err(::serde::de::Error::custom(#none))
             }
         }
     }

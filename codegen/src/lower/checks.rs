@@ -99,9 +99,27 @@ pub fn of(schema: &Schema, pointer: &Pointer, diags: &mut Diagnostics) -> Checks
             checks.min_properties = any.min_properties;
             checks.max_properties = any.max_properties;
             checks.inner = inner(any.items.as_ref(), &pointer.join("items"), diags);
+            // Not all strings nor all integers (those are enums of their own): the values.
+            let values: Vec<serde_json::Value> = any
+                .enumeration
+                .iter()
+                .filter(|v| !v.is_null())
+                .cloned()
+                .collect();
+            let typed = values.iter().all(|v| v.is_string()) || values.iter().all(|v| v.is_i64());
+            if !typed {
+                checks.values = values;
+            }
         }
-        SchemaKind::Type(Type::Boolean(_))
-        | SchemaKind::OneOf { .. }
+        SchemaKind::Type(Type::Boolean(b)) => {
+            let values: Vec<bool> = b.enumeration.iter().flatten().copied().collect();
+            // `[true, false]` allows every boolean.
+            let every = values.contains(&true) && values.contains(&false);
+            if !values.is_empty() && !every {
+                checks.values = values.into_iter().map(serde_json::Value::Bool).collect();
+            }
+        }
+        SchemaKind::OneOf { .. }
         | SchemaKind::AllOf { .. }
         | SchemaKind::AnyOf { .. }
         | SchemaKind::Not { .. } => {}

@@ -265,7 +265,12 @@ fn parameters(
                 }
             }
         };
+        // An integer enum is a typed enum (its values are its variants); other non-string enums
+        // keep their values' type, and the doc says which values the spec allows.
+        let typed_enum = matches!(&ty, TypeRef::Named(n)
+            if matches!(schemas.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum(_))));
         if let ParameterSchemaOrContent::Schema(schema) = &data.format
+            && !typed_enum
             && let Some(values) = schemas.resolve(schema).and_then(non_string_enum)
         {
             notes.push(format!(

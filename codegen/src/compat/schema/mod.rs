@@ -15,6 +15,7 @@ fn kind_name(k: &TypeKind) -> &'static str {
         TypeKind::Union(_) => "oneOf/anyOf",
         TypeKind::Alias(_) => "alias",
         TypeKind::Newtype(_) => "newtype",
+        TypeKind::Tuple(_) => "tuple",
     }
 }
 

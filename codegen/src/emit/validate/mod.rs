@@ -102,9 +102,13 @@ fn reachable(api: &Api) -> BTreeSet<String> {
                                 .map(|f| f.ty.clone()),
                         );
                         stack.extend(s.extra.iter().cloned());
+                        stack.extend(s.unions.iter().map(|u| u.ty.clone()));
                     }
                     Some(TypeKind::Union(u)) => {
                         stack.extend(u.variants.iter().map(|v| v.ty.clone()))
+                    }
+                    Some(TypeKind::Tuple(items)) => {
+                        stack.extend(items.iter().map(|i| i.ty.clone()))
                     }
                     Some(TypeKind::Alias(inner) | TypeKind::Newtype(inner)) => {
                         stack.push(inner.clone())
@@ -184,7 +188,8 @@ impl Emitter<'_> {
         let notes = def.checks.unchecked.iter().map(|n| doc_text(n));
         let body = match &def.kind {
             TypeKind::Struct(s) => {
-                let mut notes = Vec::new();
+                let mut notes: Vec<TokenStream> =
+                    def.checks.unchecked.iter().map(|n| doc_text(n)).collect();
                 let fields = s.fields.iter().map(|f| {
                     notes.extend(f.checks.unchecked.iter().map(|n| doc_text(n)));
                     let json = &f.json_name;
@@ -248,6 +253,14 @@ impl Emitter<'_> {
                     def.checks.max_properties,
                 )
                 .map(|ok| quote!(if !(#ok) { problems.here(); }));
+                // The unions the object also is read the whole object.
+                let unions = s.unions.iter().map(|u| {
+                    let f = match &u.ty {
+                        TypeRef::Named(n) => type_check_fn(n),
+                        _ => return quote!(),
+                    };
+                    quote!(#f(value, problems);)
+                });
                 return Some(quote! {
                     #doc
                     #(#notes)*
@@ -256,8 +269,21 @@ impl Emitter<'_> {
                         #count
                         #(#fields)*
                         #others
+                        #(#unions)*
                     }
                 });
+            }
+            TypeKind::Enum(e) if e.integer => {
+                let numbers = Checks {
+                    numbers: e
+                        .variants
+                        .iter()
+                        .filter_map(|v| v.value.parse::<i64>().ok())
+                        .map(|n| n as f64)
+                        .collect(),
+                    ..Checks::default()
+                };
+                self.check(&TypeRef::I64, &numbers, &quote!(value))
             }
             TypeKind::Enum(e) => {
                 let values = e.variants.iter().map(|v| &v.value);
@@ -301,6 +327,26 @@ impl Emitter<'_> {
             TypeKind::Alias(inner) | TypeKind::Newtype(inner) => {
                 self.check(inner, &def.checks, &quote!(value))
             }
+            TypeKind::Tuple(items) => {
+                let count = Literal::usize_suffixed(items.len());
+                let positions = items.iter().enumerate().map(|(i, item)| {
+                    let check = self.check(&item.ty, &item.checks, &quote!(item));
+                    let index = Literal::usize_unsuffixed(i);
+                    quote! {
+                        if let ::std::option::Option::Some(item) = items.get(#index) {
+                            problems.item(#index, |problems| { #check });
+                        }
+                    }
+                });
+                quote! {
+                    if let ::std::option::Option::Some(items) = ::specfirst_runtime::server::validate::array(value, problems) {
+                        if items.len() != #count {
+                            problems.here();
+                        }
+                        #(#positions)*
+                    }
+                }
+            }
         };
         Some(quote! {
             #doc
@@ -313,6 +359,33 @@ impl Emitter<'_> {
 
     /// Statements that check `value` (a `&Value`) as a `ty` with `checks`.
     fn check(&self, ty: &TypeRef, checks: &Checks, value: &TokenStream) -> TokenStream {
+        if checks.values.is_empty() {
+            return self.check_type(ty, checks, value);
+        }
+        // Allowed values of any JSON type (`enum: [true]`, `[4.1, "3_lite"]`): the Rust type is
+        // theirs, so a listed value also has the type.
+        let allowed = checks.values.iter().map(|v| match v {
+            serde_json::Value::Bool(b) => quote!(#value.as_bool() == ::std::option::Option::Some(#b)),
+            serde_json::Value::Number(n) => {
+                let n = Literal::f64_suffixed(n.as_f64().unwrap_or_default());
+                quote!(#value.as_f64() == ::std::option::Option::Some(#n))
+            }
+            serde_json::Value::String(s) => {
+                quote!(#value.as_str() == ::std::option::Option::Some(#s))
+            }
+            other => {
+                let text = other.to_string();
+                quote!(::serde_json::from_str::<::serde_json::Value>(#text).is_ok_and(|allowed| allowed == *#value))
+            }
+        });
+        quote! {
+            if !(#(#allowed)||*) {
+                problems.here();
+            }
+        }
+    }
+
+    fn check_type(&self, ty: &TypeRef, checks: &Checks, value: &TokenStream) -> TokenStream {
         match ty {
             TypeRef::String => {
                 let ok = self.text_ok(checks);

@@ -9,8 +9,8 @@
 //! only when all it contains is:
 //! - strings, booleans, integers, `f64` numbers, any-JSON values, string enums (an unlisted value
 //!   is the `Unknown` variant), arrays without `uniqueItems`, maps, aliases;
-//! - structs without `additionalProperties` schemas or property counts (a typed struct forgets
-//!   the keys it ignores).
+//! - structs without `additionalProperties` schemas, property counts or flattened unions (a typed
+//!   struct forgets the keys it ignores).
 //!
 //! Dates, date-times and UUIDs are left out (chrono and uuid accept spellings their formats do
 //! not), as are `f32` (rounding moves a bound), unions (serde takes the first member that fits,
@@ -91,6 +91,7 @@ impl Quickness {
                 });
                 !requires_itself
                     && s.extra.is_none()
+                    && s.unions.is_empty()
                     && checks.min_properties.is_none()
                     && checks.max_properties.is_none()
                     && s.fields
@@ -101,13 +102,17 @@ impl Quickness {
             Some((TypeKind::Alias(inner) | TypeKind::Newtype(inner), checks)) => {
                 self.of(emitter, inner, checks)
             }
-            Some((TypeKind::Union(_), _)) | None => false,
+            Some((TypeKind::Union(_) | TypeKind::Tuple(_), _)) | None => false,
         };
         self.known.insert(name.to_owned(), quick);
         quick
     }
 
     pub fn of(&mut self, emitter: &Emitter<'_>, ty: &TypeRef, checks: &Checks) -> bool {
+        // Allowed values of any JSON type are only checked the located way.
+        if !checks.values.is_empty() {
+            return false;
+        }
         match ty {
             TypeRef::String
             | TypeRef::Bool
@@ -209,7 +214,7 @@ impl Emitter<'_> {
             TypeKind::Newtype(inner) => self
                 .quick(inner, &def.checks, &quote!(&value.0))
                 .unwrap_or(quote!(true)),
-            TypeKind::Union(_) => return None,
+            TypeKind::Union(_) | TypeKind::Tuple(_) => return None,
         };
         let uses_value = body.to_string().contains("value");
         let param = if uses_value {

@@ -4,15 +4,18 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use openapiv3::{
-    AdditionalProperties, AnySchema, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
-    StringFormat, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, AnySchema, Discriminator, IntegerFormat, NumberFormat, ReferenceOr,
+    Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
 use super::checks;
+
+mod compose;
+mod infer;
 use crate::diagnostic::{Diagnostics, Pointer};
 use crate::model::{
-    Checks, Docs, EnumDef, EnumVariant, Field, StructDef, TypeDef, TypeKind, TypeRef, UnionDef,
-    UnionVariant,
+    Checks, Docs, EnumDef, EnumVariant, Field, StructDef, TupleItem, TypeDef, TypeKind, TypeRef,
+    UnionDef, UnionVariant,
 };
 use crate::naming::{self, Namespace};
 
@@ -32,6 +35,9 @@ pub struct SchemaLowerer<'a> {
     /// Pointer of an inline schema already lowered → its type, so a schema reached twice (via
     /// `allOf`, say) yields one type.
     inline_cache: HashMap<String, TypeRef>,
+    /// Pointer of a schema → what its type leaves unchecked (see `Checks::unchecked`), found
+    /// while lowering it.
+    unchecked: HashMap<String, Vec<String>>,
     pub diags: Diagnostics,
 }
 
@@ -65,6 +71,7 @@ impl<'a> SchemaLowerer<'a> {
             names,
             component_names,
             inline_cache: HashMap::new(),
+            unchecked: HashMap::new(),
             diags: Diagnostics::default(),
         }
     }
@@ -96,12 +103,15 @@ impl<'a> SchemaLowerer<'a> {
         // Enums and unions check themselves member by member; a struct keeps its property
         // counts here, and an alias (and the newtype it may become) a named scalar's or array's
         // keywords.
-        let checks = match (&kind, schema) {
+        let mut checks = match (&kind, schema) {
             (TypeKind::Alias(_) | TypeKind::Struct(_), ReferenceOr::Item(schema)) => {
                 checks::of(schema, pointer, &mut self.diags)
             }
             _ => Checks::default(),
         };
+        checks
+            .unchecked
+            .extend(self.unchecked.remove(pointer.as_str()).unwrap_or_default());
         let def = TypeDef {
             name: name.clone(),
             pointer: pointer.into(),
@@ -110,6 +120,64 @@ impl<'a> SchemaLowerer<'a> {
             checks,
         };
         self.types.insert(name, def);
+    }
+
+    /// 3.1's `prefixItems`: a tuple when the array is closed (`maxItems` is the number of
+    /// positions: serde reads a tuple struct from an array of exactly that length); otherwise an
+    /// array of the `items` type, with the positions listed as not checked.
+    fn tuple(
+        &mut self,
+        max_items: Option<usize>,
+        items: Option<&ReferenceOr<Box<Schema>>>,
+        pointer: &Pointer,
+        name: &str,
+    ) -> Shape {
+        let positions = self
+            .local
+            .tuples
+            .get(pointer.as_str())
+            .cloned()
+            .unwrap_or_default();
+        if max_items == Some(positions.len()) && !positions.is_empty() {
+            let at = pointer.join("prefixItems");
+            let items = positions
+                .iter()
+                .enumerate()
+                .map(|(i, item)| TupleItem {
+                    ty: self.type_of(item, &at.join(i), &format!("{name}{i}")),
+                    checks: match item {
+                        ReferenceOr::Item(s) => checks::of(s, &at.join(i), &mut self.diags),
+                        ReferenceOr::Reference { .. } => Checks::default(),
+                    },
+                })
+                .collect();
+            return Shape::Define(TypeKind::Tuple(items));
+        }
+        self.unchecked
+            .entry(pointer.as_str().to_owned())
+            .or_default()
+            .push(format!(
+                "Not checked: `prefixItems` at {pointer}, on an array that may hold more items (a tuple needs `maxItems: {}`).",
+                positions.len()
+            ));
+        let item = match items {
+            Some(items) => {
+                self.type_of_boxed(items, &pointer.join("items"), &format!("{name}Item"))
+            }
+            None => TypeRef::Json,
+        };
+        Shape::Use(TypeRef::Vec(Box::new(item)))
+    }
+
+    /// Records that a `oneOf` / `anyOf` of members that only require properties is not checked.
+    fn leave_unchecked(&mut self, pointer: &Pointer, keyword: &str) {
+        self.unchecked
+            .entry(pointer.as_str().to_owned())
+            .or_default()
+            .push(format!(
+                "Not checked: `{keyword}` at {}, whose members only require properties (which properties must come together).",
+                pointer.join(keyword)
+            ));
     }
 
     /// The Rust name of a component schema, if it exists.
@@ -148,7 +216,7 @@ impl<'a> SchemaLowerer<'a> {
             return ty.clone();
         }
         // A schema that a `$ref` also names is one type, wherever it is reached from.
-        if self.local.0.contains_key(pointer.as_str()) {
+        if self.local.schemas.contains_key(pointer.as_str()) {
             return self.local_type(pointer.as_str());
         }
         let ty = match self.shape(schema, pointer, hint) {
@@ -162,7 +230,10 @@ impl<'a> SchemaLowerer<'a> {
                         pointer: pointer.into(),
                         doc: docs_of(schema),
                         kind,
-                        checks: Checks::default(),
+                        checks: Checks {
+                            unchecked: self.unchecked.remove(pointer.as_str()).unwrap_or_default(),
+                            ..Checks::default()
+                        },
                     },
                 );
                 TypeRef::Named(name)
@@ -175,10 +246,15 @@ impl<'a> SchemaLowerer<'a> {
 
     /// A `$ref` to a component schema.
     pub fn reference(&mut self, reference: &str, pointer: &Pointer) -> TypeRef {
-        if let Some(key) = normalize(reference).filter(|k| self.local.0.contains_key(k)) {
-            return self.local_type(&key);
+        let place = self.local.place(reference);
+        if let Some(key) = place
+            .as_ref()
+            .filter(|k| self.local.schemas.contains_key(*k))
+        {
+            return self.local_type(&key.clone());
         }
-        match reference.strip_prefix(SCHEMA_PREFIX).map(unescape) {
+        let component = place.as_deref().and_then(is_component_schema);
+        match component.or_else(|| reference.strip_prefix(SCHEMA_PREFIX).map(unescape)) {
             Some(name) if self.component_names.contains_key(&name) => {
                 TypeRef::Named(self.component_names[&name].clone())
             }
@@ -224,13 +300,10 @@ impl<'a> SchemaLowerer<'a> {
         let mut reference = reference.to_owned();
         // Bounded: a chain of aliases longer than this is a cycle.
         for _ in 0..32 {
-            let local = normalize(&reference).and_then(|k| self.local.0.get(&k));
-            let target = match local {
+            let place = self.local.place(&reference)?;
+            let target = match self.local.schemas.get(&place) {
                 Some(target) => target,
-                None => {
-                    let name = unescape(reference.strip_prefix(SCHEMA_PREFIX)?);
-                    self.components.get(&name)?
-                }
+                None => self.components.get(&is_component_schema(&place)?)?,
             };
             match target {
                 ReferenceOr::Item(s) => return Some(s),
@@ -246,7 +319,7 @@ impl<'a> SchemaLowerer<'a> {
         if let Some(name) = self.local_names.get(key) {
             return TypeRef::Named(name.clone());
         }
-        let Some(schema) = self.local.0.get(key) else {
+        let Some(schema) = self.local.schemas.get(key) else {
             return TypeRef::Json;
         };
         let last = key.rsplit('/').next().map(unescape).unwrap_or_default();
@@ -261,7 +334,19 @@ impl<'a> SchemaLowerer<'a> {
     fn nullable(&self, schema: &ReferenceOr<Box<Schema>>) -> bool {
         self.resolve_boxed(schema).is_some_and(|s| {
             s.schema_data.nullable
-                || matches!(&s.schema_kind, SchemaKind::Type(Type::String(t)) if t.enumeration.contains(&None))
+                || match &s.schema_kind {
+                    SchemaKind::Type(Type::String(t)) => t.enumeration.contains(&None),
+                    SchemaKind::Type(Type::Integer(t)) => t.enumeration.contains(&None),
+                    SchemaKind::Type(Type::Number(t)) => t.enumeration.contains(&None),
+                    SchemaKind::Type(Type::Boolean(t)) => t.enumeration.contains(&None),
+                    SchemaKind::Any(a) => {
+                        a.enumeration.contains(&serde_json::Value::Null)
+                            || a.one_of.iter().chain(&a.any_of).any(is_null_only)
+                    }
+                    SchemaKind::OneOf { one_of: members }
+                    | SchemaKind::AnyOf { any_of: members } => members.iter().any(is_null_only),
+                    _ => false,
+                }
         })
     }
 
@@ -281,6 +366,12 @@ impl<'a> SchemaLowerer<'a> {
                     _ => TypeRef::String,
                 })
             }
+            SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
+                let values: Vec<i64> = i.enumeration.iter().flatten().copied().collect();
+                Shape::Define(TypeKind::Enum(
+                    self.integer_enumeration(&values, schema, pointer),
+                ))
+            }
             SchemaKind::Type(Type::Integer(i)) => Shape::Use(match &i.format {
                 VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
                 VariantOrUnknownOrEmpty::Unknown(f) if f == "uint32" => TypeRef::U32,
@@ -292,6 +383,11 @@ impl<'a> SchemaLowerer<'a> {
                 _ => TypeRef::F64,
             }),
             SchemaKind::Type(Type::Boolean(_)) => Shape::Use(TypeRef::Bool),
+            SchemaKind::Type(Type::Array(a))
+                if self.local.tuples.contains_key(pointer.as_str()) =>
+            {
+                self.tuple(a.max_items, a.items.as_ref(), pointer, name)
+            }
             SchemaKind::Type(Type::Array(a)) => {
                 let item = match &a.items {
                     Some(items) => {
@@ -308,13 +404,29 @@ impl<'a> SchemaLowerer<'a> {
                 pointer,
                 name,
             ),
-            SchemaKind::AllOf { all_of } => self.all_of(all_of, pointer, name),
-            SchemaKind::OneOf { one_of } => {
-                self.union(one_of, schema, &pointer.join("oneOf"), name, true)
+            SchemaKind::AllOf { all_of } => {
+                let own = compose::Own {
+                    all_of,
+                    ..compose::Own::empty()
+                };
+                self.composite(&own, pointer, name)
             }
-            SchemaKind::AnyOf { any_of } => {
-                self.union(any_of, schema, &pointer.join("anyOf"), name, false)
-            }
+            SchemaKind::OneOf { one_of } => self.union(
+                one_of,
+                schema.schema_data.discriminator.as_ref(),
+                &pointer.join("oneOf"),
+                name,
+                true,
+                &BTreeSet::new(),
+            ),
+            SchemaKind::AnyOf { any_of } => self.union(
+                any_of,
+                schema.schema_data.discriminator.as_ref(),
+                &pointer.join("anyOf"),
+                name,
+                false,
+                &BTreeSet::new(),
+            ),
             SchemaKind::Not { .. } => {
                 self.diags
                     .push(pointer.join("not"), "`not` schemas are not supported");
@@ -341,6 +453,11 @@ impl<'a> SchemaLowerer<'a> {
         } else {
             &any.any_of
         };
+        for (members, keyword) in [(&any.one_of, "oneOf"), (&any.any_of, "anyOf")] {
+            if has_object && !members.is_empty() && constraints_only(members) {
+                self.leave_unchecked(pointer, keyword);
+            }
+        }
         // A discriminated union that also declares its discriminator property beside `oneOf`:
         // the members declare what the value holds.
         let discriminator_only = schema
@@ -348,37 +465,49 @@ impl<'a> SchemaLowerer<'a> {
             .discriminator
             .as_ref()
             .is_some_and(|d| any.properties.keys().all(|k| *k == d.property_name))
-            && any.additional_properties.is_none()
             && any.all_of.is_empty()
             && one_of.is_empty() != any_of.is_empty();
-        if discriminator_only && !one_of.is_empty() {
-            return self.union(one_of, schema, &pointer.join("oneOf"), name, true);
+        let unions = !one_of.is_empty() || !any_of.is_empty();
+        // `type: object` or `additionalProperties` beside a lone union without properties say
+        // what the members are: the union is the type.
+        let lone_union = unions
+            && any.all_of.is_empty()
+            && any.properties.is_empty()
+            && one_of.is_empty() != any_of.is_empty();
+        if discriminator_only || lone_union {
+            let discriminator = schema.schema_data.discriminator.as_ref();
+            let none = BTreeSet::new();
+            return if one_of.is_empty() {
+                self.union(
+                    any_of,
+                    discriminator,
+                    &pointer.join("anyOf"),
+                    name,
+                    false,
+                    &none,
+                )
+            } else {
+                self.union(
+                    one_of,
+                    discriminator,
+                    &pointer.join("oneOf"),
+                    name,
+                    true,
+                    &none,
+                )
+            };
         }
-        if discriminator_only && !any_of.is_empty() {
-            return self.union(any_of, schema, &pointer.join("anyOf"), name, false);
-        }
-        let combinators = [
-            !one_of.is_empty(),
-            !any_of.is_empty(),
-            !any.all_of.is_empty(),
-        ];
-        if combinators.iter().filter(|c| **c).count() > 1
-            || (combinators.iter().any(|c| *c) && has_object)
-        {
-            self.diags.push(
-                pointer,
-                "a schema that combines `properties` with `oneOf`/`anyOf`/`allOf`, or several of those, is not supported",
-            );
-            return Shape::Use(TypeRef::Json);
-        }
-        if !one_of.is_empty() {
-            return self.union(one_of, schema, &pointer.join("oneOf"), name, true);
-        }
-        if !any_of.is_empty() {
-            return self.union(any_of, schema, &pointer.join("anyOf"), name, false);
-        }
-        if !any.all_of.is_empty() {
-            return self.all_of(&any.all_of, pointer, name);
+        if unions || !any.all_of.is_empty() {
+            let own = compose::Own {
+                properties: Some(&any.properties),
+                required: &any.required,
+                additional: any.additional_properties.as_ref(),
+                all_of: &any.all_of,
+                one_of,
+                any_of,
+                discriminator: schema.schema_data.discriminator.as_ref(),
+            };
+            return self.composite(&own, pointer, name);
         }
         if has_object || any.typ.as_deref() == Some("object") {
             return self.object(
@@ -388,6 +517,9 @@ impl<'a> SchemaLowerer<'a> {
                 pointer,
                 name,
             );
+        }
+        if self.local.tuples.contains_key(pointer.as_str()) {
+            return self.tuple(any.max_items, any.items.as_ref(), pointer, name);
         }
         if let Some(items) = &any.items {
             let item = self.type_of_boxed(items, &pointer.join("items"), &format!("{name}Item"));
@@ -402,6 +534,28 @@ impl<'a> SchemaLowerer<'a> {
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect();
             return Shape::Define(TypeKind::Enum(self.enumeration(&values, schema, pointer)));
+        }
+        // Values that are not all strings: integers are an integer enum; anything else is the
+        // values' common type (any JSON value when they differ), whose allowed values the
+        // server checks (`Checks::values`). The values decide, whatever `type` says.
+        let values: Vec<&serde_json::Value> =
+            any.enumeration.iter().filter(|v| !v.is_null()).collect();
+        if !values.is_empty() {
+            if values.iter().all(|v| v.is_i64()) {
+                let numbers: Vec<i64> = values.iter().filter_map(|v| v.as_i64()).collect();
+                return Shape::Define(TypeKind::Enum(
+                    self.integer_enumeration(&numbers, schema, pointer),
+                ));
+            }
+            return Shape::Use(if values.iter().all(|v| v.is_boolean()) {
+                TypeRef::Bool
+            } else if values.iter().all(|v| v.is_number()) {
+                TypeRef::F64
+            } else if values.iter().all(|v| v.is_string()) {
+                TypeRef::String
+            } else {
+                TypeRef::Json
+            });
         }
         Shape::Use(match (any.typ.as_deref(), any.format.as_deref()) {
             (Some("string"), Some("date-time")) => TypeRef::DateTime,
@@ -425,7 +579,33 @@ impl<'a> SchemaLowerer<'a> {
         pointer: &Pointer,
         name: &str,
     ) -> Shape {
-        let extra = match additional {
+        let extra = self.extra(additional, pointer, name);
+        if properties.is_empty() {
+            // A pure map: `{type: object}` alone accepts any members.
+            return Shape::Use(TypeRef::Map(Box::new(extra.unwrap_or(TypeRef::Json))));
+        }
+        let props = pointer.join("properties");
+        let located: Vec<(&String, &ReferenceOr<Box<Schema>>, Pointer)> = properties
+            .iter()
+            .map(|(k, v)| (k, v, props.join(k)))
+            .collect();
+        let fields = self.fields(&located, required, extra.is_some(), true, name);
+        Shape::Define(TypeKind::Struct(StructDef {
+            fields,
+            deny_unknown: matches!(additional, Some(AdditionalProperties::Any(false))),
+            extra,
+            unions: Vec::new(),
+        }))
+    }
+
+    /// The type of `additionalProperties` members, when they are allowed and not any value.
+    fn extra(
+        &mut self,
+        additional: Option<&AdditionalProperties>,
+        pointer: &Pointer,
+        name: &str,
+    ) -> Option<TypeRef> {
+        match additional {
             Some(AdditionalProperties::Schema(s)) => Some(self.type_of(
                 s,
                 &pointer.join("additionalProperties"),
@@ -433,22 +613,30 @@ impl<'a> SchemaLowerer<'a> {
             )),
             Some(AdditionalProperties::Any(true)) => Some(TypeRef::Json),
             Some(AdditionalProperties::Any(false)) | None => None,
-        };
-        if properties.is_empty() {
-            // A pure map: `{type: object}` alone accepts any members.
-            return Shape::Use(TypeRef::Map(Box::new(extra.unwrap_or(TypeRef::Json))));
         }
+    }
+
+    /// The fields of an object's properties, each given with where it is written.
+    /// `undeclared_required`: whether a required name no property describes becomes a field of
+    /// any value (not when a map or a union beside holds such members).
+    fn fields(
+        &mut self,
+        properties: &[(&String, &ReferenceOr<Box<Schema>>, Pointer)],
+        required: &[String],
+        has_extra: bool,
+        undeclared_required: bool,
+        name: &str,
+    ) -> Vec<Field> {
         let mut fields = Vec::new();
         // The flattened map's field is `additional_properties`; a property must not take it.
-        let mut field_names = match extra {
-            Some(_) => Namespace::with_reserved(&["additional_properties"]),
-            None => Namespace::default(),
+        let mut field_names = match has_extra {
+            true => Namespace::with_reserved(&["additional_properties"]),
+            false => Namespace::default(),
         };
-        let props = pointer.join("properties");
-        for (json_name, prop) in properties {
-            let ptr = props.join(json_name);
+        for (json_name, prop, ptr) in properties {
+            let json_name = *json_name;
             let hint = format!("{name}{}", naming::pascal(json_name, "Field"));
-            let ty = self.type_of_boxed(prop, &ptr, &hint);
+            let ty = self.type_of_boxed(prop, ptr, &hint);
             let data = match prop {
                 ReferenceOr::Item(s) => Some(&s.schema_data),
                 ReferenceOr::Reference { .. } => None,
@@ -474,12 +662,13 @@ impl<'a> SchemaLowerer<'a> {
                 boxed: false,
                 doc: data.map(docs_of_data).unwrap_or_default(),
                 error_code,
-                checks: checks::of_boxed(prop, &ptr, &mut self.diags),
+                checks: checks::of_boxed(prop, ptr, &mut self.diags),
             });
         }
         // A required member the schema does not describe must be present with any value.
         for name in required {
-            if !properties.contains_key(name) && extra.is_none() {
+            let declared = properties.iter().any(|(k, _, _)| *k == name);
+            if !declared && !has_extra && undeclared_required {
                 fields.push(Field {
                     rust_name: field_names.claim(naming::snake(name, "field")),
                     json_name: name.clone(),
@@ -501,219 +690,140 @@ impl<'a> SchemaLowerer<'a> {
                 });
             }
         }
-        Shape::Define(TypeKind::Struct(StructDef {
-            fields,
-            deny_unknown: matches!(additional, Some(AdditionalProperties::Any(false))),
-            extra,
-        }))
+        fields
     }
 
-    /// `allOf`: the members' properties merged into one struct. A single member (often a `$ref`
-    /// with a sibling description) is just that member's type.
-    fn all_of(&mut self, members: &[ReferenceOr<Schema>], pointer: &Pointer, name: &str) -> Shape {
-        let all_of = pointer.join("allOf");
-        let meaningful: Vec<(usize, &ReferenceOr<Schema>)> = members
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| !is_metadata_only(m))
-            .collect();
-        if meaningful.len() == 1 {
-            let (i, member) = meaningful[0];
-            return Shape::Use(self.type_of(member, &all_of.join(i), name));
-        }
-        // Members that are all of one non-object type (`string` with a `format` here and a
-        // `maxLength` there) are that type; an integer also satisfies `number`.
-        let kinds: Vec<Option<&'static str>> = meaningful
-            .iter()
-            .map(|(_, m)| self.resolve(m).and_then(scalar_kind))
-            .collect();
-        if !kinds.is_empty() && kinds.iter().all(Option::is_some) {
-            let kinds: Vec<&str> = kinds.into_iter().flatten().collect();
-            let pick = if kinds.iter().all(|k| matches!(*k, "integer" | "number")) {
-                Some(kinds.iter().position(|k| *k == "integer").unwrap_or(0))
-            } else {
-                kinds.iter().all(|k| *k == kinds[0]).then_some(0)
-            };
-            if let Some(position) = pick {
-                let (i, member) = meaningful[position];
-                return Shape::Use(self.type_of(member, &all_of.join(i), name));
-            }
-            let mut listed = kinds;
-            listed.sort_unstable();
-            listed.dedup();
-            self.diags.push(
-                &all_of,
-                format!(
-                    "the `allOf` members are of the types {}, which no value can be at once",
-                    listed.join(", ")
-                ),
-            );
-            return Shape::Use(TypeRef::Json);
-        }
-        let mut properties = indexmap::IndexMap::new();
-        let mut required = Vec::new();
-        let mut additional = None;
-        let mut ok = true;
-        for (i, member) in members.iter().enumerate() {
-            let ptr = all_of.join(i);
-            if !self.collect_object(
-                member,
-                &ptr,
-                &mut properties,
-                &mut required,
-                &mut additional,
-                0,
-            ) {
-                ok = false;
-            }
-        }
-        if !ok {
-            return Shape::Use(TypeRef::Json);
-        }
-        // Merged properties are lowered where the merged type is, so their own inline types are
-        // named after it.
-        self.object(&properties, &required, additional.as_ref(), pointer, name)
-    }
-
-    /// Gathers the properties of an object-like schema (following `$ref` and nested `allOf`).
-    fn collect_object(
-        &mut self,
-        member: &ReferenceOr<Schema>,
-        pointer: &Pointer,
-        properties: &mut indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
-        required: &mut Vec<String>,
-        additional: &mut Option<AdditionalProperties>,
-        depth: usize,
-    ) -> bool {
-        if depth > 32 {
-            self.diags
-                .push(pointer, "`allOf` nests too deeply (a reference cycle?)");
-            return false;
-        }
-        let Some(schema) = self.resolve(member) else {
-            if let ReferenceOr::Reference { reference } = member {
-                self.reference(reference, pointer);
-            }
-            return false;
-        };
-        let (props, req, add, nested): (_, _, _, &[ReferenceOr<Schema>]) = match &schema.schema_kind
-        {
-            SchemaKind::Type(Type::Object(o)) => {
-                (&o.properties, &o.required, &o.additional_properties, &[])
-            }
-            SchemaKind::AllOf { all_of } => {
-                for (i, m) in all_of.iter().enumerate() {
-                    if !self.collect_object(
-                        m,
-                        &pointer.join("allOf").join(i),
-                        properties,
-                        required,
-                        additional,
-                        depth + 1,
-                    ) {
-                        return false;
-                    }
-                }
-                return true;
-            }
-            SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => (
-                &any.properties,
-                &any.required,
-                &any.additional_properties,
-                any.all_of.as_slice(),
-            ),
-            _ => {
-                self.diags.push(
-                    pointer,
-                    "an `allOf` member must be an object schema to be merged (found a non-object type or a union)",
-                );
-                return false;
-            }
-        };
-        for (i, m) in nested.iter().enumerate() {
-            if !self.collect_object(
-                m,
-                &pointer.join("allOf").join(i),
-                properties,
-                required,
-                additional,
-                depth + 1,
-            ) {
-                return false;
-            }
-        }
-        for (k, v) in props {
-            properties.insert(k.clone(), v.clone());
-        }
-        for r in req {
-            if !required.contains(r) {
-                required.push(r.clone());
-            }
-        }
-        if add.is_some() {
-            *additional = add.clone();
-        }
-        true
-    }
-
+    /// `oneOf` / `anyOf`. `shared`: properties an enclosing object declares beside the union;
+    /// members written inline leave them to it (see `compose`).
     fn union(
         &mut self,
         members: &[ReferenceOr<Schema>],
-        schema: &Schema,
+        discriminator: Option<&Discriminator>,
         pointer: &Pointer,
         name: &str,
         exactly_one: bool,
+        shared: &BTreeSet<String>,
     ) -> Shape {
+        // `anyOf: [X, {type: 'null'}]` (3.1's way to write `nullable`): X, which the property
+        // holding it makes an `Option` (see `nullable`).
+        let values: Vec<(usize, &ReferenceOr<Schema>)> = members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !is_null_only(m))
+            .collect();
+        if let [(i, member)] = values.as_slice()
+            && members.len() > 1
+        {
+            return Shape::Use(self.type_of(member, &pointer.join(i), name));
+        }
+        // Members that are each one value (3.1's `const`, one-value enums), with titles: an enum.
+        if discriminator.is_none()
+            && let Some(def) = self.const_enumeration(members)
+        {
+            return Shape::Define(TypeKind::Enum(def));
+        }
+        // Mapping values by the place they lead to, so an inline member named in the mapping is
+        // found however the mapping spells its place.
+        let mapping: Vec<(String, Option<String>)> = discriminator
+            .map(|d| {
+                d.mapping
+                    .iter()
+                    .map(|(value, target)| {
+                        let reference = if target.starts_with('#') {
+                            target.clone()
+                        } else {
+                            format!("{SCHEMA_PREFIX}{target}")
+                        };
+                        (value.clone(), self.local.place(&reference))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut variants = Vec::new();
         let mut variant_names = Namespace::default();
+        let mut matched = vec![false; mapping.len()];
         for (i, member) in members.iter().enumerate() {
-            let ty = self.type_of(member, &pointer.join(i), &format!("{name}Variant{i}"));
+            let at = pointer.join(i);
+            let place = match member {
+                ReferenceOr::Reference { reference } => self.local.place(reference),
+                ReferenceOr::Item(_) => Some(at.as_str().to_owned()),
+            };
+            let mut tags = Vec::new();
+            for (j, (value, target)) in mapping.iter().enumerate() {
+                if target.is_some() && *target == place {
+                    tags.push(value.clone());
+                    matched[j] = true;
+                }
+            }
+            if let Some(d) = discriminator
+                && tags.is_empty()
+                && let Some(value) = self
+                    .resolve(member)
+                    .and_then(|s| self.single_value(s, &d.property_name))
+            {
+                tags.push(value);
+            }
+            let title = match member {
+                ReferenceOr::Item(s) => s.schema_data.title.as_deref(),
+                ReferenceOr::Reference { .. } => None,
+            };
+            let hint = match (tags.first(), title) {
+                (Some(tag), _) if discriminator.is_some() => {
+                    format!("{name}{}", naming::pascal(tag, "Tag"))
+                }
+                (_, Some(title)) => naming::pascal(title, "Variant"),
+                _ => format!("{name}Variant{i}"),
+            };
+            let ty = match member {
+                ReferenceOr::Item(s) if !shared.is_empty() => {
+                    let own = without_properties(s, shared);
+                    self.inline(&own, &at, &hint)
+                }
+                _ => self.type_of(member, &at, &hint),
+            };
             let wanted = match &ty {
                 TypeRef::Named(n) => n.clone(),
                 other => primitive_variant_name(other),
             };
             let checks = match member {
-                ReferenceOr::Item(member) => checks::of(member, &pointer.join(i), &mut self.diags),
+                ReferenceOr::Item(member) => checks::of(member, &at, &mut self.diags),
                 ReferenceOr::Reference { .. } => Checks::default(),
             };
             variants.push(UnionVariant {
                 rust_name: variant_names.claim(wanted),
                 ty,
-                tags: Vec::new(),
+                tags,
                 boxed: false,
                 checks,
+                unique_fields: Vec::new(),
             });
         }
-        let discriminator = schema
-            .schema_data
-            .discriminator
-            .as_ref()
-            .map(|d| d.property_name.clone());
-        if let Some(d) = &schema.schema_data.discriminator {
-            let mapped: Vec<(String, TypeRef)> = d
+        if let Some(d) = discriminator {
+            // Mapping values that name a member's type some other way (a `$ref` to an alias).
+            let rest: Vec<(String, TypeRef)> = d
                 .mapping
                 .iter()
-                .map(|(value, target)| {
+                .zip(&matched)
+                .filter(|(_, m)| !**m)
+                .map(|((value, target), _)| {
+                    let at = pointer.join("discriminator").join("mapping").join(value);
                     let ty = if target.starts_with('#') {
-                        self.reference(
-                            target,
-                            &pointer.join("discriminator").join("mapping").join(value),
-                        )
+                        self.reference(target, &at)
                     } else {
                         match self.component_type(target) {
                             Some(t) => TypeRef::Named(t.to_owned()),
-                            None => self.reference(&format!("{SCHEMA_PREFIX}{target}"), pointer),
+                            None => self.reference(&format!("{SCHEMA_PREFIX}{target}"), &at),
                         }
                     };
                     (value.clone(), ty)
                 })
                 .collect();
             for (i, (variant, member)) in variants.iter_mut().zip(members).enumerate() {
-                variant.tags = mapped
-                    .iter()
-                    .filter(|(_, t)| *t == variant.ty)
-                    .map(|(v, _)| v.clone())
-                    .collect();
+                for (value, ty) in &rest {
+                    if *ty == variant.ty && !variant.tags.contains(value) {
+                        variant.tags.push(value.clone());
+                    }
+                }
                 if variant.tags.is_empty() {
                     match member {
                         ReferenceOr::Reference { reference } => {
@@ -722,17 +832,113 @@ impl<'a> SchemaLowerer<'a> {
                         }
                         ReferenceOr::Item(_) => self.diags.push(
                             pointer.join(i),
-                            "a discriminated union member must be a `$ref` or be named in `discriminator.mapping`",
+                            format!(
+                                "a discriminated union member written inline needs its `{}` value: name it in `discriminator.mapping`, or give its `{}` property a single-value `enum` (or `const`)",
+                                d.property_name, d.property_name
+                            ),
                         ),
                     }
                 }
             }
         }
+        let notes = match discriminator {
+            Some(_) => Vec::new(),
+            None => self.infer(&mut variants, members, pointer, exactly_one),
+        };
         Shape::Define(TypeKind::Union(UnionDef {
-            discriminator,
+            discriminator: discriminator.map(|d| d.property_name.clone()),
             exactly_one,
             variants,
+            notes,
         }))
+    }
+
+    /// An enum of `oneOf` / `anyOf` members that are each a single string or integer (`const`,
+    /// `enum: [v]`), variants named after their titles when they have them.
+    fn const_enumeration(&self, members: &[ReferenceOr<Schema>]) -> Option<EnumDef> {
+        let mut values = Vec::new();
+        for member in members {
+            let schema = self.resolve(member)?;
+            let value = match &schema.schema_kind {
+                SchemaKind::Type(Type::String(t)) => match t.enumeration.as_slice() {
+                    [Some(v)] => serde_json::Value::String(v.clone()),
+                    _ => return None,
+                },
+                SchemaKind::Type(Type::Integer(t)) => match t.enumeration.as_slice() {
+                    [Some(v)] => serde_json::Value::from(*v),
+                    _ => return None,
+                },
+                SchemaKind::Any(a)
+                    if a.properties.is_empty()
+                        && a.one_of.is_empty()
+                        && a.any_of.is_empty()
+                        && a.all_of.is_empty() =>
+                {
+                    match a.enumeration.as_slice() {
+                        [v] if v.is_string() || v.is_i64() => v.clone(),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            };
+            values.push((value, schema));
+        }
+        let integer = values.iter().all(|(v, _)| v.is_i64());
+        if !integer && !values.iter().all(|(v, _)| v.is_string()) {
+            return None;
+        }
+        let mut names = Namespace::with_reserved(&["Unknown", "Self"]);
+        let mut seen = BTreeSet::new();
+        let variants = values
+            .into_iter()
+            .filter(|(v, _)| seen.insert(v.to_string()))
+            .map(|(v, schema)| {
+                let value = match &v {
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                let wanted = match (&schema.schema_data.title, integer) {
+                    (Some(title), _) => naming::pascal(title, "Value"),
+                    (None, true) => format!("Value{}", value.replace('-', "Minus")),
+                    (None, false) => naming::pascal(&value, "Empty"),
+                };
+                EnumVariant {
+                    rust_name: names.claim(wanted),
+                    value,
+                    message: None,
+                    doc: schema.schema_data.description.clone(),
+                }
+            })
+            .collect();
+        Some(EnumDef { variants, integer })
+    }
+
+    /// The one value a schema's property `property` may have (`enum: [v]`, 3.1's `const`), when
+    /// it is a string.
+    fn single_value(&self, schema: &Schema, property: &str) -> Option<String> {
+        let prop = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => o.properties.get(property)?,
+            SchemaKind::Any(a) => a.properties.get(property)?,
+            SchemaKind::AllOf { all_of } => {
+                return all_of
+                    .iter()
+                    .filter_map(|m| self.resolve(m))
+                    .find_map(|m| self.single_value(m, property));
+            }
+            _ => return None,
+        };
+        let prop = self.resolve_boxed(prop)?;
+        match &prop.schema_kind {
+            SchemaKind::Type(Type::String(s)) => match s.enumeration.as_slice() {
+                [Some(v)] => Some(v.clone()),
+                _ => None,
+            },
+            SchemaKind::Any(a) => match a.enumeration.as_slice() {
+                [serde_json::Value::String(v)] => Some(v.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     fn enumeration(&mut self, values: &[String], schema: &Schema, pointer: &Pointer) -> EnumDef {
@@ -782,7 +988,38 @@ impl<'a> SchemaLowerer<'a> {
                 }
             })
             .collect();
-        EnumDef { variants }
+        EnumDef {
+            variants,
+            integer: false,
+        }
+    }
+
+    /// `enum` of integers: a typed enum whose variants are named `Value1`, `ValueMinus1`... (or by
+    /// `x-enum-varnames`), with a catch-all for values a newer server sends.
+    fn integer_enumeration(
+        &mut self,
+        values: &[i64],
+        schema: &Schema,
+        pointer: &Pointer,
+    ) -> EnumDef {
+        let texts: Vec<String> = values.iter().map(i64::to_string).collect();
+        let mut def = self.enumeration(&texts, schema, pointer);
+        let named = schema
+            .schema_data
+            .extensions
+            .contains_key("x-enum-varnames");
+        if !named {
+            let mut names = Namespace::with_reserved(&["Unknown", "Self"]);
+            for v in &mut def.variants {
+                let wanted = match v.value.strip_prefix('-') {
+                    Some(digits) => format!("ValueMinus{digits}"),
+                    None => format!("Value{}", v.value),
+                };
+                v.rust_name = names.claim(wanted);
+            }
+        }
+        def.integer = true;
+        def
     }
 
     fn string_map(
@@ -818,9 +1055,13 @@ impl<'a> SchemaLowerer<'a> {
             .iter()
             .map(|(name, def)| {
                 let direct = match &def.kind {
-                    TypeKind::Struct(s) => {
-                        s.fields.iter().filter_map(|f| direct_name(&f.ty)).collect()
-                    }
+                    TypeKind::Struct(s) => s
+                        .fields
+                        .iter()
+                        .map(|f| &f.ty)
+                        .chain(s.unions.iter().map(|u| &u.ty))
+                        .filter_map(direct_name)
+                        .collect(),
                     TypeKind::Union(u) => u
                         .variants
                         .iter()
@@ -829,7 +1070,8 @@ impl<'a> SchemaLowerer<'a> {
                     TypeKind::Alias(t) | TypeKind::Newtype(t) => {
                         direct_name(t).into_iter().collect()
                     }
-                    TypeKind::Enum(_) => BTreeSet::new(),
+                    // A tuple that holds itself has no finite size; not boxed (see `tuple`).
+                    TypeKind::Tuple(_) | TypeKind::Enum(_) => BTreeSet::new(),
                 };
                 (name.clone(), direct)
             })
@@ -855,6 +1097,9 @@ impl<'a> SchemaLowerer<'a> {
                 Some(TypeKind::Struct(mut s)) => {
                     for f in &mut s.fields {
                         f.boxed = direct_name(&f.ty).is_some_and(|t| reaches(&t, &name));
+                    }
+                    for u in &mut s.unions {
+                        u.boxed = direct_name(&u.ty).is_some_and(|t| reaches(&t, &name));
                     }
                     if let Some(def) = self.types.get_mut(&name) {
                         def.kind = TypeKind::Struct(s);
@@ -994,6 +1239,45 @@ fn scalar_kind(schema: &Schema) -> Option<&'static str> {
     }
 }
 
+/// A member that only allows `null` (3.1's `{type: 'null'}`, rewritten to `nullable: true`).
+fn is_null_only(member: &ReferenceOr<Schema>) -> bool {
+    match member {
+        ReferenceOr::Item(s) => match &s.schema_kind {
+            SchemaKind::Any(a) => {
+                let empty = a.typ.is_none()
+                    && a.properties.is_empty()
+                    && a.items.is_none()
+                    && a.one_of.is_empty()
+                    && a.any_of.is_empty()
+                    && a.all_of.is_empty()
+                    && a.additional_properties.is_none();
+                empty
+                    && (a.enumeration == [serde_json::Value::Null]
+                        || (s.schema_data.nullable && a.enumeration.is_empty()))
+            }
+            _ => false,
+        },
+        ReferenceOr::Reference { .. } => false,
+    }
+}
+
+/// A copy of `schema` without the properties `shared` names (nor their `required` entries).
+fn without_properties(schema: &Schema, shared: &BTreeSet<String>) -> Schema {
+    let mut own = schema.clone();
+    match &mut own.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => {
+            o.properties.retain(|k, _| !shared.contains(k));
+            o.required.retain(|k| !shared.contains(k));
+        }
+        SchemaKind::Any(a) => {
+            a.properties.retain(|k, _| !shared.contains(k));
+            a.required.retain(|k| !shared.contains(k));
+        }
+        _ => {}
+    }
+    own
+}
+
 /// An `allOf` member that only adds documentation (`description`, `nullable`...) to its siblings.
 fn is_metadata_only(member: &ReferenceOr<Schema>) -> bool {
     match member {
@@ -1017,44 +1301,164 @@ fn is_metadata_only(member: &ReferenceOr<Schema>) -> bool {
 }
 
 /// Schemas that `$ref`s name at other places of the document than `#/components/schemas/<name>`
-/// (inside a path's body, or a component's property), by normalized pointer.
+/// (inside a path's body, or a component's property), by the pointer of where they are.
+///
+/// A reference may also pass through other references (`#/paths/.../schema/allOf/0/properties/x`
+/// where `allOf/0` is a `$ref`): it is followed to where the schema is written, so every spelling
+/// of one place names one schema.
 #[derive(Default)]
-pub struct LocalSchemas(indexmap::IndexMap<String, ReferenceOr<Schema>>);
+pub struct LocalSchemas {
+    schemas: indexmap::IndexMap<String, ReferenceOr<Schema>>,
+    /// 3.1's `prefixItems` (which the 3.0 model does not read), by the pointer of their array.
+    tuples: HashMap<String, Vec<ReferenceOr<Schema>>>,
+    /// Normalized reference → the pointer of where it leads, when the two differ.
+    places: HashMap<String, String>,
+}
 
 impl LocalSchemas {
-    /// Finds every local `$ref` of the document that points to something that reads as a schema.
-    /// Only those a schema position refers to are lowered (see `SchemaLowerer::local_type`).
+    /// Finds every local `$ref` (and `discriminator.mapping` value) of the document that points
+    /// to something that reads as a schema. Only those a schema position refers to are lowered
+    /// (see `SchemaLowerer::local_type`).
     pub fn collect(raw: &serde_json::Value) -> Self {
         let mut refs = BTreeSet::new();
-        gather_refs(raw, &mut refs);
-        let mut out = indexmap::IndexMap::new();
-        for key in refs {
-            let is_component = key
-                .strip_prefix("#/components/")
-                .is_some_and(|rest| rest.split('/').count() == 2);
-            if is_component {
+        let mut targets = BTreeSet::new();
+        gather_refs(raw, &mut refs, &mut targets);
+        let mut out = LocalSchemas::default();
+        gather_tuples(raw, &Pointer::root(), &mut out.tuples);
+        for (key, is_mapping) in refs
+            .into_iter()
+            .map(|k| (k, false))
+            .chain(targets.into_iter().map(|k| (k, true)))
+        {
+            let Some(place) = place_of(raw, &key, 0) else {
+                continue;
+            };
+            if place != key {
+                out.places.insert(key.clone(), place.clone());
+            }
+            // A mapping value names a schema the lowering reaches anyway (a union member).
+            if is_mapping || is_component_schema(&place).is_some() {
                 continue;
             }
-            let target = raw.pointer(&key[1..]);
+            let is_component = place
+                .strip_prefix("#/components/")
+                .is_some_and(|rest| rest.split('/').count() == 2);
+            if is_component || out.schemas.contains_key(&place) {
+                continue;
+            }
+            let target = raw.pointer(&place[1..]);
             if let Some(schema) =
                 target.and_then(|t| serde_json::from_value::<ReferenceOr<Schema>>(t.clone()).ok())
             {
-                out.insert(key, schema);
+                out.schemas.insert(place, schema);
             }
         }
-        LocalSchemas(out)
+        out
+    }
+
+    /// Where a local reference leads (normalized), or `None` for another document's.
+    pub fn place(&self, reference: &str) -> Option<String> {
+        let key = normalize(reference)?;
+        Some(self.places.get(&key).cloned().unwrap_or(key))
     }
 }
 
-fn gather_refs(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+/// Every `prefixItems` list of schemas, by the pointer of the schema that holds it.
+fn gather_tuples(
+    value: &serde_json::Value,
+    at: &Pointer,
+    out: &mut HashMap<String, Vec<ReferenceOr<Schema>>>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Array(items)) = map.get("prefixItems") {
+                let parsed: Option<Vec<ReferenceOr<Schema>>> = items
+                    .iter()
+                    .map(|i| serde_json::from_value(i.clone()).ok())
+                    .collect();
+                if let Some(parsed) = parsed {
+                    out.insert(at.as_str().to_owned(), parsed);
+                }
+            }
+            for (key, child) in map {
+                // Examples and extensions are data, not schemas.
+                if key != "example" && key != "examples" && !key.starts_with("x-") {
+                    gather_tuples(child, &at.join(key), out);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                gather_tuples(child, &at.join(i), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `Name` when `place` is `#/components/schemas/Name`.
+fn is_component_schema(place: &str) -> Option<String> {
+    let rest = place.strip_prefix(SCHEMA_PREFIX)?;
+    (!rest.contains('/')).then(|| unescape(rest))
+}
+
+/// The pointer of where `key` (a normalized local pointer) leads, following `$ref`s met on the
+/// way; `None` when nothing is there.
+fn place_of(raw: &serde_json::Value, key: &str, depth: usize) -> Option<String> {
+    if depth > 32 {
+        return None;
+    }
+    let rest = key.strip_prefix('#')?;
+    let mut node = raw;
+    let mut place = Pointer::root();
+    for segment in rest.split('/').skip(1).map(unescape) {
+        loop {
+            let child = match node {
+                serde_json::Value::Object(map) => map.get(&segment),
+                serde_json::Value::Array(items) => {
+                    segment.parse::<usize>().ok().and_then(|i| items.get(i))
+                }
+                _ => None,
+            };
+            if let Some(child) = child {
+                node = child;
+                place = place.join(&segment);
+                break;
+            }
+            let next = node
+                .get("$ref")
+                .and_then(|r| r.as_str())
+                .and_then(normalize)?;
+            let next = place_of(raw, &next, depth + 1)?;
+            node = raw.pointer(&next[1..])?;
+            place = Pointer::from_ref(&next);
+        }
+    }
+    Some(place.as_str().to_owned())
+}
+
+fn gather_refs(
+    value: &serde_json::Value,
+    out: &mut BTreeSet<String>,
+    targets: &mut BTreeSet<String>,
+) {
     match value {
         serde_json::Value::Object(map) => {
             if let Some(key) = map.get("$ref").and_then(|r| r.as_str()).and_then(normalize) {
                 out.insert(key);
             }
-            map.values().for_each(|v| gather_refs(v, out));
+            let mapping = map
+                .get("discriminator")
+                .and_then(|d| d.get("mapping"))
+                .and_then(|m| m.as_object());
+            for target in mapping.into_iter().flat_map(|m| m.values()) {
+                if let Some(key) = target.as_str().and_then(normalize) {
+                    targets.insert(key);
+                }
+            }
+            map.values().for_each(|v| gather_refs(v, out, targets));
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| gather_refs(v, out)),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| gather_refs(v, out, targets)),
         _ => {}
     }
 }
