@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, Side};
 use crate::emit::{Generated, Options};
 
 /// Rounds of remove-and-lower before giving up; each removes at least one unit, and real
@@ -38,6 +38,9 @@ pub struct Report {
     pub skipped_operations: Vec<Skipped>,
     /// Components left out (with every operation that uses them).
     pub skipped_components: Vec<Skipped>,
+    /// Operations the client has but the server leaves out: it could not tell them from others
+    /// (see [`Side::Server`]).
+    pub left_out_of_server: Vec<Skipped>,
     /// What the document holds that is not generated (see [`crate::load::Document::notes`]).
     pub notes: Vec<Diagnostic>,
 }
@@ -64,10 +67,33 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
     let mut doc = first;
     let mut skipped: BTreeMap<Unit, String> = BTreeMap::new();
     for _ in 0..ROUNDS {
-        let diags = match crate::lower::lower(&doc) {
-            Ok(api) => {
-                let generated = crate::emit::emit(&api, options)?;
-                return Ok(report(generated, &raw_order(spec), skipped, notes));
+        let diags = match crate::lower::lower_with_server_problems(&doc) {
+            Ok((api, server)) => {
+                if !server.is_empty() && !skip {
+                    return Err(server);
+                }
+                let left_out: Vec<&crate::model::Operation> = api
+                    .operations
+                    .iter()
+                    .filter(|op| server.iter().any(|d| d.pointer == op.pointer))
+                    .collect();
+                let omit: BTreeSet<String> = left_out.iter().map(|op| op.id.clone()).collect();
+                let server_only = left_out
+                    .iter()
+                    .map(|op| Skipped {
+                        what: format!("{} {}", op.method.as_str(), op.path),
+                        pointer: op.pointer.clone(),
+                        reason: server
+                            .iter()
+                            .find(|d| d.pointer == op.pointer)
+                            .map(|d| format!("{}: {}", d.pointer, d.message))
+                            .unwrap_or_default(),
+                    })
+                    .collect();
+                let generated = crate::emit::emit_leaving_out(&api, options, &omit)?;
+                let mut report = report(generated, &raw_order(spec), skipped, notes);
+                report.left_out_of_server = server_only;
+                return Ok(report);
             }
             Err(diags) => diags,
         };
@@ -76,7 +102,8 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
         }
         let mut culprits: BTreeMap<Unit, String> = BTreeMap::new();
         let mut whole_document = false;
-        for d in &diags.0 {
+        // Server-only problems leave their operations out of the server once the rest is whole.
+        for d in diags.0.iter().filter(|d| d.side != Side::Server) {
             match unit_of(&d.pointer, &raw) {
                 Some(units) => {
                     for unit in units {
@@ -157,6 +184,7 @@ fn report(
         generated,
         skipped_operations: operations.into_iter().map(|(_, _, s)| s).collect(),
         skipped_components: components,
+        left_out_of_server: Vec::new(),
         notes,
     }
 }
@@ -403,6 +431,37 @@ components:
         assert!(client.contains("pub async fn good"));
         assert!(client.contains("pub async fn also_good"));
         assert!(!client.contains("pub async fn bad("));
+    }
+
+    #[test]
+    fn server_only_problems_leave_the_operation_in_the_client() {
+        let spec = r##"
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /mounts/{a}/login:
+    post:
+      operationId: loginA
+      parameters: [{name: a, in: path, required: true, schema: {type: string}}]
+      responses: {"204": {description: done}}
+  /mounts/{b}/login:
+    post:
+      operationId: loginB
+      parameters: [{name: b, in: path, required: true, schema: {type: string}}]
+      responses: {"204": {description: done}}
+"##;
+        let err = generate(spec, &options(), false).unwrap_err();
+        assert!(err.iter().all(|d| d.side == Side::Server), "{err}");
+        let report = generate(spec, &options(), true).unwrap();
+        let left: Vec<&str> = report
+            .left_out_of_server
+            .iter()
+            .map(|s| s.what.as_str())
+            .collect();
+        assert_eq!(left, ["POST /mounts/{b}/login"]);
+        assert!(report.skipped_operations.is_empty());
+        assert!(report.generated.client["src/client.rs"].contains("pub async fn login_b"));
+        assert!(!report.generated.server["src/api.rs"].contains("fn login_b"));
     }
 
     #[test]

@@ -63,6 +63,12 @@ pub fn run(args: &Args) -> Result<(), String> {
     {
         eprintln!("skipped: {} ({})", skipped.what, skipped.reason);
     }
+    for skipped in &report.left_out_of_server {
+        eprintln!(
+            "skipped in the server only: {} ({})",
+            skipped.what, skipped.reason
+        );
+    }
     let generated = report.generated;
     let manifests = manifests(&client_name, &server_name, &runtime, true);
 
@@ -75,11 +81,15 @@ pub fn run(args: &Args) -> Result<(), String> {
         client_dir.display(),
         server_dir.display()
     );
-    if !report.skipped_operations.is_empty() || !report.skipped_components.is_empty() {
+    if !report.skipped_operations.is_empty()
+        || !report.skipped_components.is_empty()
+        || !report.left_out_of_server.is_empty()
+    {
         println!(
-            "left out {} operation(s) and {} component(s); each is listed above",
+            "left out {} operation(s) and {} component(s), and {} more operation(s) from the server only; each is listed above",
             report.skipped_operations.len(),
-            report.skipped_components.len()
+            report.skipped_components.len(),
+            report.left_out_of_server.len()
         );
     }
     Ok(())

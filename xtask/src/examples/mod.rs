@@ -48,6 +48,7 @@ enum Generation {
         operations: usize,
         skipped: Vec<codegen::skip::Skipped>,
         components: Vec<codegen::skip::Skipped>,
+        server_only: Vec<codegen::skip::Skipped>,
     },
     /// It stopped with located errors.
     Located(Vec<codegen::Diagnostic>),
@@ -63,6 +64,8 @@ enum Verdict {
         skipped: Vec<codegen::skip::Skipped>,
         /// Components left out; a skipped operation that uses one is counted under its cause.
         components: Vec<codegen::skip::Skipped>,
+        /// Operations the client has and the server leaves out.
+        server_only: Vec<codegen::skip::Skipped>,
     },
     Located(Vec<codegen::Diagnostic>),
     Failed(String),
@@ -192,6 +195,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                 operations,
                 skipped,
                 components,
+                server_only,
             } => {
                 let failed: Vec<String> = [&client, &server]
                     .into_iter()
@@ -217,6 +221,7 @@ pub fn run(args: &Args) -> Result<(), String> {
                         operations,
                         skipped,
                         components,
+                        server_only,
                     }
                 }
             }
@@ -375,6 +380,7 @@ fn generate_one(
             operations,
             skipped: report.skipped_operations,
             components: report.skipped_components,
+            server_only: report.left_out_of_server,
         },
         Err(e) => Generation::Broken(e),
     }
@@ -664,11 +670,20 @@ fn root_cause(
 fn describe(verdict: &Verdict) -> String {
     match verdict {
         Verdict::Compiles {
-            warnings, skipped, ..
+            warnings,
+            skipped,
+            server_only,
+            ..
         } => {
             let mut out = "generated + compiles".to_owned();
             if *warnings > 0 {
                 out.push_str(&format!(" ({warnings} warning(s))"));
+            }
+            if !server_only.is_empty() {
+                out.push_str(&format!(
+                    "; {} operation(s) in the client only",
+                    server_only.len()
+                ));
             }
             if let Some(first) = skipped.first() {
                 out.push_str(&format!(
