@@ -12,6 +12,8 @@
 //!   `format: binary` (kept as `x-content-media-type`);
 //! - `paths` may be absent (a document of `webhooks` or components only);
 //! - an operation may leave out `responses`: it gets a `default` response without a body (noted);
+//! - `$recursiveRef: "#"` / `$dynamicRef: "#"` in a component → a `$ref` to that component;
+//! - `items: false` → `maxItems` of the `prefixItems` count; `items: true` → no `items`;
 //! - a `mutualTLS` security scheme is left out of the requirements (noted: TLS carries it).
 //!
 //! Everything else 3.1 adds (`webhooks`, `jsonSchemaDialect`, `$defs`, `prefixItems`...) is not
@@ -35,10 +37,51 @@ pub fn downgrade(doc: &mut Value) -> Vec<Diagnostic> {
                 walk(value);
             }
         }
+        recursive_refs(obj);
         undescribed_responses(obj, &mut notes);
         mutual_tls(obj, &mut notes);
     }
     notes
+}
+
+/// `$recursiveRef: "#"` (2019-09) and `$dynamicRef: "#"` inside a component schema refer to
+/// that component itself (a component has no `$id` of its own here): a plain `$ref` to it.
+fn recursive_refs(doc: &mut Map<String, Value>) {
+    let Some(schemas) = doc
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        let target = Pointer::root()
+            .join("components")
+            .join("schemas")
+            .join(name)
+            .to_string();
+        replace_recursive(schema, &target);
+    }
+}
+
+fn replace_recursive(value: &mut Value, target: &str) {
+    match value {
+        Value::Object(obj) => {
+            for key in ["$recursiveRef", "$dynamicRef"] {
+                if obj.get(key).and_then(Value::as_str) == Some("#") {
+                    obj.shift_remove(key);
+                    obj.insert("$ref".into(), Value::String(target.to_owned()));
+                }
+            }
+            for (key, child) in obj.iter_mut() {
+                if key != "example" && key != "examples" && key != "default" && key != "enum" {
+                    replace_recursive(child, target);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| replace_recursive(v, target)),
+        _ => {}
+    }
 }
 
 const METHODS: &[&str] = &[
@@ -175,9 +218,26 @@ fn looks_like_schema(obj: &Map<String, Value>) -> bool {
         || obj.contains_key("const")
         || obj.get("exclusiveMinimum").is_some_and(Value::is_number)
         || obj.get("exclusiveMaximum").is_some_and(Value::is_number)
+        || obj.get("items").is_some_and(Value::is_boolean)
 }
 
 fn rewrite_schema(obj: &mut Map<String, Value>) {
+    // `items: false` (no items beyond `prefixItems`) is a length bound; `items: true` says
+    // nothing.
+    match obj.get("items") {
+        Some(Value::Bool(false)) => {
+            obj.shift_remove("items");
+            let positions = obj
+                .get("prefixItems")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            obj.entry("maxItems").or_insert(Value::from(positions));
+        }
+        Some(Value::Bool(true)) => {
+            obj.shift_remove("items");
+        }
+        _ => {}
+    }
     if let Some(Value::Array(types)) = obj.get("type").cloned() {
         let named: Vec<&Value> = types
             .iter()
@@ -423,5 +483,24 @@ mod tests {
             doc["components"]["schemas"]["Num"],
             serde_json::json!({"type": "number", "minimum": 0})
         );
+    }
+
+    #[test]
+    fn recursive_refs_and_boolean_items() {
+        let mut doc = serde_json::json!({
+            "openapi": "3.1.0",
+            "components": {"schemas": {"Filter": {"type": "object", "properties": {
+                "filters": {"type": "array", "items": {"oneOf": [{"type": "string"}, {"$recursiveRef": "#"}]}},
+                "pair": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false}
+            }}}}
+        });
+        downgrade(&mut doc);
+        let props = &doc["components"]["schemas"]["Filter"]["properties"];
+        assert_eq!(
+            props["filters"]["items"]["oneOf"][1],
+            serde_json::json!({"$ref": "#/components/schemas/Filter"})
+        );
+        assert_eq!(props["pair"]["maxItems"], serde_json::json!(2));
+        assert!(props["pair"].get("items").is_none());
     }
 }

@@ -63,7 +63,12 @@ const METHODS: &[&str] = &[
 pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Diagnostics> {
     let first = crate::load::load(spec)?;
     let notes = first.notes.clone();
-    let mut raw = first.raw.clone();
+    let order: Vec<String> = first
+        .raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
     let mut doc = first;
     let mut skipped: BTreeMap<Unit, String> = BTreeMap::new();
     for _ in 0..ROUNDS {
@@ -91,7 +96,7 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
                     })
                     .collect();
                 let generated = crate::emit::emit_leaving_out(&api, options, &omit)?;
-                let mut report = report(generated, &raw_order(spec), skipped, notes);
+                let mut report = report(generated, &order, skipped, notes);
                 report.left_out_of_server = server_only;
                 return Ok(report);
             }
@@ -100,6 +105,8 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
         if !skip {
             return Err(diags);
         }
+        // The document as last lowered (3.1 already rewritten); a copy, as the rest is removed.
+        let mut raw = doc.raw.clone();
         let mut culprits: BTreeMap<Unit, String> = BTreeMap::new();
         let mut whole_document = false;
         // Server-only problems leave their operations out of the server once the rest is whole.
@@ -126,7 +133,7 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
             remove(&mut raw, &unit);
             skipped.insert(unit, reason);
         }
-        doc = crate::load::load_value(raw.clone()).map_err(Diagnostics::from)?;
+        doc = crate::load::load_value(raw).map_err(Diagnostics::from)?;
     }
     Err(Diagnostics::from(Diagnostic::new(
         "#",
@@ -135,19 +142,6 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
             skipped.len()
         ),
     )))
-}
-
-/// The paths of the original document in order, for listing skipped operations as written.
-fn raw_order(spec: &str) -> Vec<String> {
-    crate::load::load(spec)
-        .ok()
-        .and_then(|d| {
-            d.raw
-                .get("paths")
-                .and_then(Value::as_object)
-                .map(|p| p.keys().cloned().collect())
-        })
-        .unwrap_or_default()
 }
 
 fn report(
