@@ -672,3 +672,35 @@ fn specs_missing_a_line_never_panic() {
         run_without_panicking(&text.join("\n"), drop % 10 == 0, &what);
     }
 }
+
+#[test]
+fn a_discriminator_value_that_selects_several_members_is_located() {
+    single_error(
+        &spec(
+            " {}\n",
+            r##"
+  schemas:
+    Item:
+      oneOf:
+        - $ref: "#/components/schemas/SystemMessage"
+        - $ref: "#/components/schemas/UserMessage"
+      discriminator:
+        propertyName: type
+        mapping:
+          message: "#/components/schemas/SystemMessage"
+    SystemMessage:
+      type: object
+      properties:
+        type: {type: string, enum: [message]}
+        role: {type: string, enum: [system]}
+    UserMessage:
+      type: object
+      properties:
+        type: {type: string, enum: [message]}
+        role: {type: string, enum: [user]}
+"##,
+        ),
+        "#/components/schemas/Item/oneOf",
+        "selects several members",
+    );
+}

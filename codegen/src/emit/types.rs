@@ -567,7 +567,7 @@ fn inferred_union(
             quote!(::serde::Deserialize::deserialize(&value).map(Self::#variant))
         }
     };
-    let by_field = u
+    let by_field: Vec<TokenStream> = u
         .variants
         .iter()
         .zip(variants)
@@ -576,13 +576,29 @@ fn inferred_union(
             let fields = &v.unique_fields;
             let read = read(v, variant);
             quote! {
-                if [#(#fields),*].iter().any(|key| members.contains_key(*key))
+                [#(#fields),*].iter().any(|key| members.contains_key(*key))
                     && let ::std::result::Result::Ok(found) = #read
-                {
-                    return ::std::result::Result::Ok(found);
-                }
             }
-        });
+        })
+        .collect();
+    // One member told apart by its fields is one condition (`clippy::collapsible_if`).
+    let by_field = match by_field.as_slice() {
+        [] => quote!(),
+        [only] => quote! {
+            if let ::serde_json::Value::Object(members) = &value && #only {
+                return ::std::result::Result::Ok(found);
+            }
+        },
+        several => quote! {
+            if let ::serde_json::Value::Object(members) = &value {
+                #(
+                    if #several {
+                        return ::std::result::Result::Ok(found);
+                    }
+                )*
+            }
+        },
+    };
     let in_order = u.variants.iter().zip(variants).map(|(v, (variant, _))| {
         let read = read(v, variant);
         quote! {
@@ -613,9 +629,7 @@ fn inferred_union(
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-                if let ::serde_json::Value::Object(members) = &value {
-                    #(#by_field)*
-                }
+                #by_field
                 #(#in_order)*
                 ::std::result::Result::Err(::serde::de::Error::custom(#none))
             }

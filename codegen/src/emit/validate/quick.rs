@@ -89,7 +89,11 @@ impl Quickness {
                 let requires_itself = s.fields.iter().any(|f| {
                     !f.is_option() && !f.read_only && f.ty == TypeRef::Named(name.to_owned())
                 });
+                // A required read-only field: a body that decoded holds it, and is refused, so
+                // only the located check has anything to say.
+                let holds_read_only = s.fields.iter().any(|f| f.read_only && !f.is_option());
                 !requires_itself
+                    && !holds_read_only
                     && s.extra.is_none()
                     && s.unions.is_empty()
                     && checks.min_properties.is_none()
@@ -166,12 +170,9 @@ impl Emitter<'_> {
                             quote!(as_ref)
                         };
                         if f.read_only {
-                            // The server sets it; a body that holds it is refused.
-                            return Some(if f.is_option() {
-                                quote!(value.#field.is_none())
-                            } else {
-                                quote!(false)
-                            });
+                            // The server sets it; a body that holds it is refused. (A struct
+                            // with a required read-only field has no quick check at all.)
+                            return Some(quote!(value.#field.is_none()));
                         }
                         if !f.is_option() {
                             let field_value = if f.boxed {
@@ -197,15 +198,7 @@ impl Emitter<'_> {
                         }
                     })
                     .collect();
-                if conditions.iter().any(|c| c.to_string() == "false") {
-                    // A required read-only field: no request body that decoded holds none.
-                    quote!({
-                        let _ = value;
-                        false
-                    })
-                } else {
-                    and(conditions)
-                }
+                and(conditions)
             }
             TypeKind::Enum(_) => quote!(!::std::matches!(value, crate::types::#ty::Unknown(_))),
             TypeKind::Alias(inner) => self
@@ -241,14 +234,10 @@ impl Emitter<'_> {
             return None;
         }
         let name = format_ident!("quick_body_{}", op.fn_name.trim_start_matches("r#"));
-        // An array body is taken as a slice (`&Vec<T>` would be `clippy::ptr_arg`).
-        let ty = match &body.ty {
-            TypeRef::Vec(item) => {
-                let item = rust_type(item, &quote!(crate::types));
-                quote!([#item])
-            }
-            other => rust_type(other, &quote!(crate::types)),
-        };
+        let ty = rust_type(&body.ty, &quote!(crate::types));
+        // `BodyCheck<Vec<T>>` holds this as a `fn(&Vec<T>) -> bool`, so an array body cannot be
+        // taken as the slice `clippy::ptr_arg` asks for.
+        let allow = matches!(body.ty, TypeRef::Vec(_)).then(|| quote!(#[allow(clippy::ptr_arg)]));
         let check = self
             .quick(&body.ty, &body.checks, &quote!(value))
             .unwrap_or(quote!(true));
@@ -265,6 +254,7 @@ impl Emitter<'_> {
             name.clone(),
             quote! {
                 #[doc = #doc]
+                #allow
                 pub(crate) fn #name(#param: &#ty) -> bool {
                     #check
                 }

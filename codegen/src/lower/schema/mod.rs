@@ -841,6 +841,25 @@ impl<'a> SchemaLowerer<'a> {
                 }
             }
         }
+        if let Some(d) = discriminator {
+            // A value that selects several members says nothing about which one a value is.
+            let mut owners: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+            for v in &variants {
+                for tag in &v.tags {
+                    owners.entry(tag).or_default().push(&v.rust_name);
+                }
+            }
+            for (tag, names) in owners.iter().filter(|(_, names)| names.len() > 1) {
+                self.diags.push(
+                    pointer,
+                    format!(
+                        "the discriminator `{}` value `{tag}` selects several members ({}), so a value carrying it could be any of them: give each member its own value (or `discriminator.mapping` entry), or drop the discriminator so the members are told apart by their fields",
+                        d.property_name,
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
         let notes = match discriminator {
             Some(_) => Vec::new(),
             None => self.infer(&mut variants, members, pointer, exactly_one),
