@@ -267,10 +267,39 @@ fn untagged_unions_try_the_most_specific_member_first_and_infer_by_field_names()
 #[test]
 fn union_members_no_value_tells_apart_are_a_located_error() {
     let found = errors(
+        "    A: {type: object, properties: {x: {type: string}}}\n    Body:\n      oneOf:\n        - $ref: '#/components/schemas/A'\n        - {type: object, properties: {x: {type: string, description: same}}}\n",
+    );
+    assert_eq!(found[0].0, "#/components/schemas/Body/oneOf/1");
+    assert!(found[0].1.contains("cannot be told apart from member 0"));
+}
+
+#[test]
+fn any_of_members_that_accept_the_same_objects_read_as_the_first() {
+    // `anyOf` allows a value to fit several members, so the first that reads it is right.
+    let api = model(
         "    A: {type: object, properties: {x: {type: string}}}\n    Body:\n      anyOf:\n        - $ref: '#/components/schemas/A'\n        - {type: object, properties: {x: {type: string, description: same}}}\n",
     );
-    assert_eq!(found[0].0, "#/components/schemas/Body/anyOf/1");
-    assert!(found[0].1.contains("cannot be told apart from member 0"));
+    let TypeKind::Union(u) = &ty(&api, "Body").kind else {
+        panic!("Body is a union");
+    };
+    assert!(
+        u.notes.iter().any(|n| n.contains("read as member 0")),
+        "{:?}",
+        u.notes
+    );
+}
+
+#[test]
+fn all_of_definitions_of_one_property_join_as_json_schema_does() {
+    // `number` and `integer`: integer; `null` only where both allow it; the tighter bound.
+    let api = model(
+        "    Base: {type: object, properties: {id: {type: number, nullable: true, minimum: 0}, tags: {type: array, items: {type: string}}}}\n    Body:\n      allOf:\n        - $ref: '#/components/schemas/Base'\n        - type: object\n          properties:\n            id: {type: integer, minimum: 1}\n            tags: {type: array, items: {nullable: true}}\n",
+    );
+    let s = strukt(&api, "Body");
+    assert_eq!(s.fields[0].ty, TypeRef::I64);
+    assert!(!s.fields[0].nullable);
+    assert_eq!(s.fields[0].checks.minimum.map(|b| b.value), Some(1.0));
+    assert_eq!(s.fields[1].ty, TypeRef::Vec(Box::new(TypeRef::String)));
 }
 
 #[test]

@@ -729,24 +729,62 @@ fn joined(
     let (ReferenceOr::Item(x), ReferenceOr::Item(y)) = (a, b) else {
         return None;
     };
-    let (serde_json::Value::Object(mut x), serde_json::Value::Object(y)) =
-        (serde_json::to_value(x).ok()?, serde_json::to_value(y).ok()?)
-    else {
+    let joined = join_json(serde_json::to_value(x).ok()?, serde_json::to_value(y).ok()?)?;
+    serde_json::from_value(joined).ok()
+}
+
+/// Two inline schemas as one that a value meets when it meets both (JSON Schema's `allOf`), when
+/// that is one schema: documentation from either, `integer` where the other says `number`,
+/// `null` only when both allow it, the tighter of two bounds, and array items joined the same
+/// way. Any other keyword the two give different values is a contradiction (`None`).
+fn join_json(x: serde_json::Value, y: serde_json::Value) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    let (Value::Object(mut x), Value::Object(y)) = (x, y) else {
         return None;
     };
+    let nullable =
+        |m: &serde_json::Map<String, Value>| m.get("nullable") == Some(&Value::Bool(true));
+    let both_null = nullable(&x) && nullable(&y);
     for (key, value) in y {
-        let documentation = matches!(
-            key.as_str(),
-            "description" | "title" | "example" | "deprecated" | "externalDocs" | "default"
-        );
-        match x.get(&key) {
-            Some(earlier) if !same_value(earlier, &value) && !documentation => return None,
-            _ => {
-                x.insert(key, value);
-            }
+        let Some(earlier) = x.get(&key) else {
+            x.insert(key, value);
+            continue;
+        };
+        if same_value(earlier, &value) {
+            continue;
         }
+        let tighter = |pick_larger: bool| -> Option<Value> {
+            let (p, q) = (earlier.as_f64()?, value.as_f64()?);
+            let larger = if p >= q { earlier } else { &value };
+            let smaller = if p >= q { &value } else { earlier };
+            Some(if pick_larger {
+                larger.clone()
+            } else {
+                smaller.clone()
+            })
+        };
+        let merged = match key.as_str() {
+            "description" | "title" | "example" | "deprecated" | "externalDocs" | "default" => {
+                Some(value)
+            }
+            "nullable" => Some(Value::Bool(both_null)),
+            "type" => match (earlier.as_str(), value.as_str()) {
+                (Some("integer"), Some("number")) | (Some("number"), Some("integer")) => {
+                    Some(Value::String("integer".into()))
+                }
+                _ => None,
+            },
+            "minimum" | "minLength" | "minItems" | "minProperties" => tighter(true),
+            "maximum" | "maxLength" | "maxItems" | "maxProperties" => tighter(false),
+            "items" => join_json(earlier.clone(), value),
+            _ => None,
+        };
+        x.insert(key, merged?);
     }
-    serde_json::from_value(serde_json::Value::Object(x)).ok()
+    if !both_null {
+        x.remove("nullable");
+    }
+    Some(Value::Object(x))
 }
 
 /// Equal JSON, where `0` and `0.0` are one number (a schema read as another kind writes its

@@ -79,13 +79,22 @@ impl SchemaLowerer<'_> {
         for i in 0..variants.len() {
             for j in 0..i {
                 if shapes[i].is_some() && shapes[i] == shapes[j] {
-                    self.diags.push(
-                        pointer.join(original[i]),
-                        format!(
-                            "this member cannot be told apart from member {}: both accept the same values, so which one a value is would be a guess (merge them, or add a `discriminator`)",
-                            original[j]
-                        ),
-                    );
+                    if exactly_one {
+                        self.diags.push(
+                            pointer.join(original[i]),
+                            format!(
+                                "this member cannot be told apart from member {}: both accept the same values, so which one a value is would be a guess (merge them, or add a `discriminator`)",
+                                original[j]
+                            ),
+                        );
+                    } else {
+                        // `anyOf` lets a value fit several members: the first that reads it
+                        // is a right reading, and the docs say which one that is.
+                        notes.push(format!(
+                            "Members {} and {} of the `anyOf` accept the same objects; such a value is read as member {}.",
+                            original[j], original[i], original[j]
+                        ));
+                    }
                 }
             }
         }
