@@ -34,6 +34,8 @@ pub fn doc_text(text: &str) -> TokenStream {
 }
 
 fn doc_lines(lines: &[String]) -> TokenStream {
+    // Tabs read as four spaces (`clippy::tabs_in_doc_comments`).
+    let lines: Vec<String> = lines.iter().map(|l| l.replace('\t', "    ")).collect();
     // Dedent, then cap indentation at three spaces: list continuations keep their shape, but no
     // line can become an indented code block, which rustdoc would compile as a doctest.
     let indent = |l: &str| l.len() - l.trim_start().len();
@@ -50,7 +52,7 @@ fn doc_lines(lines: &[String]) -> TokenStream {
     let mut item_text_at: Option<usize> = None;
     let mut after_quote = false;
     let mut texts: Vec<String> = Vec::new();
-    for line in lines {
+    for line in &lines {
         let line = line.get(common..).unwrap_or(line.trim_start()).trim_end();
         let trimmed = line.trim_start();
         let text = if trimmed.starts_with("```") {
@@ -65,7 +67,17 @@ fn doc_lines(lines: &[String]) -> TokenStream {
         } else {
             format!("{}{trimmed}", " ".repeat(indent(line).min(3)))
         };
+        let mut text = text;
         if !in_fence && !trimmed.starts_with("```") {
+            // A continuation indented past its item's text is brought back to it
+            // (`clippy::doc_overindented_list_items`); it reads the same in Markdown.
+            if let Some(start) = item_text_at
+                && list_marker(trimmed).is_none()
+                && !trimmed.is_empty()
+                && indent(&text) > start
+            {
+                text = format!("{}{trimmed}", " ".repeat(start));
+            }
             let at = indent(&text);
             let item = list_marker(trimmed).map(|len| at + len);
             let quote = trimmed.starts_with('>');
@@ -226,4 +238,29 @@ pub fn response_doc(response: &Response) -> TokenStream {
         text.push_str(d);
     }
     doc_text(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_text;
+
+    fn rendered(text: &str) -> Vec<String> {
+        let tokens = doc_text(text).to_string();
+        tokens
+            .split("# [doc = ")
+            .skip(1)
+            .map(|s| {
+                let s = s.trim().trim_end_matches(']').trim();
+                serde_json::from_str::<String>(s).unwrap_or_else(|_| s.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn list_continuations_line_up_with_their_item_and_tabs_are_spaces() {
+        let lines = rendered("* `tags` - Any tags, as defined by its\n   `tags` field.\n\tTabbed.");
+        assert_eq!(lines[0], " * `tags` - Any tags, as defined by its");
+        assert_eq!(lines[1], "   `tags` field.");
+        assert!(!lines.iter().any(|l| l.contains('\t')), "{lines:?}");
+    }
 }
