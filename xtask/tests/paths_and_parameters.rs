@@ -177,7 +177,7 @@ use std::collections::BTreeMap;
 
 use params_server::params::SearchParams;
 use params_server::responses as par;
-use params_server::types::{Filter, Point, Range};
+use params_server::types::{Filter, Point, Range, SearchLevel};
 use segments_server::responses as seg;
 
 struct Anyone;
@@ -294,7 +294,7 @@ async fn main() {
     show("path array", c.get_batch(&[1, -2, 3]).await);
     println!("path array item\t{}", raw(reqwest::Method::GET, format!("{at}/batch/1,x")).await);
     let all = SearchParams {
-        level: Some(2),
+        level: Some(SearchLevel::Value2),
         flag: Some(true),
         tags: Some(vec!["a b".into(), "c,d&e=f".into()]),
         ids: Some(vec![1, -2]),
