@@ -704,3 +704,24 @@ fn a_discriminator_value_that_selects_several_members_is_located() {
         "selects several members",
     );
 }
+
+#[test]
+fn a_ref_to_something_that_is_not_a_schema_says_so() {
+    single_error(
+        &spec(
+            " {}\n",
+            r##"
+  schemas:
+    Item:
+      type: object
+      properties:
+        kind: {$ref: "#/components/schemas/Item/definitions/kind"}
+      definitions:
+        kind:
+          type: {type: string, enum: [a, b]}
+"##,
+        ),
+        "#/components/schemas/Item/properties/kind",
+        "leads to a value that is not a schema",
+    );
+}

@@ -253,6 +253,13 @@ impl<'a> SchemaLowerer<'a> {
         {
             return self.local_type(&key.clone());
         }
+        if let Some(why) = place.as_ref().and_then(|p| self.local.not_schemas.get(p)) {
+            self.diags.push(
+                pointer,
+                format!("`$ref: {reference}` leads to a value that is not a schema ({why})"),
+            );
+            return TypeRef::Json;
+        }
         let component = place.as_deref().and_then(is_component_schema);
         match component.or_else(|| reference.strip_prefix(SCHEMA_PREFIX).map(unescape)) {
             Some(name) if self.component_names.contains_key(&name) => {
@@ -1332,6 +1339,8 @@ pub struct LocalSchemas {
     tuples: HashMap<String, Vec<ReferenceOr<Schema>>>,
     /// Normalized reference → the pointer of where it leads, when the two differ.
     places: HashMap<String, String>,
+    /// Places a `$ref` leads to that hold something other than a schema, with why.
+    not_schemas: HashMap<String, String>,
 }
 
 impl LocalSchemas {
@@ -1365,11 +1374,16 @@ impl LocalSchemas {
             if is_component || out.schemas.contains_key(&place) {
                 continue;
             }
-            let target = raw.pointer(&place[1..]);
-            if let Some(schema) =
-                target.and_then(|t| serde_json::from_value::<ReferenceOr<Schema>>(t.clone()).ok())
-            {
-                out.schemas.insert(place, schema);
+            let Some(target) = raw.pointer(&place[1..]) else {
+                continue;
+            };
+            match serde_json::from_value::<ReferenceOr<Schema>>(target.clone()) {
+                Ok(schema) => {
+                    out.schemas.insert(place, schema);
+                }
+                Err(e) => {
+                    out.not_schemas.insert(place, e.to_string());
+                }
             }
         }
         out
