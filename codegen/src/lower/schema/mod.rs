@@ -1499,6 +1499,8 @@ fn gather_refs(
 /// A local reference as the pointer the lowering builds for the same place (`#/a/b~1c`), or
 /// `None` for a reference into another document.
 fn normalize(reference: &str) -> Option<String> {
+    // A `$ref` is a URI: its fragment may percent-encode characters (`~1%7Bid%7D` is `/{id}`).
+    let reference = percent_decode(reference);
     let rest = reference.strip_prefix('#')?;
     if rest.is_empty() {
         return Some("#".to_owned());
@@ -1508,6 +1510,33 @@ fn normalize(reference: &str) -> Option<String> {
         .split('/')
         .fold(Pointer::root(), |p, segment| p.join(unescape(segment)));
     Some(pointer.as_str().to_owned())
+}
+
+/// `%XX` escapes decoded; the text as it is when they do not make UTF-8.
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_owned();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 /// RFC 6901 unescaping of one reference segment.
@@ -1604,6 +1633,15 @@ mod tests {
         assert_eq!(a.fields[0].ty, TypeRef::Named("X".into()));
         assert!(matches!(kind(&api, "B"), TypeKind::Alias(TypeRef::Named(n)) if n == "X"));
         assert!(matches!(kind(&api, "X"), TypeKind::Struct(_)));
+    }
+
+    #[test]
+    fn a_ref_with_percent_escapes_leads_where_it_says() {
+        let api = lowered(
+            "    A: {type: object, properties: {'{x}': {type: object, properties: {y: {type: string}}}}}\n    B: {$ref: '#/components/schemas/A/properties/%7Bx%7D'}\n",
+        )
+        .expect("lowers");
+        assert!(matches!(kind(&api, "B"), TypeKind::Alias(TypeRef::Named(n)) if n == "X"));
     }
 
     #[test]
