@@ -5,6 +5,11 @@ mod lenient;
 
 use crate::diagnostic::{Diagnostic, Pointer};
 
+/// The keys of a path item that are operations (`paths./pets.get`).
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
 /// A parsed spec: the typed document plus the raw JSON tree, which vendor extensions and
 /// error messages are read from.
 pub struct Document {

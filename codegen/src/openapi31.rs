@@ -22,6 +22,7 @@
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Pointer};
+use crate::load::METHODS;
 
 /// Rewrites a 3.1 document in place so it parses as 3.0.3; returns notes on what the rewrite
 /// could only approximate, for the user to see.
@@ -83,10 +84,6 @@ fn replace_recursive(value: &mut Value, target: &str) {
         _ => {}
     }
 }
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// 3.1 lets an operation leave out `responses`; 3.0 requires them. Such an operation answers
 /// anything, which is what a lone `default` response without content says.

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Side};
 use crate::emit::{Generated, Options};
+use crate::load::METHODS;
 
 /// Rounds of remove-and-lower before giving up; each removes at least one unit, and real
 /// documents settle in two or three.
@@ -34,6 +35,8 @@ pub struct Skipped {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub generated: Generated,
+    /// Operations (path × method) in the document as written.
+    pub operations: usize,
     /// Operations left out, in document order.
     pub skipped_operations: Vec<Skipped>,
     /// Components left out (with every operation that uses them).
@@ -54,15 +57,24 @@ enum Unit {
     Component(String, String),
 }
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// Generates `spec`, skipping the operations and components that hold errors when `skip` is set
 /// (and failing on any error when it is not).
 pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Diagnostics> {
     let first = crate::load::load(spec)?;
     let notes = first.notes.clone();
+    let operations = first
+        .raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, item)| item.as_object())
+        .map(|item| {
+            item.keys()
+                .filter(|k| METHODS.contains(&k.as_str()))
+                .count()
+        })
+        .sum();
     let order: Vec<String> = first
         .raw
         .get("paths")
@@ -96,7 +108,7 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
                     })
                     .collect();
                 let generated = crate::emit::emit_leaving_out(&api, options, &omit)?;
-                let mut report = report(generated, &order, skipped, notes);
+                let mut report = report(generated, operations, &order, skipped, notes);
                 report.left_out_of_server = server_only;
                 return Ok(report);
             }
@@ -146,6 +158,7 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
 
 fn report(
     generated: Generated,
+    operations_in_document: usize,
     order: &[String],
     skipped: BTreeMap<Unit, String>,
     notes: Vec<Diagnostic>,
@@ -176,6 +189,7 @@ fn report(
     operations.sort_by_key(|(p, m, _)| (*p, *m));
     Report {
         generated,
+        operations: operations_in_document,
         skipped_operations: operations.into_iter().map(|(_, _, s)| s).collect(),
         skipped_components: components,
         left_out_of_server: Vec::new(),

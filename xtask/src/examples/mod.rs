@@ -353,7 +353,7 @@ fn generate_one(
             return Generation::Broken(format!("the generator panicked: {message}"));
         }
     };
-    let operations = operation_count(&text);
+    let operations = report.operations;
     let generated = report.generated;
     let manifests = manifests(&client, &server, runtime, false);
     let written = write_crate(
@@ -384,28 +384,6 @@ fn generate_one(
         },
         Err(e) => Generation::Broken(e),
     }
-}
-
-/// Path × method in the document as written.
-fn operation_count(text: &str) -> usize {
-    const METHODS: &[&str] = &[
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
-    let Ok(doc) = codegen::load::load(text) else {
-        return 0;
-    };
-    doc.raw
-        .get("paths")
-        .and_then(|p| p.as_object())
-        .into_iter()
-        .flatten()
-        .filter_map(|(_, item)| item.as_object())
-        .map(|item| {
-            item.keys()
-                .filter(|k| METHODS.contains(&k.as_str()))
-                .count()
-        })
-        .sum()
 }
 
 /// Removes files under `dir/src` that are not in `files`.
