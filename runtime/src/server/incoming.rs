@@ -360,19 +360,7 @@ impl Incoming {
         name: &'static str,
         explode: bool,
     ) -> Result<Option<Vec<T>>, Failure> {
-        let values = self.values(place, name)?;
-        if values.is_empty() {
-            return Ok(None);
-        }
-        let items: Option<Vec<T>> = if explode && place == In::Query {
-            values.iter().map(|v| v.parse().ok()).collect()
-        } else {
-            values[0]
-                .split(',')
-                .map(|item| item.trim().parse().ok())
-                .collect()
-        };
-        items.map(Some).ok_or(Failure::InvalidParam(Some(name)))
+        self.delimited_list(place, name, explode, ',')
     }
 
     /// An array parameter the spec requires.
