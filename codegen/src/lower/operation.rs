@@ -411,25 +411,13 @@ fn accept_value(
 /// are types of their own, which parse only their values).
 fn non_string_enum(schema: &openapiv3::Schema) -> Option<String> {
     use openapiv3::{SchemaKind, Type};
-    let values: Vec<String> = match &schema.schema_kind {
-        SchemaKind::Type(Type::Integer(t)) => t
-            .enumeration
-            .iter()
-            .flatten()
-            .map(|v| format!("`{v}`"))
-            .collect(),
-        SchemaKind::Type(Type::Number(t)) => t
-            .enumeration
-            .iter()
-            .flatten()
-            .map(|v| format!("`{v}`"))
-            .collect(),
-        SchemaKind::Type(Type::Boolean(t)) => t
-            .enumeration
-            .iter()
-            .flatten()
-            .map(|v| format!("`{v}`"))
-            .collect(),
+    fn quoted<T: std::fmt::Display>(values: &[Option<T>]) -> Vec<String> {
+        values.iter().flatten().map(|v| format!("`{v}`")).collect()
+    }
+    let values = match &schema.schema_kind {
+        SchemaKind::Type(Type::Integer(t)) => quoted(&t.enumeration),
+        SchemaKind::Type(Type::Number(t)) => quoted(&t.enumeration),
+        SchemaKind::Type(Type::Boolean(t)) => quoted(&t.enumeration),
         _ => Vec::new(),
     };
     (!values.is_empty()).then(|| values.join(", "))
