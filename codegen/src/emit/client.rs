@@ -2,6 +2,8 @@
 //! error enum with one variant per error status the spec declares. Sending, retrying, decoding
 //! and every failure that is not a declared status come from the runtime.
 
+use std::ops::Range;
+
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 
@@ -11,11 +13,28 @@ use crate::model::{
 };
 
 use super::common::{Payload, doc_attrs, ident, payload, response_doc, rust_type, to_text};
+use super::render;
 
-pub fn client_module(api: &Api) -> TokenStream {
+/// Pieces of `client.rs`: the client, its methods (one piece per operation), then each
+/// operation's outcome types.
+pub fn client_count(api: &Api) -> usize {
+    2 + 2 * api.operations.len()
+}
+
+pub fn client_module(api: &Api, range: Range<usize>) -> Vec<render::Segment> {
     let types = quote!(crate::types);
-    let methods = api.operations.iter().map(|op| method(op, &types));
-    let outcomes = api.operations.iter().map(|op| outcome_types(op, &types));
+    let ops = api.operations.len();
+    render::block_with_members(
+        range,
+        client_struct,
+        || quote!(impl Client),
+        (ops, api.operations.iter(), |op| method(op, &types)),
+        (api.operations.iter(), |op| outcome_types(op, &types)),
+    )
+}
+
+/// The client and its constructors; the operations' methods follow in the same `impl` block.
+fn client_struct() -> TokenStream {
     quote! {
         use ::specfirst_runtime::client::{Connection, Error, InvalidBaseUrl, OperationError, RetryPolicy, TokenSource};
 
@@ -56,11 +75,7 @@ pub fn client_module(api: &Api) -> TokenStream {
             pub fn base_url(&self) -> &::reqwest::Url {
                 self.connection.base_url()
             }
-
-            #(#methods)*
         }
-
-        #(#outcomes)*
     }
 }
 

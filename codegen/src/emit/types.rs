@@ -1,6 +1,8 @@
 //! The `types` module: one Rust type per schema, and the `params` module: one struct per
 //! operation with query or header parameters.
 
+use std::ops::Range;
+
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -9,19 +11,21 @@ use crate::model::{
 };
 
 use super::common::{doc_attrs, doc_text, ident, rust_type};
+use super::render;
 
-pub fn types_module(api: &Api) -> TokenStream {
+/// Pieces of `types.rs`: one per named type, in name order, then the error constructor.
+pub fn types_count(api: &Api) -> usize {
+    api.types.len() + 1
+}
+
+pub fn types_module(api: &Api, range: Range<usize>) -> TokenStream {
     let types = quote!(crate::types);
     let codes = api.error_model.as_ref().map(|m| m.codes.as_str());
-    let items = api
-        .types
-        .values()
-        .map(|def| type_def(def, &types, codes == Some(def.name.as_str())));
-    let from_code = error_constructor(api);
-    quote! {
-        #(#items)*
-        #from_code
-    }
+    let defs = api.types.values().map(Some).chain(std::iter::once(None));
+    render::items(range, defs, |def| match def {
+        Some(def) => type_def(def, &types, codes == Some(def.name.as_str())),
+        None => error_constructor(api),
+    })
 }
 
 /// `ErrorResponse::from_code`: the spec's error body for a code, with its standard message, so
@@ -638,13 +642,12 @@ fn inferred_union(
 }
 
 /// `params`: one struct per operation that has query or header parameters.
-pub fn params_module(api: &Api) -> TokenStream {
+/// Pieces of `params.rs`: one per operation (empty for one without parameters).
+pub fn params_module(api: &Api, range: Range<usize>) -> TokenStream {
     let types = quote!(crate::types);
-    let items = api
-        .operations
-        .iter()
-        .filter_map(|op| params_struct(op, &types));
-    quote!(#(#items)*)
+    render::items(range, api.operations.iter(), |op| {
+        params_struct(op, &types).unwrap_or_default()
+    })
 }
 
 fn params_struct(op: &Operation, types: &TokenStream) -> Option<TokenStream> {

@@ -10,12 +10,15 @@ mod rejection;
 mod responses;
 mod router;
 
+use std::ops::Range;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::model::{Api, Operation};
 
 use super::common::{doc_attrs, ident, rust_type};
+use super::render;
 
 pub use handlers::handlers_module;
 pub use rejection::rejection_module;
@@ -23,9 +26,26 @@ pub use responses::responses_module;
 pub use router::router_module;
 
 /// `api.rs`: the trait to implement.
-pub fn api_module(api: &Api) -> TokenStream {
+/// Pieces of `api.rs`: the trait, then its methods (one piece per operation).
+pub fn api_count(api: &Api) -> usize {
+    2 + api.operations.len()
+}
+
+pub fn api_module(api: &Api, range: Range<usize>) -> Vec<render::Segment> {
     let types = quote!(crate::types);
-    let methods = api.operations.iter().map(|op| trait_method(op, &types));
+    render::block_with_members(
+        range,
+        api_trait,
+        || quote!(pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static),
+        (api.operations.len(), api.operations.iter(), |op| {
+            trait_method(op, &types)
+        }),
+        (std::iter::empty::<()>(), |()| TokenStream::new()),
+    )
+}
+
+/// The trait and what it holds beside the operations' methods, which follow in the same block.
+fn api_trait() -> TokenStream {
     quote! {
         /// The API, as the implementer provides it: one method per operation. Each receives the
         /// authenticated caller and the decoded inputs; requests the spec does not allow never
@@ -33,8 +53,6 @@ pub fn api_module(api: &Api) -> TokenStream {
         pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
             /// Who is calling, as the [`Authenticator`](crate::Authenticator) established it.
             type Caller: ::std::marker::Send + 'static;
-
-            #(#methods)*
         }
     }
 }

@@ -2,27 +2,31 @@
 //! request can fail before the implementation sees it, the status and error code its spec
 //! names; `Errors` writes the spec's error body for them.
 
+use std::ops::Range;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::model::{Api, ErrorModel, Operation, Rejection};
 
 use super::super::common::ident;
+use super::super::render;
 use super::table_row;
 
-pub fn rejection_module(api: &Api) -> TokenStream {
-    let body = match &api.error_model {
-        Some(model) => spec_error_body(model),
-        None => builtin_error_body(),
+/// Pieces of `rejection.rs`: the error body, then one table of refusals per operation.
+pub fn rejection_module(api: &Api, range: Range<usize>) -> TokenStream {
+    let head = || {
+        let body = match &api.error_model {
+            Some(model) => spec_error_body(model),
+            None => builtin_error_body(),
+        };
+        quote! {
+            use ::specfirst_runtime::server::{Detail, ErrorBody, Refusal, Refusals};
+
+            #body
+        }
     };
-    let rows = api.operations.iter().map(|op| row(api, op));
-    quote! {
-        use ::specfirst_runtime::server::{Detail, ErrorBody, Refusal, Refusals};
-
-        #body
-
-        #(#rows)*
-    }
+    render::head_and_items(range, head, api.operations.iter(), |op| row(api, op))
 }
 
 fn refusal(r: &Rejection) -> TokenStream {

@@ -1,16 +1,25 @@
 //! `responses.rs`: one enum per operation with exactly the statuses the spec declares, each
 //! written through the runtime's `Reply`.
 
+use std::ops::Range;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::model::{Api, BodyMedia, Operation, Response, StatusMatch, TypeKind, TypeRef};
 
 use super::super::common::{Payload, ident, payload, response_doc, to_text};
+use super::super::render;
 
-pub fn responses_module(api: &Api) -> TokenStream {
+/// Pieces of `responses.rs`: the imports, then one answer enum per operation.
+pub fn responses_module(api: &Api, range: Range<usize>) -> TokenStream {
     let types = quote!(crate::types);
-    let items = api.operations.iter().map(|op| {
+    let head = || {
+        quote!(
+            use ::specfirst_runtime::server::Reply;
+        )
+    };
+    render::head_and_items(range, head, api.operations.iter(), |op| {
         let name = format_ident!("{}Response", op.type_stem);
         let doc = format!(
             " Every answer `{}` may give, as the spec declares them.",
@@ -49,12 +58,7 @@ pub fn responses_module(api: &Api) -> TokenStream {
                 }
             }
         }
-    });
-    quote! {
-        use ::specfirst_runtime::server::Reply;
-
-        #(#items)*
-    }
+    })
 }
 
 fn reply_arm(r: &Response, types: &TokenStream) -> TokenStream {
