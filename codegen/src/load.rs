@@ -27,10 +27,36 @@ pub struct Document {
 /// public descriptions use both. Numbers beyond the 64-bit integers are kept as floating point
 /// (see [`integers::settle`]) rather than refusing the document.
 pub fn load(text: &str) -> Result<Document, Diagnostic> {
+    load_value(parse(text)?)
+}
+
+/// The JSON tree of `text`, read as [`load`] reads it, and made ready to be read as OpenAPI 3.0
+/// (see [`prepare`]), with the notes on what is not generated.
+pub fn read(text: &str) -> Result<(serde_json::Value, Vec<Diagnostic>), Diagnostic> {
+    prepare(parse(text)?)
+}
+
+/// The typed document of a tree from [`read`] of `text`, consuming the tree as it goes so the
+/// two are never whole in memory at once. A tree that does not read as OpenAPI is read again
+/// from `text` to locate the problem.
+pub fn typed(raw: serde_json::Value, text: &str) -> Result<openapiv3::OpenAPI, Diagnostic> {
+    match serde_json::from_value(raw) {
+        Ok(api) => Ok(api),
+        Err(e) => {
+            let (raw, _) = read(text)?;
+            let located = typed_at_root(&raw).err();
+            Err(located.unwrap_or_else(|| {
+                Diagnostic::new("#", format!("not a valid OpenAPI 3.0 construct: {e}"))
+            }))
+        }
+    }
+}
+
+fn parse(text: &str) -> Result<serde_json::Value, Diagnostic> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let raw = if text.trim_start().starts_with('{') {
+    if text.trim_start().starts_with('{') {
         match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(json) => json,
+            Ok(json) => Ok(json),
             // Not JSON after all (YAML flow style, or a comment): YAML has the last word, and
             // the JSON parser's message names the place when both fail.
             Err(json_err) => parse_yaml(text).map_err(|_| {
@@ -42,12 +68,11 @@ pub fn load(text: &str) -> Result<Document, Diagnostic> {
                         json_err.column()
                     ),
                 )
-            })?,
+            }),
         }
     } else {
-        parse_yaml(text)?
-    };
-    load_value(raw)
+        parse_yaml(text)
+    }
 }
 
 fn parse_yaml(text: &str) -> Result<serde_json::Value, Diagnostic> {
@@ -72,7 +97,15 @@ fn parse_yaml(text: &str) -> Result<serde_json::Value, Diagnostic> {
 }
 
 /// The rest of [`load`], once the text is a JSON tree.
-pub fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
+pub fn load_value(raw: serde_json::Value) -> Result<Document, Diagnostic> {
+    let (raw, notes) = prepare(raw)?;
+    let api = typed_at_root(&raw)?;
+    Ok(Document { api, raw, notes })
+}
+
+/// Checks the version, rewrites 3.1 as 3.0 with the same meaning, settles integers beyond 64
+/// bits, and refuses what openapiv3 would silently drop; returns the tree with the notes.
+fn prepare(mut raw: serde_json::Value) -> Result<(serde_json::Value, Vec<Diagnostic>), Diagnostic> {
     if !raw.is_object() {
         return Err(Diagnostic::new(
             "#",
@@ -136,10 +169,6 @@ pub fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
     }
 
     integers::settle(&mut raw);
-    let api = match try_at::<openapiv3::OpenAPI>(&raw, &Pointer::root()) {
-        Ok(api) => api,
-        Err(whole) => return Err(locate(&raw).unwrap_or(whole)),
-    };
     // openapiv3 silently drops `paths` keys that do not start with `/`; say so instead.
     let paths = raw.get("paths").and_then(|p| p.as_object());
     if let Some(key) = paths
@@ -152,7 +181,13 @@ pub fn load_value(mut raw: serde_json::Value) -> Result<Document, Diagnostic> {
             format!("the path `{key}` does not start with `/`"),
         ));
     }
-    Ok(Document { api, raw, notes })
+    Ok((raw, notes))
+}
+
+/// The typed document of a prepared tree, or the deepest place that does not read.
+fn typed_at_root(raw: &serde_json::Value) -> Result<openapiv3::OpenAPI, Diagnostic> {
+    try_at::<openapiv3::OpenAPI>(raw, &Pointer::root())
+        .map_err(|whole| locate(raw).unwrap_or(whole))
 }
 
 /// Deserializes the value at `at`, reporting a failure at the deepest place serde can name.

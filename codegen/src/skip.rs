@@ -60,12 +60,9 @@ enum Unit {
 /// Generates `spec`, skipping the operations and components that hold errors when `skip` is set
 /// (and failing on any error when it is not).
 pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Diagnostics> {
-    let first = crate::load::load(spec)?;
-    let notes = first.notes.clone();
-    let operations = first
-        .raw
-        .get("paths")
-        .and_then(Value::as_object)
+    let (mut raw, notes) = crate::load::read(spec)?;
+    let paths = raw.get("paths").and_then(Value::as_object);
+    let operations = paths
         .into_iter()
         .flatten()
         .filter_map(|(_, item)| item.as_object())
@@ -75,16 +72,17 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
                 .count()
         })
         .sum();
-    let order: Vec<String> = first
-        .raw
-        .get("paths")
-        .and_then(Value::as_object)
+    let order: Vec<String> = paths
         .map(|p| p.keys().cloned().collect())
         .unwrap_or_default();
-    let mut doc = first;
     let mut skipped: BTreeMap<Unit, String> = BTreeMap::new();
     for _ in 0..ROUNDS {
-        let diags = match crate::lower::lower_with_server_problems(&doc) {
+        // The JSON tree takes as much memory as the typed document, and lowering reads it only
+        // for where `$ref`s lead: that is gathered, then the tree is consumed into the typed
+        // document, and a round that has to leave something out reads it again from the text.
+        let local = crate::lower::LocalSchemas::collect(&raw);
+        let typed = crate::load::typed(raw, spec)?;
+        let diags = match crate::lower::lower_with_references(&typed, &local) {
             Ok((api, server)) => {
                 if !server.is_empty() && !skip {
                     return Err(server);
@@ -107,6 +105,9 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
                             .unwrap_or_default(),
                     })
                     .collect();
+                // The document (its JSON tree and typed model) is the biggest thing in memory;
+                // nothing after lowering reads it.
+                drop((typed, local));
                 let generated = crate::emit::emit_leaving_out(&api, options, &omit)?;
                 let mut report = report(generated, operations, &order, skipped, notes);
                 report.left_out_of_server = server_only;
@@ -117,8 +118,12 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
         if !skip {
             return Err(diags);
         }
-        // The document as last lowered (3.1 already rewritten); a copy, as the rest is removed.
-        let mut raw = doc.raw.clone();
+        // The document as last lowered: as written (3.1 already rewritten), less what earlier
+        // rounds left out.
+        raw = crate::load::read(spec)?.0;
+        for unit in skipped.keys() {
+            remove(&mut raw, unit);
+        }
         let mut culprits: BTreeMap<Unit, String> = BTreeMap::new();
         let mut whole_document = false;
         // Server-only problems leave their operations out of the server once the rest is whole.
@@ -145,7 +150,6 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
             remove(&mut raw, &unit);
             skipped.insert(unit, reason);
         }
-        doc = crate::load::load_value(raw).map_err(Diagnostics::from)?;
     }
     Err(Diagnostics::from(Diagnostic::new(
         "#",

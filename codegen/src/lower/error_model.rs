@@ -8,17 +8,16 @@
 //! ```
 
 use crate::diagnostic::{Diagnostics, Pointer};
-use crate::load::Document;
 use crate::model::{ErrorModel, Field, TypeKind, TypeRef};
 
 use super::schema::SchemaLowerer;
 
 pub fn lower(
-    doc: &Document,
+    doc: &openapiv3::OpenAPI,
     schemas: &SchemaLowerer<'_>,
     diags: &mut Diagnostics,
 ) -> Option<ErrorModel> {
-    let value = doc.api.extensions.get("x-error-model")?;
+    let value = doc.extensions.get("x-error-model")?;
     let at = Pointer::root().join("x-error-model");
     let get = |key: &str, diags: &mut Diagnostics| -> Option<String> {
         match value.get(key).and_then(|v| v.as_str()) {

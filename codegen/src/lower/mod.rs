@@ -15,6 +15,7 @@ use crate::load::Document;
 use crate::model::Api;
 
 pub use routes::{fixed_query, wire_path};
+pub(crate) use schema::LocalSchemas;
 
 /// Schema types live in a `types` module of their own, so no schema name can clash with the
 /// client's or server's items; only `Self`, which is a keyword, is reserved.
@@ -32,12 +33,21 @@ pub fn lower(doc: &Document) -> Result<Api, Diagnostics> {
 ///
 /// [`Side::Server`]: crate::diagnostic::Side::Server
 pub fn lower_with_server_problems(doc: &Document) -> Result<(Api, Diagnostics), Diagnostics> {
-    let api = &doc.api;
+    lower_with_references(&doc.api, &LocalSchemas::collect(&doc.raw))
+}
+
+/// [`lower_with_server_problems`], with what the document's local `$ref`s lead to gathered
+/// beforehand from its JSON tree: the rest of lowering reads only the typed document, so a
+/// caller need not keep the tree.
+pub(crate) fn lower_with_references(
+    doc: &openapiv3::OpenAPI,
+    local: &LocalSchemas,
+) -> Result<(Api, Diagnostics), Diagnostics> {
+    let api = doc;
     let empty = indexmap::IndexMap::new();
     let components = api.components.as_ref();
     let schemas = components.map(|c| &c.schemas).unwrap_or(&empty);
-    let local = schema::LocalSchemas::collect(&doc.raw);
-    let mut lowerer = schema::SchemaLowerer::new(schemas, &local, RESERVED_TYPE_NAMES);
+    let mut lowerer = schema::SchemaLowerer::new(schemas, local, RESERVED_TYPE_NAMES);
     lowerer.lower_components();
 
     let mut diags = Diagnostics::default();
@@ -135,7 +145,7 @@ pub fn lower_with_server_problems(doc: &Document) -> Result<(Api, Diagnostics), 
 
 /// A path item, following a `$ref` to another path of the same document (`#/paths/~1pets`).
 fn path_item<'d>(
-    doc: &'d Document,
+    doc: &'d openapiv3::OpenAPI,
     item: &'d ReferenceOr<openapiv3::PathItem>,
     at: &Pointer,
     diags: &mut Diagnostics,
@@ -148,7 +158,7 @@ fn path_item<'d>(
                 let target = reference
                     .strip_prefix("#/paths/")
                     .map(schema::unescape)
-                    .and_then(|p| doc.api.paths.paths.get(&p));
+                    .and_then(|p| doc.paths.paths.get(&p));
                 match target {
                     Some(next) => current = next,
                     None => {

@@ -8,7 +8,6 @@ use openapiv3::{
 };
 
 use crate::diagnostic::{Diagnostics, Pointer};
-use crate::load::Document;
 use crate::model::{
     BodyAlternative, BodyMedia, Docs, ErrorModel, FormDef, FormPart, Method, Operation, Param,
     ParamLocation, ParamShape, ParamStyle, PartKind, Rejection, Rejections, RequestBody, Response,
@@ -20,7 +19,7 @@ use super::error_model::check_code;
 use super::schema::{SchemaLowerer, unescape};
 
 pub struct Context<'a> {
-    pub doc: &'a Document,
+    pub doc: &'a openapiv3::OpenAPI,
     /// The `operationId`, or one made from the method and path when the spec gives none.
     pub id: &'a str,
     pub path: &'a str,
@@ -556,7 +555,6 @@ fn resolve<'d, T: Componentable>(
                 };
                 let Some(next) = ctx
                     .doc
-                    .api
                     .components
                     .as_ref()
                     .and_then(|c| T::section(c).get(&name))
@@ -1230,7 +1228,7 @@ fn request_body_as_response(
         return None;
     };
     let name = unescape(reference.strip_prefix("#/components/requestBodies/")?);
-    let body = ctx.doc.api.components.as_ref()?.request_bodies.get(&name)?;
+    let body = ctx.doc.components.as_ref()?.request_bodies.get(&name)?;
     let ReferenceOr::Item(body) = body else {
         return None;
     };
@@ -1250,7 +1248,7 @@ fn request_body_as_response(
 }
 
 fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {
-    let requirements = ctx.op.security.as_ref().or(ctx.doc.api.security.as_ref());
+    let requirements = ctx.op.security.as_ref().or(ctx.doc.security.as_ref());
     let Some(requirements) = requirements.filter(|r| !r.is_empty()) else {
         return Security::default();
     };
@@ -1273,7 +1271,6 @@ fn security(ctx: &Context<'_>, diags: &mut Diagnostics) -> Security {
                 .join(name);
             let Some(scheme) = ctx
                 .doc
-                .api
                 .components
                 .as_ref()
                 .and_then(|c| c.security_schemes.get(name))

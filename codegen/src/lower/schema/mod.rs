@@ -634,7 +634,7 @@ impl<'a> SchemaLowerer<'a> {
         undeclared_required: bool,
         name: &str,
     ) -> Vec<Field> {
-        let mut fields = Vec::new();
+        let mut fields = Vec::with_capacity(properties.len());
         // The flattened map's field is `additional_properties`; a property must not take it.
         let mut field_names = match has_extra {
             true => Namespace::with_reserved(&["additional_properties"]),
