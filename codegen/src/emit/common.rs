@@ -49,7 +49,10 @@ fn doc_lines(lines: &[String]) -> TokenStream {
     // Where the text of the list item being continued starts, and whether the last line was a
     // quote: a line that would continue either lazily gets a blank line before it instead
     // (`clippy::doc_lazy_continuation`), ending the list or quote as the writer most likely meant.
+    // A blank line does not end a list item for Markdown: an indented paragraph after it
+    // continues the item, and only a line left of the item's text ends it.
     let mut item_text_at: Option<usize> = None;
+    let mut after_blank = false;
     let mut after_quote = false;
     let mut texts: Vec<String> = Vec::new();
     for line in &lines {
@@ -81,18 +84,22 @@ fn doc_lines(lines: &[String]) -> TokenStream {
             let at = indent(&text);
             let item = list_marker(trimmed).map(|len| at + len);
             let quote = trimmed.starts_with('>');
+            let leaves_item = !trimmed.is_empty()
+                && item.is_none()
+                && item_text_at.is_some_and(|start| at < start);
             let lazy = !trimmed.is_empty()
                 && item.is_none()
-                && ((after_quote && !quote) || item_text_at.is_some_and(|start| at < start));
+                && ((after_quote && !quote) || (leaves_item && !after_blank));
             if lazy {
                 texts.push(String::new());
+            }
+            if leaves_item {
                 item_text_at = None;
             }
-            if trimmed.is_empty() {
-                item_text_at = None;
-            } else if item.is_some() {
+            if item.is_some() {
                 item_text_at = item;
             }
+            after_blank = trimmed.is_empty();
             after_quote = quote;
         }
         texts.push(text);
@@ -262,5 +269,26 @@ mod tests {
         assert_eq!(lines[0], " * `tags` - Any tags, as defined by its");
         assert_eq!(lines[1], "   `tags` field.");
         assert!(!lines.iter().any(|l| l.contains('\t')), "{lines:?}");
+    }
+
+    #[test]
+    fn a_paragraph_after_a_blank_line_in_an_item_lines_up_with_the_item() {
+        let lines = rendered("- first item\n\n   more of the first item\n\nAfter the list.");
+        assert_eq!(
+            lines,
+            [
+                " - first item",
+                "",
+                "   more of the first item",
+                "",
+                " After the list."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_left_of_the_item_text_ends_the_item_with_a_blank_line() {
+        let lines = rendered("1. first\nnot the item");
+        assert_eq!(lines, [" 1. first", "", " not the item"]);
     }
 }
