@@ -105,8 +105,8 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
                             .unwrap_or_default(),
                     })
                     .collect();
-                // The document (its JSON tree and typed model) is the biggest thing in memory;
-                // nothing after lowering reads it.
+                // The typed document is the biggest thing in memory; nothing after lowering
+                // reads it.
                 drop((typed, local));
                 let generated = crate::emit::emit_leaving_out(&api, options, &omit)?;
                 let mut report = report(generated, operations, &order, skipped, notes);

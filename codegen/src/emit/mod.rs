@@ -100,7 +100,7 @@ const FILES: &[(Side, &str, Source)] = &[
         Side::Server,
         "src/responses.rs",
         Source::Pieces {
-            count: |api| 1 + api.operations.len(),
+            count: head_and_operations,
             tokens: |api, range| vec![Segment::Items(server::responses_module(api, range))],
         },
     ),
@@ -108,7 +108,7 @@ const FILES: &[(Side, &str, Source)] = &[
         Side::Server,
         "src/rejection.rs",
         Source::Pieces {
-            count: |api| 1 + api.operations.len(),
+            count: head_and_operations,
             tokens: |api, range| vec![Segment::Items(server::rejection_module(api, range))],
         },
     ),
@@ -129,6 +129,11 @@ const FILES: &[(Side, &str, Source)] = &[
         },
     ),
 ];
+
+/// Pieces of a file with a head (imports, shared items) and one piece per operation.
+fn head_and_operations(api: &Api) -> usize {
+    1 + api.operations.len()
+}
 
 pub fn emit(api: &Api, options: &Options) -> Result<Generated, Diagnostic> {
     emit_leaving_out(api, options, &std::collections::BTreeSet::new())

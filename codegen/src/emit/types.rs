@@ -641,8 +641,8 @@ fn inferred_union(
     }
 }
 
-/// `params`: one struct per operation that has query or header parameters.
-/// Pieces of `params.rs`: one per operation (empty for one without parameters).
+/// Pieces of `params.rs`: one per operation, a struct for one that has query or header
+/// parameters (empty for the others).
 pub fn params_module(api: &Api, range: Range<usize>) -> TokenStream {
     let types = quote!(crate::types);
     render::items(range, api.operations.iter(), |op| {

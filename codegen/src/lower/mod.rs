@@ -43,9 +43,8 @@ pub(crate) fn lower_with_references(
     doc: &openapiv3::OpenAPI,
     local: &LocalSchemas,
 ) -> Result<(Api, Diagnostics), Diagnostics> {
-    let api = doc;
     let empty = indexmap::IndexMap::new();
-    let components = api.components.as_ref();
+    let components = doc.components.as_ref();
     let schemas = components.map(|c| &c.schemas).unwrap_or(&empty);
     let mut lowerer = schema::SchemaLowerer::new(schemas, local, RESERVED_TYPE_NAMES);
     lowerer.lower_components();
@@ -56,7 +55,7 @@ pub(crate) fn lower_with_references(
     // Every operation with where it is; `$ref` path items are resolved within the document.
     let mut found = Vec::new();
     let paths = Pointer::root().join("paths");
-    for (path, item) in api.paths.iter() {
+    for (path, item) in doc.paths.iter() {
         let item_ptr = paths.join(path);
         let Some(item) = path_item(doc, item, &item_ptr, &mut diags) else {
             continue;
@@ -133,9 +132,9 @@ pub(crate) fn lower_with_references(
         return Err(diags);
     }
     let api = Api {
-        title: api.info.title.clone(),
-        version: api.info.version.clone(),
-        description: api.info.description.clone(),
+        title: doc.info.title.clone(),
+        version: doc.info.version.clone(),
+        description: doc.info.description.clone(),
         types: lowerer.types,
         operations,
         error_model,

@@ -25,8 +25,7 @@ pub use rejection::rejection_module;
 pub use responses::responses_module;
 pub use router::router_module;
 
-/// `api.rs`: the trait to implement.
-/// Pieces of `api.rs`: the trait, then its methods (one piece per operation).
+/// Pieces of `api.rs`: the trait to implement, then its methods (one piece per operation).
 pub fn api_count(api: &Api) -> usize {
     2 + api.operations.len()
 }
