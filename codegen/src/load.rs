@@ -2,13 +2,11 @@
 
 mod integers;
 mod lenient;
+pub(crate) mod methods;
 
 use crate::diagnostic::{Diagnostic, Pointer};
 
-/// The keys of a path item that are operations (`paths./pets.get`).
-pub const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+pub use methods::METHODS;
 
 /// A parsed spec: the typed document plus the raw JSON tree, which vendor extensions and
 /// error messages are read from.

@@ -22,7 +22,7 @@
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Pointer};
-use crate::load::METHODS;
+use crate::load::methods::METHODS;
 
 /// Rewrites a 3.1 document in place so it parses as 3.0.3; returns notes on what the rewrite
 /// could only approximate, for the user to see.
