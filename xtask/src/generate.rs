@@ -98,11 +98,15 @@ pub fn run(args: &Args) -> Result<(), String> {
 /// Writes a crate's manifest and files under `dir`. A file whose text is already there is left
 /// alone, so its modification time stays and cargo does not rebuild it.
 pub fn write_crate(dir: &Path, manifest: &str, files: &codegen::CrateFiles) -> Result<(), String> {
-    let mut all = vec![("Cargo.toml".to_owned(), manifest.to_owned())];
-    all.extend(files.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // Borrowed, not copied: a large document's files are tens of megabytes.
+    let all = std::iter::once(("Cargo.toml", manifest)).chain(
+        files
+            .iter()
+            .map(|(rel, text)| (rel.as_str(), text.as_str())),
+    );
     for (rel, text) in all {
-        let path = dir.join(&rel);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+        let path = dir.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text) {
             continue;
         }
         if let Some(parent) = path.parent() {
