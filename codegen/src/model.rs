@@ -171,6 +171,9 @@ pub struct Field {
     pub error_code: Option<String>,
     /// The property schema's own validation keywords (a `$ref`'s are on the named type).
     pub checks: Checks,
+    /// `default`: what the server assumes when the property is absent (compared by
+    /// `cargo xtask diff`; the generated code leaves absence as `None`).
+    pub default: Option<serde_json::Value>,
 }
 
 impl Field {

@@ -670,6 +670,7 @@ impl<'a> SchemaLowerer<'a> {
                 doc: data.map(docs_of_data).unwrap_or_default(),
                 error_code,
                 checks: checks::of_boxed(prop, ptr, &mut self.diags),
+                default: data.and_then(|d| d.default.clone()),
             });
         }
         // A required member the schema does not describe must be present with any value.
@@ -694,6 +695,7 @@ impl<'a> SchemaLowerer<'a> {
                     },
                     error_code: None,
                     checks: Checks::default(),
+                    default: None,
                 });
             }
         }
