@@ -17,7 +17,8 @@
 //! let new = codegen::compat::model(&SPEC.replace("[cat, dog]", "[cat]")).unwrap();
 //! let report = codegen::compat::compare(&old, &new);
 //! assert!(report.is_breaking());
-//! print!("{}", report.render("old.yaml", codegen::compat::Format::Markdown));
+//! let names = codegen::compat::Names { base: "old.yaml", spec: "pets.yaml" };
+//! print!("{}", report.render(names, codegen::compat::Format::Markdown));
 //! # const SPEC: &str = r##"
 //! # openapi: "3.0.3"
 //! # info: {title: Pets, version: "1"}
@@ -39,22 +40,32 @@
 
 mod change;
 mod compare;
+mod constraints;
 mod direction;
+mod lines;
 mod operation;
 mod report;
+pub mod rules;
 pub mod rust_api;
 mod schema;
 mod show;
 #[cfg(test)]
 mod tests;
 
-pub use change::{Change, Group};
+pub use change::{Change, Group, Impact, Semver, Severity, Side};
 pub use compare::compare;
-pub use report::{Format, Report};
+pub use lines::line_of;
+pub use report::{Format, Names, Report};
+pub use rules::{RULES, Rule};
 pub use show::show;
 
-/// Loads and lowers a spec (YAML or JSON) into the model the rules compare.
+/// Loads and lowers a spec (YAML or JSON) into the model the rules compare. The JSON tree is
+/// consumed into the typed document as generation does it, so a large description is read
+/// once, not copied.
 pub fn model(spec: &str) -> Result<crate::model::Api, crate::Diagnostics> {
-    let doc = crate::load::load(spec)?;
-    crate::lower::lower(&doc)
+    let (raw, _notes) = crate::load::read(spec)?;
+    let local = crate::lower::LocalSchemas::collect(&raw);
+    let typed = crate::load::typed(raw, spec)?;
+    let (api, server_problems) = crate::lower::lower_with_references(&typed, &local)?;
+    server_problems.into_result(api)
 }

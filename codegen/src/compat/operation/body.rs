@@ -1,6 +1,7 @@
 //! The request body added, removed, retyped, or made required or optional.
 
 use crate::compat::change::Recorder;
+use crate::compat::rules;
 use crate::compat::show::show;
 use crate::model::{Operation, PartKind, RequestBody};
 
@@ -8,6 +9,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
     match (&old.body, &new.body) {
         (None, None) => {}
         (None, Some(b)) => out.push(
+            rules::REQUEST_BODY_ADDED,
             format!(
                 "request body added: {} ({})",
                 show(&b.ty),
@@ -22,14 +24,16 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             },
         ),
         (Some(b), None) => out.push(
+            rules::REQUEST_BODY_REMOVED,
             format!("request body removed: {}", show(&b.ty)),
             false,
             true,
             "the server ignores the body old clients send; the trait method loses its body argument",
         ),
         (Some(b), Some(a)) => {
-            if b.ty != a.ty {
+            if !out.same(&b.ty, &a.ty) {
                 out.push(
+                    rules::REQUEST_BODY_TYPE,
                     format!("request body type: {} → {}", show(&b.ty), show(&a.ty)),
                     true,
                     true,
@@ -38,6 +42,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             }
             if b.media != a.media {
                 out.push(
+                    rules::REQUEST_BODY_MEDIA,
                     format!(
                         "request body media type: {} → {}",
                         b.media.content_type(),
@@ -50,6 +55,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             }
             if form_parts(b) != form_parts(a) {
                 out.push(
+                    rules::REQUEST_BODY_MEDIA,
                     format!(
                         "request body form parts: {} → {}",
                         form_parts(b).join(", "),
@@ -62,6 +68,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             }
             if media_types(b) != media_types(a) {
                 out.push(
+                    rules::REQUEST_BODY_MEDIA,
                     format!(
                         "request body media types: {} → {}",
                         media_types(b).join(", "),
@@ -75,6 +82,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             if b.required != a.required {
                 if a.required {
                     out.push(
+                        rules::REQUEST_BODY_REQUIRED,
                         "request body became required",
                         true,
                         true,
@@ -82,6 +90,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                     );
                 } else {
                     out.push(
+                        rules::REQUEST_BODY_REQUIRED,
                         "request body became optional",
                         false,
                         true,

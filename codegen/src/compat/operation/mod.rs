@@ -7,12 +7,16 @@ mod responses;
 mod security;
 
 use super::change::Recorder;
+use super::compare::path_shape;
+use super::rules;
 use crate::model::Operation;
 
 /// Every change to one operation.
 pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
-    if old.method != new.method || old.path != new.path {
+    // A path that only renamed its parameters is the same URL: the parameters report that.
+    if old.method != new.method || path_shape(&old.path) != path_shape(&new.path) {
         out.push(
+            rules::OPERATION_MOVED,
             format!(
                 "moved: {} {} → {} {}",
                 old.method.as_str(),
@@ -25,8 +29,21 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             "old clients send the request to the old method and path; the trait method is unchanged",
         );
     }
-    params::compare(out, old, new);
-    body::compare(out, old, new);
-    responses::compare(out, old, new);
-    security::compare(out, old, new);
+    if old.doc.deprecated != new.doc.deprecated {
+        out.push(
+            rules::OPERATION_DEPRECATED,
+            if new.doc.deprecated {
+                "became deprecated"
+            } else {
+                "is no longer deprecated"
+            },
+            false,
+            false,
+            "nothing changes on the wire; the generated method carries `#[deprecated]`, a warning, not an error",
+        );
+    }
+    out.within("/parameters", |out| params::compare(out, old, new));
+    out.within("/requestBody", |out| body::compare(out, old, new));
+    out.within("/responses", |out| responses::compare(out, old, new));
+    out.within("/security", |out| security::compare(out, old, new));
 }

@@ -2,9 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::compat::change::Recorder;
+use crate::compat::change::{Recorder, Semver};
+use crate::compat::compare::path_shape;
+use crate::compat::constraints;
+use crate::compat::rules;
 use crate::compat::show::show;
-use crate::model::{Operation, Param, ParamLocation};
+use crate::model::{Operation, Param, ParamLocation, ParamShape};
 
 fn location(p: &Param) -> &'static str {
     match p.location {
@@ -15,14 +18,31 @@ fn location(p: &Param) -> &'static str {
     }
 }
 
+/// Which of the path's parameters `name` is, counting from 0.
+fn place(path: &str, name: &str) -> Option<usize> {
+    path.split('{')
+        .skip(1)
+        .map(|rest| rest.split('}').next().unwrap_or(""))
+        .position(|n| n == name)
+}
+
 pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
-    let key = |p: &Param| (location(p), p.name.to_ascii_lowercase());
+    // Path parameters of the same path shape are matched by their place in the path, so a
+    // renamed one is the same parameter; the rest by location and name.
+    let same_shape = path_shape(&old.path) == path_shape(&new.path);
+    let key = |op: &Operation, p: &Param| match p.location {
+        ParamLocation::Path if same_shape => (
+            "path",
+            format!("#{}", place(&op.path, &p.name).unwrap_or(usize::MAX)),
+        ),
+        _ => (location(p), p.name.to_ascii_lowercase()),
+    };
     let all = |op: &Operation| -> Vec<Param> {
         op.path_params.iter().chain(&op.params).cloned().collect()
     };
     let (old_all, new_all) = (all(old), all(new));
-    let before: BTreeMap<_, &Param> = old_all.iter().map(|p| (key(p), p)).collect();
-    let after: BTreeMap<_, &Param> = new_all.iter().map(|p| (key(p), p)).collect();
+    let before: BTreeMap<_, &Param> = old_all.iter().map(|p| (key(old, p), p)).collect();
+    let after: BTreeMap<_, &Param> = new_all.iter().map(|p| (key(new, p), p)).collect();
     // Query and header parameters reach the implementation as one `{Op}Params` argument: a new
     // one only changes the trait method's signature when the argument appears or disappears.
     let struct_appears = old.params.is_empty() && !new.params.is_empty();
@@ -39,6 +59,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
         );
         if p.location == ParamLocation::Path {
             out.push(
+                rules::PARAMETER_ADDED,
                 what,
                 true,
                 true,
@@ -46,6 +67,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             );
         } else if p.required {
             out.push(
+                rules::PARAMETER_ADDED,
                 what,
                 true,
                 struct_appears,
@@ -57,6 +79,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             );
         } else {
             out.push(
+                rules::PARAMETER_ADDED,
                 what,
                 false,
                 struct_appears,
@@ -72,14 +95,16 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
         let Some(n) = after.get(k) else {
             let what = format!("{} parameter `{}` removed", k.0, p.name);
             if p.location == ParamLocation::Path {
-                out.push(
+                out.push_removed(
+                    rules::PARAMETER_REMOVED,
                     what,
                     true,
                     true,
                     "the path changes for old clients; the trait method loses an argument",
                 );
             } else {
-                out.push(
+                out.push_removed(
+                    rules::PARAMETER_REMOVED,
                     what,
                     false,
                     true,
@@ -92,8 +117,43 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             }
             continue;
         };
-        if p.ty != n.ty {
+        if p.name != n.name {
             out.push(
+                rules::PARAMETER_RENAMED,
+                format!("path parameter `{}` renamed to `{}`", p.name, n.name),
+                false,
+                false,
+                "the URL is the same; Rust arguments are positional, so callers and implementations compile unchanged",
+            );
+        }
+        if let Some(wider) = constraints::widened(&p.ty, &n.ty) {
+            // Parameters only travel in requests: a wider type takes every value old clients
+            // send.
+            out.push(
+                if wider {
+                    rules::CONSTRAINT_LOOSENED
+                } else {
+                    rules::CONSTRAINT_TIGHTENED
+                },
+                format!(
+                    "{} parameter `{}` type: {} → {}",
+                    k.0,
+                    p.name,
+                    show(&p.ty),
+                    show(&n.ty)
+                ),
+                !wider,
+                true,
+                if wider {
+                    "accepts every value old clients send, and more; implementations receive another Rust type"
+                } else {
+                    "old clients may send values the new type refuses; implementations receive another Rust type"
+                },
+            );
+            out.rust(Semver::Major);
+        } else if !out.same(&p.ty, &n.ty) {
+            out.push(
+                rules::PARAMETER_TYPE,
                 format!(
                     "{} parameter `{}` type: {} → {}",
                     k.0,
@@ -106,10 +166,48 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                 "old clients send values of the old type; implementations receive another Rust type",
             );
         }
+        // A single text value is written the same in every style.
+        let styled = |q: &Param| q.shape != ParamShape::Text;
+        if (styled(p) || styled(n)) && (p.style != n.style || p.explode != n.explode) {
+            out.push(
+                rules::PARAMETER_STYLE,
+                format!(
+                    "{} parameter `{}` serialisation: {:?}{} → {:?}{}",
+                    k.0,
+                    p.name,
+                    p.style,
+                    if p.explode { ", explode" } else { "" },
+                    n.style,
+                    if n.explode { ", explode" } else { "" }
+                ),
+                true,
+                false,
+                "old clients write the value the old way, which the server no longer reads",
+            );
+        }
+        if p.doc.deprecated != n.doc.deprecated {
+            out.push(
+                rules::PARAMETER_DEPRECATED,
+                format!(
+                    "{} parameter `{}` {}",
+                    k.0,
+                    p.name,
+                    if n.doc.deprecated {
+                        "became deprecated"
+                    } else {
+                        "is no longer deprecated"
+                    }
+                ),
+                false,
+                false,
+                "documentation only",
+            );
+        }
         if p.required != n.required {
             let path = p.location == ParamLocation::Path;
             if n.required {
                 out.push(
+                    rules::PARAMETER_REQUIRED,
                     format!("{} parameter `{}` became required", k.0, p.name),
                     true,
                     !path,
@@ -117,6 +215,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                 );
             } else {
                 out.push(
+                    rules::PARAMETER_OPTIONAL,
                     format!("{} parameter `{}` became optional", k.0, p.name),
                     false,
                     !path,

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::compat::change::Recorder;
+use crate::compat::change::{Impact, Recorder};
+use crate::compat::rules;
 use crate::compat::show::{show, status};
 use crate::model::{Operation, Response, StatusMatch};
 
@@ -18,6 +19,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
         let what = format!("response {} added", status(*s));
         if r.is_success() {
             out.push(
+                rules::RESPONSE_ADDED,
                 what,
                 true,
                 false,
@@ -25,6 +27,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             );
         } else {
             out.push(
+                rules::RESPONSE_ADDED,
                 what,
                 false,
                 false,
@@ -34,7 +37,8 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
     }
     for (s, r) in &before {
         let Some(a) = after.get(s) else {
-            out.push(
+            out.push_removed(
+                rules::RESPONSE_REMOVED,
                 format!("response {} removed", status(*s)),
                 false,
                 true,
@@ -43,23 +47,48 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             continue;
         };
         let code = status(*s);
+        if r.error_code != a.error_code {
+            out.push(
+                rules::RESPONSE_ERROR_CODE,
+                format!(
+                    "response {code} x-error-code: {} → {}",
+                    r.error_code.as_deref().unwrap_or("none"),
+                    a.error_code.as_deref().unwrap_or("none")
+                ),
+                true,
+                false,
+                "old clients that match the code of the server's own refusals see another code",
+            );
+        }
+        if r.error_messages != a.error_messages {
+            out.push(
+                rules::ERROR_MESSAGE,
+                format!("response {code} x-error-messages changed"),
+                Impact::Warning,
+                false,
+                "old clients' `message()` returns the old wording for this operation, and code comparing messages sees another",
+            );
+        }
         match (&r.body, &a.body) {
             (None, None) => {}
             (None, Some((_, t))) => out.push(
+                rules::RESPONSE_BODY,
                 format!("response {code} body added: {}", show(t)),
                 false,
                 true,
                 "old clients ignore the body; the variant gains a payload implementations must supply",
             ),
             (Some((_, t)), None) => out.push(
+                rules::RESPONSE_BODY,
                 format!("response {code} body removed: {}", show(t)),
                 true,
                 true,
                 "old clients expect a body to decode and get `Unexpected`; the variant loses its payload",
             ),
             (Some((m0, t0)), Some((m1, t1))) => {
-                if t0 != t1 || m0 != m1 {
+                if !out.same(t0, t1) || m0 != m1 {
                     out.push(
+                        rules::RESPONSE_BODY,
                         format!("response {code} body type: {} → {}", show(t0), show(t1)),
                         true,
                         true,
@@ -68,18 +97,26 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                 }
             }
         }
-        let media = |r: &crate::model::Response| -> Vec<String> {
+        let media = |r: &crate::model::Response, old: bool| -> Vec<String> {
             r.alternatives
                 .iter()
-                .map(|a| format!("{} {}", a.media.content_type(), show(&a.ty)))
+                .map(|a| {
+                    let ty = if old {
+                        out.in_new_names(&a.ty)
+                    } else {
+                        a.ty.clone()
+                    };
+                    format!("{} {}", a.media.content_type(), show(&ty))
+                })
                 .collect()
         };
-        if media(r) != media(a) {
+        if media(r, true) != media(a, false) {
             out.push(
+                rules::RESPONSE_BODY,
                 format!(
                     "response {code} media types: [{}] → [{}]",
-                    media(r).join(", "),
-                    media(a).join(", ")
+                    media(r, false).join(", "),
+                    media(a, false).join(", ")
                 ),
                 true,
                 true,
@@ -99,12 +136,14 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
         for (n, h) in &ha {
             match hb.get(n) {
                 None => out.push(
+                    rules::RESPONSE_HEADER,
                     format!("response {code} header `{}` added", h.name),
                     false,
                     true,
                     "old clients ignore it; the variant gains a field implementations must set",
                 ),
-                Some(o) if o.ty != h.ty || o.required != h.required => out.push(
+                Some(o) if !out.same(&o.ty, &h.ty) || o.required != h.required => out.push(
+                    rules::RESPONSE_HEADER,
                     format!(
                         "response {code} header `{}`: {}{} → {}{}",
                         h.name,
@@ -113,7 +152,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                         show(&h.ty),
                         if h.required { "" } else { " (optional)" }
                     ),
-                    o.ty != h.ty || (o.required && !h.required),
+                    !out.same(&o.ty, &h.ty) || (o.required && !h.required),
                     true,
                     "old clients parse the old type or count on the header; the variant's field type changes",
                 ),
@@ -123,6 +162,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
         for (n, h) in &hb {
             if !ha.contains_key(n) {
                 out.push(
+                    rules::RESPONSE_HEADER,
                     format!("response {code} header `{}` removed", h.name),
                     h.required,
                     true,

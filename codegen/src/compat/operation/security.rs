@@ -1,6 +1,7 @@
 //! Authentication made required or optional, and scopes added or removed.
 
 use crate::compat::change::Recorder;
+use crate::compat::rules;
 use crate::model::Operation;
 
 pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
@@ -8,6 +9,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
     if s0.required != s1.required {
         if s1.required {
             out.push(
+                rules::SECURITY,
                 "authentication became required",
                 true,
                 false,
@@ -15,6 +17,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
             );
         } else {
             out.push(
+                rules::SECURITY,
                 "authentication became optional",
                 false,
                 false,
@@ -24,6 +27,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
     }
     for scope in s1.scopes.iter().filter(|s| !s0.scopes.contains(s)) {
         out.push(
+            rules::SECURITY,
             format!("scope `{scope}` added"),
             true,
             false,
@@ -32,6 +36,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
     }
     for scope in s0.scopes.iter().filter(|s| !s1.scopes.contains(s)) {
         out.push(
+            rules::SECURITY,
             format!("scope `{scope}` removed"),
             false,
             false,

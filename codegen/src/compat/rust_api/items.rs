@@ -76,6 +76,22 @@ fn tokens(t: &impl ToTokens) -> String {
     s
 }
 
+/// A function's signature with its parameters' names left out: callers pass arguments by
+/// position and implementations may name them as they like, so a renamed parameter changes
+/// nothing anyone compiles.
+fn signature(sig: &syn::Signature) -> String {
+    let mut sig = sig.clone();
+    for input in &mut sig.inputs {
+        if let syn::FnArg::Typed(arg) = input {
+            *arg.pat = syn::Pat::Wild(syn::PatWild {
+                attrs: Vec::new(),
+                underscore_token: Default::default(),
+            });
+        }
+    }
+    tokens(&sig)
+}
+
 fn collect(prefix: &str, item: &syn::Item, out: &mut Items) {
     match item {
         syn::Item::Struct(s) if is_pub(&s.vis) => {
@@ -89,7 +105,14 @@ fn collect(prefix: &str, item: &syn::Item, out: &mut Items) {
         }
         syn::Item::Enum(e) if is_pub(&e.vis) => {
             let name = format!("{prefix}::{}", e.ident);
-            out.insert(name.clone(), format!("enum {}", e.ident));
+            // Whether callers must have a wildcard arm decides whether a new variant breaks them.
+            let open = e.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
+            let signature = if open {
+                format!("#[non_exhaustive] enum {}", e.ident)
+            } else {
+                format!("enum {}", e.ident)
+            };
+            out.insert(name.clone(), signature);
             for v in &e.variants {
                 let fields = tokens(&v.fields);
                 let signature = if fields.is_empty() {
@@ -101,7 +124,7 @@ fn collect(prefix: &str, item: &syn::Item, out: &mut Items) {
             }
         }
         syn::Item::Fn(f) if is_pub(&f.vis) => {
-            out.insert(format!("{prefix}::{}", f.sig.ident), tokens(&f.sig));
+            out.insert(format!("{prefix}::{}", f.sig.ident), signature(&f.sig));
         }
         syn::Item::Type(t) if is_pub(&t.vis) => {
             out.insert(format!("{prefix}::{}", t.ident), tokens(&t.ty));
@@ -112,7 +135,7 @@ fn collect(prefix: &str, item: &syn::Item, out: &mut Items) {
             for member in &t.items {
                 match member {
                     syn::TraitItem::Fn(f) => {
-                        out.insert(format!("{name}::{}", f.sig.ident), tokens(&f.sig));
+                        out.insert(format!("{name}::{}", f.sig.ident), signature(&f.sig));
                     }
                     syn::TraitItem::Type(ty) => {
                         out.insert(
@@ -130,7 +153,7 @@ fn collect(prefix: &str, item: &syn::Item, out: &mut Items) {
             for member in &i.items {
                 match member {
                     syn::ImplItem::Fn(f) if is_pub(&f.vis) => {
-                        out.insert(format!("{owner}::{}", f.sig.ident), tokens(&f.sig));
+                        out.insert(format!("{owner}::{}", f.sig.ident), signature(&f.sig));
                     }
                     syn::ImplItem::Const(c) if is_pub(&c.vis) => {
                         out.insert(format!("{owner}::{}", c.ident), tokens(&c.ty));

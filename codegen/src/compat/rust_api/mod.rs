@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 pub use items::items;
 
-use super::Format;
+use super::{Format, Semver};
 
 /// Public item path (`webhooks_client::types::Webhook.callback_url`) → its signature.
 pub type Items = BTreeMap<String, String>;
@@ -70,6 +70,33 @@ fn path_of(c: &ItemChange) -> &str {
     }
 }
 
+/// The semver level `changes` ask of the crates, `new` being the items after them: anything
+/// removed or changed is major; an addition is minor unless code that compiled must now name it
+/// (a public field in a struct literal, a method implementations must write, a variant of an
+/// enum callers match exhaustively).
+pub fn level(changes: &[ItemChange], new: &Items) -> Semver {
+    changes
+        .iter()
+        .map(|c| match c {
+            ItemChange::Removed { .. } | ItemChange::Changed { .. } => Semver::Major,
+            ItemChange::Added { path, .. } => {
+                let (parent, member) = match path.rsplit_once('.') {
+                    Some((owner, _)) => (owner, true),
+                    None => (path.rsplit_once("::").map_or("", |(p, _)| p), false),
+                };
+                let owner = new.get(parent).map(String::as_str).unwrap_or("");
+                let binding = member || owner.starts_with("trait ") || owner.starts_with("enum ");
+                if binding {
+                    Semver::Major
+                } else {
+                    Semver::Minor
+                }
+            }
+        })
+        .max()
+        .unwrap_or(Semver::Patch)
+}
+
 /// One line per change: `+` added, `-` removed, `~` changed.
 pub fn lines(changes: &[ItemChange]) -> Vec<String> {
     changes
@@ -101,5 +128,7 @@ pub fn render(changes: &[ItemChange], format: Format) -> String {
         ),
         Format::Markdown if lines.is_empty() => format!("\n#### {title}\n"),
         Format::Markdown => format!("\n#### {title}\n\n```diff\n{}\n```\n", lines.join("\n")),
+        // Both carry the items inside the report itself.
+        Format::Json | Format::Github => String::new(),
     }
 }

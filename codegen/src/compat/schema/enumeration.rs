@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::compat::change::Recorder;
+use crate::compat::change::{Impact, Recorder};
 use crate::compat::direction::Direction;
+use crate::compat::rules;
 use crate::compat::show::quoted;
 use crate::model::EnumDef;
 
@@ -21,21 +22,45 @@ pub(super) fn compare(
         if before.contains_key(v.value.as_str()) {
             continue;
         }
-        let reason = if is_codes {
-            "an error code was added: old clients see it as `Unknown`, which the generated enum tolerates"
+        let what = format!("{noun} `{}` added", v.value);
+        if is_codes {
+            out.push(
+                rules::ERROR_CODE_ADDED,
+                what,
+                Impact::Warning,
+                false,
+                "an error code was added: old generated clients see it as `Unknown`; clients that match codes exhaustively fail on it",
+            );
         } else if dir.output {
-            "old clients see it as `Unknown`, which the generated enum tolerates; the enum is `#[non_exhaustive]`"
+            out.push(
+                rules::ENUM_VALUE_ADDED,
+                what,
+                Impact::Warning,
+                false,
+                "in responses: old generated clients see it as `Unknown`, but clients that match the values exhaustively cannot decode it; the enum is `#[non_exhaustive]`",
+            );
         } else {
-            "old clients never send it; the enum is `#[non_exhaustive]`, so implementations keep compiling"
-        };
-        out.push(format!("{noun} `{}` added", v.value), false, false, reason);
+            out.push(
+                rules::ENUM_VALUE_ADDED,
+                what,
+                false,
+                false,
+                "old clients never send it; the enum is `#[non_exhaustive]`, so implementations keep compiling",
+            );
+        }
     }
     for v in &old.variants {
         if after.contains_key(v.value.as_str()) {
             continue;
         }
         let clients = dir.input && !is_codes;
+        let rule = if is_codes {
+            rules::ERROR_CODE_REMOVED
+        } else {
+            rules::ENUM_VALUE_REMOVED
+        };
         out.push(
+            rule,
             format!("{noun} `{}` removed", v.value),
             clients,
             true,
@@ -50,14 +75,15 @@ pub(super) fn compare(
         let Some(b) = before.get(value) else { continue };
         if a.message != b.message {
             out.push(
+                rules::ERROR_MESSAGE,
                 format!(
                     "message of {noun} `{value}`: {} → {}",
                     quoted(&b.message),
                     quoted(&a.message)
                 ),
+                Impact::Warning,
                 false,
-                false,
-                "old clients' `message()` returns the old text; the server writes the new one",
+                "old clients' `message()` returns the old text, and code comparing messages sees another; the server writes the new one",
             );
         }
     }

@@ -4,7 +4,9 @@ mod enumeration;
 mod object;
 
 use super::change::Recorder;
+use super::constraints;
 use super::direction::Direction;
+use super::rules;
 use super::show::show;
 use crate::model::{TypeDef, TypeKind};
 
@@ -26,12 +28,14 @@ pub(super) fn compare(
     dir: Direction,
     is_codes: bool,
 ) {
+    constraints::compare(out, &old.checks, &new.checks, dir, "value");
     match (&old.kind, &new.kind) {
         (TypeKind::Struct(a), TypeKind::Struct(b)) => object::compare(out, a, b, dir),
         (TypeKind::Enum(a), TypeKind::Enum(b)) => enumeration::compare(out, a, b, dir, is_codes),
         (TypeKind::Alias(a), TypeKind::Alias(b)) | (TypeKind::Newtype(a), TypeKind::Newtype(b)) => {
-            if a != b {
+            if !out.same(a, b) {
                 out.push(
+                    rules::SCHEMA_KIND,
                     format!("type: {} → {}", show(a), show(b)),
                     true,
                     true,
@@ -40,10 +44,15 @@ pub(super) fn compare(
             }
         }
         (TypeKind::Union(a), TypeKind::Union(b)) => {
-            let va: Vec<String> = a.variants.iter().map(|v| show(&v.ty)).collect();
+            let va: Vec<String> = a
+                .variants
+                .iter()
+                .map(|v| show(&out.in_new_names(&v.ty)))
+                .collect();
             let vb: Vec<String> = b.variants.iter().map(|v| show(&v.ty)).collect();
             for v in vb.iter().filter(|v| !va.contains(v)) {
                 out.push(
+                    rules::VARIANT_ADDED,
                     format!("variant {v} added"),
                     dir.output,
                     false,
@@ -56,6 +65,7 @@ pub(super) fn compare(
             }
             for v in va.iter().filter(|v| !vb.contains(v)) {
                 out.push(
+                    rules::VARIANT_REMOVED,
                     format!("variant {v} removed"),
                     dir.input,
                     true,
@@ -64,6 +74,7 @@ pub(super) fn compare(
             }
         }
         (a, b) => out.push(
+            rules::SCHEMA_KIND,
             format!("kind: {} → {}", kind_name(a), kind_name(b)),
             true,
             true,

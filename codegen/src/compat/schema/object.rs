@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::compat::change::Recorder;
+use crate::compat::change::{Impact, Recorder, Semver, segment};
+use crate::compat::constraints;
 use crate::compat::direction::Direction;
+use crate::compat::rules;
 use crate::compat::show::show;
 use crate::model::{Field, StructDef};
 
@@ -47,7 +49,9 @@ pub(super) fn compare(out: &mut Recorder, old: &StructDef, new: &StructDef, dir:
                 "optional in requests, so old clients may omit it; implementations get one more field to read"
             }
         };
-        out.push(what, clients, servers, reason);
+        out.within(&properties(&f.json_name), |out| {
+            out.push(rules::PROPERTY_ADDED, what, clients, servers, reason)
+        });
     }
     for f in &old.fields {
         if after.contains_key(f.json_name.as_str()) {
@@ -55,7 +59,8 @@ pub(super) fn compare(out: &mut Recorder, old: &StructDef, new: &StructDef, dir:
         }
         let refused = dir.input && new.deny_unknown && !f.read_only;
         let expected = dir.output && f.required && !f.write_only;
-        out.push(
+        out.within(&properties(&f.json_name), |out| out.push_removed(
+            rules::PROPERTY_REMOVED,
             format!("property `{}` removed", f.json_name),
             refused || expected,
             true,
@@ -66,19 +71,70 @@ pub(super) fn compare(out: &mut Recorder, old: &StructDef, new: &StructDef, dir:
             } else {
                 "old clients cope without it; implementations using the field no longer compile"
             },
-        );
+        ));
     }
     for (name, a) in &after {
         let Some(b) = before.get(name) else { continue };
-        field(out, b, a, dir);
+        out.within(&properties(name), |out| field(out, b, a, dir));
     }
+    if old.deny_unknown != new.deny_unknown {
+        let (what, clients, reason) = if new.deny_unknown {
+            (
+                "refuses properties it does not declare (additionalProperties: false)",
+                dir.input,
+                "old clients that send other properties are refused",
+            )
+        } else {
+            (
+                "accepts properties it does not declare",
+                dir.output && old.deny_unknown,
+                "old clients that refuse unknown properties cannot decode responses that carry some",
+            )
+        };
+        out.push(
+            rules::ADDITIONAL_PROPERTIES,
+            what,
+            clients,
+            Impact::Warning,
+            reason,
+        );
+    }
+}
+
+/// The pointer fragment of a property.
+fn properties(name: &str) -> String {
+    format!("/properties{}", segment(name))
 }
 
 fn field(out: &mut Recorder, old: &Field, new: &Field, dir: Direction) {
     let name = &new.json_name;
     let rust_changed = old.is_option() != new.is_option();
-    if old.ty != new.ty {
+    if let Some(wider) = constraints::widened(&old.ty, &new.ty) {
+        // The JSON both accept is the same: a bound moved, and the Rust type changed.
+        let clients = if wider { dir.output } else { dir.input };
         out.push(
+            if wider {
+                rules::CONSTRAINT_LOOSENED
+            } else {
+                rules::CONSTRAINT_TIGHTENED
+            },
+            format!(
+                "property `{name}` type: {} → {}",
+                show(&old.ty),
+                show(&new.ty)
+            ),
+            clients,
+            true,
+            if wider {
+                "accepts more values: old clients receiving it may not decode them, old clients sending it are fine; the field's Rust type changes"
+            } else {
+                "accepts fewer values: old clients sending it may be refused, old clients receiving it are fine; the field's Rust type changes"
+            },
+        );
+        out.rust(Semver::Major);
+    } else if !out.same(&old.ty, &new.ty) {
+        out.push(
+            rules::PROPERTY_TYPE,
             format!(
                 "property `{name}` type: {} → {}",
                 show(&old.ty),
@@ -112,11 +168,15 @@ fn field(out: &mut Recorder, old: &Field, new: &Field, dir: Direction) {
             )
         };
         out.push(
+            rules::PROPERTY_REQUIRED,
             format!("property `{name}` {what}"),
             clients,
             rust_changed,
             reason,
         );
+        if !rust_changed {
+            out.rust(Semver::Patch);
+        }
     }
     if old.nullable != new.nullable {
         let (what, clients, reason) = if new.nullable {
@@ -141,15 +201,101 @@ fn field(out: &mut Recorder, old: &Field, new: &Field, dir: Direction) {
             )
         };
         out.push(
+            rules::PROPERTY_NULLABLE,
             format!("property `{name}` {what}"),
             clients,
             rust_changed,
             reason,
         );
+        if !rust_changed {
+            out.rust(Semver::Patch);
+        }
     }
+    if old.write_only != new.write_only {
+        if new.write_only {
+            let required = dir.output && old.required;
+            out.push(
+                rules::PROPERTY_WRITE_ONLY,
+                format!("property `{name}` became write-only"),
+                if required {
+                    Impact::Breaks
+                } else if dir.output {
+                    Impact::Warning
+                } else {
+                    Impact::Ok
+                },
+                if dir.output { Impact::Warning } else { Impact::Ok },
+                if required {
+                    "responses stop carrying it and old clients require it; old implementations still fill it in"
+                } else {
+                    "responses stop carrying it: old clients that read it get nothing; old implementations still fill it in"
+                },
+            );
+        } else {
+            out.push(
+                rules::PROPERTY_WRITE_ONLY,
+                format!("property `{name}` is no longer write-only"),
+                false,
+                false,
+                "responses may carry it now; old clients ignore or read it as an optional field",
+            );
+        }
+    }
+    if old.doc.deprecated != new.doc.deprecated {
+        out.push(
+            rules::PROPERTY_DEPRECATED,
+            format!(
+                "property `{name}` {}",
+                if new.doc.deprecated {
+                    "became deprecated"
+                } else {
+                    "is no longer deprecated"
+                }
+            ),
+            false,
+            false,
+            "documentation only: the field carries `#[deprecated]`, a warning, not an error",
+        );
+    }
+    if old.default != new.default {
+        let show =
+            |d: &Option<serde_json::Value>| d.as_ref().map_or("none".to_owned(), |v| v.to_string());
+        out.push(
+            rules::PROPERTY_DEFAULT,
+            format!(
+                "property `{name}` default: {} → {}",
+                show(&old.default),
+                show(&new.default)
+            ),
+            if dir.input { Impact::Warning } else { Impact::Ok },
+            Impact::Warning,
+            "where absence meant something else, the server now reads an omitted value as the default; implementations that told absence apart see it filled in",
+        );
+    }
+    if old.error_code != new.error_code {
+        out.push(
+            rules::PROPERTY_ERROR_CODE,
+            format!(
+                "property `{name}` x-error-code: {} → {}",
+                old.error_code.as_deref().unwrap_or("none"),
+                new.error_code.as_deref().unwrap_or("none")
+            ),
+            dir.input,
+            false,
+            "old clients that match the detail code of a refused field see another code",
+        );
+    }
+    constraints::compare(
+        out,
+        &old.checks,
+        &new.checks,
+        dir,
+        &format!("property `{name}`"),
+    );
     if old.read_only != new.read_only {
         if new.read_only {
             out.push(
+                rules::PROPERTY_READ_ONLY,
                 format!("property `{name}` became read-only"),
                 dir.input,
                 false,
@@ -157,6 +303,7 @@ fn field(out: &mut Recorder, old: &Field, new: &Field, dir: Direction) {
             );
         } else {
             out.push(
+                rules::PROPERTY_READ_ONLY,
                 format!("property `{name}` is no longer read-only"),
                 false,
                 false,
