@@ -60,14 +60,14 @@ fn exit_codes_and_markdown() {
     let out = diff(&dir, &["--format", "markdown"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("| breaking | 0 |"), "{stdout}");
     assert!(
-        stdout.contains("1 change(s): 0 break clients, 0 break servers, 1 compatible"),
+        stdout.contains("| 🟢 | response 409 added | ok | ok | major | `response-added` |"),
         "{stdout}"
     );
-    assert!(
-        stdout.contains("| response 409 added | ok | ok |"),
-        "{stdout}"
-    );
+    // The same change fails when warnings and info count.
+    let out = diff(&dir, &["--fail-on", "info"]);
+    assert_eq!(out.status.code(), Some(1));
 
     // A breaking change: a required request property.
     let breaking = OLD
@@ -83,17 +83,55 @@ fn exit_codes_and_markdown() {
     let out = diff(&dir, &["--format", "markdown"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("#### schema `Pet`"), "{stdout}");
     assert!(
-        stdout.contains("| property `owner` added (required) | **breaks** | ok | a required request property: old clients don't send it"),
+        stdout.contains("<details open><summary>schema `Pet` — 1 change(s)</summary>"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "| 🔴 | property `owner` added (required) | breaks | ok | major | `property-added` |"
+        ),
         "{stdout}"
     );
     let out = diff(&dir, &["--allow-breaking"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("[BREAKS clients] property `owner` added (required)")
+            .contains("[BREAKING] property `owner` added (required)  (property-added)")
     );
+
+    // GitHub annotations point at the line of the new spec.
+    let out = diff(&dir, &["--format", "github"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = breaking
+        .lines()
+        .position(|l| l.trim_start().starts_with("owner:"))
+        .unwrap()
+        + 1;
+    assert!(
+        stdout.contains(&format!(",line={line},title=property-added (breaking)::")),
+        "{stdout}"
+    );
+
+    // A reviewed exception: reported, not counted; a stale one is named on stderr.
+    std::fs::write(
+        dir.join("ignore"),
+        "property-added #/components/schemas/Pet/properties/owner every client sends it since 2.3\nschema-removed #/components/schemas/Gone long gone\n",
+    )
+    .unwrap();
+    let ignore = dir.join("ignore");
+    let out = diff(&dir, &["--ignore", ignore.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("ignored: every client sends it since 2.3")
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":2: matches no change"));
+
+    // JSON for programs.
+    let out = diff(&dir, &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(json["changes"][0]["rule"], "property-added");
+    assert_eq!(json["changes"][0]["line"], line);
 
     // A spec that does not lower: exit 2, with the located diagnostic.
     let broken = OLD.replace("#/components/schemas/Pet", "#/components/schemas/Nope");

@@ -45,3 +45,8 @@ fn git_show(root: &Path, rev: &str) -> Result<String, String> {
     git(root, &["show", &format!("{rev}:{SPEC}")])
         .map_err(|e| format!("`{rev}` is neither a file nor a git revision with {SPEC}: {e}"))
 }
+
+/// `file` as it is at `rev`.
+pub fn git_show_file(root: &Path, rev: &str, file: &str) -> Result<String, String> {
+    git(root, &["show", &format!("{rev}:{file}")])
+}
