@@ -67,8 +67,9 @@ pub struct Manifests {
     pub client_package: String,
     /// The server crate's `[package]` table, header included.
     pub server_package: String,
-    /// The client crate's package name and its path from the server crate's folder.
+    /// The client crate's package name, version, and path from the server crate's folder.
     pub client_name: String,
+    pub client_version: String,
     pub client_path: String,
     /// The runtime crate's path from the generated crates' folders (or an absolute one).
     pub runtime_path: String,
@@ -129,7 +130,11 @@ rustls = ["client", "{RUNTIME_CRATE}/rustls"]
 
     /// The server crate's manifest: the client crate's types (without reqwest) and axum.
     pub fn server(&self) -> String {
-        let client = self.path_dependency(&self.client_path, "0.1.0", ", default-features = false");
+        let client = self.path_dependency(
+            &self.client_path,
+            &self.client_version,
+            ", default-features = false",
+        );
         let runtime = self.path_dependency(
             &self.runtime_path,
             RUNTIME_VERSION,
@@ -163,6 +168,7 @@ mod tests {
             client_package: plain_package("pets-client"),
             server_package: plain_package("pets-server"),
             client_name: "pets-client".into(),
+            client_version: "0.1.0".into(),
             client_path: "../pets-client".into(),
             runtime_path: "/somewhere/runtime".into(),
             publishable: false,

@@ -130,6 +130,7 @@ pub fn manifests(
         client_package: codegen::manifest::plain_package(client),
         server_package: codegen::manifest::plain_package(server),
         client_name: client.to_owned(),
+        client_version: "0.1.0".into(),
         client_path: format!("../{client}"),
         runtime_path: runtime.display().to_string(),
         publishable: false,

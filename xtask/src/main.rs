@@ -37,7 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Regenerate generated-client/ and generated-server/ from spec/webhooks.yaml.
-    Regen,
+    Regen(regen::Args),
     /// Regenerate in memory and fail with a diff if the checked-in files differ.
     Check,
     /// Generate a client crate and a server crate for any OpenAPI 3.0 document.
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     purge_freed_memory_promptly();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Regen => workspace::root().and_then(|root| regen::run(&root)),
+        Command::Regen(args) => workspace::root().and_then(|root| regen::run(&root, &args)),
         Command::Check => workspace::root().and_then(|root| check::run(&root)),
         Command::Generate(args) => generate::run(&args),
         Command::Examples(args) => examples::run(&args),
