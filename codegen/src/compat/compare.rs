@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::change::{Group, Recorder};
 use super::direction::{Direction, usage};
+use super::paths::path_shape;
 use super::report::Report;
 use super::rules;
 use super::{operation, schema};
@@ -20,28 +21,6 @@ pub fn compare(old: &Api, new: &Api) -> Report {
         changes: out.changes,
         ..Report::default()
     }
-}
-
-/// A path with its parameters' names left out: `/pets/{}`. Two operations whose paths read the
-/// same this way send the same requests.
-pub(super) fn path_shape(path: &str) -> String {
-    let mut shape = String::with_capacity(path.len());
-    let mut inside = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                inside = true;
-                shape.push('{');
-            }
-            '}' => {
-                inside = false;
-                shape.push('}');
-            }
-            _ if inside => {}
-            _ => shape.push(c),
-        }
-    }
-    shape
 }
 
 /// Operations that only changed their `operationId`: new id → the old operation. Each is paired

@@ -6,9 +6,10 @@
 //! values they never expected. The other direction is a warning for servers: old
 //! implementations may answer what the new spec forbids, or receive what they never handled.
 
-use super::change::{Impact, Recorder};
+use super::change::Recorder;
 use super::direction::Direction;
 use super::rules;
+use super::verdict::Impact;
 use crate::model::{Bound, Checks, TypeRef};
 
 /// Whether `new` accepts every value of `old` and more (`Some(true)`: an `int32` that became an

@@ -44,6 +44,7 @@ mod constraints;
 mod direction;
 mod lines;
 mod operation;
+mod paths;
 mod report;
 pub mod rules;
 pub mod rust_api;
@@ -51,13 +52,15 @@ mod schema;
 mod show;
 #[cfg(test)]
 mod tests;
+mod verdict;
 
-pub use change::{Change, Group, Impact, Semver, Severity, Side};
+pub use change::{Change, Group, Side};
 pub use compare::compare;
 pub use lines::line_of;
 pub use report::{Format, Names, Report};
 pub use rules::{RULES, Rule};
 pub use show::show;
+pub use verdict::{Impact, Semver, Severity};
 
 /// Loads and lowers a spec (YAML or JSON) into the model the rules compare. The JSON tree is
 /// consumed into the typed document as generation does it, so a large description is read

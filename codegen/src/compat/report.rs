@@ -3,9 +3,10 @@
 
 use serde_json::json;
 
-use super::change::{Change, Group, Impact, Semver, Severity, Side};
+use super::change::{Change, Group, Side};
 use super::lines::LineIndex;
 use super::rust_api::{self, ItemChange, Items};
+use super::verdict::{Impact, Semver, Severity};
 
 /// The changes from one spec to another, in the order [`compare`](super::compare) found them,
 /// and what they do to the generated crates' public items.

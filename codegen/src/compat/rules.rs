@@ -6,7 +6,7 @@
 //! Where the wire verdicts depend on where a type travels (request, response, or both), the
 //! columns say so; the report gives the verdict of each change found.
 
-use super::change::Semver;
+use super::verdict::Semver;
 
 /// One rule: its id and what the README's rule table says of it.
 #[derive(Debug, PartialEq, Eq)]

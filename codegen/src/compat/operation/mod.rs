@@ -7,7 +7,7 @@ mod responses;
 mod security;
 
 use super::change::Recorder;
-use super::compare::path_shape;
+use super::paths::path_shape;
 use super::rules;
 use crate::model::Operation;
 

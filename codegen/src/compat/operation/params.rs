@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::compat::change::{Recorder, Semver};
-use crate::compat::compare::path_shape;
+use crate::compat::change::Recorder;
 use crate::compat::constraints;
+use crate::compat::paths::path_shape;
 use crate::compat::rules;
 use crate::compat::show::show;
+use crate::compat::verdict::Semver;
 use crate::model::{Operation, Param, ParamLocation, ParamShape};
 
 fn location(p: &Param) -> &'static str {

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::compat::change::{Impact, Recorder};
+use crate::compat::change::Recorder;
 use crate::compat::rules;
 use crate::compat::show::{show, status};
+use crate::compat::verdict::Impact;
 use crate::model::{Operation, Response, StatusMatch};
 
 pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::compat::change::{Impact, Recorder};
+use crate::compat::change::Recorder;
 use crate::compat::direction::Direction;
 use crate::compat::rules;
 use crate::compat::show::quoted;
+use crate::compat::verdict::Impact;
 use crate::model::EnumDef;
 
 pub(super) fn compare(

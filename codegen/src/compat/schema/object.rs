@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::compat::change::{Impact, Recorder, Semver, segment};
+use crate::compat::change::{Recorder, segment};
 use crate::compat::constraints;
 use crate::compat::direction::Direction;
 use crate::compat::rules;
 use crate::compat::show::show;
+use crate::compat::verdict::{Impact, Semver};
 use crate::model::{Field, StructDef};
 
 pub(super) fn compare(out: &mut Recorder, old: &StructDef, new: &StructDef, dir: Direction) {
