@@ -1006,3 +1006,54 @@ fn an_ignored_change_is_reported_but_not_counted() {
     // The Rust API still changes: an ignore file accepts a wire verdict only.
     assert_eq!(report.semver(), Semver::Major);
 }
+
+/// The rules whose change is the reverse of a case above, checked by swapping the two specs.
+#[test]
+fn reversed_cases_give_their_own_rules() {
+    let reversed: [(&str, &str, &str, &str, &str); 2] = [
+        (
+            "{name: limit, in: query, schema",
+            "{name: limit, in: query, required: true, schema",
+            "parameter-optional",
+            "query parameter `limit` became optional",
+            "o b M",
+        ),
+        (
+            "      requestBody:\n        required: true\n        content:\n          application/json:\n            schema: {$ref: \"#/components/schemas/NewPet\"}\n",
+            "",
+            "request-body-added",
+            "request body added: NewPet (required)",
+            "b b M",
+        ),
+    ];
+    for (from, to, rule, what, expected) in reversed {
+        // The edited spec is the old one here: the change goes from it back to the base.
+        let old = BASE.replacen(from, to, 1);
+        let found = changes(&old, BASE);
+        let c = found
+            .iter()
+            .find(|c| c.what.contains(what))
+            .unwrap_or_else(|| panic!("{rule}: no `{what}` in {found:#?}"));
+        assert_eq!(c.rule.id, rule, "{c:?}");
+        assert_eq!(verdicts(c), expected, "{c:?}");
+    }
+}
+
+#[test]
+fn a_removed_schema_breaks_the_code_that_names_it() {
+    // Without the property that uses it, `Ident` is used by nothing; then it goes.
+    let old = BASE.replacen(
+        "        ident: {$ref: \"#/components/schemas/Ident\"}\n",
+        "",
+        1,
+    );
+    let new = old.replacen(
+        "    Ident:\n      oneOf:\n        - {type: integer}\n        - {type: string}\n",
+        "",
+        1,
+    );
+    let found = changes(&old, &new);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].rule.id, "schema-removed");
+    assert_eq!(verdicts(&found[0]), "o b M");
+}

@@ -72,12 +72,13 @@ fn doc_lines(lines: &[String]) -> TokenStream {
         };
         let mut text = text;
         if !in_fence && !trimmed.starts_with("```") {
-            // A continuation indented past its item's text is brought back to it
-            // (`clippy::doc_overindented_list_items`); it reads the same in Markdown.
+            // A continuation indented at or past its item's text is put at it: it reads the same
+            // in Markdown, and is neither overindented (`clippy::doc_overindented_list_items`)
+            // nor, by the three-space cap above, left of the item's text and so out of the item.
             if let Some(start) = item_text_at
                 && list_marker(trimmed).is_none()
                 && !trimmed.is_empty()
-                && indent(&text) > start
+                && indent(line) >= start
             {
                 text = format!("{}{trimmed}", " ".repeat(start));
             }
@@ -290,5 +291,23 @@ mod tests {
     fn a_line_left_of_the_item_text_ends_the_item_with_a_blank_line() {
         let lines = rendered("1. first\nnot the item");
         assert_eq!(lines, [" 1. first", "", " not the item"]);
+    }
+
+    #[test]
+    fn a_nested_item_deeper_than_the_cap_keeps_its_continuation() {
+        // The nested item's marker is capped from four spaces to three, its text then starts at
+        // five: the continuation, written at six, goes there rather than left of the text.
+        let lines = rendered(
+            "- **Examples**:\n    - `a`: the first.\n      More of the first.\n    - `b`: the second.",
+        );
+        assert_eq!(
+            lines,
+            [
+                " - **Examples**:",
+                "    - `a`: the first.",
+                "      More of the first.",
+                "    - `b`: the second."
+            ]
+        );
     }
 }
