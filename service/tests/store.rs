@@ -23,6 +23,7 @@ fn hook(owner: &str, scope: WebhookScope, scope_id: Option<&str>) -> StoredWebho
         created: now,
         modified: now,
         expiration_date_time: None,
+        previous_secret: None,
     }
 }
 
