@@ -28,7 +28,7 @@
 //!   `messageId` and the same body bytes. Every attempt is signed twice with
 //!   the webhook's secret (next two items), so receivers can check it with
 //!   their own code or with any Standard Webhooks library
-//!   (https://www.standardwebhooks.com/).
+//!   (<https://www.standardwebhooks.com/>).
 //! - Legacy signature: `Signature: sha256=<lowercase hex HMAC-SHA256 of the
 //!   raw body>`, keyed with the UTF-8 bytes of the secret's text. It covers
 //!   no time, so it cannot tell a replay from a delivery.
