@@ -7,6 +7,8 @@
 #
 #   bash bench/delivery.sh                      # SQLite, and PostgreSQL if one answers
 #   EVENTS=20000 RATE=500 bash bench/delivery.sh
+#   BIN_DIR=/some/release bash bench/delivery.sh   # no build: run binaries built elsewhere
+#                                                  # (e.g. another commit, to compare the two)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,9 +18,12 @@ RATE=${RATE:-200}
 CONCURRENCY=${CONCURRENCY:-32}
 POSTGRES_URL=${WEBHOOKS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 
-cargo build --quiet --release -p webhooks-service --bin webhooks-service --example delivery_bench
-bin=target/release/webhooks-service
-bench=target/release/examples/delivery_bench
+if [[ -z "${BIN_DIR:-}" ]]; then
+    cargo build --quiet --release -p webhooks-service --bin webhooks-service --example delivery_bench
+    BIN_DIR=${CARGO_TARGET_DIR:-target}/release
+fi
+bin=$BIN_DIR/webhooks-service
+bench=$BIN_DIR/examples/delivery_bench
 
 work=$(mktemp -d)
 schema=""

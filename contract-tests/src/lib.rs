@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use webhooks_server::responses::*;
 use webhooks_server::types::{
     CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, PublishEvent, PublishedEvent,
-    UpdateWebhook, Webhook, WebhookList, WebhookScope,
+    RotateWebhookSecret, RotatedWebhookSecret, UpdateWebhook, Webhook, WebhookList, WebhookScope,
 };
 use webhooks_server::{Api, AuthError, AuthRequest, Authenticator};
 
@@ -316,6 +316,86 @@ impl Api for Scripted {
             _ => DeactivateWebhookResponse::InternalServerError(ErrorResponse::from_code(
                 ErrorCode::InternalServerError,
             )),
+        }
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        caller: Caller,
+        _id: uuid::Uuid,
+        body: Option<RotateWebhookSecret>,
+    ) -> RotateWebhookSecretResponse {
+        match caller.status {
+            // The given secret comes back, so tests see the body arrived; the grace period is
+            // echoed as an offset from the sample time.
+            200 => {
+                let body = body.unwrap_or_default();
+                let at = sample_webhook(uuid::Uuid::nil()).created;
+                RotateWebhookSecretResponse::Ok(RotatedWebhookSecret {
+                    secret: body.secret.unwrap_or_else(|| "g".repeat(32)),
+                    previous_secret_expiration_date_time: body
+                        .grace_period_seconds
+                        .filter(|s| *s > 0)
+                        .map(|s| at + chrono::Duration::seconds(s)),
+                })
+            }
+            401 => RotateWebhookSecretResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => RotateWebhookSecretResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            404 => RotateWebhookSecretResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::WebhookNotFound,
+            )),
+            413 => RotateWebhookSecretResponse::PayloadTooLarge(ErrorResponse::from_code(
+                ErrorCode::PayloadTooLarge,
+            )),
+            415 => RotateWebhookSecretResponse::UnsupportedMediaType(ErrorResponse::from_code(
+                ErrorCode::UnsupportedMediaType,
+            )),
+            422 => RotateWebhookSecretResponse::UnprocessableEntity(ErrorResponse::from_code(
+                ErrorCode::InvalidRotateWebhookSecretRequest,
+            )),
+            406 => RotateWebhookSecretResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
+            429 => RotateWebhookSecretResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
+            },
+            _ => RotateWebhookSecretResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
+        }
+    }
+
+    async fn delete_previous_webhook_secret(
+        &self,
+        caller: Caller,
+        _id: uuid::Uuid,
+    ) -> DeletePreviousWebhookSecretResponse {
+        match caller.status {
+            204 => DeletePreviousWebhookSecretResponse::NoContent,
+            401 => DeletePreviousWebhookSecretResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => DeletePreviousWebhookSecretResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            404 => DeletePreviousWebhookSecretResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::PreviousSecretNotFound,
+            )),
+            406 => DeletePreviousWebhookSecretResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
+            429 => DeletePreviousWebhookSecretResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
+            },
+            _ => DeletePreviousWebhookSecretResponse::InternalServerError(
+                ErrorResponse::from_code(ErrorCode::InternalServerError),
+            ),
         }
     }
 

@@ -358,3 +358,95 @@ async fn publish_event_every_status() {
         assert!(code(&body).is_some(), "status {status} lost its error code");
     }
 }
+
+#[tokio::test]
+async fn rotate_webhook_secret_every_status() {
+    let given = types::RotateWebhookSecret {
+        secret: Some("a given secret of at least 32 chars!".to_owned()),
+        grace_period_seconds: Some(3600),
+    };
+    let rotated = client_for(200)
+        .await
+        .rotate_webhook_secret(&id(), Some(&given))
+        .await
+        .expect("200");
+    assert_eq!(rotated.secret, "a given secret of at least 32 chars!");
+    assert!(rotated.previous_secret_expiration_date_time.is_some());
+    // No body at all is a rotation with every default.
+    let generated = client_for(200)
+        .await
+        .rotate_webhook_secret(&id(), None)
+        .await
+        .expect("200 without a body");
+    assert_eq!(generated.previous_secret_expiration_date_time, None);
+    for status in [401, 403, 404, 406, 413, 415, 422, 429, 500] {
+        let result = client_for(status)
+            .await
+            .rotate_webhook_secret(&id(), None)
+            .await;
+        let (got, body) = match result {
+            Err(Error::Api(RotateWebhookSecretError::Unauthorized(b))) => (401, b),
+            Err(Error::Api(RotateWebhookSecretError::Forbidden(b))) => (403, b),
+            Err(Error::Api(RotateWebhookSecretError::NotFound(b))) => (404, b),
+            Err(Error::Api(RotateWebhookSecretError::NotAcceptable(b))) => (406, b),
+            Err(Error::Api(RotateWebhookSecretError::PayloadTooLarge(b))) => (413, b),
+            Err(Error::Api(RotateWebhookSecretError::UnsupportedMediaType(b))) => (415, b),
+            Err(Error::Api(RotateWebhookSecretError::UnprocessableEntity(b))) => (422, b),
+            Err(Error::Api(RotateWebhookSecretError::TooManyRequests { retry_after, body })) => {
+                assert_eq!(retry_after, Some(RETRY_AFTER));
+                (429, body)
+            }
+            Err(Error::Api(RotateWebhookSecretError::InternalServerError(b))) => (500, b),
+            other => panic!("status {status}: unexpected {other:?}"),
+        };
+        assert_eq!(got, status);
+        assert!(code(&body).is_some(), "status {status} lost its error code");
+    }
+}
+
+#[tokio::test]
+async fn delete_previous_webhook_secret_every_status() {
+    client_for(204)
+        .await
+        .delete_previous_webhook_secret(&id())
+        .await
+        .expect("204");
+    for status in [401, 403, 404, 406, 429, 500] {
+        let result = client_for(status)
+            .await
+            .delete_previous_webhook_secret(&id())
+            .await;
+        let (got, body) = match result {
+            Err(Error::Api(DeletePreviousWebhookSecretError::Unauthorized(b))) => (401, b),
+            Err(Error::Api(DeletePreviousWebhookSecretError::Forbidden(b))) => (403, b),
+            Err(Error::Api(DeletePreviousWebhookSecretError::NotFound(b))) => (404, b),
+            Err(Error::Api(DeletePreviousWebhookSecretError::NotAcceptable(b))) => (406, b),
+            Err(Error::Api(DeletePreviousWebhookSecretError::TooManyRequests {
+                retry_after,
+                body,
+            })) => {
+                assert_eq!(retry_after, Some(RETRY_AFTER));
+                (429, body)
+            }
+            Err(Error::Api(DeletePreviousWebhookSecretError::InternalServerError(b))) => (500, b),
+            other => panic!("status {status}: unexpected {other:?}"),
+        };
+        assert_eq!(got, status);
+        assert!(code(&body).is_some(), "status {status} lost its error code");
+    }
+    // The 404 of a webhook without a previous secret has its own code and message.
+    match client_for(404)
+        .await
+        .delete_previous_webhook_secret(&id())
+        .await
+    {
+        Err(Error::Api(DeletePreviousWebhookSecretError::NotFound(body))) => {
+            assert_eq!(code(&body), Some(ErrorCode::PreviousSecretNotFound));
+            assert_eq!(
+                message(&body).as_deref(),
+                Some("The webhook has no previous secret that still signs deliveries.")
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

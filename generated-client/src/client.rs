@@ -207,6 +207,12 @@ impl Client {
     /// PATCH request with the `active` property set to true; newly created
     /// webhooks are inactive and must be activated to start receiving events.
     ///
+    /// A new `secret` takes effect at once: every later attempt, including
+    /// retries of deliveries already in flight, is signed with it alone, and
+    /// a previous secret still in its grace period stops signing. To change
+    /// the secret without failing deliveries the receiver has not yet been
+    /// told about, use `rotateWebhookSecret` instead.
+    ///
     /// The Service Application must have the `webhooks_maintainer` permission
     /// assigned at the iTwin level or be an Organization Administrator for the
     /// Organization that owns a given iTwin.
@@ -336,6 +342,115 @@ impl Client {
                 )
             }
             500 => answer.error(DeactivateWebhookError::InternalServerError),
+            _ => ::std::result::Result::Err(answer.unexpected()),
+        }
+    }
+    /// Rotate a webhook's secret
+    ///
+    /// Sets a new secret, given in the request or generated, and keeps the
+    /// current one signing for `gracePeriodSeconds` (default 86400, one day).
+    /// During that grace period every delivery attempt carries two
+    /// `webhook-signature` entries, `v1,<new>` first and `v1,<previous>`
+    /// second, so a receiver that still trusts only the previous secret keeps
+    /// accepting deliveries until it is given the new one; the legacy
+    /// `Signature` header is computed with the new secret only. With
+    /// `gracePeriodSeconds` 0 the previous secret stops at once, like a
+    /// `PATCH` of `secret`.
+    ///
+    /// A webhook has at most one previous secret: rotating again during a
+    /// grace period makes the current secret the previous one, and the older
+    /// one stops signing. `deletePreviousWebhookSecret` ends the grace period
+    /// early. The response is the only place the new secret is returned.
+    ///
+    /// Same permissions as `updateWebhook`.
+    ///
+    /// `POST /webhooks/{id}/secret` (`rotateWebhookSecret`).
+    /// Needs a token with the scope(s): `webhooks:modify`.
+    pub async fn rotate_webhook_secret(
+        &self,
+        id: &::uuid::Uuid,
+        body: ::std::option::Option<&crate::types::RotateWebhookSecret>,
+    ) -> ::std::result::Result<
+        crate::types::RotatedWebhookSecret,
+        Error<RotateWebhookSecretError>,
+    > {
+        let answer = self
+            .connection
+            .request(
+                ::reqwest::Method::POST,
+                &["webhooks", &::std::string::ToString::to_string(id), "secret"],
+            )
+            .accept("application/vnd.bentley.itwin-platform.v1+json")
+            .with(body, |request, body| request.json("application/json", body))
+            .authorized()
+            .send::<RotateWebhookSecretError>()
+            .await?;
+        match answer.status() {
+            200 => answer.json(),
+            401 => answer.error(RotateWebhookSecretError::Unauthorized),
+            403 => answer.error(RotateWebhookSecretError::Forbidden),
+            404 => answer.error(RotateWebhookSecretError::NotFound),
+            413 => answer.error(RotateWebhookSecretError::PayloadTooLarge),
+            415 => answer.error(RotateWebhookSecretError::UnsupportedMediaType),
+            422 => answer.error(RotateWebhookSecretError::UnprocessableEntity),
+            406 => answer.error(RotateWebhookSecretError::NotAcceptable),
+            429 => {
+                ::std::result::Result::Err(
+                    RotateWebhookSecretError::TooManyRequests {
+                        body: answer.json()?,
+                        retry_after: answer.header("retry-after"),
+                    }
+                        .into(),
+                )
+            }
+            500 => answer.error(RotateWebhookSecretError::InternalServerError),
+            _ => ::std::result::Result::Err(answer.unexpected()),
+        }
+    }
+    /// End a rotation's grace period
+    ///
+    /// Stops the previous secret from signing at once, before its grace
+    /// period ends: from the next attempt on, deliveries carry one
+    /// `webhook-signature` entry, the current secret's. Same permissions as
+    /// `updateWebhook`.
+    ///
+    /// `DELETE /webhooks/{id}/secret/previous` (`deletePreviousWebhookSecret`).
+    /// Needs a token with the scope(s): `webhooks:modify`.
+    pub async fn delete_previous_webhook_secret(
+        &self,
+        id: &::uuid::Uuid,
+    ) -> ::std::result::Result<(), Error<DeletePreviousWebhookSecretError>> {
+        let answer = self
+            .connection
+            .request(
+                ::reqwest::Method::DELETE,
+                &[
+                    "webhooks",
+                    &::std::string::ToString::to_string(id),
+                    "secret",
+                    "previous",
+                ],
+            )
+            .accept("application/vnd.bentley.itwin-platform.v1+json")
+            .authorized()
+            .send::<DeletePreviousWebhookSecretError>()
+            .await?;
+        match answer.status() {
+            204 => ::std::result::Result::Ok(()),
+            401 => answer.error(DeletePreviousWebhookSecretError::Unauthorized),
+            403 => answer.error(DeletePreviousWebhookSecretError::Forbidden),
+            404 => answer.error(DeletePreviousWebhookSecretError::NotFound),
+            406 => answer.error(DeletePreviousWebhookSecretError::NotAcceptable),
+            429 => {
+                ::std::result::Result::Err(
+                    DeletePreviousWebhookSecretError::TooManyRequests {
+                        body: answer.json()?,
+                        retry_after: answer.header("retry-after"),
+                    }
+                        .into(),
+                )
+            }
+            500 => answer.error(DeletePreviousWebhookSecretError::InternalServerError),
             _ => ::std::result::Result::Err(answer.unexpected()),
         }
     }
@@ -640,6 +755,85 @@ impl OperationError for DeactivateWebhookError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::UnprocessableEntity(_) => 422,
+            Self::NotAcceptable(_) => 406,
+            Self::TooManyRequests { .. } => 429,
+            Self::InternalServerError(_) => 500,
+        }
+    }
+}
+/// The error statuses the spec declares for `rotate_webhook_secret`, decoded. Wrapped in [`Error::Api`](::specfirst_runtime::client::Error::Api), beside failures to send or to understand the answer.
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub enum RotateWebhookSecretError {
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **403**: User is not authorized to perform the requested operation on this webhook.
+    Forbidden(crate::types::ErrorResponse),
+    /// **404**: Specified webhook was not found.
+    NotFound(crate::types::ErrorResponse),
+    /// **413**: The request body is larger than the server accepts.
+    PayloadTooLarge(crate::types::ErrorResponse),
+    /// **415**: The request body is not JSON.
+    UnsupportedMediaType(crate::types::ErrorResponse),
+    /// **422**: The request body is not valid. `gracePeriodSeconds` must be a whole number from 0 to 604800; a given `secret` must have at least 32 characters, and when it starts with `whsec_` the rest must be padded standard base64. Each offending field is a detail with code InvalidRequestBody and the field as its target.
+    UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl OperationError for RotateWebhookSecretError {
+    const OPERATION: &'static str = "rotateWebhookSecret";
+    fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::PayloadTooLarge(_) => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::UnprocessableEntity(_) => 422,
+            Self::NotAcceptable(_) => 406,
+            Self::TooManyRequests { .. } => 429,
+            Self::InternalServerError(_) => 500,
+        }
+    }
+}
+/// The error statuses the spec declares for `delete_previous_webhook_secret`, decoded. Wrapped in [`Error::Api`](::specfirst_runtime::client::Error::Api), beside failures to send or to understand the answer.
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub enum DeletePreviousWebhookSecretError {
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **403**: User is not authorized to perform the requested operation on this webhook.
+    Forbidden(crate::types::ErrorResponse),
+    /// **404**: The webhook was not found (WebhookNotFound), or it has no previous secret still signing (PreviousSecretNotFound), because it was never rotated, its grace period is over or was already ended, or the secret was since set with `PATCH`.
+    NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl OperationError for DeletePreviousWebhookSecretError {
+    const OPERATION: &'static str = "deletePreviousWebhookSecret";
+    fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
             Self::NotAcceptable(_) => 406,
             Self::TooManyRequests { .. } => 429,
             Self::InternalServerError(_) => 500,

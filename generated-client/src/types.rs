@@ -44,7 +44,7 @@ pub struct CreateWebhook {
     /// The event types forwarded, each `<area>.<name>.v<N>`.
     #[serde(rename = "eventTypes")]
     pub event_types: ::std::vec::Vec<::std::string::String>,
-    /// The key that signs every event sent to the callback; generated when absent.
+    /// The key that signs every event sent to the callback; generated when absent, as `whsec_` and the base64 of 32 random bytes. Any text of at least 32 characters; one that starts with `whsec_` must continue with padded standard base64 (canonical, as every Standard Webhooks library decodes it), since its Standard Webhooks key is those decoded bytes. Any other text keys both signatures with its UTF-8 bytes.
     ///
     /// Write-only: sent in requests, never returned.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -95,10 +95,10 @@ pub struct CreatedWebhook {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
-    /// The key that signs every event sent to the callback (HMAC-SHA256 of the body).
+    /// The key that signs every event sent to the callback (see the conventions for both signatures). Generated secrets are `whsec_` and the base64 of 32 random bytes.
     pub secret: ::std::string::String,
 }
-/// The body of every delivery to a callback URL. Retries of one delivery carry the same `messageId`.
+/// The body of every delivery to a callback URL, the same bytes on every attempt. Retries of one delivery carry the same `messageId`, which is also the `webhook-id` header. Each attempt's headers (`Signature`, `webhook-id`, `webhook-timestamp`, `webhook-signature`) are described in the API's conventions.
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -203,6 +203,14 @@ pub enum ErrorCode {
     ///
     /// Standard message: "Cannot publish an event. Make sure the request body is valid."
     InvalidPublishEventRequest,
+    /// `InvalidRotateWebhookSecretRequest`
+    ///
+    /// Standard message: "Cannot rotate the secret of a webhook. Make sure the request body is valid."
+    InvalidRotateWebhookSecretRequest,
+    /// `PreviousSecretNotFound`
+    ///
+    /// Standard message: "The webhook has no previous secret that still signs deliveries."
+    PreviousSecretNotFound,
     /// `InvalidValue`
     ///
     /// Standard message: "Provided 'expirationDateTime' value is not valid. It must be a string in ISO-8601 format."
@@ -258,6 +266,8 @@ impl ErrorCode {
         Self::InvalidCreateWebhookRequest,
         Self::InvalidUpdateWebhookRequest,
         Self::InvalidPublishEventRequest,
+        Self::InvalidRotateWebhookSecretRequest,
+        Self::PreviousSecretNotFound,
         Self::InvalidValue,
         Self::InvalidChange,
         Self::InvalidRequestBody,
@@ -281,6 +291,10 @@ impl ErrorCode {
             Self::InvalidCreateWebhookRequest => "InvalidCreateWebhookRequest",
             Self::InvalidUpdateWebhookRequest => "InvalidUpdateWebhookRequest",
             Self::InvalidPublishEventRequest => "InvalidPublishEventRequest",
+            Self::InvalidRotateWebhookSecretRequest => {
+                "InvalidRotateWebhookSecretRequest"
+            }
+            Self::PreviousSecretNotFound => "PreviousSecretNotFound",
             Self::InvalidValue => "InvalidValue",
             Self::InvalidChange => "InvalidChange",
             Self::InvalidRequestBody => "InvalidRequestBody",
@@ -339,6 +353,16 @@ impl ErrorCode {
             Self::InvalidPublishEventRequest => {
                 ::std::option::Option::Some(
                     "Cannot publish an event. Make sure the request body is valid.",
+                )
+            }
+            Self::InvalidRotateWebhookSecretRequest => {
+                ::std::option::Option::Some(
+                    "Cannot rotate the secret of a webhook. Make sure the request body is valid.",
+                )
+            }
+            Self::PreviousSecretNotFound => {
+                ::std::option::Option::Some(
+                    "The webhook has no previous secret that still signs deliveries.",
                 )
             }
             Self::InvalidValue => {
@@ -408,6 +432,10 @@ impl ::std::convert::From<&str> for ErrorCode {
             "InvalidCreateWebhookRequest" => Self::InvalidCreateWebhookRequest,
             "InvalidUpdateWebhookRequest" => Self::InvalidUpdateWebhookRequest,
             "InvalidPublishEventRequest" => Self::InvalidPublishEventRequest,
+            "InvalidRotateWebhookSecretRequest" => {
+                Self::InvalidRotateWebhookSecretRequest
+            }
+            "PreviousSecretNotFound" => Self::PreviousSecretNotFound,
             "InvalidValue" => Self::InvalidValue,
             "InvalidChange" => Self::InvalidChange,
             "InvalidRequestBody" => Self::InvalidRequestBody,
@@ -502,6 +530,51 @@ pub struct PublishedEvent {
     /// How many webhooks the event will be delivered to.
     pub deliveries: i64,
 }
+/// A secret rotation. Both properties are optional; an absent body is the same as `{}`.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::default::Default,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[serde(deny_unknown_fields)]
+pub struct RotateWebhookSecret {
+    /// The new secret; generated when absent, as `whsec_` and the base64 of 32 random bytes. Any text of at least 32 characters; one that starts with `whsec_` must continue with padded standard base64 (canonical, as every Standard Webhooks library decodes it), since its Standard Webhooks key is those decoded bytes. Any other text keys both signatures with its UTF-8 bytes.
+    ///
+    /// Write-only: sent in requests, never returned.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub secret: ::std::option::Option<::std::string::String>,
+    /// How long the previous secret keeps signing, in seconds, at most 604800 (7 days); 0 stops it at once.
+    #[serde(
+        rename = "gracePeriodSeconds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub grace_period_seconds: ::std::option::Option<i64>,
+}
+/// The outcome of a secret rotation.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct RotatedWebhookSecret {
+    /// The new secret. It is returned here only.
+    pub secret: ::std::string::String,
+    /// When the previous secret stops signing; absent when the grace period was 0.
+    #[serde(
+        rename = "previousSecretExpirationDateTime",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub previous_secret_expiration_date_time: ::std::option::Option<
+        ::chrono::DateTime<::chrono::Utc>,
+    >,
+}
 /// A change to a webhook. Absent properties are left as they are.
 #[derive(
     ::std::fmt::Debug,
@@ -530,7 +603,7 @@ pub struct UpdateWebhook {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub event_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// A new key to sign events with.
+    /// A new key to sign events with, in effect at once (see `rotateWebhookSecret` for a change with a grace period). Any text of at least 32 characters; one that starts with `whsec_` must continue with padded standard base64 (canonical, as every Standard Webhooks library decodes it), since its Standard Webhooks key is those decoded bytes. Any other text keys both signatures with its UTF-8 bytes.
     ///
     /// Write-only: sent in requests, never returned.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

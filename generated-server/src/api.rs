@@ -64,6 +64,12 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// PATCH request with the `active` property set to true; newly created
     /// webhooks are inactive and must be activated to start receiving events.
     ///
+    /// A new `secret` takes effect at once: every later attempt, including
+    /// retries of deliveries already in flight, is signed with it alone, and
+    /// a previous secret still in its grace period stops signing. To change
+    /// the secret without failing deliveries the receiver has not yet been
+    /// told about, use `rotateWebhookSecret` instead.
+    ///
     /// The Service Application must have the `webhooks_maintainer` permission
     /// assigned at the iTwin level or be an Organization Administrator for the
     /// Organization that owns a given iTwin.
@@ -105,6 +111,49 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
         id: ::uuid::Uuid,
     ) -> impl ::std::future::Future<
         Output = crate::responses::DeactivateWebhookResponse,
+    > + ::std::marker::Send;
+    /// Rotate a webhook's secret
+    ///
+    /// Sets a new secret, given in the request or generated, and keeps the
+    /// current one signing for `gracePeriodSeconds` (default 86400, one day).
+    /// During that grace period every delivery attempt carries two
+    /// `webhook-signature` entries, `v1,<new>` first and `v1,<previous>`
+    /// second, so a receiver that still trusts only the previous secret keeps
+    /// accepting deliveries until it is given the new one; the legacy
+    /// `Signature` header is computed with the new secret only. With
+    /// `gracePeriodSeconds` 0 the previous secret stops at once, like a
+    /// `PATCH` of `secret`.
+    ///
+    /// A webhook has at most one previous secret: rotating again during a
+    /// grace period makes the current secret the previous one, and the older
+    /// one stops signing. `deletePreviousWebhookSecret` ends the grace period
+    /// early. The response is the only place the new secret is returned.
+    ///
+    /// Same permissions as `updateWebhook`.
+    ///
+    /// `POST /webhooks/{id}/secret` (`rotateWebhookSecret`).
+    fn rotate_webhook_secret(
+        &self,
+        caller: Self::Caller,
+        id: ::uuid::Uuid,
+        body: ::std::option::Option<crate::types::RotateWebhookSecret>,
+    ) -> impl ::std::future::Future<
+        Output = crate::responses::RotateWebhookSecretResponse,
+    > + ::std::marker::Send;
+    /// End a rotation's grace period
+    ///
+    /// Stops the previous secret from signing at once, before its grace
+    /// period ends: from the next attempt on, deliveries carry one
+    /// `webhook-signature` entry, the current secret's. Same permissions as
+    /// `updateWebhook`.
+    ///
+    /// `DELETE /webhooks/{id}/secret/previous` (`deletePreviousWebhookSecret`).
+    fn delete_previous_webhook_secret(
+        &self,
+        caller: Self::Caller,
+        id: ::uuid::Uuid,
+    ) -> impl ::std::future::Future<
+        Output = crate::responses::DeletePreviousWebhookSecretResponse,
     > + ::std::marker::Send;
     /// Publish an event
     ///

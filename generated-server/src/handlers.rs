@@ -171,6 +171,53 @@ where
     };
     respond::<Errors, _>(&rejection::DEACTIVATE_WEBHOOK, handling).await
 }
+/// `POST /webhooks/{id}/secret` (`rotateWebhookSecret`).
+pub(crate) async fn rotate_webhook_secret<A, Au>(
+    State(state): State<Arc<Shared<A, Au>>>,
+    request: Request,
+) -> Response
+where
+    A: Api,
+    Au: Authenticator<Caller = A::Caller>,
+{
+    let handling = async {
+        let mut request = Incoming::new(request, &state.config).await;
+        request.negotiate(&["application/json"])?;
+        let caller = request
+            .bearer(&state.auth, "rotateWebhookSecret", &["webhooks:modify"])
+            .await?;
+        let path_id = request.path("id")?;
+        let body = request.json(&crate::validate::BODY_ROTATE_WEBHOOK_SECRET).await?;
+        ::std::result::Result::Ok::<
+            _,
+            Failure,
+        >(state.api.rotate_webhook_secret(caller, path_id, body).await)
+    };
+    respond::<Errors, _>(&rejection::ROTATE_WEBHOOK_SECRET, handling).await
+}
+/// `DELETE /webhooks/{id}/secret/previous` (`deletePreviousWebhookSecret`).
+pub(crate) async fn delete_previous_webhook_secret<A, Au>(
+    State(state): State<Arc<Shared<A, Au>>>,
+    request: Request,
+) -> Response
+where
+    A: Api,
+    Au: Authenticator<Caller = A::Caller>,
+{
+    let handling = async {
+        let request = Incoming::new(request, &state.config).await;
+        request.negotiate(&["application/json"])?;
+        let caller = request
+            .bearer(&state.auth, "deletePreviousWebhookSecret", &["webhooks:modify"])
+            .await?;
+        let path_id = request.path("id")?;
+        ::std::result::Result::Ok::<
+            _,
+            Failure,
+        >(state.api.delete_previous_webhook_secret(caller, path_id).await)
+    };
+    respond::<Errors, _>(&rejection::DELETE_PREVIOUS_WEBHOOK_SECRET, handling).await
+}
 /// `POST /events` (`publishEvent`).
 pub(crate) async fn publish_event<A, Au>(
     State(state): State<Arc<Shared<A, Au>>>,

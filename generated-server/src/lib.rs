@@ -23,10 +23,28 @@
 //!   error may have prevented this response from being constructed.
 //! - A 429 response carries a `retry-after` header.
 //! - Active webhooks receive the events they subscribe to as a `POST` of a
-//!   `DeliveredEvent` to their callback URL, with the header
-//!   `Signature: sha256=<lowercase hex HMAC-SHA256 of the raw body, keyed
-//!   with the webhook's secret>`. The receiver has 5 seconds to answer 2xx;
-//!   otherwise the delivery is sent again later, with the same `messageId`.
+//!   `DeliveredEvent` to their callback URL. The receiver has 5 seconds to
+//!   answer 2xx; otherwise the delivery is sent again later, with the same
+//!   `messageId` and the same body bytes. Every attempt is signed twice with
+//!   the webhook's secret (next two items), so receivers can check it with
+//!   their own code or with any Standard Webhooks library
+//!   (<https://www.standardwebhooks.com/>).
+//! - Legacy signature: `Signature: sha256=<lowercase hex HMAC-SHA256 of the
+//!   raw body>`, keyed with the UTF-8 bytes of the secret's text. It covers
+//!   no time, so it cannot tell a replay from a delivery.
+//! - Standard Webhooks signature: `webhook-id: <messageId>`,
+//!   `webhook-timestamp: <Unix seconds of this attempt>` and
+//!   `webhook-signature: v1,<base64 HMAC-SHA256 of
+//!   "{webhook-id}.{webhook-timestamp}.{raw body}">`. The key is the
+//!   base64-decoded bytes after `whsec_` for a secret of that form (what the
+//!   service generates), and the UTF-8 bytes of the text for any other
+//!   secret. The timestamp and this signature are computed again on every
+//!   attempt; receivers refuse timestamps more than 5 minutes from their
+//!   clock, which stops a captured delivery from being replayed.
+//! - During a rotation's grace period (`rotateWebhookSecret`),
+//!   `webhook-signature` carries two space-separated `v1,` signatures, the
+//!   new secret's first and the previous secret's second, and `Signature`
+//!   uses the new secret only.
 #![allow(
     clippy::large_enum_variant,
     clippy::result_large_err,

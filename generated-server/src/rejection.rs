@@ -138,6 +138,32 @@ pub(crate) const DEACTIVATE_WEBHOOK: Refusals = Refusals {
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
 };
+/// How `rotateWebhookSecret` refuses requests its implementation never sees.
+pub(crate) const ROTATE_WEBHOOK_SECRET: Refusals = Refusals {
+    not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
+    missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
+    invalid_credentials: Refusal::new(401u16, "InvalidToken"),
+    invalid_path: Refusal::new(404u16, "WebhookNotFound"),
+    invalid_params: Refusal::new(422u16, "InvalidRotateWebhookSecretRequest"),
+    invalid_body: Refusal::new(422u16, "InvalidRotateWebhookSecretRequest"),
+    unsupported_media_type: Refusal::new(415u16, "UnsupportedMediaType"),
+    too_large: Refusal::new(413u16, "PayloadTooLarge"),
+    invalid_field: "InvalidRequestBody",
+    field_codes: &[],
+};
+/// How `deletePreviousWebhookSecret` refuses requests its implementation never sees.
+pub(crate) const DELETE_PREVIOUS_WEBHOOK_SECRET: Refusals = Refusals {
+    not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
+    missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
+    invalid_credentials: Refusal::new(401u16, "InvalidToken"),
+    invalid_path: Refusal::new(404u16, "WebhookNotFound"),
+    invalid_params: Refusal::new(400u16, "InvalidParameter"),
+    invalid_body: Refusal::new(422u16, "InvalidRequestBody"),
+    unsupported_media_type: Refusal::new(415u16, "UnsupportedMediaType"),
+    too_large: Refusal::new(413u16, "PayloadTooLarge"),
+    invalid_field: "InvalidRequestBody",
+    field_codes: &[],
+};
 /// How `publishEvent` refuses requests its implementation never sees.
 pub(crate) const PUBLISH_EVENT: Refusals = Refusals {
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),

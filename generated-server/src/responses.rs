@@ -365,6 +365,109 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
             .finish::<crate::rejection::Errors>()
     }
 }
+/// Every answer `rotate_webhook_secret` may give, as the spec declares them.
+#[derive(::std::fmt::Debug)]
+pub enum RotateWebhookSecretResponse {
+    /// **200**: The new secret signs from now on; the previous one also signs until `previousSecretExpirationDateTime`.
+    Ok(crate::types::RotatedWebhookSecret),
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **403**: User is not authorized to perform the requested operation on this webhook.
+    Forbidden(crate::types::ErrorResponse),
+    /// **404**: Specified webhook was not found.
+    NotFound(crate::types::ErrorResponse),
+    /// **413**: The request body is larger than the server accepts.
+    PayloadTooLarge(crate::types::ErrorResponse),
+    /// **415**: The request body is not JSON.
+    UnsupportedMediaType(crate::types::ErrorResponse),
+    /// **422**: The request body is not valid. `gracePeriodSeconds` must be a whole number from 0 to 604800; a given `secret` must have at least 32 characters, and when it starts with `whsec_` the rest must be padded standard base64. Each offending field is a detail with code InvalidRequestBody and the field as its target.
+    UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl ::axum::response::IntoResponse for RotateWebhookSecretResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match self {
+            Self::Ok(body) => Reply::json(200u16, "application/json", &body),
+            Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
+            Self::Forbidden(body) => Reply::json(403u16, "application/json", &body),
+            Self::NotFound(body) => Reply::json(404u16, "application/json", &body),
+            Self::PayloadTooLarge(body) => Reply::json(413u16, "application/json", &body),
+            Self::UnsupportedMediaType(body) => {
+                Reply::json(415u16, "application/json", &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                Reply::json(422u16, "application/json", &body)
+            }
+            Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
+            Self::TooManyRequests { body, retry_after } => {
+                Reply::json(429u16, "application/json", &body)
+                    .optional_header(
+                        "retry-after",
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
+                    )
+            }
+            Self::InternalServerError(body) => {
+                Reply::json(500u16, "application/json", &body)
+            }
+        }
+            .finish::<crate::rejection::Errors>()
+    }
+}
+/// Every answer `delete_previous_webhook_secret` may give, as the spec declares them.
+#[derive(::std::fmt::Debug)]
+pub enum DeletePreviousWebhookSecretResponse {
+    /// **204**: The previous secret no longer signs.
+    NoContent,
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **403**: User is not authorized to perform the requested operation on this webhook.
+    Forbidden(crate::types::ErrorResponse),
+    /// **404**: The webhook was not found (WebhookNotFound), or it has no previous secret still signing (PreviousSecretNotFound), because it was never rotated, its grace period is over or was already ended, or the secret was since set with `PATCH`.
+    NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl ::axum::response::IntoResponse for DeletePreviousWebhookSecretResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match self {
+            Self::NoContent => Reply::empty(204u16),
+            Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
+            Self::Forbidden(body) => Reply::json(403u16, "application/json", &body),
+            Self::NotFound(body) => Reply::json(404u16, "application/json", &body),
+            Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
+            Self::TooManyRequests { body, retry_after } => {
+                Reply::json(429u16, "application/json", &body)
+                    .optional_header(
+                        "retry-after",
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
+                    )
+            }
+            Self::InternalServerError(body) => {
+                Reply::json(500u16, "application/json", &body)
+            }
+        }
+            .finish::<crate::rejection::Errors>()
+    }
+}
 /// Every answer `publish_event` may give, as the spec declares them.
 #[derive(::std::fmt::Debug)]
 pub enum PublishEventResponse {

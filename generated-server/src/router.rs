@@ -39,6 +39,14 @@ where
             "/webhooks/{id}/deactivate",
             ::axum::routing::post(handlers::deactivate_webhook::<A, Au>),
         )
+        .route(
+            "/webhooks/{id}/secret",
+            ::axum::routing::post(handlers::rotate_webhook_secret::<A, Au>),
+        )
+        .route(
+            "/webhooks/{id}/secret/previous",
+            ::axum::routing::delete(handlers::delete_previous_webhook_secret::<A, Au>),
+        )
         .route("/events", ::axum::routing::post(handlers::publish_event::<A, Au>))
         .fallback(|| async {
             crate::rejection::Errors::refuse(

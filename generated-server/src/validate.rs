@@ -8,6 +8,14 @@ use ::specfirst_runtime::server::validate::{BodyCheck, Problems};
 /// `\S`, compiled on first use.
 static PATTERN_0: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
 ::regex::Regex::new("\\S").ok());
+/// `^(?:whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?|(?:[^w]|w[^h]|wh[^s]|whs[^e]|whse[^c]|whsec[^_])[\s\S]*)$`, compiled on first use.
+static PATTERN_2: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
+{
+    ::regex::Regex::new(
+            "^(?:whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?|(?:[^w]|w[^h]|wh[^s]|whs[^e]|whse[^c]|whsec[^_])[\\s\\S]*)$",
+        )
+        .ok()
+});
 /// `^[A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9]*\.v[0-9]+$`, compiled on first use.
 static PATTERN_1: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
 ::regex::Regex::new("^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*\\.v[0-9]+$").ok());
@@ -45,6 +53,23 @@ pub(crate) const BODY_ACTIVATE_WEBHOOK: BodyCheck<crate::types::ActivateWebhook>
 /// Every problem in the request body of `activateWebhook`, located.
 fn body_activate_webhook(value: &::serde_json::Value, problems: &mut Problems) {
     check_ActivateWebhook(value, problems);
+}
+/// How the request body of `rotateWebhookSecret` is checked.
+pub(crate) const BODY_ROTATE_WEBHOOK_SECRET: BodyCheck<
+    crate::types::RotateWebhookSecret,
+> = BodyCheck {
+    located: body_rotate_webhook_secret,
+    quick: ::std::option::Option::Some(quick_body_rotate_webhook_secret),
+};
+/// Every problem in the request body of `rotateWebhookSecret`, located.
+fn body_rotate_webhook_secret(value: &::serde_json::Value, problems: &mut Problems) {
+    check_RotateWebhookSecret(value, problems);
+}
+/// Whether a decoded body of `rotateWebhookSecret` passes its located check.
+pub(crate) fn quick_body_rotate_webhook_secret(
+    value: &crate::types::RotateWebhookSecret,
+) -> bool {
+    quick_RotateWebhookSecret(value)
 }
 /// How the request body of `publishEvent` is checked.
 pub(crate) const BODY_PUBLISH_EVENT: BodyCheck<crate::types::PublishEvent> = BodyCheck {
@@ -214,7 +239,10 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                             text,
                             ::std::option::Option::Some(32usize),
                             ::std::option::Option::None,
-                        ))
+                        )
+                            && PATTERN_2
+                                .as_ref()
+                                .is_none_or(|pattern| pattern.is_match(text)))
                     {
                         problems.here();
                     }
@@ -319,6 +347,67 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
         }
     }
 }
+/// A `RotateWebhookSecret` (#/components/schemas/RotateWebhookSecret).
+pub(crate) fn check_RotateWebhookSecret(
+    value: &::serde_json::Value,
+    problems: &mut Problems,
+) {
+    let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) else { return };
+    if let ::std::option::Option::Some(value) = object.get("secret") {
+        problems
+            .field(
+                "secret",
+                |problems| {
+                    if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
+                        value,
+                        problems,
+                    )
+                        && !(::specfirst_runtime::server::validate::length_ok(
+                            text,
+                            ::std::option::Option::Some(32usize),
+                            ::std::option::Option::None,
+                        )
+                            && PATTERN_2
+                                .as_ref()
+                                .is_none_or(|pattern| pattern.is_match(text)))
+                    {
+                        problems.here();
+                    }
+                },
+            );
+    }
+    if let ::std::option::Option::Some(value) = object.get("gracePeriodSeconds") {
+        problems
+            .field(
+                "gracePeriodSeconds",
+                |problems| {
+                    if let ::std::option::Option::Some(number) = ::specfirst_runtime::server::validate::whole(
+                        value,
+                        problems,
+                        -9223372036854775808i128,
+                        9223372036854775807i128,
+                    )
+                        && !(::specfirst_runtime::server::validate::bounds_ok(
+                            number,
+                            ::std::option::Option::Some((0f64, false)),
+                            ::std::option::Option::Some((604800f64, false)),
+                            ::std::option::Option::None,
+                        ))
+                    {
+                        problems.here();
+                    }
+                },
+            );
+    }
+    for key in object.keys() {
+        if !["secret", "gracePeriodSeconds"].contains(&key.as_str()) {
+            problems.field(key, |problems| problems.here());
+        }
+    }
+}
 /// A `UpdateWebhook` (#/components/schemas/UpdateWebhook).
 pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Problems) {
     let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
@@ -412,7 +501,10 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
                             text,
                             ::std::option::Option::Some(32usize),
                             ::std::option::Option::None,
-                        ))
+                        )
+                            && PATTERN_2
+                                .as_ref()
+                                .is_none_or(|pattern| pattern.is_match(text)))
                     {
                         problems.here();
                     }
@@ -485,7 +577,7 @@ pub(crate) fn quick_CreateWebhook(value: &crate::types::CreateWebhook) -> bool {
                     text,
                     ::std::option::Option::Some(32usize),
                     ::std::option::Option::None,
-                )
+                ) && PATTERN_2.as_ref().is_none_or(|pattern| pattern.is_match(text))
             })
 }
 /// Whether a decoded `PublishEvent` passes `check_PublishEvent` (see the module's notes).
@@ -508,6 +600,34 @@ pub(crate) fn quick_PublishEvent(value: &crate::types::PublishEvent) -> bool {
                     ::std::option::Option::Some(1usize),
                     ::std::option::Option::Some(200usize),
                 ) && PATTERN_0.as_ref().is_none_or(|pattern| pattern.is_match(text))
+            })
+}
+/// Whether a decoded `RotateWebhookSecret` passes `check_RotateWebhookSecret` (see the module's notes).
+pub(crate) fn quick_RotateWebhookSecret(
+    value: &crate::types::RotateWebhookSecret,
+) -> bool {
+    value
+        .secret
+        .as_ref()
+        .is_none_or(|item| {
+            let text: &str = item;
+            ::specfirst_runtime::server::validate::length_ok(
+                text,
+                ::std::option::Option::Some(32usize),
+                ::std::option::Option::None,
+            ) && PATTERN_2.as_ref().is_none_or(|pattern| pattern.is_match(text))
+        })
+        && value
+            .grace_period_seconds
+            .as_ref()
+            .is_none_or(|item| {
+                let number = *item as f64;
+                ::specfirst_runtime::server::validate::bounds_ok(
+                    number,
+                    ::std::option::Option::Some((0f64, false)),
+                    ::std::option::Option::Some((604800f64, false)),
+                    ::std::option::Option::None,
+                )
             })
 }
 /// Whether a decoded `UpdateWebhook` passes `check_UpdateWebhook` (see the module's notes).
@@ -556,7 +676,7 @@ pub(crate) fn quick_UpdateWebhook(value: &crate::types::UpdateWebhook) -> bool {
                     text,
                     ::std::option::Option::Some(32usize),
                     ::std::option::Option::None,
-                )
+                ) && PATTERN_2.as_ref().is_none_or(|pattern| pattern.is_match(text))
             })
 }
 /// Whether a decoded `WebhookScope` passes `check_WebhookScope` (see the module's notes).

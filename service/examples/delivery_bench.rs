@@ -25,7 +25,7 @@ use axum::http::{HeaderMap, StatusCode};
 use webhooks_client::Client;
 use webhooks_client::types::{CreateWebhook, DeliveredEvent, PublishEvent, WebhookScope};
 use webhooks_service::auth::{AuthConfig, DevKey};
-use webhooks_service::delivery::signer;
+use webhooks_verify::{Secret, Verifier};
 
 const SECRET: &str = "benchmark-secret-0123456789abcdefghijklmnop";
 const EVENT_TYPE: &str = "iModels.changesReady.v1";
@@ -83,10 +83,19 @@ async fn receive(
 ) -> StatusCode {
     let at = Instant::now();
     let now = chrono::Utc::now();
-    let ok = headers
-        .get(signer::HEADER)
+    // Both signatures, as a receiver in the middle of a migration would check them.
+    static VERIFIER: std::sync::LazyLock<Verifier> =
+        std::sync::LazyLock::new(|| Verifier::new([Secret::new(SECRET)]));
+    let legacy_ok = headers
+        .get("signature")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|h| signer::verify(SECRET.as_bytes(), &body, h));
+        .is_some_and(|h| VERIFIER.verify_legacy(h, &body).is_ok());
+    let standard_ok = VERIFIER
+        .clone()
+        .standard_only()
+        .verify(&headers, &body, std::time::SystemTime::now())
+        .is_ok();
+    let ok = legacy_ok && standard_ok;
     let event = serde_json::from_slice::<DeliveredEvent>(&body).ok();
     let Ok(mut received) = received.lock() else {
         return StatusCode::INTERNAL_SERVER_ERROR;

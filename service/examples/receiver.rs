@@ -1,11 +1,24 @@
-//! A minimal webhook receiver, as a downstream team would write one: it checks the `Signature`
-//! header against the raw body before trusting anything in it, drops duplicates by `messageId`,
-//! and answers 2xx quickly (the platform waits 5 seconds at most, then sends again).
+//! A minimal webhook receiver, as a downstream team would write one: `webhooks-verify` checks
+//! each delivery's signature against the raw body before the handler trusts anything in it,
+//! duplicates are dropped by `messageId`, and the answer is a quick 2xx (the platform waits 5
+//! seconds at most, then sends again).
 //!
 //! ```sh
 //! WEBHOOK_SECRET='the secret createWebhook returned' \
 //!   cargo run -p webhooks-service --example receiver -- 127.0.0.1:9000
 //! ```
+//!
+//! Deliveries carry two signatures and either is accepted: the Standard Webhooks headers
+//! (`webhook-id`, `webhook-timestamp`, `webhook-signature`; preferred, they also refuse a
+//! delivery replayed more than 5 minutes later) and, from senders that only send it, the legacy
+//! `Signature` header. Set `WEBHOOK_STANDARD_ONLY=1` to refuse deliveries without the Standard
+//! Webhooks headers, once every sender sends them.
+//!
+//! Rotating the secret without losing a delivery: call `rotateWebhookSecret`, put the new secret
+//! on a line of its own in `WEBHOOK_SECRET` beside the old one and restart; during the grace
+//! period deliveries are signed with both, so this receiver accepts them before and after its
+//! restart. Drop the old line once the grace period is over (or after
+//! `deletePreviousWebhookSecret`).
 //!
 //! Point a webhook at `http://127.0.0.1:9000/` and serve with `--allow-insecure-callbacks
 //! --allow-callback-cidr 127.0.0.1/32` to try it locally; in production the callback is https
@@ -14,51 +27,31 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
 use webhooks_client::types::DeliveredEvent;
+use webhooks_verify::{Secret, VerifiedBody, Verifier};
 
+#[derive(Clone)]
 struct Receiver {
-    secret: Vec<u8>,
+    /// The secrets deliveries may be signed with; `VerifiedBody` takes it from the state.
+    verifier: Verifier,
     /// Message ids already handled. A real receiver keeps these in its database, with the
     /// effect of the event, in one transaction.
-    seen: Mutex<HashSet<uuid::Uuid>>,
+    seen: Arc<Mutex<HashSet<uuid::Uuid>>>,
 }
 
-/// Whether `header` (`sha256=<lowercase hex>`) is the HMAC-SHA256 of `body` under `secret`.
-fn signature_matches(secret: &[u8], body: &[u8], header: &str) -> bool {
-    let Some(hex_mac) = header.strip_prefix("sha256=") else {
-        return false;
-    };
-    let Ok(expected) = hex::decode(hex_mac) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
-        return false;
-    };
-    mac.update(body);
-    // verify_slice compares in constant time: timing tells a forger nothing.
-    mac.verify_slice(&expected).is_ok()
-}
-
-async fn receive(
-    State(receiver): State<Arc<Receiver>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let signature = headers
-        .get("signature")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    // Check the raw bytes as received: re-serializing the JSON would change them.
-    if !signature_matches(&receiver.secret, &body, signature) {
-        eprintln!("dropped: bad signature");
-        return StatusCode::UNAUTHORIZED;
+impl FromRef<Receiver> for Verifier {
+    fn from_ref(receiver: &Receiver) -> Verifier {
+        receiver.verifier.clone()
     }
-    let event: DeliveredEvent = match serde_json::from_slice(&body) {
+}
+
+/// Runs only for verified deliveries: the extractor answered 401 to anything else, and 413 to
+/// bodies over axum's limit.
+async fn receive(State(receiver): State<Receiver>, delivery: VerifiedBody) -> StatusCode {
+    // Parse the bytes that were verified, never a re-serialization of them.
+    let event: DeliveredEvent = match serde_json::from_slice(&delivery.body) {
         Ok(event) => event,
         Err(e) => {
             eprintln!("dropped: signed, but not an event: {e}");
@@ -71,11 +64,12 @@ async fn receive(
     };
     if first_time {
         println!(
-            "{} {} webhook={} iTwin={} content={}",
+            "{} {} webhook={} iTwin={} verified={:?} content={}",
             event.enqueued_date_time,
             event.event_type,
             event.webhook_id,
             event.i_twin_id.as_deref().unwrap_or("-"),
+            delivery.scheme,
             serde_json::Value::Object(event.content.into_iter().collect()),
         );
     } else {
@@ -90,17 +84,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listen = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:9000".to_owned());
-    let secret = std::env::var("WEBHOOK_SECRET")
-        .map_err(|_| "set WEBHOOK_SECRET to the webhook's secret")?;
-    let receiver = Arc::new(Receiver {
-        secret: secret.into_bytes(),
-        seen: Mutex::new(HashSet::new()),
-    });
+    let secrets = std::env::var("WEBHOOK_SECRET")
+        .map_err(|_| "set WEBHOOK_SECRET to the webhook's secret (one per line while rotating)")?;
+    let secrets: Vec<Secret> = secrets
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(Secret::new)
+        .collect();
+    if secrets.is_empty() {
+        return Err("WEBHOOK_SECRET holds no secret".into());
+    }
+    let count = secrets.len();
+    let mut verifier = Verifier::new(secrets);
+    if std::env::var_os("WEBHOOK_STANDARD_ONLY").is_some_and(|v| v == "1") {
+        verifier = verifier.standard_only();
+    }
+    let receiver = Receiver {
+        verifier,
+        seen: Arc::new(Mutex::new(HashSet::new())),
+    };
     let app = axum::Router::new()
         .route("/", axum::routing::post(receive))
         .with_state(receiver);
     let listener = tokio::net::TcpListener::bind(&listen).await?;
-    eprintln!("receiving on http://{}/", listener.local_addr()?);
+    eprintln!(
+        "receiving on http://{}/ with {count} secret(s)",
+        listener.local_addr()?
+    );
     axum::serve(listener, app).await?;
     Ok(())
 }

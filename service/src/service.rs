@@ -7,12 +7,13 @@ use tokio::sync::Notify;
 use webhooks_server::Api;
 use webhooks_server::responses::{
     ActivateWebhookResponse, CreateWebhookResponse, DeactivateWebhookResponse,
-    DeleteWebhookResponse, GetWebhookResponse, ListWebhooksResponse, PublishEventResponse,
-    UpdateWebhookResponse,
+    DeletePreviousWebhookSecretResponse, DeleteWebhookResponse, GetWebhookResponse,
+    ListWebhooksResponse, PublishEventResponse, RotateWebhookSecretResponse, UpdateWebhookResponse,
 };
 use webhooks_server::types::{
     ActivateWebhook, CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, PublishEvent,
-    PublishedEvent, UpdateWebhook, Webhook, WebhookList, WebhookScope,
+    PublishedEvent, RotateWebhookSecret, RotatedWebhookSecret, UpdateWebhook, Webhook, WebhookList,
+    WebhookScope,
 };
 
 use crate::auth::Caller;
@@ -28,6 +29,8 @@ const DEFAULT_ACTIVATION_DAYS: i64 = 30;
 #[derive(Debug)]
 enum Refusal {
     NotFound,
+    /// The webhook exists but has no previous secret in its grace period (a 404 of its own).
+    NoPreviousSecret,
     Forbidden,
     /// A 422 with these details under the operation's own outer code.
     Invalid(Vec<Error>),
@@ -39,6 +42,7 @@ impl Refusal {
     fn body(self, invalid_code: ErrorCode) -> ErrorResponse {
         match self {
             Refusal::NotFound => error(ErrorCode::WebhookNotFound),
+            Refusal::NoPreviousSecret => error(ErrorCode::PreviousSecretNotFound),
             Refusal::Forbidden => error(ErrorCode::InsufficientPermissions),
             Refusal::Invalid(details) => with_details(invalid_code, details),
             Refusal::Internal => error(ErrorCode::InternalServerError),
@@ -174,6 +178,7 @@ impl Service {
             created: now,
             modified: now,
             expiration_date_time: None,
+            previous_secret: None,
         };
         self.store
             .insert(&hook)
@@ -273,12 +278,82 @@ impl Service {
     }
 }
 
-/// 32 bytes from the operating system's CSPRNG, base64url without padding (43 characters).
+/// `whsec_` and 32 bytes from the operating system's CSPRNG in padded standard base64 (50
+/// characters). Standard Webhooks libraries key with the decoded bytes, the legacy header with
+/// the whole text, and the verify crate does both: one secret, both schemes.
 fn generate_secret() -> Result<String, getrandom::Error> {
     use base64::Engine as _;
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes)?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    Ok(format!(
+        "{}{}",
+        webhooks_verify::STANDARD_SECRET_PREFIX,
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+/// How long a rotated-out secret keeps signing when the request does not say.
+const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 86_400;
+/// The longest grace period a rotation may ask for (7 days); the spec's bound too.
+const MAX_GRACE_PERIOD_SECONDS: i64 = 604_800;
+
+impl Service {
+    async fn rotate_secret(
+        &self,
+        caller: &Caller,
+        id: uuid::Uuid,
+        body: RotateWebhookSecret,
+    ) -> Result<RotatedWebhookSecret, Refusal> {
+        let operation = "rotateWebhookSecret";
+        // The router checks the body against the spec (length, `whsec_` form, the bounds)
+        // before this runs; the bound is checked again because a delivery's grace period must
+        // never be longer than the API promises, whatever reaches this function.
+        let grace = body
+            .grace_period_seconds
+            .unwrap_or(DEFAULT_GRACE_PERIOD_SECONDS);
+        self.changeable(operation, caller, id).await?;
+        if !(0..=MAX_GRACE_PERIOD_SECONDS).contains(&grace) {
+            return Err(Refusal::Invalid(vec![detail(
+                ErrorCode::InvalidRequestBody,
+                "gracePeriodSeconds",
+            )]));
+        }
+        let secret = match body.secret {
+            Some(secret) => secret,
+            None => generate_secret().map_err(|e| {
+                tracing::error!(error = %e, "no randomness for a secret");
+                Refusal::Internal
+            })?,
+        };
+        let now = store::now();
+        let previous_until = (grace > 0).then(|| now + chrono::Duration::seconds(grace));
+        let rotated = self
+            .store
+            .rotate_secret(&caller.client_id, id, &secret, previous_until, now)
+            .await
+            .map_err(|e| internal(operation, e))?
+            // Deleted between the permission check and the update.
+            .ok_or(Refusal::NotFound)?;
+        Ok(RotatedWebhookSecret {
+            secret: rotated.secret,
+            previous_secret_expiration_date_time: rotated.previous_secret.map(|p| p.until),
+        })
+    }
+
+    async fn end_previous_secret(&self, caller: &Caller, id: uuid::Uuid) -> Result<(), Refusal> {
+        let operation = "deletePreviousWebhookSecret";
+        self.changeable(operation, caller, id).await?;
+        let ended = self
+            .store
+            .end_previous_secret(&caller.client_id, id, store::now())
+            .await
+            .map_err(|e| internal(operation, e))?;
+        if ended {
+            Ok(())
+        } else {
+            Err(Refusal::NoPreviousSecret)
+        }
+    }
 }
 
 /// The public view of a stored webhook at `now`: no secret, and expired reads as inactive.
@@ -332,7 +407,7 @@ impl Api for Service {
                         CreateWebhookResponse::UnprocessableEntity(refusal.body(code))
                     }
                     // Create names no id, so it never answers 404.
-                    Refusal::NotFound | Refusal::Internal => {
+                    Refusal::NotFound | Refusal::NoPreviousSecret | Refusal::Internal => {
                         CreateWebhookResponse::InternalServerError(Refusal::Internal.body(code))
                     }
                 }
@@ -382,7 +457,7 @@ impl Api for Service {
             Err(refusal @ Refusal::Forbidden) => {
                 DeleteWebhookResponse::Forbidden(refusal.body(code))
             }
-            Err(Refusal::Invalid(_) | Refusal::Internal) => {
+            Err(Refusal::Invalid(_) | Refusal::NoPreviousSecret | Refusal::Internal) => {
                 DeleteWebhookResponse::InternalServerError(Refusal::Internal.body(code))
             }
         }
@@ -401,7 +476,9 @@ impl Api for Service {
         let code = ErrorCode::InvalidUpdateWebhookRequest;
         match self.update(&caller, id, body).await {
             Ok(hook) => UpdateWebhookResponse::Ok(hook),
-            Err(r @ Refusal::NotFound) => UpdateWebhookResponse::NotFound(r.body(code)),
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+                UpdateWebhookResponse::NotFound(r.body(code))
+            }
             Err(r @ Refusal::Forbidden) => UpdateWebhookResponse::Forbidden(r.body(code)),
             Err(r @ Refusal::Invalid(_)) => {
                 UpdateWebhookResponse::UnprocessableEntity(r.body(code))
@@ -437,7 +514,9 @@ impl Api for Service {
         let code = ErrorCode::InvalidActivateWebhookRequest;
         match result {
             Ok(_) => ActivateWebhookResponse::Accepted,
-            Err(r @ Refusal::NotFound) => ActivateWebhookResponse::NotFound(r.body(code)),
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+                ActivateWebhookResponse::NotFound(r.body(code))
+            }
             Err(r @ Refusal::Forbidden) => ActivateWebhookResponse::Forbidden(r.body(code)),
             Err(r @ Refusal::Invalid(_)) => {
                 ActivateWebhookResponse::UnprocessableEntity(r.body(code))
@@ -464,13 +543,71 @@ impl Api for Service {
         let code = ErrorCode::InvalidDeactivateWebhookRequest;
         match self.change("deactivateWebhook", &caller, id, changes).await {
             Ok(_) => DeactivateWebhookResponse::Accepted,
-            Err(r @ Refusal::NotFound) => DeactivateWebhookResponse::NotFound(r.body(code)),
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+                DeactivateWebhookResponse::NotFound(r.body(code))
+            }
             Err(r @ Refusal::Forbidden) => DeactivateWebhookResponse::Forbidden(r.body(code)),
             Err(r @ Refusal::Invalid(_)) => {
                 DeactivateWebhookResponse::UnprocessableEntity(r.body(code))
             }
             Err(r @ Refusal::Internal) => {
                 DeactivateWebhookResponse::InternalServerError(r.body(code))
+            }
+        }
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        body: Option<RotateWebhookSecret>,
+    ) -> RotateWebhookSecretResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return RotateWebhookSecretResponse::TooManyRequests { body, retry_after };
+        }
+        let code = ErrorCode::InvalidRotateWebhookSecretRequest;
+        match self
+            .rotate_secret(&caller, id, body.unwrap_or_default())
+            .await
+        {
+            Ok(rotated) => RotateWebhookSecretResponse::Ok(rotated),
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+                RotateWebhookSecretResponse::NotFound(r.body(code))
+            }
+            Err(r @ Refusal::Forbidden) => RotateWebhookSecretResponse::Forbidden(r.body(code)),
+            Err(r @ Refusal::Invalid(_)) => {
+                RotateWebhookSecretResponse::UnprocessableEntity(r.body(code))
+            }
+            Err(r @ Refusal::Internal) => {
+                RotateWebhookSecretResponse::InternalServerError(r.body(code))
+            }
+        }
+    }
+
+    async fn delete_previous_webhook_secret(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+    ) -> DeletePreviousWebhookSecretResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return DeletePreviousWebhookSecretResponse::TooManyRequests { body, retry_after };
+        }
+        let code = ErrorCode::InternalServerError;
+        match self.end_previous_secret(&caller, id).await {
+            Ok(()) => DeletePreviousWebhookSecretResponse::NoContent,
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+                DeletePreviousWebhookSecretResponse::NotFound(r.body(code))
+            }
+            Err(r @ Refusal::Forbidden) => {
+                DeletePreviousWebhookSecretResponse::Forbidden(r.body(code))
+            }
+            // Nothing here is a 422: the operation has no body.
+            Err(Refusal::Invalid(_) | Refusal::Internal) => {
+                DeletePreviousWebhookSecretResponse::InternalServerError(
+                    Refusal::Internal.body(code),
+                )
             }
         }
     }

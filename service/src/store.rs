@@ -42,12 +42,41 @@ pub struct StoredWebhook {
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     pub expiration_date_time: Option<DateTime<Utc>>,
+    /// The secret a rotation replaced, while it still signs.
+    pub previous_secret: Option<PreviousSecret>,
+}
+
+/// A replaced secret in its grace period: deliveries are signed with it too until `until`.
+#[derive(Clone, PartialEq)]
+pub struct PreviousSecret {
+    pub secret: String,
+    pub until: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for PreviousSecret {
+    // Like the verify crate's `Secret`: a secret never reaches a log through `Debug`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviousSecret")
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StoredWebhook {
     /// Active and not expired at `now`: an expired webhook reads as inactive.
     pub fn is_active_at(&self, now: DateTime<Utc>) -> bool {
         self.active && self.expiration_date_time.is_none_or(|at| at > now)
+    }
+
+    /// The secrets that sign a delivery attempted at `now`: the current one first, then the
+    /// previous one while its grace period lasts.
+    pub fn signing_secrets(&self, now: DateTime<Utc>) -> impl Iterator<Item = &str> {
+        let previous = self
+            .previous_secret
+            .as_ref()
+            .filter(|previous| previous.until > now)
+            .map(|previous| previous.secret.as_str());
+        std::iter::once(self.secret.as_str()).chain(previous)
     }
 }
 
@@ -69,7 +98,7 @@ pub enum Activation {
 }
 
 pub(crate) const COLUMNS: &str = "id, owner, scope, scope_id, active, callback_url, event_types, secret, \
-                       created, modified, expiration_date_time";
+                       created, modified, expiration_date_time, previous_secret, previous_secret_until";
 
 /// The current time at the store's precision (microseconds).
 pub fn now() -> DateTime<Utc> {
@@ -145,7 +174,7 @@ impl Store {
         let event_types = encode_event_types(&hook.event_types)?;
         sqlx::query(&format!(
             "INSERT INTO webhooks ({COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         ))
         .bind(hook.id.to_string())
         .bind(hook.owner.clone())
@@ -158,6 +187,8 @@ impl Store {
         .bind(timestamp(hook.created))
         .bind(timestamp(hook.modified))
         .bind(hook.expiration_date_time.map(timestamp))
+        .bind(hook.previous_secret.as_ref().map(|p| p.secret.clone()))
+        .bind(hook.previous_secret.as_ref().map(|p| timestamp(p.until)))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -235,10 +266,18 @@ impl Store {
                  OR expiration_date_time > $8)",
             ),
         };
+        // A secret set here replaces the key at once, so a previous secret in its grace period
+        // stops signing too (otherwise a PATCH meant to shut out a leaked key would leave it
+        // working until the rotation's end).
+        let clear_previous = if changes.secret.is_some() {
+            ", previous_secret = NULL, previous_secret_until = NULL"
+        } else {
+            ""
+        };
         let sql = format!(
             "UPDATE webhooks SET callback_url = COALESCE($1, callback_url), \
              event_types = COALESCE($2, event_types), secret = COALESCE($3, secret), \
-             modified = $4{set_active} WHERE id = $5 AND owner = $6{condition} \
+             modified = $4{set_active}{clear_previous} WHERE id = $5 AND owner = $6{condition} \
              RETURNING {COLUMNS}"
         );
         let mut query = sqlx::query(&sql)
@@ -262,6 +301,61 @@ impl Store {
             self.cancel_pending(id, "webhook deactivated", now).await?;
         }
         Ok(updated)
+    }
+
+    /// Makes `secret` the webhook's secret and keeps the one it replaces signing until
+    /// `previous_until` (`None`: the replaced one stops at once). Returns the row after it;
+    /// `None` when `owner` has no webhook `id`. An earlier previous secret is dropped: there is
+    /// at most one.
+    pub async fn rotate_secret(
+        &self,
+        owner: &str,
+        id: uuid::Uuid,
+        secret: &str,
+        previous_until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredWebhook>, StoreError> {
+        // On the right of SET, `secret` is the value before this statement (SQL evaluates every
+        // assignment against the old row), so the replaced secret moves in the same statement.
+        let keep = if previous_until.is_some() {
+            "previous_secret = secret, previous_secret_until = $1"
+        } else {
+            "previous_secret = NULL, previous_secret_until = $1"
+        };
+        let row = sqlx::query(&format!(
+            "UPDATE webhooks SET {keep}, secret = $2, modified = $3 \
+             WHERE id = $4 AND owner = $5 RETURNING {COLUMNS}"
+        ))
+        .bind(previous_until.map(timestamp))
+        .bind(secret.to_owned())
+        .bind(timestamp(now))
+        .bind(id.to_string())
+        .bind(owner.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Ends the webhook's previous secret now. `false` when `owner` has no webhook `id` or it
+    /// has no previous secret that still signs at `now`.
+    pub async fn end_previous_secret(
+        &self,
+        owner: &str,
+        id: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE webhooks SET previous_secret = NULL, previous_secret_until = NULL, \
+             modified = $1 WHERE id = $2 AND owner = $3 AND previous_secret IS NOT NULL \
+             AND previous_secret_until > $4",
+        )
+        .bind(timestamp(now))
+        .bind(id.to_string())
+        .bind(owner.to_owned())
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Whether `client_id` has `webhooks_maintainer` on `itwin_id`.
@@ -341,6 +435,17 @@ pub(crate) fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
             .as_deref()
             .map(parse_timestamp)
             .transpose()?,
+        previous_secret: match (
+            optional("previous_secret")?,
+            optional("previous_secret_until")?,
+        ) {
+            (Some(secret), Some(until)) => Some(PreviousSecret {
+                secret,
+                until: parse_timestamp(&until)?,
+            }),
+            // Written together and cleared together; half a pair is no grace period.
+            _ => None,
+        },
     })
 }
 

@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use webhooks_client::Client;
-use webhooks_client::types::{ActivateWebhook, CreateWebhook, PublishEvent, WebhookScope};
+use webhooks_client::types::{
+    ActivateWebhook, CreateWebhook, PublishEvent, RotateWebhookSecret, WebhookScope,
+};
 use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
 use webhooks_service::delivery::DeliveryConfig;
 use webhooks_service::delivery::queue::{CANCELLED, DELIVERED, FAILED};
@@ -18,7 +20,8 @@ use webhooks_service::delivery::retry::RetryPolicy;
 use webhooks_service::store::Store;
 use webhooks_service::{Config, Running};
 
-use support::receiver::{Answer, Receiver};
+use support::receiver::{Answer, Hit, Receiver};
+use webhooks_verify::{Scheme, Secret, Verifier, VerifyError};
 
 const SCOPES: &[&str] = &["webhooks:read", "webhooks:modify", "webhooks:publish"];
 const T: &str = "iModels.iModelDeleted.v1";
@@ -559,5 +562,222 @@ async fn postgres_delivery() {
         return;
     };
     suite(&schema.url).await;
+    schema.drop().await;
+}
+
+/// The `webhook-signature` entries of `hit`, in order.
+fn entries(hit: &Hit) -> Vec<String> {
+    header(hit, "webhook-signature")
+        .split(' ')
+        .map(str::to_owned)
+        .collect()
+}
+
+fn header(hit: &Hit, name: &str) -> String {
+    hit.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_owned()
+}
+
+/// Whether the Standard Webhooks headers of `hit`, with `webhook-signature` replaced by
+/// `signature`, verify with `secret` alone at the receiver's clock now.
+fn standard_verifies(hit: &Hit, signature: &str, secret: &str) -> bool {
+    let mut headers = hit.headers.clone();
+    headers.insert(
+        "webhook-signature",
+        signature.parse().expect("header value"),
+    );
+    Verifier::new([Secret::new(secret)]).standard_only().verify(
+        &headers,
+        &hit.body,
+        std::time::SystemTime::now(),
+    ) == Ok(Scheme::Standard)
+}
+
+fn legacy_verifies(hit: &Hit, secret: &str) -> bool {
+    Verifier::new([Secret::new(secret)])
+        .verify_legacy(&header(hit, "signature"), &hit.body)
+        .is_ok()
+}
+
+/// Rotation as receivers see it: two `v1` signatures during the grace period, each verifying
+/// with its own secret, the legacy header on the new secret; one after the grace period is
+/// ended; a fresh timestamp per attempt on the same body; and a replay refused.
+async fn rotation(url: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key_path = dir.path().join("dev.key");
+    let running = start(url, &key_path).await;
+    let receiver = Receiver::start().await;
+    let api = client(&running, &key_path, "acme");
+    let r = &receiver;
+    let event_type = "test.rotation.v1";
+    let old = secret("rotating");
+    let id = hook(&api, r, "rotating", None, &[event_type], true, vec![]).await;
+
+    // Before any rotation: one entry, and the legacy header, both on the only secret.
+    assert_eq!(publish(&api, event_type, None, 0).await, 1);
+    assert!(
+        r.wait_until(Duration::from_secs(10), |r| r.count("rotating") == 1)
+            .await
+    );
+    let hit = &r.hits("rotating")[0];
+    assert!(hit.signature_ok, "both schemes verify with the secret");
+    assert_eq!(entries(hit).len(), 1);
+    let event = hit.event.as_ref().expect("an event");
+    assert_eq!(header(hit, "webhook-id"), event.message_id.to_string());
+    let timestamp: i64 = header(hit, "webhook-timestamp")
+        .parse()
+        .expect("Unix seconds");
+    assert!(
+        (chrono::Utc::now().timestamp() - timestamp).abs() <= 5,
+        "{timestamp}"
+    );
+
+    // Rotate: a generated secret, the old one signing for the default day.
+    let rotated = api.rotate_webhook_secret(&id, None).await.expect("rotate");
+    let new = rotated.secret.clone();
+    assert!(new.starts_with("whsec_"), "{new}");
+    assert!(rotated.previous_secret_expiration_date_time.is_some());
+    // The receiver's own check (both schemes) now uses the new secret.
+    r.expect("rotating", &new, vec![]);
+    assert_eq!(publish(&api, event_type, None, 1).await, 1);
+    assert!(
+        r.wait_until(Duration::from_secs(10), |r| r.count("rotating") == 2)
+            .await
+    );
+    let hit = &r.hits("rotating")[1];
+    assert!(hit.signature_ok, "the new secret verifies both schemes");
+    let during = entries(hit);
+    assert_eq!(
+        during.len(),
+        2,
+        "two v1 signatures during the grace period: {during:?}"
+    );
+    assert!(
+        standard_verifies(hit, &during[0], &new),
+        "the new secret's comes first"
+    );
+    assert!(!standard_verifies(hit, &during[0], &old));
+    assert!(
+        standard_verifies(hit, &during[1], &old),
+        "then the previous secret's"
+    );
+    assert!(!standard_verifies(hit, &during[1], &new));
+    // A receiver still on the old secret accepts the whole header as sent.
+    assert!(standard_verifies(
+        hit,
+        &header(hit, "webhook-signature"),
+        &old
+    ));
+    assert!(legacy_verifies(hit, &new), "Signature uses the new secret");
+    assert!(!legacy_verifies(hit, &old), "and only the new secret");
+
+    // Retries during the grace period: the same body, each attempt timed and signed afresh.
+    r.expect("rotating", &new, vec![Answer::TooMany(2), Answer::Ok]);
+    assert_eq!(publish(&api, event_type, None, 2).await, 1);
+    assert!(
+        r.wait_until(Duration::from_secs(15), |r| r.count("rotating") == 4)
+            .await
+    );
+    let hits = r.hits("rotating");
+    let (first, retry) = (&hits[2], &hits[3]);
+    assert_eq!(first.body, retry.body, "retries are byte-identical");
+    assert_eq!(header(first, "webhook-id"), header(retry, "webhook-id"));
+    let t1: i64 = header(first, "webhook-timestamp").parse().expect("seconds");
+    let t2: i64 = header(retry, "webhook-timestamp").parse().expect("seconds");
+    assert!(
+        t2 >= t1 + 2,
+        "the retry is timed when it is sent: {t1} then {t2}"
+    );
+    assert_ne!(entries(first), entries(retry), "and signed again");
+    assert_eq!(header(first, "signature"), header(retry, "signature"));
+    for hit in [first, retry] {
+        assert!(hit.signature_ok);
+        assert_eq!(entries(hit).len(), 2);
+    }
+
+    // A replay of a real delivery after the tolerance is refused, even though its signature
+    // is genuine.
+    let replayed_at = std::time::UNIX_EPOCH
+        + Duration::from_secs(u64::try_from(t2).expect("after 1970"))
+        + webhooks_verify::DEFAULT_TOLERANCE
+        + Duration::from_secs(1);
+    let verifier = Verifier::new([Secret::new(&new)]);
+    assert!(matches!(
+        verifier.verify(&retry.headers, &retry.body, replayed_at),
+        Err(VerifyError::TimestampTooOld { .. })
+    ));
+    assert_eq!(
+        verifier.verify(
+            &retry.headers,
+            &retry.body,
+            replayed_at - Duration::from_secs(2)
+        ),
+        Ok(Scheme::Standard),
+        "within the tolerance the same delivery is accepted"
+    );
+
+    // End the grace period early: one entry, the new secret's.
+    api.delete_previous_webhook_secret(&id)
+        .await
+        .expect("end the grace period");
+    assert_eq!(publish(&api, event_type, None, 3).await, 1);
+    assert!(
+        r.wait_until(Duration::from_secs(10), |r| r.count("rotating") == 5)
+            .await
+    );
+    let hit = &r.hits("rotating")[4];
+    assert!(hit.signature_ok);
+    let after = entries(hit);
+    assert_eq!(after.len(), 1, "one v1 signature after the end: {after:?}");
+    assert!(standard_verifies(hit, &after[0], &new));
+    assert!(!standard_verifies(hit, &after[0], &old));
+    assert!(legacy_verifies(hit, &new));
+
+    // A caller-given plain secret with a grace period: the plain one keys both schemes with
+    // its UTF-8 bytes, the `whsec_` one (now previous) with its decoded bytes.
+    let plain = "a plain caller-given secret for the rotation test";
+    api.rotate_webhook_secret(
+        &id,
+        Some(&RotateWebhookSecret {
+            secret: Some(plain.to_owned()),
+            grace_period_seconds: Some(60),
+        }),
+    )
+    .await
+    .expect("rotate to a given secret");
+    r.expect("rotating", plain, vec![]);
+    assert_eq!(publish(&api, event_type, None, 4).await, 1);
+    assert!(
+        r.wait_until(Duration::from_secs(10), |r| r.count("rotating") == 6)
+            .await
+    );
+    let hit = &r.hits("rotating")[5];
+    assert!(hit.signature_ok);
+    let pair = entries(hit);
+    assert_eq!(pair.len(), 2);
+    assert!(standard_verifies(hit, &pair[0], plain));
+    assert!(standard_verifies(hit, &pair[1], &new));
+    assert!(legacy_verifies(hit, plain));
+
+    assert_eq!(r.bad_signatures(), 0, "every delivery verified");
+    running.stop().await.expect("service stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_rotation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("rotation.db").display());
+    rotation(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_rotation() {
+    let Some(schema) = support::postgres::Schema::create("rotation").await else {
+        return;
+    };
+    rotation(&schema.url).await;
     schema.drop().await;
 }

@@ -9,11 +9,13 @@ use chrono::Utc;
 use sqlx::Connection as _;
 use webhooks_client::Error as ClientError;
 use webhooks_client::types::{
-    ActivateWebhook, CreateWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, WebhookScope,
+    ActivateWebhook, CreateWebhook, Error, ErrorCode, ErrorResponse, RotateWebhookSecret,
+    UpdateWebhook, WebhookScope,
 };
 use webhooks_client::{
-    ActivateWebhookError, Client, CreateWebhookError, DeactivateWebhookError, DeleteWebhookError,
-    GetWebhookError, ListWebhooksError, UpdateWebhookError,
+    ActivateWebhookError, Client, CreateWebhookError, DeactivateWebhookError,
+    DeletePreviousWebhookSecretError, DeleteWebhookError, GetWebhookError, ListWebhooksError,
+    RotateWebhookSecretError, UpdateWebhookError,
 };
 use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
 use webhooks_service::{Config, Running};
@@ -184,6 +186,7 @@ async fn suite(url: &str) {
     activation(&h).await;
     patch(&h).await;
     delete(&h).await;
+    secrets(&h).await;
     concurrent_activates(&h).await;
     expiry(&h).await;
     rate_limits(&h).await;
@@ -711,6 +714,224 @@ async fn delete(h: &Harness) {
         alice.delete_webhook(&hook.id).await,
         Err(ClientError::Api(DeleteWebhookError::NotFound(_)))
     ));
+}
+
+/// Generated secrets, the `whsec_` rule at the door, rotation and ending a grace period, as the
+/// API answers them (what deliveries carry is in tests/delivery.rs).
+async fn secrets(h: &Harness) {
+    use base64::Engine as _;
+    let alice = h.client("alice");
+    let bob = h.client("bob");
+
+    // Generated: `whsec_` and the padded base64 of 32 bytes, which both schemes accept.
+    let created = alice
+        .create_webhook(&account_hook("https://a.example/secrets"))
+        .await
+        .expect("create");
+    let encoded = created
+        .secret
+        .strip_prefix("whsec_")
+        .unwrap_or_else(|| panic!("generated secret {:?}", created.secret));
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("standard base64");
+    assert_eq!(key.len(), 32);
+    let id = created.id;
+
+    // A `whsec_` secret whose rest is not canonical padded base64 is refused wherever a secret
+    // is given: Standard Webhooks libraries would key it differently from the legacy rule.
+    let bad_secrets = [
+        // Not base64 at all (some libraries drop the `!`s and decode the rest).
+        "whsec_not-base64!!not-base64!!not-base64!!",
+        // Missing padding.
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYq",
+        // Non-zero bits after the last whole byte (decoders disagree on these).
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYqrTB==",
+    ];
+    for bad in bad_secrets {
+        let body = serde_json::json!({
+            "scope": "Account",
+            "callbackUrl": "https://a.example/h",
+            "eventTypes": ["iModels.iModelDeleted.v1"],
+            "secret": bad,
+        });
+        let (status, json) = h
+            .raw(
+                reqwest::Method::POST,
+                "/webhooks",
+                "alice",
+                Some(&body.to_string()),
+            )
+            .await;
+        assert_eq!(status, 422, "create with {bad}: {json}");
+        assert_eq!(
+            json["error"]["code"], "InvalidCreateWebhookRequest",
+            "{json}"
+        );
+        assert_eq!(json["error"]["details"][0]["target"], "secret", "{json}");
+        let body = serde_json::json!({ "secret": bad }).to_string();
+        let (status, json) = h
+            .raw(
+                reqwest::Method::PATCH,
+                &format!("/webhooks/{id}"),
+                "alice",
+                Some(&body),
+            )
+            .await;
+        assert_eq!(status, 422, "patch with {bad}: {json}");
+        assert_eq!(json["error"]["details"][0]["target"], "secret", "{json}");
+        let (status, json) = h
+            .raw(
+                reqwest::Method::POST,
+                &format!("/webhooks/{id}/secret"),
+                "alice",
+                Some(&body),
+            )
+            .await;
+        assert_eq!(status, 422, "rotate with {bad}: {json}");
+        assert_eq!(
+            json["error"]["code"], "InvalidRotateWebhookSecretRequest",
+            "{json}"
+        );
+        assert_eq!(json["error"]["details"][0]["target"], "secret", "{json}");
+    }
+    // Plain text and canonical `whsec_` are both accepted.
+    for good in [
+        "a plain caller-given secret, 32 chars or more",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYqrTw==",
+    ] {
+        let hook = alice
+            .create_webhook(&CreateWebhook {
+                secret: Some(good.to_owned()),
+                ..account_hook("https://a.example/h")
+            })
+            .await
+            .expect("create with a good secret");
+        assert_eq!(hook.secret, good);
+    }
+
+    // The grace period's bounds.
+    for grace in ["-1", "604801", "1.5", "\"a day\""] {
+        let body = format!("{{\"gracePeriodSeconds\": {grace}}}");
+        let (status, json) = h
+            .raw(
+                reqwest::Method::POST,
+                &format!("/webhooks/{id}/secret"),
+                "alice",
+                Some(&body),
+            )
+            .await;
+        assert_eq!(status, 422, "grace {grace}: {json}");
+        assert_eq!(json["error"]["code"], "InvalidRotateWebhookSecretRequest");
+        assert_eq!(json["error"]["details"][0]["target"], "gracePeriodSeconds");
+    }
+
+    // No previous secret yet.
+    let no_previous =
+        |result: Result<(), ClientError<DeletePreviousWebhookSecretError>>| match result {
+            Err(ClientError::Api(DeletePreviousWebhookSecretError::NotFound(body))) => {
+                assert_eq!(code(&body), ErrorCode::PreviousSecretNotFound);
+                assert_eq!(
+                    outer(&body).message.as_deref(),
+                    Some("The webhook has no previous secret that still signs deliveries.")
+                );
+            }
+            other => panic!("expected 404 PreviousSecretNotFound: {other:?}"),
+        };
+    no_previous(alice.delete_previous_webhook_secret(&id).await);
+
+    // Rotate with no body: generated secret, one day of grace.
+    let before = Utc::now();
+    let rotated = alice
+        .rotate_webhook_secret(&id, None)
+        .await
+        .expect("rotate");
+    assert!(rotated.secret.starts_with("whsec_"), "{}", rotated.secret);
+    assert_ne!(rotated.secret, created.secret);
+    let until = rotated
+        .previous_secret_expiration_date_time
+        .expect("grace period");
+    let day = chrono::Duration::seconds(86_400);
+    assert!(
+        until >= before + day && until <= Utc::now() + day,
+        "{until}"
+    );
+    // Ended early, then gone.
+    alice
+        .delete_previous_webhook_secret(&id)
+        .await
+        .expect("end the grace period");
+    no_previous(alice.delete_previous_webhook_secret(&id).await);
+
+    // A given secret and a grace period of 0: the previous one stops at once.
+    let given = "another plain caller-given secret, 32+ chars";
+    let rotated = alice
+        .rotate_webhook_secret(
+            &id,
+            Some(&RotateWebhookSecret {
+                secret: Some(given.to_owned()),
+                grace_period_seconds: Some(0),
+            }),
+        )
+        .await
+        .expect("rotate with grace 0");
+    assert_eq!(rotated.secret, given);
+    assert_eq!(rotated.previous_secret_expiration_date_time, None);
+    no_previous(alice.delete_previous_webhook_secret(&id).await);
+
+    // A PATCH of the secret ends a grace period too: it is immediate.
+    let rotated = alice
+        .rotate_webhook_secret(
+            &id,
+            Some(&RotateWebhookSecret {
+                secret: None,
+                grace_period_seconds: Some(3600),
+            }),
+        )
+        .await
+        .expect("rotate for an hour");
+    let hour = chrono::Duration::seconds(3600);
+    let until = rotated
+        .previous_secret_expiration_date_time
+        .expect("grace period");
+    assert!(until <= Utc::now() + hour && until > Utc::now(), "{until}");
+    alice
+        .update_webhook(
+            &id,
+            &UpdateWebhook {
+                secret: Some("the PATCHed secret, in effect at once!!".to_owned()),
+                ..UpdateWebhook::default()
+            },
+        )
+        .await
+        .expect("patch the secret");
+    no_previous(alice.delete_previous_webhook_secret(&id).await);
+
+    // Someone else's webhook, and one that does not exist: the usual 404.
+    let not_found = |body: &ErrorResponse| assert_eq!(code(body), ErrorCode::WebhookNotFound);
+    match bob.rotate_webhook_secret(&id, None).await {
+        Err(ClientError::Api(RotateWebhookSecretError::NotFound(body))) => not_found(&body),
+        other => panic!("bob rotates: {other:?}"),
+    }
+    match bob.delete_previous_webhook_secret(&id).await {
+        Err(ClientError::Api(DeletePreviousWebhookSecretError::NotFound(body))) => not_found(&body),
+        other => panic!("bob ends: {other:?}"),
+    }
+    match alice
+        .rotate_webhook_secret(&uuid::Uuid::new_v4(), None)
+        .await
+    {
+        Err(ClientError::Api(RotateWebhookSecretError::NotFound(body))) => not_found(&body),
+        other => panic!("rotate a missing webhook: {other:?}"),
+    }
+    // A read-only token may not rotate.
+    let reader = h.client_with("alice", &[READ], false);
+    match reader.rotate_webhook_secret(&id, None).await {
+        Err(ClientError::Api(RotateWebhookSecretError::Unauthorized(body))) => {
+            assert_eq!(code(&body), ErrorCode::InvalidToken)
+        }
+        other => panic!("rotate without webhooks:modify: {other:?}"),
+    }
 }
 
 async fn concurrent_activates(h: &Harness) {

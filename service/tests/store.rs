@@ -1,7 +1,8 @@
 //! The webhook scope at the database boundary: rows hold the same text as before the store took
 //! the generated enum (`Account`, `iTwin`), so existing data needs no migration, and a row
-//! holding any other text is a store error, never a panic. Runs on SQLite and, when a server
-//! answers, on PostgreSQL.
+//! holding any other text is a store error, never a panic. And a database created before secret
+//! rotation migrates, its webhooks reading as without a previous secret. Runs on SQLite and, when
+//! a server answers, on PostgreSQL.
 
 mod support;
 
@@ -23,6 +24,7 @@ fn hook(owner: &str, scope: WebhookScope, scope_id: Option<&str>) -> StoredWebho
         created: now,
         modified: now,
         expiration_date_time: None,
+        previous_secret: None,
     }
 }
 
@@ -116,5 +118,75 @@ async fn postgres_scope_column() {
         return;
     };
     suite(&schema.url).await;
+    schema.drop().await;
+}
+
+/// The migration that added secret rotation's columns.
+const ROTATION_MIGRATION: &str = "20260401000000_secret_rotation.sql";
+
+/// A database as it was before secret rotation (every migration before it, from the same files,
+/// so the later run finds their checksums unchanged) with one webhook in it; then the store
+/// connects, applies the rest, reads that webhook and rotates its secret.
+async fn migrates_from_before_rotation(url: &str) {
+    let older = tempfile::tempdir().unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut names: Vec<String> = std::fs::read_dir(&all)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.as_str() < ROTATION_MIGRATION)
+        .collect();
+    names.sort();
+    assert!(names.len() >= 2, "{names:?}");
+    for name in &names {
+        std::fs::copy(all.join(name), older.path().join(name)).unwrap();
+    }
+    sqlx::any::install_default_drivers();
+    let migrator = sqlx::migrate::Migrator::new(older.path()).await.unwrap();
+    let pool = sqlx::AnyPool::connect(&store::normalize_url(url))
+        .await
+        .unwrap();
+    migrator.run(&pool).await.unwrap();
+    pool.close().await;
+    let id = uuid::Uuid::new_v4();
+    insert_raw(url, id, "dave", "Account").await;
+
+    let store = Store::connect(url).await.unwrap();
+    let read = store.get("dave", id).await.unwrap().expect("the old row");
+    assert_eq!(read.secret, "secret");
+    assert_eq!(read.previous_secret, None);
+    let now = store::now();
+    let until = now + chrono::Duration::hours(1);
+    let rotated = store
+        .rotate_secret("dave", id, &"n".repeat(32), Some(until), now)
+        .await
+        .unwrap()
+        .expect("rotated");
+    let previous = rotated.previous_secret.clone().expect("a previous secret");
+    assert_eq!(
+        (previous.secret.as_str(), previous.until),
+        ("secret", until)
+    );
+    assert_eq!(
+        rotated.signing_secrets(now).collect::<Vec<_>>(),
+        [&*"n".repeat(32), "secret"]
+    );
+    assert!(store.end_previous_secret("dave", id, now).await.unwrap());
+    assert!(!store.end_previous_secret("dave", id, now).await.unwrap());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_migrates_from_before_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    migrates_from_before_rotation(&url).await;
+}
+
+#[tokio::test]
+async fn postgres_migrates_from_before_rotation() {
+    let Some(schema) = support::postgres::Schema::create("migrate").await else {
+        return;
+    };
+    migrates_from_before_rotation(&schema.url).await;
     schema.drop().await;
 }

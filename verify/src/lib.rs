@@ -23,7 +23,14 @@
 //!
 //! So a receiver that uses this crate passes the secret text as it is. A receiver that uses
 //! another Standard Webhooks library passes a `whsec_` secret as it is, but a plain secret `s` as
-//! `"whsec_" + base64(s)`, because those libraries always base64-decode.
+//! `"whsec_" + base64(s)`, because those libraries base64-decode text (or as raw bytes, where the
+//! library takes a key as bytes, like Python's `standardwebhooks`).
+//!
+//! The two readings of a `whsec_` text agree only when the rest is canonical padded base64
+//! (libraries differ on anything else: stray characters, missing padding, non-zero trailing
+//! bits). The Webhooks API refuses any other `whsec_` secret, and the secrets it generates are
+//! canonical, so every secret it holds keys the same way here and in those libraries; the CI
+//! checks that against Python's `standardwebhooks` with real deliveries.
 //!
 //! # Receiving a delivery
 //!

@@ -32,7 +32,7 @@ uuid = "1"
 /// own 401 for a missing `Authorization` header is of interest here.
 const DRIVER: &str = r#"
 use single_source_server::responses::*;
-use single_source_server::types::{ActivateWebhook, CreateWebhook, ErrorCode, PublishEvent, UpdateWebhook};
+use single_source_server::types::{ActivateWebhook, CreateWebhook, ErrorCode, PublishEvent, RotateWebhookSecret, UpdateWebhook};
 use single_source_server::{Api, AuthError, AuthRequest, Authenticator};
 
 struct Nobody;
@@ -68,6 +68,12 @@ impl Api for Unreachable {
     }
     async fn deactivate_webhook(&self, _: (), _: uuid::Uuid) -> DeactivateWebhookResponse {
         DeactivateWebhookResponse::InternalServerError(Default::default())
+    }
+    async fn rotate_webhook_secret(&self, _: (), _: uuid::Uuid, _: Option<RotateWebhookSecret>) -> RotateWebhookSecretResponse {
+        RotateWebhookSecretResponse::InternalServerError(Default::default())
+    }
+    async fn delete_previous_webhook_secret(&self, _: (), _: uuid::Uuid) -> DeletePreviousWebhookSecretResponse {
+        DeletePreviousWebhookSecretResponse::InternalServerError(Default::default())
     }
     async fn publish_event(&self, _: (), _: PublishEvent) -> PublishEventResponse {
         PublishEventResponse::InternalServerError(Default::default())

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use uuid::Uuid;
 use webhooks_server::responses::{
     ActivateWebhookResponse, CreateWebhookResponse, DeactivateWebhookResponse,
-    DeleteWebhookResponse, GetWebhookResponse, ListWebhooksResponse, PublishEventResponse,
-    UpdateWebhookResponse,
+    DeletePreviousWebhookSecretResponse, DeleteWebhookResponse, GetWebhookResponse,
+    ListWebhooksResponse, PublishEventResponse, RotateWebhookSecretResponse, UpdateWebhookResponse,
 };
 use webhooks_server::types::{
-    ActivateWebhook, CreateWebhook, ErrorCode, ErrorResponse, PublishEvent, UpdateWebhook,
-    WebhookList,
+    ActivateWebhook, CreateWebhook, ErrorCode, ErrorResponse, PublishEvent, RotateWebhookSecret,
+    RotatedWebhookSecret, UpdateWebhook, WebhookList,
 };
 use webhooks_server::{Api, AuthError, AuthRequest, Authenticator, Config};
 
@@ -123,6 +123,44 @@ impl Api for InMemory {
                     id,
                 ))
             }
+        }
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        _caller: Caller,
+        id: Uuid,
+        body: Option<RotateWebhookSecret>,
+    ) -> RotateWebhookSecretResponse {
+        let body = body.unwrap_or_default();
+        // The benchmark's store needs a secret, not a random one: the id's own text is enough.
+        let secret = body
+            .secret
+            .unwrap_or_else(|| format!("rotated-secret-of-{id}"));
+        match self.store.rotate_secret(
+            id,
+            secret.clone(),
+            body.grace_period_seconds.unwrap_or(86_400),
+        ) {
+            Ok(until) => RotateWebhookSecretResponse::Ok(RotatedWebhookSecret {
+                secret,
+                previous_secret_expiration_date_time: until,
+            }),
+            Err(_) => RotateWebhookSecretResponse::NotFound(not_found()),
+        }
+    }
+
+    async fn delete_previous_webhook_secret(
+        &self,
+        _caller: Caller,
+        id: Uuid,
+    ) -> DeletePreviousWebhookSecretResponse {
+        match self.store.end_previous_secret(id) {
+            Ok(()) => DeletePreviousWebhookSecretResponse::NoContent,
+            Err(Refusal::NotFound) => DeletePreviousWebhookSecretResponse::NotFound(not_found()),
+            Err(_) => DeletePreviousWebhookSecretResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::PreviousSecretNotFound,
+            )),
         }
     }
 

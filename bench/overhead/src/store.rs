@@ -17,6 +17,8 @@ const DEFAULT_ACTIVATION_DAYS: i64 = 30;
 struct Stored {
     webhook: Webhook,
     secret: String,
+    /// A rotated-out secret and when it stops signing.
+    previous: Option<(String, DateTime<Utc>)>,
 }
 
 /// Why the store refused a change.
@@ -98,7 +100,14 @@ impl Store {
                     expiration_date_time: active.then(|| now + chrono::Duration::days(365 * 50)),
                 };
                 let secret = format!("seeded-secret-{n}");
-                webhooks.insert(id, Stored { webhook, secret });
+                webhooks.insert(
+                    id,
+                    Stored {
+                        webhook,
+                        secret,
+                        previous: None,
+                    },
+                );
             }
         }
         store
@@ -156,7 +165,14 @@ impl Store {
             expiration_date_time: None,
             secret: secret.clone(),
         };
-        self.write().insert(id, Stored { webhook, secret });
+        self.write().insert(
+            id,
+            Stored {
+                webhook,
+                secret,
+                previous: None,
+            },
+        );
         Ok(created)
     }
 
@@ -198,10 +214,41 @@ impl Store {
             webhook.event_types = types;
         }
         if let Some(secret) = change.secret {
+            // Immediate, as the spec says: a grace period in progress ends too.
             stored.secret = secret;
+            stored.previous = None;
         }
         stored.webhook.modified = now;
         Ok(stored.webhook.clone())
+    }
+
+    /// Sets `secret` and keeps the replaced one for `grace_seconds` (none when 0); returns when
+    /// the replaced one stops.
+    pub fn rotate_secret(
+        &self,
+        id: Uuid,
+        secret: String,
+        grace_seconds: i64,
+    ) -> Result<Option<DateTime<Utc>>, Refusal> {
+        let now = Utc::now();
+        let mut webhooks = self.write();
+        let stored = webhooks.get_mut(&id).ok_or(Refusal::NotFound)?;
+        let replaced = std::mem::replace(&mut stored.secret, secret);
+        stored.previous =
+            (grace_seconds > 0).then(|| (replaced, now + chrono::Duration::seconds(grace_seconds)));
+        stored.webhook.modified = now;
+        Ok(stored.previous.as_ref().map(|(_, until)| *until))
+    }
+
+    /// Ends the webhook's previous secret; `AlreadyInState` when it has none still signing.
+    pub fn end_previous_secret(&self, id: Uuid) -> Result<(), Refusal> {
+        let now = Utc::now();
+        let mut webhooks = self.write();
+        let stored = webhooks.get_mut(&id).ok_or(Refusal::NotFound)?;
+        match stored.previous.take() {
+            Some((_, until)) if until > now => Ok(()),
+            _ => Err(Refusal::AlreadyInState),
+        }
     }
 
     pub fn activate(&self, id: Uuid, body: Option<ActivateWebhook>) -> Result<(), Refusal> {

@@ -442,6 +442,7 @@ mod tests {
             created: now,
             modified: now,
             expiration_date_time: Some(now + chrono::Duration::days(1)),
+            previous_secret: None,
         }
     }
 

@@ -55,8 +55,8 @@ struct Shared {
     policy: Arc<AddressPolicy>,
 }
 
-/// POSTs `body` to `hook`'s callback with its signature.
-async fn send(shared: &Shared, hook: &StoredWebhook, body: &str) -> Sent {
+/// POSTs `claimed`'s body to `hook`'s callback, signed for this attempt.
+async fn send(shared: &Shared, hook: &StoredWebhook, claimed: &Claimed) -> Sent {
     let failed = |error: String| Sent::Failed {
         status: None,
         error,
@@ -69,16 +69,26 @@ async fn send(shared: &Shared, hook: &StoredWebhook, body: &str) -> Sent {
     if let Err(refused) = shared.policy.check_url(&url) {
         return failed(refused.to_string());
     }
-    let signature = match signer::sign(hook.secret.as_bytes(), body.as_bytes()) {
-        Ok(signature) => signature,
-        Err(e) => return failed(e.to_string()),
+    // The body is the stored one, byte for byte; the time, and so the Standard Webhooks
+    // signature, is this attempt's, which is what lets receivers refuse a replay.
+    let now = chrono::Utc::now();
+    let Some(signed) = signer::sign(
+        hook.signing_secrets(now),
+        claimed.id,
+        now.timestamp(),
+        claimed.body.as_bytes(),
+    ) else {
+        return failed("the webhook has no secret".to_owned());
     };
     let response = shared
         .client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(signer::HEADER, signature)
-        .body(body.to_owned())
+        .header(signer::HEADER, signed.legacy)
+        .header(signer::WEBHOOK_ID_HEADER, signed.id)
+        .header(signer::WEBHOOK_TIMESTAMP_HEADER, signed.timestamp)
+        .header(signer::WEBHOOK_SIGNATURE_HEADER, signed.signatures)
+        .body(claimed.body.clone())
         .send()
         .await;
     match response {
@@ -126,7 +136,7 @@ async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>)
         },
         Some(hook) => {
             let attempts = claimed.attempts + 1;
-            match send(shared, hook, &claimed.body).await {
+            match send(shared, hook, &claimed).await {
                 Sent::Ok(status) => Outcome::Delivered { status },
                 Sent::Failed {
                     status,

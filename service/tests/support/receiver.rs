@@ -1,17 +1,18 @@
-//! An in-process webhook receiver on loopback for the delivery tests: it verifies every
-//! signature, records every request, and answers each one as its hook's plan says.
+//! An in-process webhook receiver on loopback for the delivery tests: it verifies both
+//! signatures of every request with `webhooks-verify` (the receivers' crate), records every
+//! request, and answers each one as its hook's plan says.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use webhooks_client::types::DeliveredEvent;
-use webhooks_service::delivery::signer;
+use webhooks_verify::{Secret, Verifier};
 
 /// How to answer one request.
 #[derive(Debug, Clone)]
@@ -33,6 +34,10 @@ pub enum Answer {
 pub struct Hit {
     pub at: Instant,
     pub body: Vec<u8>,
+    /// The request's headers, for tests that check the signatures themselves.
+    pub headers: HeaderMap,
+    /// Both the legacy `Signature` and the Standard Webhooks headers verify with the hook's
+    /// secret (the timestamp within the default tolerance).
     pub signature_ok: bool,
     pub event: Option<DeliveredEvent>,
 }
@@ -138,10 +143,17 @@ async fn receive(
     let answer = {
         let mut inner = inner.lock().expect("receiver lock");
         let secret = inner.secrets.get(&name).cloned().unwrap_or_default();
-        let signature_ok = headers
-            .get(signer::HEADER)
+        let verifier = Verifier::new([Secret::new(&secret)]);
+        let legacy_ok = headers
+            .get("signature")
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|header| signer::verify(secret.as_bytes(), &body, header));
+            .is_some_and(|header| verifier.verify_legacy(header, &body).is_ok());
+        let standard_ok = verifier
+            .clone()
+            .standard_only()
+            .verify(&headers, &body, SystemTime::now())
+            .is_ok();
+        let signature_ok = legacy_ok && standard_ok;
         let event = serde_json::from_slice::<DeliveredEvent>(&body).ok();
         let answer = if signature_ok {
             inner
@@ -157,6 +169,7 @@ async fn receive(
         inner.hits.entry(name).or_default().push(Hit {
             at,
             body: body.to_vec(),
+            headers: headers.clone(),
             signature_ok,
             event,
         });

@@ -32,7 +32,7 @@ fn the_webhooks_api_has_its_operations_and_types() {
 #[test]
 fn a_new_property_shows_in_the_rust_api() {
     let old = items_of(SPEC);
-    let anchor = "\n        secret:\n          description: The key that signs every event sent to the callback; generated when absent.";
+    let anchor = "\n        secret:\n          description: \"The key that signs every event sent to the callback; generated when absent,";
     assert!(
         SPEC.contains(anchor),
         "the CreateWebhook secret property moved"
