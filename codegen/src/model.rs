@@ -487,6 +487,9 @@ pub struct Param {
     pub shape: ParamShape,
     /// For an object in `form` style with `explode`: its properties, each a query key of its own.
     pub properties: Vec<String>,
+    /// The validation keywords of the parameter's inline schema: the contract `cargo xtask diff`
+    /// compares (the generated server checks a parameter's type, not these).
+    pub checks: Checks,
 }
 
 #[derive(Debug, Clone)]

@@ -331,7 +331,15 @@ fn parameters(
                 text.push_str(&note);
             }
         }
+        // Only read, never enforced: what it finds is not a reason to refuse the parameter.
+        let checks = match &data.format {
+            ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
+                super::checks::of(schema, &ptr.join("schema"), &mut Diagnostics::default())
+            }
+            _ => crate::model::Checks::default(),
+        };
         let p = Param {
+            checks,
             rust_name: if location == ParamLocation::Path {
                 path_names.claim(rust_name)
             } else {

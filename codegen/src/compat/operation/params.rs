@@ -186,6 +186,16 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                 "old clients write the value the old way, which the server no longer reads",
             );
         }
+        crate::compat::constraints::compare(
+            out,
+            &p.checks,
+            &n.checks,
+            crate::compat::direction::Direction {
+                input: true,
+                output: false,
+            },
+            &format!("{} parameter `{}`", k.0, p.name),
+        );
         if p.doc.deprecated != n.doc.deprecated {
             out.push(
                 rules::PARAMETER_DEPRECATED,
