@@ -209,17 +209,23 @@ fn targets(body: &serde_json::Value) -> Vec<String> {
 #[tokio::test]
 async fn every_problem_in_a_body_is_a_detail_of_its_own() {
     let base = server().await;
-    // Five problems: an enum value the spec lacks, a callback that is no URI, an empty
-    // `eventTypes` (minItems 1), a secret under 32 characters, and a property the schema
-    // does not have (additionalProperties: false).
-    let json = r#"{"scope": "Galaxy", "callbackUrl": "not a uri", "eventTypes": [], "secret": "short", "colour": "red"}"#;
+    // Five problems: a callback that is no URI, an empty `eventTypes` (minItems 1), a secret
+    // under 32 characters, a `scopeId` on an Account webhook and a property the schema does not
+    // have (both refused by additionalProperties: false).
+    let json = r#"{"scope": "Account", "scopeId": "0", "callbackUrl": "not a uri", "eventTypes": [], "secret": "short", "colour": "red"}"#;
     let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), json).await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest");
     assert_eq!(
         targets(&body),
-        ["scope", "callbackUrl", "eventTypes", "secret", "colour"]
+        ["callbackUrl", "eventTypes", "secret", "colour", "scopeId"]
     );
+    // A `scope` the discriminator does not know selects no member: that is the one detail,
+    // since which properties the rest must have depends on it.
+    let json = r#"{"scope": "Galaxy", "callbackUrl": "not a uri", "eventTypes": []}"#;
+    let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), json).await;
+    assert_eq!(status, 422);
+    assert_eq!(targets(&body), ["scope"]);
     for detail in body["error"]["details"].as_array().into_iter().flatten() {
         assert_eq!(detail["code"], "InvalidRequestBody");
         assert_eq!(detail["message"], "Invalid request body.");

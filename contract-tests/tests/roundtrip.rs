@@ -4,7 +4,8 @@
 
 use contract_tests::{RETRY_AFTER, serve_scripted};
 use webhooks_client::types::{
-    ActivateWebhook, CreateWebhook, ErrorCode, ErrorResponse, UpdateWebhook, WebhookScope,
+    ActivateWebhook, CreateAccountWebhook, CreateAccountWebhookScope, CreateWebhook, ErrorCode,
+    ErrorResponse, UpdateWebhook,
 };
 use webhooks_client::*;
 
@@ -30,13 +31,12 @@ fn id() -> uuid::Uuid {
 }
 
 fn create_body() -> CreateWebhook {
-    CreateWebhook {
-        scope: WebhookScope::Account,
-        scope_id: None,
+    CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
+        scope: CreateAccountWebhookScope::Account,
         callback_url: "https://receiver.example.com/hook".into(),
         event_types: vec!["iModels.iModelCreated.v1".into()],
         secret: None,
-    }
+    })
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ pub struct ActivateWebhook {
     )]
     pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
 }
-/// A new webhook. Read-only properties are not accepted.
+/// A new webhook that receives the account events its owner publishes. It has no `scopeId`.
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -28,16 +28,9 @@ pub struct ActivateWebhook {
     ::serde::Deserialize
 )]
 #[serde(deny_unknown_fields)]
-pub struct CreateWebhook {
-    /// The `scope` property: a [`WebhookScope`].
-    pub scope: crate::types::WebhookScope,
-    /// The iTwin id. Required when scope is iTwin; absent when scope is Account. Not blank.
-    #[serde(
-        rename = "scopeId",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub scope_id: ::std::option::Option<::std::string::String>,
+pub struct CreateAccountWebhook {
+    /// Always `Account`.
+    pub scope: crate::types::CreateAccountWebhookScope,
     /// The https URL events are sent to.
     #[serde(rename = "callbackUrl")]
     pub callback_url: ::std::string::String,
@@ -49,6 +42,243 @@ pub struct CreateWebhook {
     /// Write-only: sent in requests, never returned.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub secret: ::std::option::Option<::std::string::String>,
+}
+/// Always `Account`.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum CreateAccountWebhookScope {
+    /// `Account`
+    Account,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(::std::string::String),
+}
+impl CreateAccountWebhookScope {
+    /// Every value the spec lists.
+    pub const ALL: &'static [Self] = &[Self::Account];
+    /// The value as it appears in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Account => "Account",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::fmt::Display for CreateAccountWebhookScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::convert::From<&str> for CreateAccountWebhookScope {
+    fn from(value: &str) -> Self {
+        match value {
+            "Account" => Self::Account,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::str::FromStr for CreateAccountWebhookScope {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::serde::Serialize for CreateAccountWebhookScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateAccountWebhookScope {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(&*value))
+    }
+}
+/// A new webhook that receives the events of one iTwin.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[serde(deny_unknown_fields)]
+pub struct CreateITwinWebhook {
+    /// Always `iTwin`.
+    pub scope: crate::types::CreateITwinWebhookScope,
+    /// The iTwin id.
+    #[serde(rename = "scopeId")]
+    pub scope_id: ::uuid::Uuid,
+    /// The https URL events are sent to.
+    #[serde(rename = "callbackUrl")]
+    pub callback_url: ::std::string::String,
+    /// The event types forwarded, each `<area>.<name>.v<N>`.
+    #[serde(rename = "eventTypes")]
+    pub event_types: ::std::vec::Vec<::std::string::String>,
+    /// The key that signs every event sent to the callback; generated when absent.
+    ///
+    /// Write-only: sent in requests, never returned.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub secret: ::std::option::Option<::std::string::String>,
+}
+/// Always `iTwin`.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum CreateITwinWebhookScope {
+    /// `iTwin`
+    ITwin,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(::std::string::String),
+}
+impl CreateITwinWebhookScope {
+    /// Every value the spec lists.
+    pub const ALL: &'static [Self] = &[Self::ITwin];
+    /// The value as it appears in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ITwin => "iTwin",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::fmt::Display for CreateITwinWebhookScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::convert::From<&str> for CreateITwinWebhookScope {
+    fn from(value: &str) -> Self {
+        match value {
+            "iTwin" => Self::ITwin,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::str::FromStr for CreateITwinWebhookScope {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::serde::Serialize for CreateITwinWebhookScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateITwinWebhookScope {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(&*value))
+    }
+}
+/// A new webhook, for the whole account or for one iTwin; `scope` says
+/// which. Read-only properties are not accepted, and neither is a
+/// `scopeId` on an Account webhook: every body this schema admits is
+/// created.
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+pub enum CreateWebhook {
+    CreateAccountWebhook(crate::types::CreateAccountWebhook),
+    CreateITwinWebhook(crate::types::CreateITwinWebhook),
+}
+impl ::serde::Serialize for CreateWebhook {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let (mut value, tag) = match self {
+            Self::CreateAccountWebhook(inner) => {
+                (
+                    ::serde_json::to_value(inner).map_err(::serde::ser::Error::custom)?,
+                    "Account",
+                )
+            }
+            Self::CreateITwinWebhook(inner) => {
+                (
+                    ::serde_json::to_value(inner).map_err(::serde::ser::Error::custom)?,
+                    "iTwin",
+                )
+            }
+        };
+        if let ::serde_json::Value::Object(members) = &mut value
+            && !members.contains_key("scope")
+        {
+            members
+                .insert(
+                    ::std::borrow::ToOwned::to_owned("scope"),
+                    ::serde_json::Value::String(::std::borrow::ToOwned::to_owned(tag)),
+                );
+        }
+        ::serde::Serialize::serialize(&value, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateWebhook {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let tag = value
+            .get("scope")
+            .and_then(::serde_json::Value::as_str)
+            .map(::std::borrow::ToOwned::to_owned);
+        match tag.as_deref() {
+            ::std::option::Option::Some("Account") => {
+                ::std::result::Result::Ok(
+                    Self::CreateAccountWebhook(
+                        ::serde::Deserialize::deserialize(value)
+                            .map_err(::serde::de::Error::custom)?,
+                    ),
+                )
+            }
+            ::std::option::Option::Some("iTwin") => {
+                ::std::result::Result::Ok(
+                    Self::CreateITwinWebhook(
+                        ::serde::Deserialize::deserialize(value)
+                            .map_err(::serde::de::Error::custom)?,
+                    ),
+                )
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::serde::de::Error::custom(
+                        "the discriminator `scope` is missing or not one of `Account`, `iTwin`",
+                    ),
+                )
+            }
+        }
+    }
 }
 /// A webhook together with its secret. Returned by createWebhook only; get and list never return the secret.
 #[derive(

@@ -192,9 +192,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 }
 
 /// Gives `client_id` the `webhooks_maintainer` role on `itwin_id`.
-pub async fn grant(database_url: &str, client_id: &str, itwin_id: &str) -> Result<(), StoreError> {
+pub async fn grant(
+    database_url: &str,
+    client_id: &str,
+    itwin_id: uuid::Uuid,
+) -> Result<(), StoreError> {
     let store = Store::connect(database_url).await?;
-    let result = store.add_grant(client_id, itwin_id).await;
+    // Stored as webhooks store their `scopeId`: the uuid's lowercase hyphenated form, so a grant
+    // written in capitals still matches.
+    let result = store.add_grant(client_id, &itwin_id.to_string()).await;
     store.close().await;
     result
 }

@@ -176,9 +176,9 @@ struct Grant {
     /// The caller's client id.
     #[arg(long)]
     client_id: String,
-    /// The iTwin id.
+    /// The iTwin id (a uuid, as `scopeId` is).
     #[arg(long = "itwin")]
-    itwin: String,
+    itwin: uuid::Uuid,
     /// `sqlite://FILE` or `postgres://...`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
@@ -283,7 +283,7 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Grant(grant) => {
-            webhooks_service::grant(&grant.database_url, &grant.client_id, &grant.itwin)
+            webhooks_service::grant(&grant.database_url, &grant.client_id, grant.itwin)
                 .await
                 .map_err(|e| e.to_string())?;
             tracing::info!(

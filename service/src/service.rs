@@ -134,27 +134,35 @@ impl Service {
         caller: &Caller,
         body: CreateWebhook,
     ) -> Result<CreatedWebhook, Refusal> {
-        let mut details = Vec::new();
-        match (&body.scope, &body.scope_id) {
-            (WebhookScope::ITwin, Some(_)) | (WebhookScope::Account, None) => {}
-            (WebhookScope::ITwin | WebhookScope::Account, _) => {
-                details.push(detail(ErrorCode::InvalidRequestBody, "scopeId"));
-            }
-            _ => details.push(detail(ErrorCode::InvalidRequestBody, "scope")),
+        // The schema already refused a scopeId on an Account webhook and an iTwin webhook
+        // without a uuid one; the variants carry exactly what each scope has.
+        let (scope, scope_id, callback_url, event_types, secret) = match body {
+            CreateWebhook::CreateAccountWebhook(account) => (
+                WebhookScope::Account,
+                None,
+                account.callback_url,
+                account.event_types,
+                account.secret,
+            ),
+            CreateWebhook::CreateITwinWebhook(itwin) => (
+                WebhookScope::ITwin,
+                Some(itwin.scope_id.to_string()),
+                itwin.callback_url,
+                itwin.event_types,
+                itwin.secret,
+            ),
+        };
+        if let Some(detail) = self.check_callback(&callback_url) {
+            return Err(Refusal::Invalid(vec![detail]));
         }
-        details.extend(self.check_callback(&body.callback_url));
-        if !details.is_empty() {
-            return Err(Refusal::Invalid(details));
-        }
-        let scope = body.scope;
         let allowed = self
-            .may_change(caller, &scope, body.scope_id.as_deref())
+            .may_change(caller, &scope, scope_id.as_deref())
             .await
             .map_err(|e| internal("createWebhook", e))?;
         if !allowed {
             return Err(Refusal::Forbidden);
         }
-        let secret = match body.secret {
+        let secret = match secret {
             Some(secret) => secret,
             None => generate_secret().map_err(|e| {
                 tracing::error!(error = %e, "no randomness for a secret");
@@ -166,10 +174,10 @@ impl Service {
             id: uuid::Uuid::new_v4(),
             owner: caller.client_id.clone(),
             scope,
-            scope_id: body.scope_id,
+            scope_id,
             active: false,
-            callback_url: body.callback_url,
-            event_types: body.event_types,
+            callback_url,
+            event_types,
             secret,
             created: now,
             modified: now,

@@ -10,7 +10,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use webhooks_client::Client;
-use webhooks_client::types::{ActivateWebhook, CreateWebhook, PublishEvent, WebhookScope};
+use webhooks_client::types::{
+    ActivateWebhook, CreateAccountWebhook, CreateAccountWebhookScope, CreateITwinWebhook,
+    CreateITwinWebhookScope, CreateWebhook, PublishEvent,
+};
 use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
 use webhooks_service::delivery::DeliveryConfig;
 use webhooks_service::delivery::queue::{CANCELLED, DELIVERED, FAILED};
@@ -22,6 +25,8 @@ use support::receiver::{Answer, Receiver};
 
 const SCOPES: &[&str] = &["webhooks:read", "webhooks:modify", "webhooks:publish"];
 const T: &str = "iModels.iModelDeleted.v1";
+const ITWIN_X: uuid::Uuid = uuid::uuid!("2d9a6c5e-1f3b-4c8e-9a7d-6b0e4f1c2a33");
+const ITWIN_Y: uuid::Uuid = uuid::uuid!("9c1d7e3a-5b2f-4a8c-b6d0-1e4f7a9c3b25");
 const WAITS_MS: [u64; 3] = [300, 600, 900];
 const JITTER: f64 = 0.1;
 
@@ -86,23 +91,27 @@ async fn hook(
     api: &Client,
     receiver: &Receiver,
     name: &str,
-    scope_id: Option<&str>,
+    scope_id: Option<uuid::Uuid>,
     event_types: &[&str],
     active: bool,
     plan: Vec<Answer>,
 ) -> uuid::Uuid {
     receiver.expect(name, &secret(name), plan);
     let created = api
-        .create_webhook(&CreateWebhook {
-            scope: if scope_id.is_some() {
-                WebhookScope::ITwin
-            } else {
-                WebhookScope::Account
-            },
-            scope_id: scope_id.map(str::to_owned),
-            callback_url: receiver.url(name),
-            event_types: event_types.iter().map(|t| (*t).to_owned()).collect(),
-            secret: Some(secret(name)),
+        .create_webhook(&match scope_id {
+            Some(itwin) => CreateWebhook::CreateITwinWebhook(CreateITwinWebhook {
+                scope: CreateITwinWebhookScope::ITwin,
+                scope_id: itwin,
+                callback_url: receiver.url(name),
+                event_types: event_types.iter().map(|t| (*t).to_owned()).collect(),
+                secret: Some(secret(name)),
+            }),
+            None => CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
+                scope: CreateAccountWebhookScope::Account,
+                callback_url: receiver.url(name),
+                event_types: event_types.iter().map(|t| (*t).to_owned()).collect(),
+                secret: Some(secret(name)),
+            }),
         })
         .await
         .expect("create webhook");
@@ -218,8 +227,8 @@ async fn suite(url: &str) {
         vec![],
     )
     .await;
-    let itwin = hook(&acme, r, "itwin", Some("itwin-x"), &[T], true, vec![]).await;
-    hook(&acme, r, "other-itwin", Some("itwin-y"), &[T], true, vec![]).await;
+    let itwin = hook(&acme, r, "itwin", Some(ITWIN_X), &[T], true, vec![]).await;
+    hook(&acme, r, "other-itwin", Some(ITWIN_Y), &[T], true, vec![]).await;
     hook(&other, r, "other-owner", None, &[T], true, vec![]).await;
     let both = hook(
         &acme,
@@ -297,13 +306,12 @@ async fn suite(url: &str) {
     receiver.expect("redirect-target", &secret("redirect"), vec![]);
     // An address the rules refuse: never contacted, the attempt fails with the reason.
     let metadata = acme
-        .create_webhook(&CreateWebhook {
-            scope: WebhookScope::Account,
-            scope_id: None,
+        .create_webhook(&CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
+            scope: CreateAccountWebhookScope::Account,
             callback_url: "http://169.254.169.254/latest/meta-data".to_owned(),
             event_types: vec!["test.metadata.v1".to_owned()],
             secret: Some(secret("metadata")),
-        })
+        }))
         .await
         .expect("create metadata webhook")
         .id;
@@ -314,7 +322,7 @@ async fn suite(url: &str) {
     // Account event of acme: `active` and `two-types` only.
     assert_eq!(publish(&acme, T, None, 1).await, 2);
     // iTwin event of itwin-x: `itwin` only.
-    assert_eq!(publish(&acme, T, Some("itwin-x"), 2).await, 1);
+    assert_eq!(publish(&acme, T, Some(&ITWIN_X.to_string()), 2).await, 1);
     // Nobody subscribes to this one.
     assert_eq!(publish(&acme, "iModels.changesReady.v1", None, 3).await, 0);
     for (event_type, n) in [
@@ -390,7 +398,10 @@ async fn suite(url: &str) {
     assert_eq!(envelope.content.get("n"), Some(&serde_json::json!(1)));
     let envelope = r.hits("itwin")[0].event.clone().expect("envelope decodes");
     assert_eq!(envelope.webhook_id, itwin);
-    assert_eq!(envelope.i_twin_id.as_deref(), Some("itwin-x"));
+    assert_eq!(
+        envelope.i_twin_id.as_deref(),
+        Some(ITWIN_X.to_string().as_str())
+    );
     assert_eq!(
         r.hits("two-types")[0].event.as_ref().map(|e| e.webhook_id),
         Some(both)

@@ -9,7 +9,8 @@ use chrono::Utc;
 use sqlx::Connection as _;
 use webhooks_client::Error as ClientError;
 use webhooks_client::types::{
-    ActivateWebhook, CreateWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook, WebhookScope,
+    ActivateWebhook, CreateAccountWebhook, CreateAccountWebhookScope, CreateITwinWebhook,
+    CreateITwinWebhookScope, CreateWebhook, Error, ErrorCode, ErrorResponse, UpdateWebhook,
 };
 use webhooks_client::{
     ActivateWebhookError, Client, CreateWebhookError, DeactivateWebhookError, DeleteWebhookError,
@@ -112,22 +113,31 @@ impl Harness {
     }
 }
 
-fn account_hook(callback_url: &str) -> CreateWebhook {
-    CreateWebhook {
-        scope: WebhookScope::Account,
-        scope_id: None,
+fn account(callback_url: &str) -> CreateAccountWebhook {
+    CreateAccountWebhook {
+        scope: CreateAccountWebhookScope::Account,
         callback_url: callback_url.to_owned(),
         event_types: vec!["iModels.iModelDeleted.v1".to_owned()],
         secret: None,
     }
 }
 
-fn itwin_hook(itwin: &str) -> CreateWebhook {
-    CreateWebhook {
-        scope: WebhookScope::ITwin,
-        scope_id: Some(itwin.to_owned()),
-        ..account_hook("https://hooks.example.com/itwin")
-    }
+fn account_hook(callback_url: &str) -> CreateWebhook {
+    CreateWebhook::CreateAccountWebhook(account(callback_url))
+}
+
+/// iTwin ids used below; `scopeId` is a uuid.
+const ITWIN_C: uuid::Uuid = uuid::uuid!("2d9a6c5e-1f3b-4c8e-9a7d-6b0e4f1c2a33");
+const ITWIN_GRANTED: uuid::Uuid = uuid::uuid!("0b2e6a4c-7d1f-4e3a-9c5b-8f0d2a6e4b17");
+
+fn itwin_hook(itwin: uuid::Uuid) -> CreateWebhook {
+    CreateWebhook::CreateITwinWebhook(CreateITwinWebhook {
+        scope: CreateITwinWebhookScope::ITwin,
+        scope_id: itwin,
+        callback_url: "https://hooks.example.com/itwin".to_owned(),
+        event_types: vec!["iModels.iModelDeleted.v1".to_owned()],
+        secret: None,
+    })
 }
 
 fn outer(body: &ErrorResponse) -> &Error {
@@ -248,10 +258,10 @@ async fn create_get_list(h: &Harness) {
 
     let own_secret = "s".repeat(40);
     let with_secret = alice
-        .create_webhook(&CreateWebhook {
+        .create_webhook(&CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
             secret: Some(own_secret.clone()),
-            ..account_hook("https://a.example/two")
-        })
+            ..account("https://a.example/two")
+        }))
         .await
         .expect("create with secret");
     assert_eq!(with_secret.secret, own_secret);
@@ -312,34 +322,58 @@ async fn create_refusals(h: &Harness) {
     let detail = refused(alice.create_webhook(&account_hook("not a url")).await);
     assert_invalid_field(&detail, "callbackUrl");
 
-    let no_scope_id = CreateWebhook {
-        scope_id: None,
-        ..itwin_hook("x")
-    };
-    assert_invalid_field(
-        &refused(alice.create_webhook(&no_scope_id).await),
-        "scopeId",
-    );
-    let account_with_id = CreateWebhook {
-        scope_id: Some("itwin-1".to_owned()),
-        ..account_hook("https://a.example/h")
-    };
-    assert_invalid_field(
-        &refused(alice.create_webhook(&account_with_id).await),
-        "scopeId",
-    );
-    let short_secret = CreateWebhook {
+    // The scope rule is the schema's: no typed value can break it, so these go raw. Each is
+    // refused by the schema with the offending property as the target.
+    for (body, target) in [
+        (
+            r#"{"scope":"iTwin","callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scopeId",
+        ),
+        (
+            r#"{"scope":"iTwin","scopeId":"itwin-1","callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scopeId",
+        ),
+        (
+            r#"{"scope":"Account","scopeId":"0","callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scopeId",
+        ),
+        (
+            r#"{"scope":"Global","callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scope",
+        ),
+        (
+            r#"{"callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scope",
+        ),
+    ] {
+        let (status, json) = h
+            .raw(reqwest::Method::POST, "/webhooks", "alice", Some(body))
+            .await;
+        assert_eq!(status, 422, "{body}: {json}");
+        assert_eq!(
+            json["error"]["code"], "InvalidCreateWebhookRequest",
+            "{body}"
+        );
+        let details = json["error"]["details"].as_array().expect("details");
+        assert!(
+            details
+                .iter()
+                .any(|d| d["target"] == target && d["code"] == "InvalidRequestBody"),
+            "{body}: {json}"
+        );
+    }
+    let short_secret = CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
         secret: Some("short".to_owned()),
-        ..account_hook("https://a.example/h")
-    };
+        ..account("https://a.example/h")
+    });
     assert_invalid_field(
         &refused(alice.create_webhook(&short_secret).await),
         "secret",
     );
-    let no_events = CreateWebhook {
+    let no_events = CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
         event_types: vec![],
-        ..account_hook("https://a.example/h")
-    };
+        ..account("https://a.example/h")
+    });
     assert_invalid_field(
         &refused(alice.create_webhook(&no_events).await),
         "eventTypes",
@@ -363,7 +397,7 @@ async fn create_refusals(h: &Harness) {
 
 async fn permissions(h: &Harness) {
     let carol = h.client("carol");
-    match carol.create_webhook(&itwin_hook("itwin-c")).await {
+    match carol.create_webhook(&itwin_hook(ITWIN_C)).await {
         Err(ClientError::Api(CreateWebhookError::Forbidden(body))) => {
             assert_eq!(code(&body), ErrorCode::InsufficientPermissions);
             assert_eq!(
@@ -382,14 +416,14 @@ async fn permissions(h: &Harness) {
     // An org admin may; so may a maintainer after `grant`.
     let admin = h.client_with("carol", &[READ, MODIFY], true);
     let by_admin = admin
-        .create_webhook(&itwin_hook("itwin-c"))
+        .create_webhook(&itwin_hook(ITWIN_C))
         .await
         .expect("org admin creates");
-    webhooks_service::grant(&h.url, "carol", "itwin-granted")
+    webhooks_service::grant(&h.url, "carol", ITWIN_GRANTED)
         .await
         .expect("grant");
     let granted = carol
-        .create_webhook(&itwin_hook("itwin-granted"))
+        .create_webhook(&itwin_hook(ITWIN_GRANTED))
         .await
         .expect("maintainer creates");
     carol
