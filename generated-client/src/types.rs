@@ -31,7 +31,7 @@ pub struct ActivateWebhook {
 pub struct CreateAccountWebhook {
     /// Always `Account`.
     pub scope: crate::types::CreateAccountWebhookScope,
-    /// The https URL events are sent to.
+    /// The https URL events are sent to. An IP-address host must not be in a refused range (see createWebhook); a name is checked after DNS at delivery.
     #[serde(rename = "callbackUrl")]
     pub callback_url: ::std::string::String,
     /// The event types forwarded, each `<area>.<name>.v<N>`.
@@ -124,7 +124,7 @@ pub struct CreateITwinWebhook {
     /// The iTwin id.
     #[serde(rename = "scopeId")]
     pub scope_id: ::uuid::Uuid,
-    /// The https URL events are sent to.
+    /// The https URL events are sent to. An IP-address host must not be in a refused range (see createWebhook); a name is checked after DNS at delivery.
     #[serde(rename = "callbackUrl")]
     pub callback_url: ::std::string::String,
     /// The event types forwarded, each `<area>.<name>.v<N>`.
@@ -445,6 +445,10 @@ pub enum ErrorCode {
     ///
     /// Standard message: "Invalid request body."
     InvalidRequestBody,
+    /// `CallbackAddressRefused`
+    ///
+    /// Standard message: "Provided 'callbackUrl' is an IP address callbacks may not reach (loopback, private, link-local, CGNAT, unique-local, reserved or unspecified)."
+    CallbackAddressRefused,
     /// `TooManyRequests`
     ///
     /// Standard message: "More requests were received than the subscription rate-limit allows."
@@ -491,6 +495,7 @@ impl ErrorCode {
         Self::InvalidValue,
         Self::InvalidChange,
         Self::InvalidRequestBody,
+        Self::CallbackAddressRefused,
         Self::TooManyRequests,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
@@ -514,6 +519,7 @@ impl ErrorCode {
             Self::InvalidValue => "InvalidValue",
             Self::InvalidChange => "InvalidChange",
             Self::InvalidRequestBody => "InvalidRequestBody",
+            Self::CallbackAddressRefused => "CallbackAddressRefused",
             Self::TooManyRequests => "TooManyRequests",
             Self::PayloadTooLarge => "PayloadTooLarge",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
@@ -584,6 +590,11 @@ impl ErrorCode {
             Self::InvalidRequestBody => {
                 ::std::option::Option::Some("Invalid request body.")
             }
+            Self::CallbackAddressRefused => {
+                ::std::option::Option::Some(
+                    "Provided 'callbackUrl' is an IP address callbacks may not reach (loopback, private, link-local, CGNAT, unique-local, reserved or unspecified).",
+                )
+            }
             Self::TooManyRequests => {
                 ::std::option::Option::Some(
                     "More requests were received than the subscription rate-limit allows.",
@@ -641,6 +652,7 @@ impl ::std::convert::From<&str> for ErrorCode {
             "InvalidValue" => Self::InvalidValue,
             "InvalidChange" => Self::InvalidChange,
             "InvalidRequestBody" => Self::InvalidRequestBody,
+            "CallbackAddressRefused" => Self::CallbackAddressRefused,
             "TooManyRequests" => Self::TooManyRequests,
             "PayloadTooLarge" => Self::PayloadTooLarge,
             "UnsupportedMediaType" => Self::UnsupportedMediaType,
@@ -746,7 +758,7 @@ pub struct UpdateWebhook {
     /// Whether the webhook forwards events to its callback.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub active: ::std::option::Option<bool>,
-    /// The https URL events are sent to.
+    /// The https URL events are sent to. An IP-address host must not be in a refused range (see createWebhook); a name is checked after DNS at delivery.
     #[serde(
         rename = "callbackUrl",
         default,

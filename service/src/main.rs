@@ -104,8 +104,9 @@ struct Serve {
     /// Accept `http://` callback URLs, and deliver to them (for local testing only).
     #[arg(long)]
     allow_insecure_callbacks: bool,
-    /// Let deliveries reach this range although it is refused by default (loopback, private,
-    /// link-local, CGNAT, unique-local...). Repeatable, e.g. `127.0.0.0/8` for a local receiver.
+    /// Admit callbacks in this range although it is refused by default (loopback, private,
+    /// link-local, CGNAT, unique-local...): create and update accept IP-literal callbacks in
+    /// it, and deliveries may reach it. Repeatable, e.g. `127.0.0.0/8` for a local receiver.
     #[arg(long = "allow-callback-cidr", value_name = "CIDR")]
     allow_callback_cidrs: Vec<ipnet::IpNet>,
     /// Waits between delivery attempts, comma-separated; the delivery is marked failed after

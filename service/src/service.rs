@@ -17,6 +17,7 @@ use webhooks_server::types::{
 
 use crate::auth::Caller;
 use crate::delivery::queue::NewEvent;
+use crate::delivery::ssrf::{AddressPolicy, Refused};
 use crate::errors::{detail, error, invalid_change, with_details};
 use crate::limiter::Limiter;
 use crate::store::{self, Activation, Changes, Store, StoreError, StoredWebhook};
@@ -56,7 +57,9 @@ fn internal(operation: &str, failure: StoreError) -> Refusal {
 pub struct Service {
     store: Store,
     limiter: Limiter,
-    allow_insecure_callbacks: bool,
+    /// The callback rules the delivery worker applies (scheme, and the ranges it refuses less
+    /// the operator's allowances), applied at the door to what can be judged without DNS.
+    callbacks: AddressPolicy,
     /// Tells the delivery worker that new deliveries are due.
     wake: Arc<Notify>,
 }
@@ -66,26 +69,38 @@ impl Service {
     pub fn new(
         store: Store,
         limiter: Limiter,
-        allow_insecure_callbacks: bool,
+        callbacks: AddressPolicy,
         wake: Arc<Notify>,
     ) -> Self {
         Service {
             store,
             limiter,
-            allow_insecure_callbacks,
+            callbacks,
             wake,
         }
     }
 
-    /// The detail for `callbackUrl` when it is not an absolute https URL (or http, when
-    /// insecure callbacks are allowed).
+    /// The detail for `callbackUrl` when it cannot be a callback: not an absolute https URL
+    /// (or http, when insecure callbacks are allowed) with a host is `InvalidRequestBody`; an
+    /// IP-literal host in a refused range is `CallbackAddressRefused`. Host names pass here:
+    /// what they resolve to can change, so the worker checks them on every connection.
     fn check_callback(&self, callback_url: &str) -> Option<Error> {
-        let acceptable = url::Url::parse(callback_url).is_ok_and(|url| {
-            let scheme_ok = url.scheme() == "https"
-                || (self.allow_insecure_callbacks && url.scheme() == "http");
-            scheme_ok && url.host_str().is_some_and(|host| !host.is_empty())
-        });
-        (!acceptable).then(|| detail(ErrorCode::InvalidRequestBody, "callbackUrl"))
+        let invalid = || Some(detail(ErrorCode::InvalidRequestBody, "callbackUrl"));
+        let Ok(url) = url::Url::parse(callback_url) else {
+            return invalid();
+        };
+        if url.host_str().is_none_or(str::is_empty) {
+            return invalid();
+        }
+        match self.callbacks.check_url(&url) {
+            Ok(()) => None,
+            Err(Refused::Address(_)) => {
+                Some(detail(ErrorCode::CallbackAddressRefused, "callbackUrl"))
+            }
+            Err(Refused::Scheme(_) | Refused::BadUrl(_) | Refused::NoAllowedAddress(_)) => {
+                invalid()
+            }
+        }
     }
 
     /// Whether `caller` may create or change a webhook of this scope: iTwin-scoped webhooks

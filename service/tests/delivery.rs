@@ -14,6 +14,7 @@ use webhooks_client::types::{
     ActivateWebhook, CreateAccountWebhook, CreateAccountWebhookScope, CreateITwinWebhook,
     CreateITwinWebhookScope, CreateWebhook, PublishEvent,
 };
+use webhooks_server::types::WebhookScope;
 use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
 use webhooks_service::delivery::DeliveryConfig;
 use webhooks_service::delivery::queue::{CANCELLED, DELIVERED, FAILED};
@@ -304,17 +305,45 @@ async fn suite(url: &str) {
     )
     .await;
     receiver.expect("redirect-target", &secret("redirect"), vec![]);
-    // An address the rules refuse: never contacted, the attempt fails with the reason.
-    let metadata = acme
+    // An address the rules refuse: create refuses it at the door, and one stored before that
+    // rule (written here straight into the store) is never contacted: the attempt fails with
+    // the reason.
+    let metadata_url = "http://169.254.169.254/latest/meta-data";
+    let refused = acme
         .create_webhook(&CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
             scope: CreateAccountWebhookScope::Account,
-            callback_url: "http://169.254.169.254/latest/meta-data".to_owned(),
+            callback_url: metadata_url.to_owned(),
             event_types: vec!["test.metadata.v1".to_owned()],
             secret: Some(secret("metadata")),
         }))
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(webhooks_client::Error::Api(
+                webhooks_client::CreateWebhookError::UnprocessableEntity(_)
+            ))
+        ),
+        "{refused:?}"
+    );
+    let now = webhooks_service::store::now();
+    let metadata = uuid::Uuid::new_v4();
+    store
+        .insert(&webhooks_service::store::StoredWebhook {
+            id: metadata,
+            owner: "acme".to_owned(),
+            scope: WebhookScope::Account,
+            scope_id: None,
+            active: false,
+            callback_url: metadata_url.to_owned(),
+            event_types: vec!["test.metadata.v1".to_owned()],
+            secret: secret("metadata"),
+            created: now,
+            modified: now,
+            expiration_date_time: None,
+        })
         .await
-        .expect("create metadata webhook")
-        .id;
+        .expect("store metadata webhook");
     acme.activate_webhook(&metadata, None)
         .await
         .expect("activate");

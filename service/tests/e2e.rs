@@ -31,6 +31,17 @@ struct Harness {
 }
 
 async fn start(url: &str, key_path: &Path, per_minute: u32, burst: Option<u32>) -> Running {
+    start_with(url, key_path, per_minute, burst, Vec::new()).await
+}
+
+/// `start`, with `serve --allow-callback-cidr` ranges.
+async fn start_with(
+    url: &str,
+    key_path: &Path,
+    per_minute: u32,
+    burst: Option<u32>,
+    allow_callback_cidrs: Vec<ipnet::IpNet>,
+) -> Running {
     let key = DevKey::load_or_create(key_path).expect("dev key");
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
@@ -41,7 +52,10 @@ async fn start(url: &str, key_path: &Path, per_minute: u32, burst: Option<u32>) 
         key_source: KeySource::Dev(key),
         auth: AuthConfig::default(),
         body_limit: None,
-        delivery: Default::default(),
+        delivery: webhooks_service::delivery::DeliveryConfig {
+            allow_callback_cidrs,
+            ..Default::default()
+        },
     };
     webhooks_service::start(config)
         .await
@@ -189,6 +203,7 @@ async fn suite(url: &str) {
     authentication(&h).await;
     create_get_list(&h).await;
     create_refusals(&h).await;
+    callback_addresses(&h).await;
     permissions(&h).await;
     other_callers(&h).await;
     activation(&h).await;
@@ -882,6 +897,144 @@ async fn store_failure(h: &Harness) {
         }
         other => panic!("activate on a broken store: {other:?}"),
     }
+}
+
+/// IP-literal callbacks the delivery rules refuse, each spelled some way a caller might.
+const REFUSED_CALLBACKS: &[&str] = &[
+    "https://127.0.0.1/h",
+    "https://127.1.2.3:8443/h",
+    "https://[::1]/h",
+    "https://169.254.169.254/latest/meta-data",
+    "https://10.1.2.3/h",
+    "https://172.16.0.1/h",
+    "https://192.168.1.1/h",
+    "https://100.64.0.1/h",
+    "https://[fd00::1]/h",
+    "https://[fe80::1]/h",
+    "https://0.0.0.0/h",
+    "https://[::]/h",
+    "https://[::ffff:127.0.0.1]/h",
+    "https://[::ffff:a9fe:a9fe]/h",
+    "https://[::10.0.0.1]/h",
+    // Other spellings of 127.0.0.1 that the URL parser reads as that address.
+    "https://0x7f.1/h",
+    "https://2130706433/h",
+    "https://0177.0.0.1/h",
+];
+
+fn assert_address_refused(detail: &Error) {
+    assert_eq!(
+        detail.code,
+        Some(ErrorCode::CallbackAddressRefused),
+        "{detail:?}"
+    );
+    assert_eq!(
+        detail.message.as_deref(),
+        ErrorCode::CallbackAddressRefused.message(),
+    );
+    assert_eq!(detail.target.as_deref(), Some("callbackUrl"));
+}
+
+async fn callback_addresses(h: &Harness) {
+    let alice = h.client("alice");
+    let kept = alice
+        .create_webhook(&account_hook("https://a.example/kept"))
+        .await
+        .expect("create");
+    for url in REFUSED_CALLBACKS {
+        match alice.create_webhook(&account_hook(url)).await {
+            Err(ClientError::Api(CreateWebhookError::UnprocessableEntity(body))) => {
+                assert_address_refused(&single_detail(
+                    &body,
+                    ErrorCode::InvalidCreateWebhookRequest,
+                ));
+            }
+            other => panic!("create with {url}: {other:?}"),
+        }
+        let change = UpdateWebhook {
+            callback_url: Some((*url).to_owned()),
+            ..UpdateWebhook::default()
+        };
+        match alice.update_webhook(&kept.id, &change).await {
+            Err(ClientError::Api(UpdateWebhookError::UnprocessableEntity(body))) => {
+                assert_address_refused(&single_detail(
+                    &body,
+                    ErrorCode::InvalidUpdateWebhookRequest,
+                ));
+            }
+            other => panic!("update to {url}: {other:?}"),
+        }
+    }
+    // Refused updates changed nothing.
+    let got = alice.get_webhook(&kept.id).await.expect("get");
+    assert_eq!(got.callback_url, "https://a.example/kept");
+    // Public addresses, and names (checked after DNS, at delivery), pass.
+    for url in [
+        "https://8.8.8.8/h",
+        "https://[2606:4700:4700::1111]/h",
+        "https://[::ffff:8.8.8.8]/h",
+        "https://localhost/h",
+    ] {
+        alice
+            .create_webhook(&account_hook(url))
+            .await
+            .unwrap_or_else(|e| panic!("create with {url}: {e:?}"));
+        let change = UpdateWebhook {
+            callback_url: Some(url.to_owned()),
+            ..UpdateWebhook::default()
+        };
+        alice
+            .update_webhook(&kept.id, &change)
+            .await
+            .unwrap_or_else(|e| panic!("update to {url}: {e:?}"));
+    }
+}
+
+/// `serve --allow-callback-cidr` admits its ranges at the door, and only those.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowed_callback_ranges() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let key_path = dir.path().join("dev.key");
+    let allowed = vec![
+        "127.0.0.0/8".parse().expect("cidr"),
+        "fd00::/8".parse().expect("cidr"),
+    ];
+    let running = start_with(&url, &key_path, 100_000, None, allowed).await;
+    let h = Harness {
+        url: url.clone(),
+        key_path: key_path.clone(),
+        base: format!("http://{}", running.addr()),
+        running,
+    };
+    let alice = h.client("alice");
+    for admitted in [
+        "https://127.0.0.1/h",
+        "https://0x7f.1/h",
+        "https://[::ffff:127.0.0.1]/h",
+        "https://[fd00::1]/h",
+    ] {
+        alice
+            .create_webhook(&account_hook(admitted))
+            .await
+            .unwrap_or_else(|e| panic!("create with {admitted}: {e:?}"));
+    }
+    for refused in [
+        "https://[::1]/h",
+        "https://10.1.2.3/h",
+        "https://[fc00::1]/h",
+    ] {
+        match alice.create_webhook(&account_hook(refused)).await {
+            Err(ClientError::Api(CreateWebhookError::UnprocessableEntity(body))) => {
+                assert_address_refused(&single_detail(
+                    &body,
+                    ErrorCode::InvalidCreateWebhookRequest,
+                ));
+            }
+            other => panic!("create with {refused}: {other:?}"),
+        }
+    }
+    h.running.stop().await.expect("clean shutdown");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
