@@ -457,6 +457,84 @@ async fn not_json_at_all_is_422() {
     }
 }
 
+/// serde's derive reads a struct from an array too (fields by position), so `[]` was accepted
+/// as an update that changes nothing and `[true]` as `{"active": true}`. A body whose schema is
+/// an object must be a JSON object, on every operation.
+#[tokio::test]
+async fn a_body_that_is_no_object_is_422() {
+    let base = server().await;
+    let id = "5885fb70-81c1-423b-b556-771b5ab4d55b";
+    let operations = [
+        (
+            reqwest::Method::PATCH,
+            format!("{base}/webhooks/{id}"),
+            "status-200",
+            "InvalidUpdateWebhookRequest",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/webhooks/{id}/activate"),
+            "status-202",
+            "InvalidActivateWebhookRequest",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/events"),
+            "status-202",
+            "InvalidPublishEventRequest",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/webhooks"),
+            "status-201",
+            "InvalidCreateWebhookRequest",
+        ),
+    ];
+    for (method, url, token, code) in operations {
+        for json in [
+            "[]",
+            "[true]",
+            r#"["a.b.v1", "t", {}]"#,
+            r#""text""#,
+            "5",
+            "true",
+        ] {
+            let (status, body) = send(
+                method.clone(),
+                url.clone(),
+                Some(token),
+                Some("application/json"),
+                json,
+            )
+            .await;
+            assert_eq!(status, 422, "{method} {url} {json}: {body}");
+            assert_eq!(body["error"]["code"], code, "{method} {url} {json}");
+        }
+        // An object still passes (`send` reads JSON answers only, so activate's empty 202 is
+        // checked by status alone).
+        let ok = match code {
+            "InvalidPublishEventRequest" => r#"{"eventType": "a.b.v1", "content": {}}"#,
+            "InvalidCreateWebhookRequest" => {
+                r#"{"scope": "Account", "callbackUrl": "https://a.example/h", "eventTypes": ["a.b.v1"]}"#
+            }
+            _ => "{}",
+        };
+        let response = http()
+            .request(method.clone(), url.clone())
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(ok)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        assert!(
+            (200..300).contains(&status),
+            "{method} {url} {ok}: {status}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_path_parameter_that_is_no_uuid_is_404() {
     let base = server().await;

@@ -633,6 +633,27 @@ async fn patch(h: &Harness) {
         .await
         .expect("create");
 
+    // A body that is no JSON object is refused, though serde would read an array as the
+    // struct's fields by position (`[true]` as `{"active": true}`).
+    for body in ["[]", "[true]", r#""x""#, "7"] {
+        let (status, json) = h
+            .raw(
+                reqwest::Method::PATCH,
+                &format!("/webhooks/{}", hook.id),
+                "alice",
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}: {json}");
+        assert_eq!(
+            json["error"]["code"], "InvalidUpdateWebhookRequest",
+            "{body}"
+        );
+    }
+    let unchanged = alice.get_webhook(&hook.id).await.expect("get");
+    assert!(!unchanged.active, "[true] activated nothing");
+    assert_eq!(unchanged.modified, hook.modified);
+
     // Only eventTypes: everything else stays.
     let events = UpdateWebhook {
         event_types: Some(vec!["iTwins.iTwinCreated.v1".to_owned()]),
