@@ -314,9 +314,6 @@ impl Api for Scripted {
             404 => DeactivateWebhookResponse::NotFound(ErrorResponse::from_code(
                 ErrorCode::WebhookNotFound,
             )),
-            422 => DeactivateWebhookResponse::UnprocessableEntity(ErrorResponse::from_code(
-                ErrorCode::InvalidDeactivateWebhookRequest,
-            )),
             406 => DeactivateWebhookResponse::NotAcceptable(ErrorResponse::from_code(
                 ErrorCode::NotAcceptable,
             )),

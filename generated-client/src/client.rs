@@ -326,8 +326,11 @@ impl Client {
     }
     /// Deactivate a webhook
     ///
-    /// Deactivates an active webhook. Deactivated webhooks do not forward any
-    /// events to the callback until they are activated again.
+    /// Deactivates a webhook. Deactivated webhooks do not forward any events
+    /// to the callback until they are activated again; deliveries still
+    /// pending for the webhook are cancelled. Deactivating a webhook that is
+    /// already inactive (or expired) changes nothing and answers 202 as
+    /// well, so the request can be repeated safely.
     ///
     /// `POST /webhooks/{id}/deactivate` (`deactivateWebhook`).
     /// Needs a token with the scope(s): `webhooks:modify`.
@@ -350,7 +353,6 @@ impl Client {
             401 => answer.error(DeactivateWebhookError::Unauthorized),
             403 => answer.error(DeactivateWebhookError::Forbidden),
             404 => answer.error(DeactivateWebhookError::NotFound),
-            422 => answer.error(DeactivateWebhookError::UnprocessableEntity),
             406 => answer.error(DeactivateWebhookError::NotAcceptable),
             429 => {
                 ::std::result::Result::Err(
@@ -644,8 +646,6 @@ pub enum DeactivateWebhookError {
     Forbidden(crate::types::ErrorResponse),
     /// **404**: Specified webhook was not found.
     NotFound(crate::types::ErrorResponse),
-    /// **422**: The 422 (Unprocessable Entity) status code indicates that the request cannot be processed by the server due to a client error.
-    UnprocessableEntity(crate::types::ErrorResponse),
     /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
     NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
@@ -665,7 +665,6 @@ impl OperationError for DeactivateWebhookError {
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::UnprocessableEntity(_) => 422,
             Self::NotAcceptable(_) => 406,
             Self::TooManyRequests { .. } => 429,
             Self::InternalServerError(_) => 500,

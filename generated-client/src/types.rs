@@ -11,7 +11,7 @@
 )]
 #[serde(deny_unknown_fields)]
 pub struct ActivateWebhook {
-    /// Webhook expiration date and time. If not provided will default to 30 days after the request time.
+    /// Webhook expiration date and time. If not provided will default to 30 days after the request time. A time that has already passed is accepted: the webhook is then expired at once, reads as inactive and forwards nothing until it is activated again with a later time (or none).
     #[serde(
         rename = "expirationDateTime",
         default,

@@ -121,8 +121,11 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     > + ::std::marker::Send;
     /// Deactivate a webhook
     ///
-    /// Deactivates an active webhook. Deactivated webhooks do not forward any
-    /// events to the callback until they are activated again.
+    /// Deactivates a webhook. Deactivated webhooks do not forward any events
+    /// to the callback until they are activated again; deliveries still
+    /// pending for the webhook are cancelled. Deactivating a webhook that is
+    /// already inactive (or expired) changes nothing and answers 202 as
+    /// well, so the request can be repeated safely.
     ///
     /// `POST /webhooks/{id}/deactivate` (`deactivateWebhook`).
     fn deactivate_webhook(

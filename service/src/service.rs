@@ -236,34 +236,31 @@ impl Service {
             return Ok(to_webhook(&hook, now));
         }
         // Nothing matched: either the webhook is gone, or it already was in the state asked for
-        // (possibly because a concurrent request just put it there).
+        // (possibly because a concurrent request just put it there). Activating an active
+        // webhook is the seeds' 422; deactivating an inactive (or expired) one is done already,
+        // and answers as a deactivation would, with nothing changed.
         let still_there = self
             .store
             .get(&caller.client_id, id)
             .await
             .map_err(|e| internal(operation, e))?;
         match (still_there, changes.activation) {
-            (Some(_), Some(activation)) => Err(Refusal::Invalid(vec![invalid_change(
-                id,
-                matches!(activation, Activation::Activate { .. }),
-            )])),
+            (Some(_), Some(Activation::Activate { .. })) => {
+                Err(Refusal::Invalid(vec![invalid_change(id)]))
+            }
+            (Some(hook), Some(Activation::Deactivate)) => Ok(to_webhook(&hook, store::now())),
             _ => Err(Refusal::NotFound),
         }
     }
 
-    /// The activation change for an optional requested expiration.
-    fn activation(requested: Option<DateTime<Utc>>) -> Result<Activation, Refusal> {
-        let now = store::now();
+    /// The activation change for an optional requested expiration. A time that has passed is
+    /// taken as given: the webhook is activated already expired, forwards nothing, and reads as
+    /// inactive until it is activated again with a later time (as the spec says).
+    fn activation(requested: Option<DateTime<Utc>>) -> Activation {
         let expires = requested
             .map(|at| at.trunc_subsecs(6))
-            .unwrap_or(now + chrono::Duration::days(DEFAULT_ACTIVATION_DAYS));
-        if expires <= now {
-            return Err(Refusal::Invalid(vec![detail(
-                ErrorCode::InvalidValue,
-                "expirationDateTime",
-            )]));
-        }
-        Ok(Activation::Activate { expires })
+            .unwrap_or_else(|| store::now() + chrono::Duration::days(DEFAULT_ACTIVATION_DAYS));
+        Activation::Activate { expires }
     }
 
     async fn update(
@@ -282,7 +279,7 @@ impl Service {
             return Err(Refusal::Invalid(details));
         }
         let activation = match body.active {
-            Some(true) => Some(Self::activation(None)?),
+            Some(true) => Some(Self::activation(None)),
             Some(false) => Some(Activation::Deactivate),
             None => None,
         };
@@ -444,19 +441,11 @@ impl Api for Service {
             return ActivateWebhookResponse::TooManyRequests { body, retry_after };
         }
         let requested = body.and_then(|b| b.expiration_date_time);
-        let result = match Self::activation(requested) {
-            Ok(activation) => {
-                let changes = Changes {
-                    activation: Some(activation),
-                    ..Changes::default()
-                };
-                self.change("activateWebhook", &caller, id, changes).await
-            }
-            Err(refusal) => match self.changeable("activateWebhook", &caller, id).await {
-                Ok(_) => Err(refusal),
-                Err(earlier) => Err(earlier),
-            },
+        let changes = Changes {
+            activation: Some(Self::activation(requested)),
+            ..Changes::default()
         };
+        let result = self.change("activateWebhook", &caller, id, changes).await;
         let code = ErrorCode::InvalidActivateWebhookRequest;
         match result {
             Ok(_) => ActivateWebhookResponse::Accepted,
@@ -484,16 +473,15 @@ impl Api for Service {
             activation: Some(Activation::Deactivate),
             ..Changes::default()
         };
-        let code = ErrorCode::InvalidDeactivateWebhookRequest;
+        // Deactivation is idempotent: `change` refuses it only for a missing webhook, a caller
+        // without permission or a store failure.
+        let code = ErrorCode::InternalServerError;
         match self.change("deactivateWebhook", &caller, id, changes).await {
             Ok(_) => DeactivateWebhookResponse::Accepted,
             Err(r @ Refusal::NotFound) => DeactivateWebhookResponse::NotFound(r.body(code)),
             Err(r @ Refusal::Forbidden) => DeactivateWebhookResponse::Forbidden(r.body(code)),
-            Err(r @ Refusal::Invalid(_)) => {
-                DeactivateWebhookResponse::UnprocessableEntity(r.body(code))
-            }
-            Err(r @ Refusal::Internal) => {
-                DeactivateWebhookResponse::InternalServerError(r.body(code))
+            Err(Refusal::Invalid(_) | Refusal::Internal) => {
+                DeactivateWebhookResponse::InternalServerError(Refusal::Internal.body(code))
             }
         }
     }

@@ -212,6 +212,16 @@ async fn suite(url: &str) {
     )
     .await
     .expect("activate briefly");
+    // Activated with an expiration that has passed: expired at once, it receives nothing.
+    let expired_at_once = hook(&acme, r, "expired-at-once", None, &[T], false, vec![]).await;
+    acme.activate_webhook(
+        &expired_at_once,
+        Some(&ActivateWebhook {
+            expiration_date_time: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+        }),
+    )
+    .await
+    .expect("activate with a past expiration");
     let deleted = hook(&acme, r, "deleted", None, &[T], true, vec![]).await;
     acme.delete_webhook(&deleted).await.expect("delete");
     let deactivated = hook(&acme, r, "deactivated", None, &[T], true, vec![]).await;
@@ -559,6 +569,7 @@ async fn suite(url: &str) {
     for name in [
         "inactive",
         "expired",
+        "expired-at-once",
         "deleted",
         "deactivated",
         "other-type",
@@ -575,7 +586,7 @@ async fn suite(url: &str) {
         "nothing after deactivation"
     );
     assert_eq!(r.bad_signatures(), 0, "every signature verifies");
-    for id in [expired, deleted, deactivated] {
+    for id in [expired, expired_at_once, deleted, deactivated] {
         assert!(
             state_of(&store, id).await.is_empty(),
             "{id} got a delivery row"
