@@ -47,47 +47,32 @@ pub struct CreateAccountWebhook {
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
+    ::std::marker::Copy,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
     ::std::hash::Hash,
     ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
+    ::std::cmp::Ord,
+    ::std::default::Default
 )]
-#[non_exhaustive]
 pub enum CreateAccountWebhookScope {
     /// `Account`
+    #[default]
     Account,
-    /// A value this version of the spec does not list, kept as sent.
-    Unknown(::std::string::String),
 }
 impl CreateAccountWebhookScope {
     /// Every value the spec lists.
     pub const ALL: &'static [Self] = &[Self::Account];
     /// The value as it appears in JSON.
-    pub fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Self::Account => "Account",
-            Self::Unknown(value) => value,
         }
     }
 }
 impl ::std::fmt::Display for CreateAccountWebhookScope {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl ::std::convert::From<&str> for CreateAccountWebhookScope {
-    fn from(value: &str) -> Self {
-        match value {
-            "Account" => Self::Account,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::str::FromStr for CreateAccountWebhookScope {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
-        ::std::result::Result::Ok(Self::from(value))
     }
 }
 impl ::serde::Serialize for CreateAccountWebhookScope {
@@ -106,7 +91,14 @@ impl<'de> ::serde::Deserialize<'de> for CreateAccountWebhookScope {
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(&*value))
+        match &*value {
+            "Account" => ::std::result::Result::Ok(Self::Account),
+            other => {
+                ::std::result::Result::Err(
+                    ::serde::de::Error::unknown_variant(other, &["Account"]),
+                )
+            }
+        }
     }
 }
 /// A new webhook that receives the events of one iTwin.
@@ -140,47 +132,32 @@ pub struct CreateITwinWebhook {
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
+    ::std::marker::Copy,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
     ::std::hash::Hash,
     ::std::cmp::PartialOrd,
-    ::std::cmp::Ord
+    ::std::cmp::Ord,
+    ::std::default::Default
 )]
-#[non_exhaustive]
 pub enum CreateITwinWebhookScope {
     /// `iTwin`
+    #[default]
     ITwin,
-    /// A value this version of the spec does not list, kept as sent.
-    Unknown(::std::string::String),
 }
 impl CreateITwinWebhookScope {
     /// Every value the spec lists.
     pub const ALL: &'static [Self] = &[Self::ITwin];
     /// The value as it appears in JSON.
-    pub fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Self::ITwin => "iTwin",
-            Self::Unknown(value) => value,
         }
     }
 }
 impl ::std::fmt::Display for CreateITwinWebhookScope {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-impl ::std::convert::From<&str> for CreateITwinWebhookScope {
-    fn from(value: &str) -> Self {
-        match value {
-            "iTwin" => Self::ITwin,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::str::FromStr for CreateITwinWebhookScope {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
-        ::std::result::Result::Ok(Self::from(value))
     }
 }
 impl ::serde::Serialize for CreateITwinWebhookScope {
@@ -199,7 +176,14 @@ impl<'de> ::serde::Deserialize<'de> for CreateITwinWebhookScope {
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        ::std::result::Result::Ok(Self::from(&*value))
+        match &*value {
+            "iTwin" => ::std::result::Result::Ok(Self::ITwin),
+            other => {
+                ::std::result::Result::Err(
+                    ::serde::de::Error::unknown_variant(other, &["iTwin"]),
+                )
+            }
+        }
     }
 }
 /// A new webhook, for the whole account or for one iTwin; `scope` says
