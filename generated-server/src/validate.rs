@@ -359,14 +359,19 @@ pub(crate) fn check_CreateITwinWebhookScope(
 }
 /// A `CreateWebhook` (#/components/schemas/CreateWebhook).
 pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Problems) {
-    match value.get("scope").and_then(::serde_json::Value::as_str) {
-        ::std::option::Option::Some("Account") => {
-            check_CreateAccountWebhook(value, problems);
+    if let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) {
+        match object.get("scope").and_then(::serde_json::Value::as_str) {
+            ::std::option::Option::Some("Account") => {
+                check_CreateAccountWebhook(value, problems);
+            }
+            ::std::option::Option::Some("iTwin") => {
+                check_CreateITwinWebhook(value, problems);
+            }
+            _ => problems.field("scope", |problems| problems.here()),
         }
-        ::std::option::Option::Some("iTwin") => {
-            check_CreateITwinWebhook(value, problems);
-        }
-        _ => problems.field("scope", |problems| problems.here()),
     }
 }
 /// A `PublishEvent` (#/components/schemas/PublishEvent).
