@@ -238,7 +238,8 @@ impl Service {
         // Nothing matched: either the webhook is gone, or it already was in the state asked for
         // (possibly because a concurrent request just put it there). Activating an active
         // webhook is the seeds' 422; deactivating an inactive (or expired) one is done already,
-        // and answers as a deactivation would, with nothing changed.
+        // so the rest of the change (a PATCH may carry more than `active: false`) is applied
+        // on its own.
         let still_there = self
             .store
             .get(&caller.client_id, id)
@@ -248,7 +249,25 @@ impl Service {
             (Some(_), Some(Activation::Activate { .. })) => {
                 Err(Refusal::Invalid(vec![invalid_change(id)]))
             }
-            (Some(hook), Some(Activation::Deactivate)) => Ok(to_webhook(&hook, store::now())),
+            (Some(hook), Some(Activation::Deactivate)) => {
+                let rest = Changes {
+                    activation: None,
+                    ..changes
+                };
+                if rest.callback_url.is_none()
+                    && rest.event_types.is_none()
+                    && rest.secret.is_none()
+                {
+                    return Ok(to_webhook(&hook, store::now()));
+                }
+                let now = store::now();
+                self.store
+                    .update(&caller.client_id, id, &rest, now)
+                    .await
+                    .map_err(|e| internal(operation, e))?
+                    .map(|hook| to_webhook(&hook, now))
+                    .ok_or(Refusal::NotFound)
+            }
             _ => Err(Refusal::NotFound),
         }
     }

@@ -748,6 +748,22 @@ async fn patch(h: &Harness) {
         .await
         .expect("patch inactive twice");
     assert_eq!(again, inactive);
+    // The rest of such a PATCH still applies.
+    let with_more = UpdateWebhook {
+        active: Some(false),
+        event_types: Some(vec!["iModels.changesReady.v1".to_owned()]),
+        ..UpdateWebhook::default()
+    };
+    let changed = alice
+        .update_webhook(&hook.id, &with_more)
+        .await
+        .expect("patch inactive with more");
+    assert!(!changed.active);
+    assert_eq!(
+        changed.event_types,
+        vec!["iModels.changesReady.v1".to_owned()]
+    );
+    assert_eq!(alice.get_webhook(&hook.id).await.expect("get"), changed);
     // A new secret is accepted and, like the old one, never shown.
     let secret = UpdateWebhook {
         secret: Some("n".repeat(48)),
