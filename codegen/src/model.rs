@@ -187,6 +187,10 @@ pub struct EnumDef {
     pub variants: Vec<EnumVariant>,
     /// Integer values (`value` holds the decimal text); string values otherwise.
     pub integer: bool,
+    /// No `Unknown` variant: the listed values are the only ones. Set for the one-value enum
+    /// that is a discriminated union member's own tag (see `close_discriminator_tags`), where
+    /// any other value would select another member.
+    pub closed: bool,
 }
 
 #[derive(Debug, Clone)]

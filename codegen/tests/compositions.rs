@@ -432,3 +432,17 @@ fn prefix_items_on_a_closed_array_are_a_tuple() {
         "if items.len() != 2usize",
     );
 }
+
+/// A body that is no object is refused as such by a discriminated union's check (the problem is
+/// at the root, as for a struct), not reported as a missing discriminator.
+#[test]
+fn a_discriminated_union_checks_for_an_object_first() {
+    let generated = generated(
+        "    Body:\n      discriminator: {propertyName: kind}\n      oneOf:\n        - {type: object, required: [kind], properties: {kind: {type: string, enum: [a]}}}\n        - {type: object, required: [kind], properties: {kind: {type: string, enum: [b]}}}\n",
+    );
+    let validate = &generated.server["src/validate.rs"];
+    assert_has(
+        validate,
+        "pub(crate) fn check_Body(value: &::serde_json::Value, problems: &mut Problems) { if let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object( value, problems, ) { match object.get(\"kind\").and_then(::serde_json::Value::as_str) {",
+    );
+}

@@ -1249,27 +1249,38 @@ components:
 
 #[test]
 fn operations_can_word_a_code_their_own_way() {
+    // The workspace's spec, with update wording `InvalidChange` its own way (the spec itself no
+    // longer has an operation that does).
     let spec = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../spec/webhooks.yaml"
     ))
     .expect("spec");
+    let anchor = "          x-error-code: InvalidUpdateWebhookRequest\n";
+    assert_eq!(spec.matches(anchor).count(), 1, "update's 422 moved");
+    let spec = spec.replacen(
+        anchor,
+        &format!(
+            "{anchor}          x-error-messages:\n            InvalidChange: \"Webhook subscription '{{id}}' cannot be changed that way.\"\n"
+        ),
+        1,
+    );
     let api = model(&spec);
-    let deactivate = api
+    let update = api
         .operations
         .iter()
-        .find(|o| o.id == "deactivateWebhook")
-        .expect("deactivate");
-    let messages: Vec<_> = deactivate
+        .find(|o| o.id == "updateWebhook")
+        .expect("update");
+    let messages: Vec<_> = update
         .responses
         .iter()
         .flat_map(|r| r.error_messages.iter())
         .collect();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].0, "InvalidChange");
-    assert!(messages[0].1.contains("cannot be deactivated"));
+    assert!(messages[0].1.contains("cannot be changed that way"));
     let responses = server_file(&spec, "src/responses.rs");
-    assert!(responses.contains("impl DeactivateWebhookResponse"));
+    assert!(responses.contains("impl UpdateWebhookResponse {"));
     assert!(
         !responses.contains("impl ActivateWebhookResponse {"),
         "only operations with their own wording"

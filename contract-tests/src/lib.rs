@@ -97,19 +97,30 @@ impl Api for Scripted {
         match caller.status {
             201 => {
                 let mut hook = sample_webhook(uuid::Uuid::from_u128(1));
-                hook.callback_url = body.callback_url;
-                hook.event_types = body.event_types;
+                let (scope, scope_id, secret) = match body {
+                    CreateWebhook::CreateAccountWebhook(account) => {
+                        hook.callback_url = account.callback_url;
+                        hook.event_types = account.event_types;
+                        (WebhookScope::Account, None, account.secret)
+                    }
+                    CreateWebhook::CreateITwinWebhook(itwin) => {
+                        hook.callback_url = itwin.callback_url;
+                        hook.event_types = itwin.event_types;
+                        let id = Some(itwin.scope_id.to_string());
+                        (WebhookScope::ITwin, id, itwin.secret)
+                    }
+                };
                 CreateWebhookResponse::Created(CreatedWebhook {
                     id: hook.id,
-                    scope: body.scope,
-                    scope_id: body.scope_id,
+                    scope,
+                    scope_id,
                     active: hook.active,
                     callback_url: hook.callback_url,
                     event_types: hook.event_types,
                     created: hook.created,
                     modified: hook.modified,
                     expiration_date_time: None,
-                    secret: body.secret.unwrap_or_else(|| "s".repeat(32)),
+                    secret: secret.unwrap_or_else(|| "s".repeat(32)),
                 })
             }
             401 => CreateWebhookResponse::Unauthorized(ErrorResponse::from_code(
@@ -302,9 +313,6 @@ impl Api for Scripted {
             )),
             404 => DeactivateWebhookResponse::NotFound(ErrorResponse::from_code(
                 ErrorCode::WebhookNotFound,
-            )),
-            422 => DeactivateWebhookResponse::UnprocessableEntity(ErrorResponse::from_code(
-                ErrorCode::InvalidDeactivateWebhookRequest,
             )),
             406 => DeactivateWebhookResponse::NotAcceptable(ErrorResponse::from_code(
                 ErrorCode::NotAcceptable,

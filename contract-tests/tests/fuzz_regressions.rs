@@ -102,5 +102,9 @@ async fn empty_event_types_are_one_detail_each() {
         .and_then(|d| d.as_array())
         .map(|d| d.iter().filter_map(|e| e["target"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(targets, ["eventTypes[0]", "eventTypes[1]", "eventTypes[2]"]);
+    // The scopeId became a uuid in the spec since; the event types are still one detail each.
+    assert_eq!(
+        targets,
+        ["scopeId", "eventTypes[0]", "eventTypes[1]", "eventTypes[2]"]
+    );
 }

@@ -209,17 +209,27 @@ fn targets(body: &serde_json::Value) -> Vec<String> {
 #[tokio::test]
 async fn every_problem_in_a_body_is_a_detail_of_its_own() {
     let base = server().await;
-    // Five problems: an enum value the spec lacks, a callback that is no URI, an empty
-    // `eventTypes` (minItems 1), a secret under 32 characters, and a property the schema
-    // does not have (additionalProperties: false).
-    let json = r#"{"scope": "Galaxy", "callbackUrl": "not a uri", "eventTypes": [], "secret": "short", "colour": "red"}"#;
+    // Five problems: a callback that is no URI, an empty `eventTypes` (minItems 1), a secret
+    // under 32 characters, a `scopeId` on an Account webhook and a property the schema does not
+    // have (both refused by additionalProperties: false).
+    let json = r#"{"scope": "Account", "scopeId": "0", "callbackUrl": "not a uri", "eventTypes": [], "secret": "short", "colour": "red"}"#;
     let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), json).await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "InvalidCreateWebhookRequest");
+    // The two unknown properties come in the order serde_json keeps object keys, which depends
+    // on its `preserve_order` feature (unified across whatever else is built): compare as sets.
+    let mut found = targets(&body);
+    found.sort();
     assert_eq!(
-        targets(&body),
-        ["scope", "callbackUrl", "eventTypes", "secret", "colour"]
+        found,
+        ["callbackUrl", "colour", "eventTypes", "scopeId", "secret"]
     );
+    // A `scope` the discriminator does not know selects no member: that is the one detail,
+    // since which properties the rest must have depends on it.
+    let json = r#"{"scope": "Galaxy", "callbackUrl": "not a uri", "eventTypes": []}"#;
+    let (status, body) = post_json(format!("{base}/webhooks"), Some("status-201"), json).await;
+    assert_eq!(status, 422);
+    assert_eq!(targets(&body), ["scope"]);
     for detail in body["error"]["details"].as_array().into_iter().flatten() {
         assert_eq!(detail["code"], "InvalidRequestBody");
         assert_eq!(detail["message"], "Invalid request body.");
@@ -447,6 +457,84 @@ async fn not_json_at_all_is_422() {
         assert_eq!(
             body["error"]["code"], "InvalidCreateWebhookRequest",
             "{json}"
+        );
+    }
+}
+
+/// serde's derive reads a struct from an array too (fields by position), so `[]` was accepted
+/// as an update that changes nothing and `[true]` as `{"active": true}`. A body whose schema is
+/// an object must be a JSON object, on every operation.
+#[tokio::test]
+async fn a_body_that_is_no_object_is_422() {
+    let base = server().await;
+    let id = "5885fb70-81c1-423b-b556-771b5ab4d55b";
+    let operations = [
+        (
+            reqwest::Method::PATCH,
+            format!("{base}/webhooks/{id}"),
+            "status-200",
+            "InvalidUpdateWebhookRequest",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/webhooks/{id}/activate"),
+            "status-202",
+            "InvalidActivateWebhookRequest",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/events"),
+            "status-202",
+            "InvalidPublishEventRequest",
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{base}/webhooks"),
+            "status-201",
+            "InvalidCreateWebhookRequest",
+        ),
+    ];
+    for (method, url, token, code) in operations {
+        for json in [
+            "[]",
+            "[true]",
+            r#"["a.b.v1", "t", {}]"#,
+            r#""text""#,
+            "5",
+            "true",
+        ] {
+            let (status, body) = send(
+                method.clone(),
+                url.clone(),
+                Some(token),
+                Some("application/json"),
+                json,
+            )
+            .await;
+            assert_eq!(status, 422, "{method} {url} {json}: {body}");
+            assert_eq!(body["error"]["code"], code, "{method} {url} {json}");
+        }
+        // An object still passes (`send` reads JSON answers only, so activate's empty 202 is
+        // checked by status alone).
+        let ok = match code {
+            "InvalidPublishEventRequest" => r#"{"eventType": "a.b.v1", "content": {}}"#,
+            "InvalidCreateWebhookRequest" => {
+                r#"{"scope": "Account", "callbackUrl": "https://a.example/h", "eventTypes": ["a.b.v1"]}"#
+            }
+            _ => "{}",
+        };
+        let response = http()
+            .request(method.clone(), url.clone())
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(ok)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        assert!(
+            (200..300).contains(&status),
+            "{method} {url} {ok}: {status}"
         );
     }
 }

@@ -893,9 +893,11 @@ impl BodyInput {
             .is_none_or(|t| t.0.bytes().all(|b| b.is_ascii_whitespace()));
         let shape_ok = match (&self.shape, operation_id) {
             (BodyShape::Create(s), "createWebhook") => {
+                // The scope rule is the schema's: an Account webhook has no scopeId, an iTwin one
+                // a uuid. Only the first is sure here (arbitrary text is rarely a uuid).
                 s.extra.is_none()
-                    && s.scope.valid(true)
-                    && s.scope_id.valid(false)
+                    && matches!(s.scope, Field::Good(Scope::Account))
+                    && matches!(s.scope_id, Field::Absent)
                     && s.callback_url.valid(true)
                     && s.event_types.valid(true)
                     && s.secret.valid(false)

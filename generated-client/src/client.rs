@@ -88,6 +88,19 @@ impl Client {
     /// `secret` is ever returned; when the request gives none, one is
     /// generated.
     ///
+    /// A `callbackUrl` whose host is an IP address in a range callbacks may
+    /// not reach is refused with a 422 whose detail has the code
+    /// `CallbackAddressRefused` and the target `callbackUrl`: loopback
+    /// (127.0.0.0/8, ::1), private (10/8, 172.16/12, 192.168/16),
+    /// link-local (169.254/16, fe80::/10; the cloud metadata address
+    /// 169.254.169.254 included), CGNAT (100.64/10), unique-local
+    /// (fc00::/7), unspecified (0.0.0.0/8, ::), multicast and reserved
+    /// ranges, and the IPv4-mapped, IPv4-compatible, NAT64 and 6to4 IPv6
+    /// forms of those. Other spellings of an IPv4 address (`0x7f.1`,
+    /// `2130706433`) are read as the address they stand for. The operator
+    /// can admit a range (`serve --allow-callback-cidr`). A host name is
+    /// checked after DNS, on every delivery.
+    ///
     /// `POST /webhooks` (`createWebhook`).
     /// Needs a token with the scope(s): `webhooks:modify`.
     pub async fn create_webhook(
@@ -213,6 +226,19 @@ impl Client {
     /// the secret without failing deliveries the receiver has not yet been
     /// told about, use `rotateWebhookSecret` instead.
     ///
+    /// A `callbackUrl` whose host is an IP address in a range callbacks may
+    /// not reach is refused with a 422 whose detail has the code
+    /// `CallbackAddressRefused` and the target `callbackUrl`: loopback
+    /// (127.0.0.0/8, ::1), private (10/8, 172.16/12, 192.168/16),
+    /// link-local (169.254/16, fe80::/10; the cloud metadata address
+    /// 169.254.169.254 included), CGNAT (100.64/10), unique-local
+    /// (fc00::/7), unspecified (0.0.0.0/8, ::), multicast and reserved
+    /// ranges, and the IPv4-mapped, IPv4-compatible, NAT64 and 6to4 IPv6
+    /// forms of those. Other spellings of an IPv4 address (`0x7f.1`,
+    /// `2130706433`) are read as the address they stand for. The operator
+    /// can admit a range (`serve --allow-callback-cidr`). A host name is
+    /// checked after DNS, on every delivery.
+    ///
     /// The Service Application must have the `webhooks_maintainer` permission
     /// assigned at the iTwin level or be an Organization Administrator for the
     /// Organization that owns a given iTwin.
@@ -306,8 +332,11 @@ impl Client {
     }
     /// Deactivate a webhook
     ///
-    /// Deactivates an active webhook. Deactivated webhooks do not forward any
-    /// events to the callback until they are activated again.
+    /// Deactivates a webhook. Deactivated webhooks do not forward any events
+    /// to the callback until they are activated again; deliveries still
+    /// pending for the webhook are cancelled. Deactivating a webhook that is
+    /// already inactive (or expired) changes nothing and answers 202 as
+    /// well, so the request can be repeated safely.
     ///
     /// `POST /webhooks/{id}/deactivate` (`deactivateWebhook`).
     /// Needs a token with the scope(s): `webhooks:modify`.
@@ -330,7 +359,6 @@ impl Client {
             401 => answer.error(DeactivateWebhookError::Unauthorized),
             403 => answer.error(DeactivateWebhookError::Forbidden),
             404 => answer.error(DeactivateWebhookError::NotFound),
-            422 => answer.error(DeactivateWebhookError::UnprocessableEntity),
             406 => answer.error(DeactivateWebhookError::NotAcceptable),
             429 => {
                 ::std::result::Result::Err(
@@ -733,8 +761,6 @@ pub enum DeactivateWebhookError {
     Forbidden(crate::types::ErrorResponse),
     /// **404**: Specified webhook was not found.
     NotFound(crate::types::ErrorResponse),
-    /// **422**: The 422 (Unprocessable Entity) status code indicates that the request cannot be processed by the server due to a client error.
-    UnprocessableEntity(crate::types::ErrorResponse),
     /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
     NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
@@ -754,7 +780,6 @@ impl OperationError for DeactivateWebhookError {
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::UnprocessableEntity(_) => 422,
             Self::NotAcceptable(_) => 406,
             Self::TooManyRequests { .. } => 429,
             Self::InternalServerError(_) => 500,

@@ -11,7 +11,7 @@
 )]
 #[serde(deny_unknown_fields)]
 pub struct ActivateWebhook {
-    /// Webhook expiration date and time. If not provided will default to 30 days after the request time.
+    /// Webhook expiration date and time. If not provided will default to 30 days after the request time. A time that has already passed is accepted: the webhook is then expired at once, reads as inactive and forwards nothing until it is activated again with a later time (or none).
     #[serde(
         rename = "expirationDateTime",
         default,
@@ -19,7 +19,7 @@ pub struct ActivateWebhook {
     )]
     pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
 }
-/// A new webhook. Read-only properties are not accepted.
+/// A new webhook that receives the account events its owner publishes. It has no `scopeId`.
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -28,17 +28,10 @@ pub struct ActivateWebhook {
     ::serde::Deserialize
 )]
 #[serde(deny_unknown_fields)]
-pub struct CreateWebhook {
-    /// The `scope` property: a [`WebhookScope`].
-    pub scope: crate::types::WebhookScope,
-    /// The iTwin id. Required when scope is iTwin; absent when scope is Account. Not blank.
-    #[serde(
-        rename = "scopeId",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub scope_id: ::std::option::Option<::std::string::String>,
-    /// The https URL events are sent to.
+pub struct CreateAccountWebhook {
+    /// Always `Account`.
+    pub scope: crate::types::CreateAccountWebhookScope,
+    /// The https URL events are sent to. An IP-address host must not be in a refused range (see createWebhook); a name is checked after DNS at delivery.
     #[serde(rename = "callbackUrl")]
     pub callback_url: ::std::string::String,
     /// The event types forwarded, each `<area>.<name>.v<N>`.
@@ -49,6 +42,227 @@ pub struct CreateWebhook {
     /// Write-only: sent in requests, never returned.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub secret: ::std::option::Option<::std::string::String>,
+}
+/// Always `Account`.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord,
+    ::std::default::Default
+)]
+pub enum CreateAccountWebhookScope {
+    /// `Account`
+    #[default]
+    Account,
+}
+impl CreateAccountWebhookScope {
+    /// Every value the spec lists.
+    pub const ALL: &'static [Self] = &[Self::Account];
+    /// The value as it appears in JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Account => "Account",
+        }
+    }
+}
+impl ::std::fmt::Display for CreateAccountWebhookScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for CreateAccountWebhookScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateAccountWebhookScope {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match &*value {
+            "Account" => ::std::result::Result::Ok(Self::Account),
+            other => {
+                ::std::result::Result::Err(
+                    ::serde::de::Error::unknown_variant(other, &["Account"]),
+                )
+            }
+        }
+    }
+}
+/// A new webhook that receives the events of one iTwin.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[serde(deny_unknown_fields)]
+pub struct CreateITwinWebhook {
+    /// Always `iTwin`.
+    pub scope: crate::types::CreateITwinWebhookScope,
+    /// The iTwin id.
+    #[serde(rename = "scopeId")]
+    pub scope_id: ::uuid::Uuid,
+    /// The https URL events are sent to. An IP-address host must not be in a refused range (see createWebhook); a name is checked after DNS at delivery.
+    #[serde(rename = "callbackUrl")]
+    pub callback_url: ::std::string::String,
+    /// The event types forwarded, each `<area>.<name>.v<N>`.
+    #[serde(rename = "eventTypes")]
+    pub event_types: ::std::vec::Vec<::std::string::String>,
+    /// The key that signs every event sent to the callback; generated when absent, as `whsec_` and the base64 of 32 random bytes. Any text of at least 32 characters; one that starts with `whsec_` must continue with padded standard base64 (canonical, as every Standard Webhooks library decodes it), since its Standard Webhooks key is those decoded bytes. Any other text keys both signatures with its UTF-8 bytes.
+    ///
+    /// Write-only: sent in requests, never returned.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub secret: ::std::option::Option<::std::string::String>,
+}
+/// Always `iTwin`.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord,
+    ::std::default::Default
+)]
+pub enum CreateITwinWebhookScope {
+    /// `iTwin`
+    #[default]
+    ITwin,
+}
+impl CreateITwinWebhookScope {
+    /// Every value the spec lists.
+    pub const ALL: &'static [Self] = &[Self::ITwin];
+    /// The value as it appears in JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ITwin => "iTwin",
+        }
+    }
+}
+impl ::std::fmt::Display for CreateITwinWebhookScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for CreateITwinWebhookScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateITwinWebhookScope {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        match &*value {
+            "iTwin" => ::std::result::Result::Ok(Self::ITwin),
+            other => {
+                ::std::result::Result::Err(
+                    ::serde::de::Error::unknown_variant(other, &["iTwin"]),
+                )
+            }
+        }
+    }
+}
+/// A new webhook, for the whole account or for one iTwin; `scope` says
+/// which. Read-only properties are not accepted, and neither is a
+/// `scopeId` on an Account webhook: every body this schema admits is
+/// created.
+#[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]
+pub enum CreateWebhook {
+    CreateAccountWebhook(crate::types::CreateAccountWebhook),
+    CreateITwinWebhook(crate::types::CreateITwinWebhook),
+}
+impl ::serde::Serialize for CreateWebhook {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let (mut value, tag) = match self {
+            Self::CreateAccountWebhook(inner) => {
+                (
+                    ::serde_json::to_value(inner).map_err(::serde::ser::Error::custom)?,
+                    "Account",
+                )
+            }
+            Self::CreateITwinWebhook(inner) => {
+                (
+                    ::serde_json::to_value(inner).map_err(::serde::ser::Error::custom)?,
+                    "iTwin",
+                )
+            }
+        };
+        if let ::serde_json::Value::Object(members) = &mut value
+            && !members.contains_key("scope")
+        {
+            members
+                .insert(
+                    ::std::borrow::ToOwned::to_owned("scope"),
+                    ::serde_json::Value::String(::std::borrow::ToOwned::to_owned(tag)),
+                );
+        }
+        ::serde::Serialize::serialize(&value, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateWebhook {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let tag = value
+            .get("scope")
+            .and_then(::serde_json::Value::as_str)
+            .map(::std::borrow::ToOwned::to_owned);
+        match tag.as_deref() {
+            ::std::option::Option::Some("Account") => {
+                ::std::result::Result::Ok(
+                    Self::CreateAccountWebhook(
+                        ::serde::Deserialize::deserialize(value)
+                            .map_err(::serde::de::Error::custom)?,
+                    ),
+                )
+            }
+            ::std::option::Option::Some("iTwin") => {
+                ::std::result::Result::Ok(
+                    Self::CreateITwinWebhook(
+                        ::serde::Deserialize::deserialize(value)
+                            .map_err(::serde::de::Error::custom)?,
+                    ),
+                )
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::serde::de::Error::custom(
+                        "the discriminator `scope` is missing or not one of `Account`, `iTwin`",
+                    ),
+                )
+            }
+        }
+    }
 }
 /// A webhook together with its secret. Returned by createWebhook only; get and list never return the secret.
 #[derive(
@@ -223,6 +437,10 @@ pub enum ErrorCode {
     ///
     /// Standard message: "Invalid request body."
     InvalidRequestBody,
+    /// `CallbackAddressRefused`
+    ///
+    /// Standard message: "Provided 'callbackUrl' is an IP address callbacks may not reach (loopback, private, link-local, CGNAT, unique-local, reserved or unspecified)."
+    CallbackAddressRefused,
     /// `TooManyRequests`
     ///
     /// Standard message: "More requests were received than the subscription rate-limit allows."
@@ -271,6 +489,7 @@ impl ErrorCode {
         Self::InvalidValue,
         Self::InvalidChange,
         Self::InvalidRequestBody,
+        Self::CallbackAddressRefused,
         Self::TooManyRequests,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
@@ -298,6 +517,7 @@ impl ErrorCode {
             Self::InvalidValue => "InvalidValue",
             Self::InvalidChange => "InvalidChange",
             Self::InvalidRequestBody => "InvalidRequestBody",
+            Self::CallbackAddressRefused => "CallbackAddressRefused",
             Self::TooManyRequests => "TooManyRequests",
             Self::PayloadTooLarge => "PayloadTooLarge",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
@@ -378,6 +598,11 @@ impl ErrorCode {
             Self::InvalidRequestBody => {
                 ::std::option::Option::Some("Invalid request body.")
             }
+            Self::CallbackAddressRefused => {
+                ::std::option::Option::Some(
+                    "Provided 'callbackUrl' is an IP address callbacks may not reach (loopback, private, link-local, CGNAT, unique-local, reserved or unspecified).",
+                )
+            }
             Self::TooManyRequests => {
                 ::std::option::Option::Some(
                     "More requests were received than the subscription rate-limit allows.",
@@ -439,6 +664,7 @@ impl ::std::convert::From<&str> for ErrorCode {
             "InvalidValue" => Self::InvalidValue,
             "InvalidChange" => Self::InvalidChange,
             "InvalidRequestBody" => Self::InvalidRequestBody,
+            "CallbackAddressRefused" => Self::CallbackAddressRefused,
             "TooManyRequests" => Self::TooManyRequests,
             "PayloadTooLarge" => Self::PayloadTooLarge,
             "UnsupportedMediaType" => Self::UnsupportedMediaType,
@@ -589,7 +815,7 @@ pub struct UpdateWebhook {
     /// Whether the webhook forwards events to its callback.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub active: ::std::option::Option<bool>,
-    /// The https URL events are sent to.
+    /// The https URL events are sent to. An IP-address host must not be in a refused range (see createWebhook); a name is checked after DNS at delivery.
     #[serde(
         rename = "callbackUrl",
         default,

@@ -25,6 +25,19 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `secret` is ever returned; when the request gives none, one is
     /// generated.
     ///
+    /// A `callbackUrl` whose host is an IP address in a range callbacks may
+    /// not reach is refused with a 422 whose detail has the code
+    /// `CallbackAddressRefused` and the target `callbackUrl`: loopback
+    /// (127.0.0.0/8, ::1), private (10/8, 172.16/12, 192.168/16),
+    /// link-local (169.254/16, fe80::/10; the cloud metadata address
+    /// 169.254.169.254 included), CGNAT (100.64/10), unique-local
+    /// (fc00::/7), unspecified (0.0.0.0/8, ::), multicast and reserved
+    /// ranges, and the IPv4-mapped, IPv4-compatible, NAT64 and 6to4 IPv6
+    /// forms of those. Other spellings of an IPv4 address (`0x7f.1`,
+    /// `2130706433`) are read as the address they stand for. The operator
+    /// can admit a range (`serve --allow-callback-cidr`). A host name is
+    /// checked after DNS, on every delivery.
+    ///
     /// `POST /webhooks` (`createWebhook`).
     fn create_webhook(
         &self,
@@ -70,6 +83,19 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the secret without failing deliveries the receiver has not yet been
     /// told about, use `rotateWebhookSecret` instead.
     ///
+    /// A `callbackUrl` whose host is an IP address in a range callbacks may
+    /// not reach is refused with a 422 whose detail has the code
+    /// `CallbackAddressRefused` and the target `callbackUrl`: loopback
+    /// (127.0.0.0/8, ::1), private (10/8, 172.16/12, 192.168/16),
+    /// link-local (169.254/16, fe80::/10; the cloud metadata address
+    /// 169.254.169.254 included), CGNAT (100.64/10), unique-local
+    /// (fc00::/7), unspecified (0.0.0.0/8, ::), multicast and reserved
+    /// ranges, and the IPv4-mapped, IPv4-compatible, NAT64 and 6to4 IPv6
+    /// forms of those. Other spellings of an IPv4 address (`0x7f.1`,
+    /// `2130706433`) are read as the address they stand for. The operator
+    /// can admit a range (`serve --allow-callback-cidr`). A host name is
+    /// checked after DNS, on every delivery.
+    ///
     /// The Service Application must have the `webhooks_maintainer` permission
     /// assigned at the iTwin level or be an Organization Administrator for the
     /// Organization that owns a given iTwin.
@@ -101,8 +127,11 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     > + ::std::marker::Send;
     /// Deactivate a webhook
     ///
-    /// Deactivates an active webhook. Deactivated webhooks do not forward any
-    /// events to the callback until they are activated again.
+    /// Deactivates a webhook. Deactivated webhooks do not forward any events
+    /// to the callback until they are activated again; deliveries still
+    /// pending for the webhook are cancelled. Deactivating a webhook that is
+    /// already inactive (or expired) changes nothing and answers 202 as
+    /// well, so the request can be repeated safely.
     ///
     /// `POST /webhooks/{id}/deactivate` (`deactivateWebhook`).
     fn deactivate_webhook(

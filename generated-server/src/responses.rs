@@ -309,8 +309,6 @@ pub enum DeactivateWebhookResponse {
     Forbidden(crate::types::ErrorResponse),
     /// **404**: Specified webhook was not found.
     NotFound(crate::types::ErrorResponse),
-    /// **422**: The 422 (Unprocessable Entity) status code indicates that the request cannot be processed by the server due to a client error.
-    UnprocessableEntity(crate::types::ErrorResponse),
     /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
     NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
@@ -323,23 +321,6 @@ pub enum DeactivateWebhookResponse {
     /// **500**: The server failed to handle the request.
     InternalServerError(crate::types::ErrorResponse),
 }
-impl DeactivateWebhookResponse {
-    /// The message this operation uses for `code`: its own wording where the spec gives one
-    /// (`x-error-messages`), else the code's standard message. Placeholders in braces, such
-    /// as `{id}`, are for the sender to fill in.
-    pub fn message(
-        code: &crate::types::ErrorCode,
-    ) -> ::std::option::Option<&'static str> {
-        match code {
-            crate::types::ErrorCode::InvalidChange => {
-                ::std::option::Option::Some(
-                    "Webhook subscription '{id}' cannot be deactivated because it is already inactive.",
-                )
-            }
-            other => other.message(),
-        }
-    }
-}
 impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
     fn into_response(self) -> ::axum::response::Response {
         match self {
@@ -347,9 +328,6 @@ impl ::axum::response::IntoResponse for DeactivateWebhookResponse {
             Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
             Self::Forbidden(body) => Reply::json(403u16, "application/json", &body),
             Self::NotFound(body) => Reply::json(404u16, "application/json", &body),
-            Self::UnprocessableEntity(body) => {
-                Reply::json(422u16, "application/json", &body)
-            }
             Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
             Self::TooManyRequests { body, retry_after } => {
                 Reply::json(429u16, "application/json", &body)

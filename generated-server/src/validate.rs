@@ -6,10 +6,10 @@
 #[allow(unused_imports)]
 use ::specfirst_runtime::server::validate::{BodyCheck, Problems};
 /// `\S`, compiled on first use.
-static PATTERN_0: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
+static PATTERN_2: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
 ::regex::Regex::new("\\S").ok());
 /// `^(?:whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?|(?:[^w]|w[^h]|wh[^s]|whs[^e]|whse[^c]|whsec[^_])[\s\S]*)$`, compiled on first use.
-static PATTERN_2: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
+static PATTERN_1: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
 {
     ::regex::Regex::new(
             "^(?:whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?|(?:[^w]|w[^h]|wh[^s]|whs[^e]|whse[^c]|whsec[^_])[\\s\\S]*)$",
@@ -17,20 +17,16 @@ static PATTERN_2: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> =
         .ok()
 });
 /// `^[A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9]*\.v[0-9]+$`, compiled on first use.
-static PATTERN_1: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
+static PATTERN_0: ::std::sync::LazyLock<::std::option::Option<::regex::Regex>> = ::std::sync::LazyLock::new(||
 ::regex::Regex::new("^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9]*\\.v[0-9]+$").ok());
 /// How the request body of `createWebhook` is checked.
 pub(crate) const BODY_CREATE_WEBHOOK: BodyCheck<crate::types::CreateWebhook> = BodyCheck {
     located: body_create_webhook,
-    quick: ::std::option::Option::Some(quick_body_create_webhook),
+    quick: ::std::option::Option::None,
 };
 /// Every problem in the request body of `createWebhook`, located.
 fn body_create_webhook(value: &::serde_json::Value, problems: &mut Problems) {
     check_CreateWebhook(value, problems);
-}
-/// Whether a decoded body of `createWebhook` passes its located check.
-pub(crate) fn quick_body_create_webhook(value: &crate::types::CreateWebhook) -> bool {
-    quick_CreateWebhook(value)
 }
 /// How the request body of `updateWebhook` is checked.
 pub(crate) const BODY_UPDATE_WEBHOOK: BodyCheck<crate::types::UpdateWebhook> = BodyCheck {
@@ -108,8 +104,11 @@ pub(crate) fn check_ActivateWebhook(
         }
     }
 }
-/// A `CreateWebhook` (#/components/schemas/CreateWebhook).
-pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Problems) {
+/// A `CreateAccountWebhook` (#/components/schemas/CreateAccountWebhook).
+pub(crate) fn check_CreateAccountWebhook(
+    value: &::serde_json::Value,
+    problems: &mut Problems,
+) {
     let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
         value,
         problems,
@@ -120,36 +119,13 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                 .field(
                     "scope",
                     |problems| {
-                        check_WebhookScope(value, problems);
+                        check_CreateAccountWebhookScope(value, problems);
                     },
                 )
         }
         ::std::option::Option::None => {
             problems.field("scope", |problems| problems.here())
         }
-    }
-    if let ::std::option::Option::Some(value) = object.get("scopeId") {
-        problems
-            .field(
-                "scopeId",
-                |problems| {
-                    if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
-                        value,
-                        problems,
-                    )
-                        && !(::specfirst_runtime::server::validate::length_ok(
-                            text,
-                            ::std::option::Option::Some(1usize),
-                            ::std::option::Option::None,
-                        )
-                            && PATTERN_0
-                                .as_ref()
-                                .is_none_or(|pattern| pattern.is_match(text)))
-                    {
-                        problems.here();
-                    }
-                },
-            );
     }
     match object.get("callbackUrl") {
         ::std::option::Option::Some(value) => {
@@ -209,7 +185,7 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                                                     ::std::option::Option::None,
                                                     ::std::option::Option::Some(200usize),
                                                 )
-                                                    && PATTERN_1
+                                                    && PATTERN_0
                                                         .as_ref()
                                                         .is_none_or(|pattern| pattern.is_match(text)))
                                             {
@@ -240,7 +216,155 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
                             ::std::option::Option::Some(32usize),
                             ::std::option::Option::None,
                         )
-                            && PATTERN_2
+                            && PATTERN_1
+                                .as_ref()
+                                .is_none_or(|pattern| pattern.is_match(text)))
+                    {
+                        problems.here();
+                    }
+                },
+            );
+    }
+    for key in object.keys() {
+        if !["scope", "callbackUrl", "eventTypes", "secret"].contains(&key.as_str()) {
+            problems.field(key, |problems| problems.here());
+        }
+    }
+}
+/// A `CreateAccountWebhookScope` (#/components/schemas/CreateAccountWebhook/properties/scope).
+pub(crate) fn check_CreateAccountWebhookScope(
+    value: &::serde_json::Value,
+    problems: &mut Problems,
+) {
+    ::specfirst_runtime::server::validate::one_of_text(value, problems, &["Account"]);
+}
+/// A `CreateITwinWebhook` (#/components/schemas/CreateITwinWebhook).
+pub(crate) fn check_CreateITwinWebhook(
+    value: &::serde_json::Value,
+    problems: &mut Problems,
+) {
+    let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) else { return };
+    match object.get("scope") {
+        ::std::option::Option::Some(value) => {
+            problems
+                .field(
+                    "scope",
+                    |problems| {
+                        check_CreateITwinWebhookScope(value, problems);
+                    },
+                )
+        }
+        ::std::option::Option::None => {
+            problems.field("scope", |problems| problems.here())
+        }
+    }
+    match object.get("scopeId") {
+        ::std::option::Option::Some(value) => {
+            problems
+                .field(
+                    "scopeId",
+                    |problems| {
+                        ::specfirst_runtime::server::validate::uuid(value, problems);
+                    },
+                )
+        }
+        ::std::option::Option::None => {
+            problems.field("scopeId", |problems| problems.here())
+        }
+    }
+    match object.get("callbackUrl") {
+        ::std::option::Option::Some(value) => {
+            problems
+                .field(
+                    "callbackUrl",
+                    |problems| {
+                        if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
+                            value,
+                            problems,
+                        )
+                            && !(::specfirst_runtime::server::validate::length_ok(
+                                text,
+                                ::std::option::Option::None,
+                                ::std::option::Option::Some(2048usize),
+                            )
+                                && ::specfirst_runtime::server::validate::TextFormat::Uri
+                                    .accepts(text))
+                        {
+                            problems.here();
+                        }
+                    },
+                )
+        }
+        ::std::option::Option::None => {
+            problems.field("callbackUrl", |problems| problems.here())
+        }
+    }
+    match object.get("eventTypes") {
+        ::std::option::Option::Some(value) => {
+            problems
+                .field(
+                    "eventTypes",
+                    |problems| {
+                        if let ::std::option::Option::Some(items) = ::specfirst_runtime::server::validate::array(
+                            value,
+                            problems,
+                        ) {
+                            if !(::specfirst_runtime::server::validate::count_ok(
+                                items.len(),
+                                ::std::option::Option::Some(1usize),
+                                ::std::option::Option::Some(100usize),
+                            )) {
+                                problems.here();
+                            }
+                            for (index, item) in items.iter().enumerate() {
+                                problems
+                                    .item(
+                                        index,
+                                        |problems| {
+                                            if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
+                                                item,
+                                                problems,
+                                            )
+                                                && !(::specfirst_runtime::server::validate::length_ok(
+                                                    text,
+                                                    ::std::option::Option::None,
+                                                    ::std::option::Option::Some(200usize),
+                                                )
+                                                    && PATTERN_0
+                                                        .as_ref()
+                                                        .is_none_or(|pattern| pattern.is_match(text)))
+                                            {
+                                                problems.here();
+                                            }
+                                        },
+                                    );
+                            }
+                        }
+                    },
+                )
+        }
+        ::std::option::Option::None => {
+            problems.field("eventTypes", |problems| problems.here())
+        }
+    }
+    if let ::std::option::Option::Some(value) = object.get("secret") {
+        problems
+            .field(
+                "secret",
+                |problems| {
+                    if let ::std::option::Option::Some(text) = ::specfirst_runtime::server::validate::text(
+                        value,
+                        problems,
+                    )
+                        && !(::specfirst_runtime::server::validate::length_ok(
+                            text,
+                            ::std::option::Option::Some(32usize),
+                            ::std::option::Option::None,
+                        )
+                            && PATTERN_1
                                 .as_ref()
                                 .is_none_or(|pattern| pattern.is_match(text)))
                     {
@@ -254,6 +378,30 @@ pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Pr
             .contains(&key.as_str())
         {
             problems.field(key, |problems| problems.here());
+        }
+    }
+}
+/// A `CreateITwinWebhookScope` (#/components/schemas/CreateITwinWebhook/properties/scope).
+pub(crate) fn check_CreateITwinWebhookScope(
+    value: &::serde_json::Value,
+    problems: &mut Problems,
+) {
+    ::specfirst_runtime::server::validate::one_of_text(value, problems, &["iTwin"]);
+}
+/// A `CreateWebhook` (#/components/schemas/CreateWebhook).
+pub(crate) fn check_CreateWebhook(value: &::serde_json::Value, problems: &mut Problems) {
+    if let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) {
+        match object.get("scope").and_then(::serde_json::Value::as_str) {
+            ::std::option::Option::Some("Account") => {
+                check_CreateAccountWebhook(value, problems);
+            }
+            ::std::option::Option::Some("iTwin") => {
+                check_CreateITwinWebhook(value, problems);
+            }
+            _ => problems.field("scope", |problems| problems.here()),
         }
     }
 }
@@ -278,7 +426,7 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
                                 ::std::option::Option::None,
                                 ::std::option::Option::Some(200usize),
                             )
-                                && PATTERN_1
+                                && PATTERN_0
                                     .as_ref()
                                     .is_none_or(|pattern| pattern.is_match(text)))
                         {
@@ -305,7 +453,7 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
                             ::std::option::Option::Some(1usize),
                             ::std::option::Option::Some(200usize),
                         )
-                            && PATTERN_0
+                            && PATTERN_2
                                 .as_ref()
                                 .is_none_or(|pattern| pattern.is_match(text)))
                     {
@@ -370,7 +518,7 @@ pub(crate) fn check_RotateWebhookSecret(
                             ::std::option::Option::Some(32usize),
                             ::std::option::Option::None,
                         )
-                            && PATTERN_2
+                            && PATTERN_1
                                 .as_ref()
                                 .is_none_or(|pattern| pattern.is_match(text)))
                     {
@@ -475,7 +623,7 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
                                                 ::std::option::Option::None,
                                                 ::std::option::Option::Some(200usize),
                                             )
-                                                && PATTERN_1
+                                                && PATTERN_0
                                                     .as_ref()
                                                     .is_none_or(|pattern| pattern.is_match(text)))
                                         {
@@ -502,7 +650,7 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
                             ::std::option::Option::Some(32usize),
                             ::std::option::Option::None,
                         )
-                            && PATTERN_2
+                            && PATTERN_1
                                 .as_ref()
                                 .is_none_or(|pattern| pattern.is_match(text)))
                     {
@@ -517,69 +665,6 @@ pub(crate) fn check_UpdateWebhook(value: &::serde_json::Value, problems: &mut Pr
         }
     }
 }
-/// A `WebhookScope` (#/components/schemas/WebhookScope).
-pub(crate) fn check_WebhookScope(value: &::serde_json::Value, problems: &mut Problems) {
-    ::specfirst_runtime::server::validate::one_of_text(
-        value,
-        problems,
-        &["Account", "iTwin"],
-    );
-}
-/// Whether a decoded `CreateWebhook` passes `check_CreateWebhook` (see the module's notes).
-pub(crate) fn quick_CreateWebhook(value: &crate::types::CreateWebhook) -> bool {
-    quick_WebhookScope(&value.scope)
-        && value
-            .scope_id
-            .as_ref()
-            .is_none_or(|item| {
-                let text: &str = item;
-                ::specfirst_runtime::server::validate::length_ok(
-                    text,
-                    ::std::option::Option::Some(1usize),
-                    ::std::option::Option::None,
-                ) && PATTERN_0.as_ref().is_none_or(|pattern| pattern.is_match(text))
-            })
-        && ({
-            let text: &str = &value.callback_url;
-            ::specfirst_runtime::server::validate::length_ok(
-                text,
-                ::std::option::Option::None,
-                ::std::option::Option::Some(2048usize),
-            ) && ::specfirst_runtime::server::validate::TextFormat::Uri.accepts(text)
-        })
-        && ({
-            let items = &value.event_types;
-            ::specfirst_runtime::server::validate::count_ok(
-                items.len(),
-                ::std::option::Option::Some(1usize),
-                ::std::option::Option::Some(100usize),
-            )
-                && items
-                    .iter()
-                    .all(|item| {
-                        let text: &str = item;
-                        ::specfirst_runtime::server::validate::length_ok(
-                            text,
-                            ::std::option::Option::None,
-                            ::std::option::Option::Some(200usize),
-                        )
-                            && PATTERN_1
-                                .as_ref()
-                                .is_none_or(|pattern| pattern.is_match(text))
-                    })
-        })
-        && value
-            .secret
-            .as_ref()
-            .is_none_or(|item| {
-                let text: &str = item;
-                ::specfirst_runtime::server::validate::length_ok(
-                    text,
-                    ::std::option::Option::Some(32usize),
-                    ::std::option::Option::None,
-                ) && PATTERN_2.as_ref().is_none_or(|pattern| pattern.is_match(text))
-            })
-}
 /// Whether a decoded `PublishEvent` passes `check_PublishEvent` (see the module's notes).
 pub(crate) fn quick_PublishEvent(value: &crate::types::PublishEvent) -> bool {
     ({
@@ -588,7 +673,7 @@ pub(crate) fn quick_PublishEvent(value: &crate::types::PublishEvent) -> bool {
             text,
             ::std::option::Option::None,
             ::std::option::Option::Some(200usize),
-        ) && PATTERN_1.as_ref().is_none_or(|pattern| pattern.is_match(text))
+        ) && PATTERN_0.as_ref().is_none_or(|pattern| pattern.is_match(text))
     })
         && value
             .i_twin_id
@@ -599,7 +684,7 @@ pub(crate) fn quick_PublishEvent(value: &crate::types::PublishEvent) -> bool {
                     text,
                     ::std::option::Option::Some(1usize),
                     ::std::option::Option::Some(200usize),
-                ) && PATTERN_0.as_ref().is_none_or(|pattern| pattern.is_match(text))
+                ) && PATTERN_2.as_ref().is_none_or(|pattern| pattern.is_match(text))
             })
 }
 /// Whether a decoded `RotateWebhookSecret` passes `check_RotateWebhookSecret` (see the module's notes).
@@ -615,7 +700,7 @@ pub(crate) fn quick_RotateWebhookSecret(
                 text,
                 ::std::option::Option::Some(32usize),
                 ::std::option::Option::None,
-            ) && PATTERN_2.as_ref().is_none_or(|pattern| pattern.is_match(text))
+            ) && PATTERN_1.as_ref().is_none_or(|pattern| pattern.is_match(text))
         })
         && value
             .grace_period_seconds
@@ -662,7 +747,7 @@ pub(crate) fn quick_UpdateWebhook(value: &crate::types::UpdateWebhook) -> bool {
                                 ::std::option::Option::None,
                                 ::std::option::Option::Some(200usize),
                             )
-                                && PATTERN_1
+                                && PATTERN_0
                                     .as_ref()
                                     .is_none_or(|pattern| pattern.is_match(text))
                         })
@@ -676,10 +761,6 @@ pub(crate) fn quick_UpdateWebhook(value: &crate::types::UpdateWebhook) -> bool {
                     text,
                     ::std::option::Option::Some(32usize),
                     ::std::option::Option::None,
-                ) && PATTERN_2.as_ref().is_none_or(|pattern| pattern.is_match(text))
+                ) && PATTERN_1.as_ref().is_none_or(|pattern| pattern.is_match(text))
             })
-}
-/// Whether a decoded `WebhookScope` passes `check_WebhookScope` (see the module's notes).
-pub(crate) fn quick_WebhookScope(value: &crate::types::WebhookScope) -> bool {
-    !::std::matches!(value, crate ::types::WebhookScope::Unknown(_))
 }

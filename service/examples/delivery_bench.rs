@@ -23,7 +23,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use webhooks_client::Client;
-use webhooks_client::types::{CreateWebhook, DeliveredEvent, PublishEvent, WebhookScope};
+use webhooks_client::types::{
+    CreateAccountWebhook, CreateAccountWebhookScope, CreateWebhook, DeliveredEvent, PublishEvent,
+};
 use webhooks_service::auth::{AuthConfig, DevKey};
 use webhooks_verify::{Secret, Verifier};
 
@@ -219,13 +221,12 @@ async fn main() -> Result<(), Failure> {
     let publisher = serve(&args, &key, false).await?;
     let api = Arc::new(client(&publisher, &key)?);
     let hook = api
-        .create_webhook(&CreateWebhook {
-            scope: WebhookScope::Account,
-            scope_id: None,
+        .create_webhook(&CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
+            scope: CreateAccountWebhookScope::Account,
             callback_url: callback,
             event_types: vec![EVENT_TYPE.to_owned()],
             secret: Some(SECRET.to_owned()),
-        })
+        }))
         .await?;
     api.activate_webhook(&hook.id, None).await?;
     let published = Instant::now();

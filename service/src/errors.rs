@@ -1,6 +1,5 @@
 //! Error bodies. Every code and message comes from the spec's `ErrorCode` and its `message()`.
 
-use webhooks_server::responses::DeactivateWebhookResponse;
 use webhooks_server::types::{Error, ErrorCode, ErrorResponse};
 
 /// An error with `code` and the spec's standard message for it.
@@ -34,18 +33,14 @@ pub fn detail(code: ErrorCode, target: &str) -> Error {
     }
 }
 
-/// The seed's `InvalidChange` detail: the webhook is already in the state asked for. Activate
-/// words it with the code's standard message, deactivate with its own (`x-error-messages`);
-/// both come from the spec, with the id filled in.
-pub fn invalid_change(id: uuid::Uuid, activating: bool) -> Error {
-    let template = if activating {
-        ErrorCode::InvalidChange.message()
-    } else {
-        DeactivateWebhookResponse::message(&ErrorCode::InvalidChange)
-    };
+/// The seed's `InvalidChange` detail: activating a webhook that is already active, in the
+/// code's standard message from the spec with the id filled in.
+pub fn invalid_change(id: uuid::Uuid) -> Error {
     Error {
         code: Some(ErrorCode::InvalidChange),
-        message: template.map(|t| t.replace("{id}", &id.to_string())),
+        message: ErrorCode::InvalidChange
+            .message()
+            .map(|t| t.replace("{id}", &id.to_string())),
         target: Some("IsActive".to_owned()),
         details: None,
     }

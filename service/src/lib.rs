@@ -141,10 +141,16 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let authenticator = JwtAuthenticator::new(config.key_source, config.auth).await?;
     let limiter = Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst);
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    // The same rules as the worker's, so that a callback accepted here is one it may call
+    // (names aside, which it checks after DNS).
+    let callbacks = delivery::ssrf::AddressPolicy::new(
+        config.delivery.allow_callback_cidrs.clone(),
+        config.allow_insecure_callbacks,
+    );
     let api = Service::new(
         store.clone(),
         limiter,
-        config.allow_insecure_callbacks,
+        callbacks,
         std::sync::Arc::clone(&wake),
     );
     let mut router_config = webhooks_server::Config::default();
@@ -192,9 +198,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 }
 
 /// Gives `client_id` the `webhooks_maintainer` role on `itwin_id`.
-pub async fn grant(database_url: &str, client_id: &str, itwin_id: &str) -> Result<(), StoreError> {
+pub async fn grant(
+    database_url: &str,
+    client_id: &str,
+    itwin_id: uuid::Uuid,
+) -> Result<(), StoreError> {
     let store = Store::connect(database_url).await?;
-    let result = store.add_grant(client_id, itwin_id).await;
+    // Stored as webhooks store their `scopeId`: the uuid's lowercase hyphenated form, so a grant
+    // written in capitals still matches.
+    let result = store.add_grant(client_id, &itwin_id.to_string()).await;
     store.close().await;
     result
 }

@@ -104,8 +104,9 @@ struct Serve {
     /// Accept `http://` callback URLs, and deliver to them (for local testing only).
     #[arg(long)]
     allow_insecure_callbacks: bool,
-    /// Let deliveries reach this range although it is refused by default (loopback, private,
-    /// link-local, CGNAT, unique-local...). Repeatable, e.g. `127.0.0.0/8` for a local receiver.
+    /// Admit callbacks in this range although it is refused by default (loopback, private,
+    /// link-local, CGNAT, unique-local...): create and update accept IP-literal callbacks in
+    /// it, and deliveries may reach it. Repeatable, e.g. `127.0.0.0/8` for a local receiver.
     #[arg(long = "allow-callback-cidr", value_name = "CIDR")]
     allow_callback_cidrs: Vec<ipnet::IpNet>,
     /// Waits between delivery attempts, comma-separated; the delivery is marked failed after
@@ -176,9 +177,9 @@ struct Grant {
     /// The caller's client id.
     #[arg(long)]
     client_id: String,
-    /// The iTwin id.
+    /// The iTwin id (a uuid, as `scopeId` is).
     #[arg(long = "itwin")]
-    itwin: String,
+    itwin: uuid::Uuid,
     /// `sqlite://FILE` or `postgres://...`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     database_url: String,
@@ -283,7 +284,7 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Grant(grant) => {
-            webhooks_service::grant(&grant.database_url, &grant.client_id, &grant.itwin)
+            webhooks_service::grant(&grant.database_url, &grant.client_id, grant.itwin)
                 .await
                 .map_err(|e| e.to_string())?;
             tracing::info!(

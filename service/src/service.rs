@@ -18,6 +18,7 @@ use webhooks_server::types::{
 
 use crate::auth::Caller;
 use crate::delivery::queue::NewEvent;
+use crate::delivery::ssrf::{AddressPolicy, Refused};
 use crate::errors::{detail, error, invalid_change, with_details};
 use crate::limiter::Limiter;
 use crate::store::{self, Activation, Changes, Store, StoreError, StoredWebhook};
@@ -60,7 +61,9 @@ fn internal(operation: &str, failure: StoreError) -> Refusal {
 pub struct Service {
     store: Store,
     limiter: Limiter,
-    allow_insecure_callbacks: bool,
+    /// The callback rules the delivery worker applies (scheme, and the ranges it refuses less
+    /// the operator's allowances), applied at the door to what can be judged without DNS.
+    callbacks: AddressPolicy,
     /// Tells the delivery worker that new deliveries are due.
     wake: Arc<Notify>,
 }
@@ -70,26 +73,38 @@ impl Service {
     pub fn new(
         store: Store,
         limiter: Limiter,
-        allow_insecure_callbacks: bool,
+        callbacks: AddressPolicy,
         wake: Arc<Notify>,
     ) -> Self {
         Service {
             store,
             limiter,
-            allow_insecure_callbacks,
+            callbacks,
             wake,
         }
     }
 
-    /// The detail for `callbackUrl` when it is not an absolute https URL (or http, when
-    /// insecure callbacks are allowed).
+    /// The detail for `callbackUrl` when it cannot be a callback: not an absolute https URL
+    /// (or http, when insecure callbacks are allowed) with a host is `InvalidRequestBody`; an
+    /// IP-literal host in a refused range is `CallbackAddressRefused`. Host names pass here:
+    /// what they resolve to can change, so the worker checks them on every connection.
     fn check_callback(&self, callback_url: &str) -> Option<Error> {
-        let acceptable = url::Url::parse(callback_url).is_ok_and(|url| {
-            let scheme_ok = url.scheme() == "https"
-                || (self.allow_insecure_callbacks && url.scheme() == "http");
-            scheme_ok && url.host_str().is_some_and(|host| !host.is_empty())
-        });
-        (!acceptable).then(|| detail(ErrorCode::InvalidRequestBody, "callbackUrl"))
+        let invalid = || Some(detail(ErrorCode::InvalidRequestBody, "callbackUrl"));
+        let Ok(url) = url::Url::parse(callback_url) else {
+            return invalid();
+        };
+        if url.host_str().is_none_or(str::is_empty) {
+            return invalid();
+        }
+        match self.callbacks.check_url(&url) {
+            Ok(()) => None,
+            Err(Refused::Address(_)) => {
+                Some(detail(ErrorCode::CallbackAddressRefused, "callbackUrl"))
+            }
+            Err(Refused::Scheme(_) | Refused::BadUrl(_) | Refused::NoAllowedAddress(_)) => {
+                invalid()
+            }
+        }
     }
 
     /// Whether `caller` may create or change a webhook of this scope: iTwin-scoped webhooks
@@ -138,27 +153,35 @@ impl Service {
         caller: &Caller,
         body: CreateWebhook,
     ) -> Result<CreatedWebhook, Refusal> {
-        let mut details = Vec::new();
-        match (&body.scope, &body.scope_id) {
-            (WebhookScope::ITwin, Some(_)) | (WebhookScope::Account, None) => {}
-            (WebhookScope::ITwin | WebhookScope::Account, _) => {
-                details.push(detail(ErrorCode::InvalidRequestBody, "scopeId"));
-            }
-            _ => details.push(detail(ErrorCode::InvalidRequestBody, "scope")),
+        // The schema already refused a scopeId on an Account webhook and an iTwin webhook
+        // without a uuid one; the variants carry exactly what each scope has.
+        let (scope, scope_id, callback_url, event_types, secret) = match body {
+            CreateWebhook::CreateAccountWebhook(account) => (
+                WebhookScope::Account,
+                None,
+                account.callback_url,
+                account.event_types,
+                account.secret,
+            ),
+            CreateWebhook::CreateITwinWebhook(itwin) => (
+                WebhookScope::ITwin,
+                Some(itwin.scope_id.to_string()),
+                itwin.callback_url,
+                itwin.event_types,
+                itwin.secret,
+            ),
+        };
+        if let Some(detail) = self.check_callback(&callback_url) {
+            return Err(Refusal::Invalid(vec![detail]));
         }
-        details.extend(self.check_callback(&body.callback_url));
-        if !details.is_empty() {
-            return Err(Refusal::Invalid(details));
-        }
-        let scope = body.scope;
         let allowed = self
-            .may_change(caller, &scope, body.scope_id.as_deref())
+            .may_change(caller, &scope, scope_id.as_deref())
             .await
             .map_err(|e| internal("createWebhook", e))?;
         if !allowed {
             return Err(Refusal::Forbidden);
         }
-        let secret = match body.secret {
+        let secret = match secret {
             Some(secret) => secret,
             None => generate_secret().map_err(|e| {
                 tracing::error!(error = %e, "no randomness for a secret");
@@ -170,10 +193,10 @@ impl Service {
             id: uuid::Uuid::new_v4(),
             owner: caller.client_id.clone(),
             scope,
-            scope_id: body.scope_id,
+            scope_id,
             active: false,
-            callback_url: body.callback_url,
-            event_types: body.event_types,
+            callback_url,
+            event_types,
             secret,
             created: now,
             modified: now,
@@ -218,34 +241,50 @@ impl Service {
             return Ok(to_webhook(&hook, now));
         }
         // Nothing matched: either the webhook is gone, or it already was in the state asked for
-        // (possibly because a concurrent request just put it there).
+        // (possibly because a concurrent request just put it there). Activating an active
+        // webhook is the seeds' 422; deactivating an inactive (or expired) one is done already,
+        // so the rest of the change (a PATCH may carry more than `active: false`) is applied
+        // on its own.
         let still_there = self
             .store
             .get(&caller.client_id, id)
             .await
             .map_err(|e| internal(operation, e))?;
         match (still_there, changes.activation) {
-            (Some(_), Some(activation)) => Err(Refusal::Invalid(vec![invalid_change(
-                id,
-                matches!(activation, Activation::Activate { .. }),
-            )])),
+            (Some(_), Some(Activation::Activate { .. })) => {
+                Err(Refusal::Invalid(vec![invalid_change(id)]))
+            }
+            (Some(hook), Some(Activation::Deactivate)) => {
+                let rest = Changes {
+                    activation: None,
+                    ..changes
+                };
+                if rest.callback_url.is_none()
+                    && rest.event_types.is_none()
+                    && rest.secret.is_none()
+                {
+                    return Ok(to_webhook(&hook, store::now()));
+                }
+                let now = store::now();
+                self.store
+                    .update(&caller.client_id, id, &rest, now)
+                    .await
+                    .map_err(|e| internal(operation, e))?
+                    .map(|hook| to_webhook(&hook, now))
+                    .ok_or(Refusal::NotFound)
+            }
             _ => Err(Refusal::NotFound),
         }
     }
 
-    /// The activation change for an optional requested expiration.
-    fn activation(requested: Option<DateTime<Utc>>) -> Result<Activation, Refusal> {
-        let now = store::now();
+    /// The activation change for an optional requested expiration. A time that has passed is
+    /// taken as given: the webhook is activated already expired, forwards nothing, and reads as
+    /// inactive until it is activated again with a later time (as the spec says).
+    fn activation(requested: Option<DateTime<Utc>>) -> Activation {
         let expires = requested
             .map(|at| at.trunc_subsecs(6))
-            .unwrap_or(now + chrono::Duration::days(DEFAULT_ACTIVATION_DAYS));
-        if expires <= now {
-            return Err(Refusal::Invalid(vec![detail(
-                ErrorCode::InvalidValue,
-                "expirationDateTime",
-            )]));
-        }
-        Ok(Activation::Activate { expires })
+            .unwrap_or_else(|| store::now() + chrono::Duration::days(DEFAULT_ACTIVATION_DAYS));
+        Activation::Activate { expires }
     }
 
     async fn update(
@@ -264,7 +303,7 @@ impl Service {
             return Err(Refusal::Invalid(details));
         }
         let activation = match body.active {
-            Some(true) => Some(Self::activation(None)?),
+            Some(true) => Some(Self::activation(None)),
             Some(false) => Some(Activation::Deactivate),
             None => None,
         };
@@ -498,19 +537,11 @@ impl Api for Service {
             return ActivateWebhookResponse::TooManyRequests { body, retry_after };
         }
         let requested = body.and_then(|b| b.expiration_date_time);
-        let result = match Self::activation(requested) {
-            Ok(activation) => {
-                let changes = Changes {
-                    activation: Some(activation),
-                    ..Changes::default()
-                };
-                self.change("activateWebhook", &caller, id, changes).await
-            }
-            Err(refusal) => match self.changeable("activateWebhook", &caller, id).await {
-                Ok(_) => Err(refusal),
-                Err(earlier) => Err(earlier),
-            },
+        let changes = Changes {
+            activation: Some(Self::activation(requested)),
+            ..Changes::default()
         };
+        let result = self.change("activateWebhook", &caller, id, changes).await;
         let code = ErrorCode::InvalidActivateWebhookRequest;
         match result {
             Ok(_) => ActivateWebhookResponse::Accepted,
@@ -540,18 +571,17 @@ impl Api for Service {
             activation: Some(Activation::Deactivate),
             ..Changes::default()
         };
-        let code = ErrorCode::InvalidDeactivateWebhookRequest;
+        // Deactivation is idempotent: `change` refuses it only for a missing webhook, a caller
+        // without permission or a store failure.
+        let code = ErrorCode::InternalServerError;
         match self.change("deactivateWebhook", &caller, id, changes).await {
             Ok(_) => DeactivateWebhookResponse::Accepted,
             Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
                 DeactivateWebhookResponse::NotFound(r.body(code))
             }
             Err(r @ Refusal::Forbidden) => DeactivateWebhookResponse::Forbidden(r.body(code)),
-            Err(r @ Refusal::Invalid(_)) => {
-                DeactivateWebhookResponse::UnprocessableEntity(r.body(code))
-            }
-            Err(r @ Refusal::Internal) => {
-                DeactivateWebhookResponse::InternalServerError(r.body(code))
+            Err(Refusal::Invalid(_) | Refusal::Internal) => {
+                DeactivateWebhookResponse::InternalServerError(Refusal::Internal.body(code))
             }
         }
     }

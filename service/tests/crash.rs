@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use webhooks_client::Client;
-use webhooks_client::types::{CreateWebhook, PublishEvent, WebhookScope};
+use webhooks_client::types::{
+    CreateAccountWebhook, CreateAccountWebhookScope, CreateWebhook, PublishEvent,
+};
 use webhooks_service::auth::{AuthConfig, DevKey};
 use webhooks_service::delivery::queue::DELIVERED;
 use webhooks_service::store::Store;
@@ -162,13 +164,12 @@ async fn run(url: &str, processes: usize) {
     // Publish through the last process; the first is the one killed.
     let api = running[processes - 1].client(&key);
     let hook = api
-        .create_webhook(&CreateWebhook {
-            scope: WebhookScope::Account,
-            scope_id: None,
+        .create_webhook(&CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
+            scope: CreateAccountWebhookScope::Account,
             callback_url: receiver.url("crash"),
             event_types: vec![EVENT_TYPE.to_owned()],
             secret: Some(secret.to_owned()),
-        })
+        }))
         .await
         .expect("create webhook");
     api.activate_webhook(&hook.id, None)

@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use webhooks_client::Client;
 use webhooks_client::types::{
-    ActivateWebhook, CreateWebhook, PublishEvent, RotateWebhookSecret, WebhookScope,
+    ActivateWebhook, CreateAccountWebhook, CreateAccountWebhookScope, CreateITwinWebhook,
+    CreateITwinWebhookScope, CreateWebhook, PublishEvent, RotateWebhookSecret,
 };
+use webhooks_server::types::WebhookScope;
 use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
 use webhooks_service::delivery::DeliveryConfig;
 use webhooks_service::delivery::queue::{CANCELLED, DELIVERED, FAILED};
@@ -25,6 +27,8 @@ use webhooks_verify::{Scheme, Secret, Verifier, VerifyError};
 
 const SCOPES: &[&str] = &["webhooks:read", "webhooks:modify", "webhooks:publish"];
 const T: &str = "iModels.iModelDeleted.v1";
+const ITWIN_X: uuid::Uuid = uuid::uuid!("2d9a6c5e-1f3b-4c8e-9a7d-6b0e4f1c2a33");
+const ITWIN_Y: uuid::Uuid = uuid::uuid!("9c1d7e3a-5b2f-4a8c-b6d0-1e4f7a9c3b25");
 const WAITS_MS: [u64; 3] = [300, 600, 900];
 const JITTER: f64 = 0.1;
 
@@ -89,23 +93,27 @@ async fn hook(
     api: &Client,
     receiver: &Receiver,
     name: &str,
-    scope_id: Option<&str>,
+    scope_id: Option<uuid::Uuid>,
     event_types: &[&str],
     active: bool,
     plan: Vec<Answer>,
 ) -> uuid::Uuid {
     receiver.expect(name, &secret(name), plan);
     let created = api
-        .create_webhook(&CreateWebhook {
-            scope: if scope_id.is_some() {
-                WebhookScope::ITwin
-            } else {
-                WebhookScope::Account
-            },
-            scope_id: scope_id.map(str::to_owned),
-            callback_url: receiver.url(name),
-            event_types: event_types.iter().map(|t| (*t).to_owned()).collect(),
-            secret: Some(secret(name)),
+        .create_webhook(&match scope_id {
+            Some(itwin) => CreateWebhook::CreateITwinWebhook(CreateITwinWebhook {
+                scope: CreateITwinWebhookScope::ITwin,
+                scope_id: itwin,
+                callback_url: receiver.url(name),
+                event_types: event_types.iter().map(|t| (*t).to_owned()).collect(),
+                secret: Some(secret(name)),
+            }),
+            None => CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
+                scope: CreateAccountWebhookScope::Account,
+                callback_url: receiver.url(name),
+                event_types: event_types.iter().map(|t| (*t).to_owned()).collect(),
+                secret: Some(secret(name)),
+            }),
         })
         .await
         .expect("create webhook");
@@ -205,6 +213,16 @@ async fn suite(url: &str) {
     )
     .await
     .expect("activate briefly");
+    // Activated with an expiration that has passed: expired at once, it receives nothing.
+    let expired_at_once = hook(&acme, r, "expired-at-once", None, &[T], false, vec![]).await;
+    acme.activate_webhook(
+        &expired_at_once,
+        Some(&ActivateWebhook {
+            expiration_date_time: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+        }),
+    )
+    .await
+    .expect("activate with a past expiration");
     let deleted = hook(&acme, r, "deleted", None, &[T], true, vec![]).await;
     acme.delete_webhook(&deleted).await.expect("delete");
     let deactivated = hook(&acme, r, "deactivated", None, &[T], true, vec![]).await;
@@ -221,8 +239,8 @@ async fn suite(url: &str) {
         vec![],
     )
     .await;
-    let itwin = hook(&acme, r, "itwin", Some("itwin-x"), &[T], true, vec![]).await;
-    hook(&acme, r, "other-itwin", Some("itwin-y"), &[T], true, vec![]).await;
+    let itwin = hook(&acme, r, "itwin", Some(ITWIN_X), &[T], true, vec![]).await;
+    hook(&acme, r, "other-itwin", Some(ITWIN_Y), &[T], true, vec![]).await;
     hook(&other, r, "other-owner", None, &[T], true, vec![]).await;
     let both = hook(
         &acme,
@@ -298,18 +316,46 @@ async fn suite(url: &str) {
     )
     .await;
     receiver.expect("redirect-target", &secret("redirect"), vec![]);
-    // An address the rules refuse: never contacted, the attempt fails with the reason.
-    let metadata = acme
-        .create_webhook(&CreateWebhook {
-            scope: WebhookScope::Account,
-            scope_id: None,
-            callback_url: "http://169.254.169.254/latest/meta-data".to_owned(),
+    // An address the rules refuse: create refuses it at the door, and one stored before that
+    // rule (written here straight into the store) is never contacted: the attempt fails with
+    // the reason.
+    let metadata_url = "http://169.254.169.254/latest/meta-data";
+    let refused = acme
+        .create_webhook(&CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
+            scope: CreateAccountWebhookScope::Account,
+            callback_url: metadata_url.to_owned(),
             event_types: vec!["test.metadata.v1".to_owned()],
             secret: Some(secret("metadata")),
+        }))
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(webhooks_client::Error::Api(
+                webhooks_client::CreateWebhookError::UnprocessableEntity(_)
+            ))
+        ),
+        "{refused:?}"
+    );
+    let now = webhooks_service::store::now();
+    let metadata = uuid::Uuid::new_v4();
+    store
+        .insert(&webhooks_service::store::StoredWebhook {
+            id: metadata,
+            owner: "acme".to_owned(),
+            scope: WebhookScope::Account,
+            scope_id: None,
+            active: false,
+            callback_url: metadata_url.to_owned(),
+            event_types: vec!["test.metadata.v1".to_owned()],
+            secret: secret("metadata"),
+            previous_secret: None,
+            created: now,
+            modified: now,
+            expiration_date_time: None,
         })
         .await
-        .expect("create metadata webhook")
-        .id;
+        .expect("store metadata webhook");
     acme.activate_webhook(&metadata, None)
         .await
         .expect("activate");
@@ -317,7 +363,7 @@ async fn suite(url: &str) {
     // Account event of acme: `active` and `two-types` only.
     assert_eq!(publish(&acme, T, None, 1).await, 2);
     // iTwin event of itwin-x: `itwin` only.
-    assert_eq!(publish(&acme, T, Some("itwin-x"), 2).await, 1);
+    assert_eq!(publish(&acme, T, Some(&ITWIN_X.to_string()), 2).await, 1);
     // Nobody subscribes to this one.
     assert_eq!(publish(&acme, "iModels.changesReady.v1", None, 3).await, 0);
     for (event_type, n) in [
@@ -393,7 +439,10 @@ async fn suite(url: &str) {
     assert_eq!(envelope.content.get("n"), Some(&serde_json::json!(1)));
     let envelope = r.hits("itwin")[0].event.clone().expect("envelope decodes");
     assert_eq!(envelope.webhook_id, itwin);
-    assert_eq!(envelope.i_twin_id.as_deref(), Some("itwin-x"));
+    assert_eq!(
+        envelope.i_twin_id.as_deref(),
+        Some(ITWIN_X.to_string().as_str())
+    );
     assert_eq!(
         r.hits("two-types")[0].event.as_ref().map(|e| e.webhook_id),
         Some(both)
@@ -522,6 +571,7 @@ async fn suite(url: &str) {
     for name in [
         "inactive",
         "expired",
+        "expired-at-once",
         "deleted",
         "deactivated",
         "other-type",
@@ -538,7 +588,7 @@ async fn suite(url: &str) {
         "nothing after deactivation"
     );
     assert_eq!(r.bad_signatures(), 0, "every signature verifies");
-    for id in [expired, deleted, deactivated] {
+    for id in [expired, expired_at_once, deleted, deactivated] {
         assert!(
             state_of(&store, id).await.is_empty(),
             "{id} got a delivery row"

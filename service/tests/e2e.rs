@@ -5,12 +5,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{SubsecRound as _, Utc};
 use sqlx::Connection as _;
 use webhooks_client::Error as ClientError;
 use webhooks_client::types::{
-    ActivateWebhook, CreateWebhook, Error, ErrorCode, ErrorResponse, RotateWebhookSecret,
-    UpdateWebhook, WebhookScope,
+    ActivateWebhook, CreateAccountWebhook, CreateAccountWebhookScope, CreateITwinWebhook,
+    CreateITwinWebhookScope, CreateWebhook, Error, ErrorCode, ErrorResponse, RotateWebhookSecret,
+    UpdateWebhook,
 };
 use webhooks_client::{
     ActivateWebhookError, Client, CreateWebhookError, DeactivateWebhookError,
@@ -32,6 +33,17 @@ struct Harness {
 }
 
 async fn start(url: &str, key_path: &Path, per_minute: u32, burst: Option<u32>) -> Running {
+    start_with(url, key_path, per_minute, burst, Vec::new()).await
+}
+
+/// `start`, with `serve --allow-callback-cidr` ranges.
+async fn start_with(
+    url: &str,
+    key_path: &Path,
+    per_minute: u32,
+    burst: Option<u32>,
+    allow_callback_cidrs: Vec<ipnet::IpNet>,
+) -> Running {
     let key = DevKey::load_or_create(key_path).expect("dev key");
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
@@ -42,7 +54,10 @@ async fn start(url: &str, key_path: &Path, per_minute: u32, burst: Option<u32>) 
         key_source: KeySource::Dev(key),
         auth: AuthConfig::default(),
         body_limit: None,
-        delivery: Default::default(),
+        delivery: webhooks_service::delivery::DeliveryConfig {
+            allow_callback_cidrs,
+            ..Default::default()
+        },
     };
     webhooks_service::start(config)
         .await
@@ -114,22 +129,31 @@ impl Harness {
     }
 }
 
-fn account_hook(callback_url: &str) -> CreateWebhook {
-    CreateWebhook {
-        scope: WebhookScope::Account,
-        scope_id: None,
+fn account(callback_url: &str) -> CreateAccountWebhook {
+    CreateAccountWebhook {
+        scope: CreateAccountWebhookScope::Account,
         callback_url: callback_url.to_owned(),
         event_types: vec!["iModels.iModelDeleted.v1".to_owned()],
         secret: None,
     }
 }
 
-fn itwin_hook(itwin: &str) -> CreateWebhook {
-    CreateWebhook {
-        scope: WebhookScope::ITwin,
-        scope_id: Some(itwin.to_owned()),
-        ..account_hook("https://hooks.example.com/itwin")
-    }
+fn account_hook(callback_url: &str) -> CreateWebhook {
+    CreateWebhook::CreateAccountWebhook(account(callback_url))
+}
+
+/// iTwin ids used below; `scopeId` is a uuid.
+const ITWIN_C: uuid::Uuid = uuid::uuid!("2d9a6c5e-1f3b-4c8e-9a7d-6b0e4f1c2a33");
+const ITWIN_GRANTED: uuid::Uuid = uuid::uuid!("0b2e6a4c-7d1f-4e3a-9c5b-8f0d2a6e4b17");
+
+fn itwin_hook(itwin: uuid::Uuid) -> CreateWebhook {
+    CreateWebhook::CreateITwinWebhook(CreateITwinWebhook {
+        scope: CreateITwinWebhookScope::ITwin,
+        scope_id: itwin,
+        callback_url: "https://hooks.example.com/itwin".to_owned(),
+        event_types: vec!["iModels.iModelDeleted.v1".to_owned()],
+        secret: None,
+    })
 }
 
 fn outer(body: &ErrorResponse) -> &Error {
@@ -169,10 +193,6 @@ fn already_active_message(id: uuid::Uuid) -> String {
     format!("Webhook subscription '{id}' cannot be activated because it is already active.")
 }
 
-fn already_inactive_message(id: uuid::Uuid) -> String {
-    format!("Webhook subscription '{id}' cannot be deactivated because it is already inactive.")
-}
-
 async fn suite(url: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let key_path = dir.path().join("dev.key");
@@ -181,6 +201,7 @@ async fn suite(url: &str) {
     authentication(&h).await;
     create_get_list(&h).await;
     create_refusals(&h).await;
+    callback_addresses(&h).await;
     permissions(&h).await;
     other_callers(&h).await;
     activation(&h).await;
@@ -251,10 +272,10 @@ async fn create_get_list(h: &Harness) {
 
     let own_secret = "s".repeat(40);
     let with_secret = alice
-        .create_webhook(&CreateWebhook {
+        .create_webhook(&CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
             secret: Some(own_secret.clone()),
-            ..account_hook("https://a.example/two")
-        })
+            ..account("https://a.example/two")
+        }))
         .await
         .expect("create with secret");
     assert_eq!(with_secret.secret, own_secret);
@@ -315,34 +336,58 @@ async fn create_refusals(h: &Harness) {
     let detail = refused(alice.create_webhook(&account_hook("not a url")).await);
     assert_invalid_field(&detail, "callbackUrl");
 
-    let no_scope_id = CreateWebhook {
-        scope_id: None,
-        ..itwin_hook("x")
-    };
-    assert_invalid_field(
-        &refused(alice.create_webhook(&no_scope_id).await),
-        "scopeId",
-    );
-    let account_with_id = CreateWebhook {
-        scope_id: Some("itwin-1".to_owned()),
-        ..account_hook("https://a.example/h")
-    };
-    assert_invalid_field(
-        &refused(alice.create_webhook(&account_with_id).await),
-        "scopeId",
-    );
-    let short_secret = CreateWebhook {
+    // The scope rule is the schema's: no typed value can break it, so these go raw. Each is
+    // refused by the schema with the offending property as the target.
+    for (body, target) in [
+        (
+            r#"{"scope":"iTwin","callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scopeId",
+        ),
+        (
+            r#"{"scope":"iTwin","scopeId":"itwin-1","callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scopeId",
+        ),
+        (
+            r#"{"scope":"Account","scopeId":"0","callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scopeId",
+        ),
+        (
+            r#"{"scope":"Global","callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scope",
+        ),
+        (
+            r#"{"callbackUrl":"https://a.example/h","eventTypes":["a.b.v1"]}"#,
+            "scope",
+        ),
+    ] {
+        let (status, json) = h
+            .raw(reqwest::Method::POST, "/webhooks", "alice", Some(body))
+            .await;
+        assert_eq!(status, 422, "{body}: {json}");
+        assert_eq!(
+            json["error"]["code"], "InvalidCreateWebhookRequest",
+            "{body}"
+        );
+        let details = json["error"]["details"].as_array().expect("details");
+        assert!(
+            details
+                .iter()
+                .any(|d| d["target"] == target && d["code"] == "InvalidRequestBody"),
+            "{body}: {json}"
+        );
+    }
+    let short_secret = CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
         secret: Some("short".to_owned()),
-        ..account_hook("https://a.example/h")
-    };
+        ..account("https://a.example/h")
+    });
     assert_invalid_field(
         &refused(alice.create_webhook(&short_secret).await),
         "secret",
     );
-    let no_events = CreateWebhook {
+    let no_events = CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
         event_types: vec![],
-        ..account_hook("https://a.example/h")
-    };
+        ..account("https://a.example/h")
+    });
     assert_invalid_field(
         &refused(alice.create_webhook(&no_events).await),
         "eventTypes",
@@ -366,7 +411,7 @@ async fn create_refusals(h: &Harness) {
 
 async fn permissions(h: &Harness) {
     let carol = h.client("carol");
-    match carol.create_webhook(&itwin_hook("itwin-c")).await {
+    match carol.create_webhook(&itwin_hook(ITWIN_C)).await {
         Err(ClientError::Api(CreateWebhookError::Forbidden(body))) => {
             assert_eq!(code(&body), ErrorCode::InsufficientPermissions);
             assert_eq!(
@@ -385,14 +430,14 @@ async fn permissions(h: &Harness) {
     // An org admin may; so may a maintainer after `grant`.
     let admin = h.client_with("carol", &[READ, MODIFY], true);
     let by_admin = admin
-        .create_webhook(&itwin_hook("itwin-c"))
+        .create_webhook(&itwin_hook(ITWIN_C))
         .await
         .expect("org admin creates");
-    webhooks_service::grant(&h.url, "carol", "itwin-granted")
+    webhooks_service::grant(&h.url, "carol", ITWIN_GRANTED)
         .await
         .expect("grant");
     let granted = carol
-        .create_webhook(&itwin_hook("itwin-granted"))
+        .create_webhook(&itwin_hook(ITWIN_GRANTED))
         .await
         .expect("maintainer creates");
     carol
@@ -510,7 +555,7 @@ async fn activation(h: &Harness) {
         other => panic!("activate twice: {other:?}"),
     }
 
-    // Deactivate, and its twin refusal.
+    // Deactivate; a second time is a 202 that changes nothing.
     alice
         .deactivate_webhook(&hook.id)
         .await
@@ -518,15 +563,15 @@ async fn activation(h: &Harness) {
     let inactive = alice.get_webhook(&hook.id).await.expect("get");
     assert!(!inactive.active);
     assert_eq!(inactive.expiration_date_time, None);
-    match alice.deactivate_webhook(&hook.id).await {
-        Err(ClientError::Api(DeactivateWebhookError::UnprocessableEntity(body))) => {
-            let detail = single_detail(&body, ErrorCode::InvalidDeactivateWebhookRequest);
-            assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
-            assert_eq!(detail.target.as_deref(), Some("IsActive"));
-            assert_eq!(detail.message, Some(already_inactive_message(hook.id)));
-        }
-        other => panic!("deactivate twice: {other:?}"),
-    }
+    alice
+        .deactivate_webhook(&hook.id)
+        .await
+        .expect("deactivate twice");
+    assert_eq!(
+        alice.get_webhook(&hook.id).await.expect("get"),
+        inactive,
+        "deactivating an inactive webhook changes nothing"
+    );
 
     // An explicit expiration is kept.
     let at = chrono::DateTime::parse_from_rfc3339("2099-06-07T08:27:42Z")
@@ -546,18 +591,28 @@ async fn activation(h: &Harness) {
         .await
         .expect("deactivate");
 
-    // An expiration in the past, and one that is not ISO-8601.
+    // An expiration in the past is taken as given: the webhook is expired at once, reads as
+    // inactive, and can be activated again (it is not "already active").
+    let past_at = (Utc::now() - chrono::Duration::hours(1)).trunc_subsecs(6);
     let past = ActivateWebhook {
-        expiration_date_time: Some(Utc::now() - chrono::Duration::hours(1)),
+        expiration_date_time: Some(past_at),
     };
-    match alice.activate_webhook(&hook.id, Some(&past)).await {
-        Err(ClientError::Api(ActivateWebhookError::UnprocessableEntity(body))) => {
-            let detail = single_detail(&body, ErrorCode::InvalidActivateWebhookRequest);
-            assert_eq!(detail.code, Some(ErrorCode::InvalidValue));
-            assert_eq!(detail.target.as_deref(), Some("expirationDateTime"));
-        }
-        other => panic!("past expiration: {other:?}"),
-    }
+    alice
+        .activate_webhook(&hook.id, Some(&past))
+        .await
+        .expect("activate with a past expiration");
+    let expired = alice.get_webhook(&hook.id).await.expect("get");
+    assert!(!expired.active, "expired at once");
+    assert_eq!(expired.expiration_date_time, Some(past_at));
+    alice
+        .activate_webhook(&hook.id, Some(&past))
+        .await
+        .expect("an expired webhook is not already active");
+    alice
+        .deactivate_webhook(&hook.id)
+        .await
+        .expect("deactivate expired");
+    // One that is not ISO-8601 is the seeds' InvalidValue.
     let (status, json) = h
         .raw(
             reqwest::Method::POST,
@@ -586,6 +641,27 @@ async fn patch(h: &Harness) {
         .create_webhook(&account_hook("https://a.example/patch"))
         .await
         .expect("create");
+
+    // A body that is no JSON object is refused, though serde would read an array as the
+    // struct's fields by position (`[true]` as `{"active": true}`).
+    for body in ["[]", "[true]", r#""x""#, "7"] {
+        let (status, json) = h
+            .raw(
+                reqwest::Method::PATCH,
+                &format!("/webhooks/{}", hook.id),
+                "alice",
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}: {json}");
+        assert_eq!(
+            json["error"]["code"], "InvalidUpdateWebhookRequest",
+            "{body}"
+        );
+    }
+    let unchanged = alice.get_webhook(&hook.id).await.expect("get");
+    assert!(!unchanged.active, "[true] activated nothing");
+    assert_eq!(unchanged.modified, hook.modified);
 
     // Only eventTypes: everything else stays.
     let events = UpdateWebhook {
@@ -659,7 +735,7 @@ async fn patch(h: &Harness) {
         }
         other => panic!("patch active twice: {other:?}"),
     }
-    // active: false is deactivate, twice is the twin 422.
+    // active: false is deactivate; twice answers the webhook as it is.
     let deactivate = UpdateWebhook {
         active: Some(false),
         ..UpdateWebhook::default()
@@ -670,15 +746,27 @@ async fn patch(h: &Harness) {
         .expect("patch inactive");
     assert!(!inactive.active);
     assert_eq!(inactive.expiration_date_time, None);
-    match alice.update_webhook(&hook.id, &deactivate).await {
-        Err(ClientError::Api(UpdateWebhookError::UnprocessableEntity(body))) => {
-            let detail = single_detail(&body, ErrorCode::InvalidUpdateWebhookRequest);
-            assert_eq!(detail.code, Some(ErrorCode::InvalidChange));
-            assert_eq!(detail.target.as_deref(), Some("IsActive"));
-            assert_eq!(detail.message, Some(already_inactive_message(hook.id)));
-        }
-        other => panic!("patch inactive twice: {other:?}"),
-    }
+    let again = alice
+        .update_webhook(&hook.id, &deactivate)
+        .await
+        .expect("patch inactive twice");
+    assert_eq!(again, inactive);
+    // The rest of such a PATCH still applies.
+    let with_more = UpdateWebhook {
+        active: Some(false),
+        event_types: Some(vec!["iModels.changesReady.v1".to_owned()]),
+        ..UpdateWebhook::default()
+    };
+    let changed = alice
+        .update_webhook(&hook.id, &with_more)
+        .await
+        .expect("patch inactive with more");
+    assert!(!changed.active);
+    assert_eq!(
+        changed.event_types,
+        vec!["iModels.changesReady.v1".to_owned()]
+    );
+    assert_eq!(alice.get_webhook(&hook.id).await.expect("get"), changed);
     // A new secret is accepted and, like the old one, never shown.
     let secret = UpdateWebhook {
         secret: Some("n".repeat(48)),
@@ -801,10 +889,10 @@ async fn secrets(h: &Harness) {
         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYqrTw==",
     ] {
         let hook = alice
-            .create_webhook(&CreateWebhook {
+            .create_webhook(&CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
                 secret: Some(good.to_owned()),
-                ..account_hook("https://a.example/h")
-            })
+                ..account("https://a.example/h")
+            }))
             .await
             .expect("create with a good secret");
         assert_eq!(hook.secret, good);
@@ -983,13 +1071,12 @@ async fn expiry(h: &Harness) {
     assert!(!expired.active, "expired reads as inactive");
     let listed = alice.list_webhooks().await.expect("list").webhooks;
     assert!(listed.iter().any(|w| w.id == hook.id && !w.active));
-    // Inactive, so it can be activated again, and not deactivated.
-    assert!(matches!(
-        alice.deactivate_webhook(&hook.id).await,
-        Err(ClientError::Api(
-            DeactivateWebhookError::UnprocessableEntity(_)
-        ))
-    ));
+    // Inactive, so it can be activated again; deactivating it changes nothing.
+    alice
+        .deactivate_webhook(&hook.id)
+        .await
+        .expect("deactivate an expired webhook");
+    assert!(!alice.get_webhook(&hook.id).await.expect("get").active);
     alice
         .activate_webhook(&hook.id, None)
         .await
@@ -1069,6 +1156,144 @@ async fn store_failure(h: &Harness) {
         }
         other => panic!("activate on a broken store: {other:?}"),
     }
+}
+
+/// IP-literal callbacks the delivery rules refuse, each spelled some way a caller might.
+const REFUSED_CALLBACKS: &[&str] = &[
+    "https://127.0.0.1/h",
+    "https://127.1.2.3:8443/h",
+    "https://[::1]/h",
+    "https://169.254.169.254/latest/meta-data",
+    "https://10.1.2.3/h",
+    "https://172.16.0.1/h",
+    "https://192.168.1.1/h",
+    "https://100.64.0.1/h",
+    "https://[fd00::1]/h",
+    "https://[fe80::1]/h",
+    "https://0.0.0.0/h",
+    "https://[::]/h",
+    "https://[::ffff:127.0.0.1]/h",
+    "https://[::ffff:a9fe:a9fe]/h",
+    "https://[::10.0.0.1]/h",
+    // Other spellings of 127.0.0.1 that the URL parser reads as that address.
+    "https://0x7f.1/h",
+    "https://2130706433/h",
+    "https://0177.0.0.1/h",
+];
+
+fn assert_address_refused(detail: &Error) {
+    assert_eq!(
+        detail.code,
+        Some(ErrorCode::CallbackAddressRefused),
+        "{detail:?}"
+    );
+    assert_eq!(
+        detail.message.as_deref(),
+        ErrorCode::CallbackAddressRefused.message(),
+    );
+    assert_eq!(detail.target.as_deref(), Some("callbackUrl"));
+}
+
+async fn callback_addresses(h: &Harness) {
+    let alice = h.client("alice");
+    let kept = alice
+        .create_webhook(&account_hook("https://a.example/kept"))
+        .await
+        .expect("create");
+    for url in REFUSED_CALLBACKS {
+        match alice.create_webhook(&account_hook(url)).await {
+            Err(ClientError::Api(CreateWebhookError::UnprocessableEntity(body))) => {
+                assert_address_refused(&single_detail(
+                    &body,
+                    ErrorCode::InvalidCreateWebhookRequest,
+                ));
+            }
+            other => panic!("create with {url}: {other:?}"),
+        }
+        let change = UpdateWebhook {
+            callback_url: Some((*url).to_owned()),
+            ..UpdateWebhook::default()
+        };
+        match alice.update_webhook(&kept.id, &change).await {
+            Err(ClientError::Api(UpdateWebhookError::UnprocessableEntity(body))) => {
+                assert_address_refused(&single_detail(
+                    &body,
+                    ErrorCode::InvalidUpdateWebhookRequest,
+                ));
+            }
+            other => panic!("update to {url}: {other:?}"),
+        }
+    }
+    // Refused updates changed nothing.
+    let got = alice.get_webhook(&kept.id).await.expect("get");
+    assert_eq!(got.callback_url, "https://a.example/kept");
+    // Public addresses, and names (checked after DNS, at delivery), pass.
+    for url in [
+        "https://8.8.8.8/h",
+        "https://[2606:4700:4700::1111]/h",
+        "https://[::ffff:8.8.8.8]/h",
+        "https://localhost/h",
+    ] {
+        alice
+            .create_webhook(&account_hook(url))
+            .await
+            .unwrap_or_else(|e| panic!("create with {url}: {e:?}"));
+        let change = UpdateWebhook {
+            callback_url: Some(url.to_owned()),
+            ..UpdateWebhook::default()
+        };
+        alice
+            .update_webhook(&kept.id, &change)
+            .await
+            .unwrap_or_else(|e| panic!("update to {url}: {e:?}"));
+    }
+}
+
+/// `serve --allow-callback-cidr` admits its ranges at the door, and only those.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowed_callback_ranges() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("webhooks.db").display());
+    let key_path = dir.path().join("dev.key");
+    let allowed = vec![
+        "127.0.0.0/8".parse().expect("cidr"),
+        "fd00::/8".parse().expect("cidr"),
+    ];
+    let running = start_with(&url, &key_path, 100_000, None, allowed).await;
+    let h = Harness {
+        url: url.clone(),
+        key_path: key_path.clone(),
+        base: format!("http://{}", running.addr()),
+        running,
+    };
+    let alice = h.client("alice");
+    for admitted in [
+        "https://127.0.0.1/h",
+        "https://0x7f.1/h",
+        "https://[::ffff:127.0.0.1]/h",
+        "https://[fd00::1]/h",
+    ] {
+        alice
+            .create_webhook(&account_hook(admitted))
+            .await
+            .unwrap_or_else(|e| panic!("create with {admitted}: {e:?}"));
+    }
+    for refused in [
+        "https://[::1]/h",
+        "https://10.1.2.3/h",
+        "https://[fc00::1]/h",
+    ] {
+        match alice.create_webhook(&account_hook(refused)).await {
+            Err(ClientError::Api(CreateWebhookError::UnprocessableEntity(body))) => {
+                assert_address_refused(&single_detail(
+                    &body,
+                    ErrorCode::InvalidCreateWebhookRequest,
+                ));
+            }
+            other => panic!("create with {refused}: {other:?}"),
+        }
+    }
+    h.running.stop().await.expect("clean shutdown");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -117,10 +117,10 @@ impl Api for InMemory {
         match self.store.deactivate(id) {
             Ok(()) => DeactivateWebhookResponse::Accepted,
             Err(Refusal::NotFound) => DeactivateWebhookResponse::NotFound(not_found()),
+            // Deactivation is idempotent; the store refuses it only for a missing webhook.
             Err(Refusal::AlreadyInState | Refusal::Invalid { .. }) => {
-                DeactivateWebhookResponse::UnprocessableEntity(invalid_change(
-                    DeactivateWebhookResponse::message(&ErrorCode::InvalidChange),
-                    id,
+                DeactivateWebhookResponse::InternalServerError(ErrorResponse::from_code(
+                    ErrorCode::InternalServerError,
                 ))
             }
         }

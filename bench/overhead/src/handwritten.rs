@@ -22,7 +22,7 @@ use serde_path_to_error::Segment;
 use uuid::Uuid;
 use webhooks_client::types::{
     ActivateWebhook, CreateWebhook, ErrorCode, ErrorResponse, PublishEvent, UpdateWebhook,
-    WebhookList, WebhookScope,
+    WebhookList,
 };
 
 use crate::store::{Refusal, Store};
@@ -174,6 +174,28 @@ pub trait RequestBody: DeserializeOwned {
 
     /// Pushes the target of every field that breaks a rule.
     fn check(&self, _problems: &mut Vec<String>) {}
+
+    /// Decodes the body, keeping the path where serde fails.
+    fn decode(de: &mut JsonDeserializer<'_>) -> Result<Self, PathError> {
+        serde_path_to_error::deserialize(de)
+    }
+}
+
+type JsonDeserializer<'a> = serde_json::Deserializer<serde_json::de::SliceRead<'a>>;
+type PathError = serde_path_to_error::Error<serde_json::Error>;
+
+/// The create body's `scope`, read first to choose the member.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct ScopeOnly {
+    scope: ScopeTag,
+}
+
+#[derive(serde::Deserialize)]
+enum ScopeTag {
+    Account,
+    #[serde(rename = "iTwin")]
+    ITwin,
 }
 
 /// The spec's `format: uri`: a scheme, then only characters RFC 3986 allows (`%` only before
@@ -250,15 +272,33 @@ fn secret_ok(secret: &Option<String>) -> bool {
 impl RequestBody for CreateWebhook {
     const INVALID: ErrorCode = ErrorCode::InvalidCreateWebhookRequest;
 
-    fn check(&self, problems: &mut Vec<String>) {
-        if matches!(self.scope, WebhookScope::Unknown(_)) {
-            problems.push("scope".into());
+    /// The union's own `Deserialize` reads a JSON value and then its member, which loses the
+    /// path of a failure inside the member; so the member is chosen by `scope` here and read
+    /// with its path kept.
+    fn decode(de: &mut JsonDeserializer<'_>) -> Result<Self, PathError> {
+        let value: serde_json::Value = serde_path_to_error::deserialize(de)?;
+        let tag: ScopeOnly = serde_path_to_error::deserialize(&value)?;
+        match tag.scope {
+            ScopeTag::Account => {
+                serde_path_to_error::deserialize(&value).map(CreateWebhook::CreateAccountWebhook)
+            }
+            ScopeTag::ITwin => {
+                serde_path_to_error::deserialize(&value).map(CreateWebhook::CreateITwinWebhook)
+            }
         }
-        if !callback_ok(&self.callback_url) {
+    }
+
+    fn check(&self, problems: &mut Vec<String>) {
+        // serde read `scope` already: it chose the member, which holds what that scope has.
+        let (callback_url, event_types, secret) = match self {
+            CreateWebhook::CreateAccountWebhook(a) => (&a.callback_url, &a.event_types, &a.secret),
+            CreateWebhook::CreateITwinWebhook(t) => (&t.callback_url, &t.event_types, &t.secret),
+        };
+        if !callback_ok(callback_url) {
             problems.push("callbackUrl".into());
         }
-        check_event_types(&self.event_types, problems);
-        if !secret_ok(&self.secret) {
+        check_event_types(event_types, problems);
+        if !secret_ok(secret) {
             problems.push("secret".into());
         }
     }
@@ -347,7 +387,7 @@ async fn read_json<T: RequestBody, St: Send + Sync>(
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(&bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let value: T = T::decode(&mut de).map_err(|e| {
         let mut target = String::new();
         for segment in e.path().iter() {
             match segment {
@@ -502,24 +542,16 @@ async fn activate_webhook(
     }
 }
 
-/// The message for deactivating an inactive webhook (the spec words it for this operation).
-const ALREADY_INACTIVE: &str =
-    "Webhook subscription '{id}' cannot be deactivated because it is already inactive.";
-
 async fn deactivate_webhook(
     State(store): Shared,
     _: Acceptable,
     _: Authed<Modify>,
     WebhookId(id): WebhookId,
 ) -> Result<StatusCode, ApiError> {
-    match store.deactivate(id) {
-        Ok(()) => Ok(StatusCode::ACCEPTED),
-        Err(Refusal::NotFound) => Err(ApiError::not_found()),
-        Err(_) => Err(ApiError(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            invalid_change(Some(ALREADY_INACTIVE), id),
-        )),
-    }
+    store
+        .deactivate(id)
+        .map(|()| StatusCode::ACCEPTED)
+        .map_err(|r| refused(r, ErrorCode::InternalServerError))
 }
 
 async fn publish_event(

@@ -28,7 +28,7 @@ pub enum Refusal {
     NotFound,
     /// The request is well-formed but breaks a rule; `target` names the field.
     Invalid { target: &'static str },
-    /// Activating an active webhook, or deactivating an inactive one.
+    /// Activating an active webhook.
     AlreadyInState,
 }
 
@@ -44,14 +44,35 @@ pub fn seeded_id(n: u64) -> Uuid {
     Uuid::from_u128(u128::from(n))
 }
 
-fn check_new(body: &CreateWebhook) -> Result<(), Refusal> {
-    match (&body.scope, &body.scope_id) {
-        (WebhookScope::ITwin, Some(id)) if !id.is_empty() => {}
-        (WebhookScope::Account, None) => {}
-        _ => return Err(Refusal::Invalid { target: "scopeId" }),
-    }
-    check_callback(&body.callback_url)?;
-    check_event_types(&body.event_types)
+/// A new webhook's fields, whichever scope it has (the type already holds the scope rule).
+struct NewWebhook {
+    scope: WebhookScope,
+    scope_id: Option<String>,
+    callback_url: String,
+    event_types: Vec<String>,
+    secret: Option<String>,
+}
+
+fn check_new(body: CreateWebhook) -> Result<NewWebhook, Refusal> {
+    let new = match body {
+        CreateWebhook::CreateAccountWebhook(account) => NewWebhook {
+            scope: WebhookScope::Account,
+            scope_id: None,
+            callback_url: account.callback_url,
+            event_types: account.event_types,
+            secret: account.secret,
+        },
+        CreateWebhook::CreateITwinWebhook(itwin) => NewWebhook {
+            scope: WebhookScope::ITwin,
+            scope_id: Some(itwin.scope_id.to_string()),
+            callback_url: itwin.callback_url,
+            event_types: itwin.event_types,
+            secret: itwin.secret,
+        },
+    };
+    check_callback(&new.callback_url)?;
+    check_event_types(&new.event_types)?;
+    Ok(new)
 }
 
 fn check_callback(url: &str) -> Result<(), Refusal> {
@@ -136,7 +157,7 @@ impl Store {
     }
 
     pub fn create(&self, body: CreateWebhook) -> Result<CreatedWebhook, Refusal> {
-        check_new(&body)?;
+        let body = check_new(body)?;
         let now = Utc::now();
         let id = Uuid::new_v4();
         let secret = body
@@ -256,14 +277,10 @@ impl Store {
         let until = body
             .and_then(|b| b.expiration_date_time)
             .unwrap_or_else(|| now + chrono::Duration::days(DEFAULT_ACTIVATION_DAYS));
-        if until <= now {
-            return Err(Refusal::Invalid {
-                target: "expirationDateTime",
-            });
-        }
+        // A time that has passed is taken as given: the webhook is expired at once.
         let mut webhooks = self.write();
         let webhook = &mut webhooks.get_mut(&id).ok_or(Refusal::NotFound)?.webhook;
-        if webhook.active {
+        if is_live(webhook, now) {
             return Err(Refusal::AlreadyInState);
         }
         webhook.active = true;
@@ -275,8 +292,9 @@ impl Store {
     pub fn deactivate(&self, id: Uuid) -> Result<(), Refusal> {
         let mut webhooks = self.write();
         let webhook = &mut webhooks.get_mut(&id).ok_or(Refusal::NotFound)?.webhook;
-        if !webhook.active {
-            return Err(Refusal::AlreadyInState);
+        if !is_live(webhook, Utc::now()) {
+            // Inactive or expired already: nothing to do, and not an error.
+            return Ok(());
         }
         webhook.active = false;
         webhook.expiration_date_time = None;

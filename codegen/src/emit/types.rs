@@ -281,6 +281,9 @@ fn enum_def(
         }
         doc_text(&text)
     });
+    if e.closed {
+        return closed_enum_def(name, docs, e, variant_docs.collect());
+    }
     let messages = if error_codes || e.variants.iter().any(|v| v.message.is_some()) {
         let arms = e.variants.iter().map(|v| {
             let variant = format_ident!("{}", v.rust_name);
@@ -361,6 +364,72 @@ fn enum_def(
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
                 ::std::result::Result::Ok(Self::from(&*value))
+            }
+        }
+    }
+}
+
+/// A closed string enum (see `EnumDef::closed`): the listed values and nothing else. Reading any
+/// other value is an error rather than an `Unknown`.
+fn closed_enum_def(
+    name: &proc_macro2::Ident,
+    docs: TokenStream,
+    e: &EnumDef,
+    variant_docs: Vec<TokenStream>,
+) -> TokenStream {
+    let variants: Vec<_> = e
+        .variants
+        .iter()
+        .map(|v| format_ident!("{}", v.rust_name))
+        .collect();
+    let values: Vec<&str> = e.variants.iter().map(|v| v.value.as_str()).collect();
+    // The first value is the default: with one value, the only one a field of it can hold.
+    let declared = variants
+        .iter()
+        .zip(variant_docs)
+        .enumerate()
+        .map(|(i, (v, doc))| {
+            let default = (i == 0).then(|| quote!(#[default]));
+            quote!(#doc #default #v,)
+        });
+    quote! {
+        #docs
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash, ::std::cmp::PartialOrd, ::std::cmp::Ord, ::std::default::Default)]
+        pub enum #name {
+            #(#declared)*
+        }
+
+        impl #name {
+            /// Every value the spec lists.
+            pub const ALL: &'static [Self] = &[#(Self::#variants),*];
+
+            /// The value as it appears in JSON.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    #(Self::#variants => #values,)*
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                match &*value {
+                    #(#values => ::std::result::Result::Ok(Self::#variants),)*
+                    other => ::std::result::Result::Err(::serde::de::Error::unknown_variant(other, &[#(#values),*])),
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 
+use super::objects::{self, Objects};
 use super::validate::{BodyCheck, FieldError, Problems};
 
 pub(crate) enum BodyError {
@@ -33,14 +34,15 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, 
 /// A valid body takes one pass: serde decodes the bytes into `T` and the quick check reads the
 /// typed value. Anything else (a body with `null`, one that serde or the quick check refuses, a
 /// type without a quick check) is read the located way, whose answer is the same for every body
-/// whichever path ran first.
+/// whichever path ran first. Both read structs from JSON objects only (see [`objects`]), as the
+/// schema's `type: object` says.
 pub(crate) fn decode_checked<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     check: &BodyCheck<T>,
 ) -> Result<T, Vec<FieldError>> {
     if let Some(quick) = check.quick
         && !mentions_null(bytes)
-        && let Ok(value) = serde_json::from_slice::<T>(bytes)
+        && let Ok(value) = objects::from_slice::<T>(bytes)
         && quick(&value)
     {
         return Ok(value);
@@ -68,9 +70,9 @@ fn decode_located<T: serde::de::DeserializeOwned>(
     }
     // The checks cover the schema; serde still has the last word on the Rust type. Tracking
     // serde's path costs time, so it is only done again when serde refuses.
-    T::deserialize(value).map_err(|_| {
+    T::deserialize(Objects(value)).map_err(|_| {
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        match serde_path_to_error::deserialize::<_, T>(Objects(&mut de)) {
             Err(e) => vec![field_error(e)],
             Ok(_) => vec![FieldError { target: None }],
         }
@@ -178,6 +180,26 @@ mod tests {
             }])
         );
         assert_eq!(decode(r#"{"name":"nullish","tags":[]}"#), refused);
+    }
+
+    #[test]
+    fn a_json_array_is_no_object_on_either_path() {
+        // Fields by position are what serde's derive would read from `["ab", []]`.
+        let quick = BodyCheck::<Thing> {
+            located: nothing,
+            quick: Some(quick_short_name),
+        };
+        let located = BodyCheck::<Thing> {
+            located: nothing,
+            quick: None,
+        };
+        for check in [&quick, &located] {
+            let decoded = decode_checked::<Thing>(br#"["ab", []]"#, check);
+            assert_eq!(
+                decoded.map(|t| t.name),
+                Err(vec![FieldError { target: None }])
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod body;
 mod config;
 mod incoming;
 mod negotiate;
+mod objects;
 pub mod path;
 mod refusal;
 mod reply;

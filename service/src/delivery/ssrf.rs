@@ -5,7 +5,9 @@
 //! Addresses are checked where the connection is made: [`GuardedResolver`] filters what DNS
 //! returns (so a name that resolves to 10.0.0.1 today is refused even if it was public when
 //! the webhook was created), and [`AddressPolicy::check_url`] checks IP-literal hosts, which
-//! reqwest connects to without asking the resolver.
+//! reqwest connects to without asking the resolver. Create and update apply the same
+//! [`AddressPolicy::check_url`] to the callback they are given, so an IP literal that could
+//! never be delivered to is refused with a 422 instead of failing every delivery later.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -294,6 +296,29 @@ mod tests {
             strict.check_url(&url("https://2130706433/")),
             Err(Refused::Address(ip("127.0.0.1")))
         );
+        // The forms a caller may write an address in: each reaches the classifier as the
+        // address it stands for.
+        for (text, address) in [
+            ("https://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1"),
+            ("https://[::127.0.0.1]/", "::127.0.0.1"),
+            ("https://[::1]/", "::1"),
+            ("https://[0:0:0:0:0:0:0:1]/", "::1"),
+            ("https://[fd00::1]/", "fd00::1"),
+            ("https://[fe80::1]/", "fe80::1"),
+            ("https://[::]/", "::"),
+            ("https://0177.0.0.1/", "127.0.0.1"),
+            ("https://127.1/", "127.0.0.1"),
+            ("https://0x0a.0x01.0x02.0x03/", "10.1.2.3"),
+            ("https://100.64.0.1:8443/x", "100.64.0.1"),
+            ("https://0.0.0.0/", "0.0.0.0"),
+            ("https://169.254.169.254./", "169.254.169.254"),
+        ] {
+            assert_eq!(
+                strict.check_url(&url(text)),
+                Err(Refused::Address(ip(address))),
+                "{text}"
+            );
+        }
         let local = AddressPolicy::new(vec!["127.0.0.0/8".parse().unwrap()], true);
         assert_eq!(local.check_url(&url("http://127.0.0.1:9/x")), Ok(()));
         assert_eq!(

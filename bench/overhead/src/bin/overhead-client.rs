@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use overhead_bench::store::seeded_id;
-use webhooks_client::types::{CreateWebhook, CreatedWebhook, Webhook, WebhookScope};
+use webhooks_client::types::{
+    CreateAccountWebhook, CreateAccountWebhookScope, CreateWebhook, CreatedWebhook, Webhook,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Which {
@@ -120,13 +122,12 @@ enum Caller {
 }
 
 fn new_webhook() -> CreateWebhook {
-    CreateWebhook {
-        scope: WebhookScope::Account,
-        scope_id: None,
+    CreateWebhook::CreateAccountWebhook(CreateAccountWebhook {
+        scope: CreateAccountWebhookScope::Account,
         callback_url: "https://receiver.example.com/hook".into(),
         event_types: vec!["iModels.iModelCreated.v1".into()],
         secret: None,
-    }
+    })
 }
 
 impl Caller {

@@ -32,10 +32,11 @@ fn the_webhooks_api_has_its_operations_and_types() {
 #[test]
 fn a_new_property_shows_in_the_rust_api() {
     let old = items_of(SPEC);
-    let anchor = "\n        secret:\n          description: \"The key that signs every event sent to the callback; generated when absent,";
-    assert!(
-        SPEC.contains(anchor),
-        "the CreateWebhook secret property moved"
+    let anchor = "\n        secret:\n          description: \"A new key to sign events with, in effect at once";
+    assert_eq!(
+        SPEC.matches(anchor).count(),
+        1,
+        "the UpdateWebhook secret property moved"
     );
     let changed = SPEC.replacen(
         anchor,
@@ -47,11 +48,11 @@ fn a_new_property_shows_in_the_rust_api() {
     assert_eq!(
         lines(&changes),
         vec![
-            "+ webhooks_client::types::CreateWebhook.label: ::std::option::Option<::std::string::String>"
+            "+ webhooks_client::types::UpdateWebhook.label: ::std::option::Option<::std::string::String>"
         ]
     );
     assert_eq!(
         render(&changes, Format::Markdown),
-        "\n#### generated Rust API: 1 item(s) added, removed or changed\n\n```diff\n+ webhooks_client::types::CreateWebhook.label: ::std::option::Option<::std::string::String>\n```\n"
+        "\n#### generated Rust API: 1 item(s) added, removed or changed\n\n```diff\n+ webhooks_client::types::UpdateWebhook.label: ::std::option::Option<::std::string::String>\n```\n"
     );
 }

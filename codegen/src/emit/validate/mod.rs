@@ -304,10 +304,14 @@ impl Emitter<'_> {
                             let tags = &v.tags;
                             quote!(::std::option::Option::Some(#(#tags)|*) => { #check })
                         });
+                        // Not an object: the problem is the value itself (as for a struct),
+                        // not a missing discriminator.
                         quote! {
-                            match value.get(#property).and_then(::serde_json::Value::as_str) {
-                                #(#arms)*
-                                _ => problems.field(#property, |problems| problems.here()),
+                            if let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(value, problems) {
+                                match object.get(#property).and_then(::serde_json::Value::as_str) {
+                                    #(#arms)*
+                                    _ => problems.field(#property, |problems| problems.here()),
+                                }
                             }
                         }
                     }

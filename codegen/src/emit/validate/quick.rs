@@ -200,6 +200,8 @@ impl Emitter<'_> {
                     .collect();
                 and(conditions)
             }
+            // A closed enum has no value outside the spec's.
+            TypeKind::Enum(e) if e.closed => quote!(true),
             TypeKind::Enum(_) => quote!(!::std::matches!(value, crate::types::#ty::Unknown(_))),
             TypeKind::Alias(inner) => self
                 .quick(inner, &def.checks, &quote!(value))

@@ -83,6 +83,65 @@ impl<'a> SchemaLowerer<'a> {
             let rust_name = self.component_names[name].clone();
             self.define(rust_name, &base.join(name), schema);
         }
+        self.close_discriminator_tags();
+    }
+
+    /// A member of a discriminated union whose discriminator property is a one-value string
+    /// `enum` written inline (`scope: {enum: [Account]}`) would otherwise get an open enum for
+    /// it, and `Unknown("iTwin")` would let the member be built, and sent, with the tag of
+    /// another member. That enum is closed instead: the member's tag is the one that selects it.
+    /// Only inline enums are closed: a named one may be used where other values must be kept.
+    fn close_discriminator_tags(&mut self) {
+        let mut close = Vec::new();
+        for def in self.types.values() {
+            let TypeKind::Union(union) = &def.kind else {
+                continue;
+            };
+            let Some(property) = &union.discriminator else {
+                continue;
+            };
+            for variant in &union.variants {
+                let TypeRef::Named(member) = &variant.ty else {
+                    continue;
+                };
+                let Some(member) = self.types.get(member) else {
+                    continue;
+                };
+                let TypeKind::Struct(fields) = &member.kind else {
+                    continue;
+                };
+                let Some(field) = fields.fields.iter().find(|f| f.json_name == *property) else {
+                    continue;
+                };
+                let TypeRef::Named(tag) = &field.ty else {
+                    continue;
+                };
+                let Some(tag_def) = self.types.get(tag) else {
+                    continue;
+                };
+                let inline = tag_def
+                    .pointer
+                    .strip_prefix(member.pointer.as_str())
+                    .is_some_and(|rest| rest.starts_with("/properties/"));
+                if let TypeKind::Enum(e) = &tag_def.kind
+                    && inline
+                    && !e.integer
+                    && let [only] = e.variants.as_slice()
+                    && variant.tags.contains(&only.value)
+                {
+                    close.push(tag.clone());
+                }
+            }
+        }
+        for name in close {
+            if let Some(TypeDef {
+                kind: TypeKind::Enum(e),
+                ..
+            }) = self.types.get_mut(&name)
+            {
+                e.closed = true;
+            }
+        }
     }
 
     /// Defines the type `name` for a schema, or for the schema a `$ref` names.
@@ -938,7 +997,11 @@ impl<'a> SchemaLowerer<'a> {
                 }
             })
             .collect();
-        Some(EnumDef { variants, integer })
+        Some(EnumDef {
+            variants,
+            integer,
+            closed: false,
+        })
     }
 
     /// The one value a schema's property `property` may have (`enum: [v]`, 3.1's `const`), when
@@ -1019,6 +1082,7 @@ impl<'a> SchemaLowerer<'a> {
         EnumDef {
             variants,
             integer: false,
+            closed: false,
         }
     }
 
@@ -1572,6 +1636,37 @@ mod tests {
 
     fn kind<'a>(api: &'a Api, name: &str) -> &'a TypeKind {
         &api.types[name].kind
+    }
+
+    /// The create body of the workspace's spec, in small: each member's inline one-value `scope`
+    /// enum is its tag and is closed; a named enum, or one outside a union, stays open.
+    #[test]
+    fn a_members_inline_tag_enum_is_closed() {
+        let api = lowered(
+            "    Hook:\n      oneOf: [{$ref: '#/components/schemas/Acct'}, {$ref: '#/components/schemas/Twin'}, {$ref: '#/components/schemas/Shared'}]\n      discriminator:\n        propertyName: scope\n        mapping: {Account: '#/components/schemas/Acct', iTwin: '#/components/schemas/Twin', other: '#/components/schemas/Shared'}\n    Acct: {type: object, additionalProperties: false, required: [scope], properties: {scope: {type: string, enum: [Account]}}}\n    Twin: {type: object, required: [scope, scopeId], properties: {scope: {type: string, enum: [iTwin]}, scopeId: {type: string, format: uuid}}}\n    Other: {type: string, enum: [other]}\n    Shared: {type: object, required: [scope], properties: {scope: {$ref: '#/components/schemas/Other'}}}\n    Alone: {type: object, properties: {scope: {type: string, enum: [Account]}}}\n",
+        )
+        .expect("lowers");
+        let closed = |name: &str| match kind(&api, name) {
+            TypeKind::Enum(e) => e.closed,
+            other => panic!("{name}: {other:?}"),
+        };
+        assert!(closed("AcctScope"));
+        assert!(closed("TwinScope"));
+        assert!(!closed("Other"), "a named enum may be used elsewhere");
+        assert!(!closed("AloneScope"), "not a union member");
+
+        let generated = crate::generate(
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Hook:\n      oneOf: [{$ref: '#/components/schemas/Acct'}]\n      discriminator: {propertyName: scope}\n    Acct: {type: object, required: [scope], properties: {scope: {type: string, enum: [Account]}}}\n",
+            &crate::Options {
+                client_crate: "c".into(),
+                regenerate_with: "a test".into(),
+            },
+        )
+        .unwrap_or_else(|d| panic!("{d}"));
+        let types = &generated.client["src/types.rs"];
+        let scope = &types[types.find("pub enum AcctScope").expect("AcctScope")..];
+        let scope = &scope[..scope.find('}').expect("end of enum")];
+        assert!(!scope.contains("Unknown"), "{scope}");
     }
 
     #[test]
