@@ -8,6 +8,8 @@ pub mod delivery;
 pub mod errors;
 pub mod limiter;
 pub mod outbound;
+pub mod probes;
+mod request_span;
 pub mod service;
 pub mod store;
 
@@ -157,7 +159,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     if let Some(bytes) = config.body_limit {
         router_config = router_config.with_body_limit(bytes);
     }
-    let app = webhooks_server::router_with_config(api, authenticator, router_config);
+    let generated = webhooks_server::router_with_config(api, authenticator, router_config);
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -171,7 +173,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let worker = if config.delivery.enabled {
         Some(Worker::start(
-            store,
+            store.clone(),
             config.delivery,
             config.allow_insecure_callbacks,
             wake,
@@ -179,6 +181,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     } else {
         None
     };
+    let probes = probes::Probes::new(store, worker.as_ref().map(Worker::alive));
+    let app = request_span::layer(generated.merge(probes::router(probes)));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -76,10 +76,10 @@ struct ReplayDeliveries {
 #[derive(Args)]
 struct TokenClaims {
     /// Required token issuer (`iss`).
-    #[arg(long, default_value_t = AuthConfig::default().issuer)]
+    #[arg(long, env = "WEBHOOKS_ISSUER", default_value_t = AuthConfig::default().issuer)]
     issuer: String,
     /// Required token audience (`aud`).
-    #[arg(long, default_value_t = AuthConfig::default().audience)]
+    #[arg(long, env = "WEBHOOKS_AUDIENCE", default_value_t = AuthConfig::default().audience)]
     audience: String,
 }
 
@@ -96,59 +96,83 @@ impl TokenClaims {
 #[derive(Args)]
 struct Serve {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "WEBHOOKS_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// `sqlite://FILE` (created when missing) or `postgres://...`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
-    database_url: String,
+    /// `sqlite://FILE` (created when missing) or `postgres://...` [default: `DATABASE_URL`, else
+    /// sqlite://webhooks.db].
+    #[arg(long, env = "WEBHOOKS_DATABASE_URL")]
+    database_url: Option<String>,
     /// Accept `http://` callback URLs, and deliver to them (for local testing only).
-    #[arg(long)]
+    #[arg(long, env = "WEBHOOKS_ALLOW_INSECURE_CALLBACKS")]
     allow_insecure_callbacks: bool,
     /// Admit callbacks in this range although it is refused by default (loopback, private,
     /// link-local, CGNAT, unique-local...): create and update accept IP-literal callbacks in
     /// it, and deliveries may reach it. Repeatable, e.g. `127.0.0.0/8` for a local receiver.
-    #[arg(long = "allow-callback-cidr", value_name = "CIDR")]
+    #[arg(
+        long = "allow-callback-cidr",
+        env = "WEBHOOKS_ALLOW_CALLBACK_CIDR",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
     allow_callback_cidrs: Vec<ipnet::IpNet>,
     /// Waits between delivery attempts, comma-separated; the delivery is marked failed after
     /// one attempt more than there are waits.
-    #[arg(long, default_value = retry::DEFAULT_SCHEDULE, value_parser = retry::parse_schedule)]
+    #[arg(long, env = "WEBHOOKS_RETRY_SCHEDULE", default_value = retry::DEFAULT_SCHEDULE, value_parser = retry::parse_schedule)]
     retry_schedule: std::vec::Vec<std::time::Duration>,
     /// The fraction (0 to 1) by which each wait varies at random.
-    #[arg(long, default_value_t = retry::DEFAULT_JITTER, value_parser = retry::parse_jitter)]
+    #[arg(long, env = "WEBHOOKS_RETRY_JITTER", default_value_t = retry::DEFAULT_JITTER, value_parser = retry::parse_jitter)]
     retry_jitter: f64,
     /// Deliveries in flight at once in this process; 0 runs no delivery worker here.
-    #[arg(long, default_value_t = DeliveryConfig::default().concurrency)]
+    #[arg(long, env = "WEBHOOKS_DELIVERY_CONCURRENCY", default_value_t = DeliveryConfig::default().concurrency)]
     delivery_concurrency: usize,
     /// How often the worker looks for due deliveries when nothing wakes it sooner.
-    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "WEBHOOKS_DELIVERY_POLL_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     delivery_poll_interval: std::time::Duration,
     /// How long a receiver has to answer.
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "WEBHOOKS_DELIVERY_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
     delivery_timeout: std::time::Duration,
     /// How long a claimed delivery stays with its worker; a killed worker's deliveries are
     /// attempted again after this. Must exceed --delivery-timeout.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "WEBHOOKS_DELIVERY_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
     delivery_lease: std::time::Duration,
     /// Requests a minute per caller (0: no limit).
-    #[arg(long, default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
+    #[arg(long, env = "WEBHOOKS_RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     rate_limit_per_minute: u32,
     /// Largest burst per caller (default: the per-minute limit).
-    #[arg(long)]
+    #[arg(long, env = "WEBHOOKS_RATE_LIMIT_BURST")]
     rate_limit_burst: Option<u32>,
     /// The development key file (created when missing), used unless a JWKS is given.
-    #[arg(long, default_value = DEFAULT_DEV_KEY)]
+    #[arg(long, env = "WEBHOOKS_DEV_KEY", default_value = DEFAULT_DEV_KEY)]
     dev_key: PathBuf,
     /// Verify tokens with the keys of this JWKS file.
-    #[arg(long, conflicts_with = "jwks_url")]
+    #[arg(long, env = "WEBHOOKS_JWKS_FILE", conflicts_with = "jwks_url")]
     jwks_file: Option<PathBuf>,
     /// Verify tokens with the keys of this JWKS URL.
-    #[arg(long)]
+    #[arg(long, env = "WEBHOOKS_JWKS_URL")]
     jwks_url: Option<String>,
     #[command(flatten)]
     claims: TokenClaims,
     /// Largest request body in bytes.
-    #[arg(long)]
+    #[arg(long, env = "WEBHOOKS_BODY_LIMIT")]
     body_limit: Option<usize>,
+    /// Log lines as text for a terminal or as one JSON object each.
+    #[arg(long, env = "WEBHOOKS_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+/// `--log-format`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `--database-url` or `WEBHOOKS_DATABASE_URL`, else `DATABASE_URL` (the variable sqlx and most
+/// tools read), else the SQLite file beside the process.
+fn database_url(given: Option<String>) -> String {
+    given
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
 }
 
 #[derive(Args)]
@@ -187,12 +211,21 @@ struct Grant {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let json = matches!(&cli.command, Command::Serve(s) if s.log_format == LogFormat::Json);
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        // One object per line, with the request span's fields (request id, route, status).
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        logs.init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -224,7 +257,7 @@ async fn run(command: Command) -> Result<(), String> {
             };
             let config = Config {
                 listen: serve.listen,
-                database_url: serve.database_url,
+                database_url: database_url(serve.database_url),
                 allow_insecure_callbacks: serve.allow_insecure_callbacks,
                 rate_limit_per_minute: serve.rate_limit_per_minute,
                 rate_limit_burst: serve.rate_limit_burst,
@@ -366,5 +399,55 @@ async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every `serve` option (`help` and `version` aside) with the variable that also sets it.
+    fn serve_variables() -> Vec<(String, String)> {
+        let cli = Cli::command();
+        let serve = cli.find_subcommand("serve").expect("serve");
+        serve
+            .get_arguments()
+            .filter_map(|arg| {
+                let long = arg.get_long()?;
+                (!matches!(long, "help" | "version")).then(|| {
+                    let env = arg
+                        .get_env()
+                        .map(|v| v.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    (long.to_owned(), env)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_serve_option_has_its_webhooks_variable() {
+        let options = serve_variables();
+        assert!(options.len() >= 18, "{options:?}");
+        for (long, env) in options {
+            assert_eq!(
+                env,
+                format!("WEBHOOKS_{}", long.to_uppercase().replace('-', "_")),
+                "--{long}"
+            );
+        }
+    }
+
+    #[test]
+    fn readme_lists_every_variable() {
+        let readme = include_str!("../../README.md");
+        for (long, env) in serve_variables() {
+            assert!(
+                readme.contains(&format!("| `--{long}` | `{env}` |")),
+                "README's configuration table lacks --{long}"
+            );
+        }
     }
 }

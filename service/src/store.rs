@@ -15,6 +15,14 @@ use webhooks_client::types::WebhookScope;
 /// The migrations in `service/migrations`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// What [`Store::readiness`] found.
+#[derive(Debug, Clone, Copy)]
+pub struct Readiness {
+    pub reachable: bool,
+    /// Applied and known migrations, when the database answered.
+    pub migrations: Option<(i64, i64)>,
+}
+
 /// A failure of the store (database unreachable, a statement refused, a row that does not decode).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -163,6 +171,25 @@ impl Store {
             pool,
             postgres: !sqlite,
         })
+    }
+
+    /// Whether the database answers, and how many of the known migrations it has applied (for
+    /// `/readyz`). Never an error: a failure is what the probe reports.
+    pub async fn readiness(&self) -> Readiness {
+        let reachable = sqlx::query("SELECT 1").execute(&self.pool).await.is_ok();
+        let known = MIGRATOR.iter().count() as i64;
+        let applied: Option<i64> = if reachable {
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        Readiness {
+            reachable,
+            migrations: applied.map(|applied| (applied, known)),
+        }
     }
 
     /// Closes every connection; later calls fail with a store error.

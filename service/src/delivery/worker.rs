@@ -184,6 +184,7 @@ async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>)
 pub struct Worker {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    alive: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Worker {
@@ -207,8 +208,19 @@ impl Worker {
             policy,
         });
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(shared, wake, stopped));
-        Ok(Worker { stop, task })
+        let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = Arc::clone(&alive);
+        let task = tokio::spawn(async move {
+            // Cleared however the loop ends, a panic included, so `/readyz` sees it.
+            let _running = Running(flag);
+            run(shared, wake, stopped).await;
+        });
+        Ok(Worker { stop, task, alive })
+    }
+
+    /// A flag that is set while the worker's loop runs.
+    pub fn alive(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        Arc::clone(&self.alive)
     }
 
     /// Stops claiming, and waits for the attempts in flight (each bounded by the request
@@ -218,6 +230,15 @@ impl Worker {
         if let Err(e) = self.task.await {
             tracing::error!(error = %e, "delivery worker ended abnormally");
         }
+    }
+}
+
+/// Clears the worker's liveness flag when dropped.
+struct Running(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
     }
 }
 

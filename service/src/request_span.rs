@@ -1,0 +1,59 @@
+//! Request ids and one span per request: an `x-request-id` the caller sent is kept, otherwise a
+//! uuid is made; it is on every answer (error bodies' answers included) and on the request's
+//! span, with the method, the route template, the status and the latency.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::{HeaderName, Request, Response};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// `router` with request ids and spans around every route.
+pub fn layer(router: Router) -> Router {
+    router
+        // Layers run outside in, the last added first: the id is set before the span opens,
+        // and copied onto the answer after it is made.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(span)
+                .on_request(())
+                .on_response(answered),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+fn span<B>(request: &Request<B>) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)", MatchedPath::as_str);
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        route = %route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    )
+}
+
+fn answered<B>(response: &Response<B>, latency: Duration, span: &Span) {
+    span.record("status", response.status().as_u16());
+    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
+}

@@ -1,0 +1,142 @@
+//! What operators and orchestrators see: the probes, and the request id on every answer. The
+//! real service on 127.0.0.1:0, on SQLite (a temporary file) and, when one answers, PostgreSQL.
+
+use std::path::Path;
+
+use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
+use webhooks_service::{Config, Running};
+
+mod support;
+
+async fn start(url: &str, key_path: &Path, rate_limit_per_minute: u32, worker: bool) -> Running {
+    let key = DevKey::load_or_create(key_path).expect("dev key");
+    webhooks_service::start(Config {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database_url: url.to_owned(),
+        allow_insecure_callbacks: false,
+        rate_limit_per_minute,
+        rate_limit_burst: None,
+        key_source: KeySource::Dev(key),
+        auth: AuthConfig::default(),
+        body_limit: None,
+        delivery: webhooks_service::delivery::DeliveryConfig {
+            enabled: worker,
+            ..Default::default()
+        },
+    })
+    .await
+    .expect("service starts")
+}
+
+/// The body as JSON (reqwest's `json` feature is not on here).
+async fn json(response: reqwest::Response) -> serde_json::Value {
+    let text = response.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+async fn get(base: &str, path: &str, request_id: Option<&str>) -> reqwest::Response {
+    webhooks_service::outbound::install_crypto_provider();
+    let mut request = reqwest::Client::new().get(format!("{base}{path}"));
+    if let Some(id) = request_id {
+        request = request.header("x-request-id", id);
+    }
+    request.send().await.expect("request")
+}
+
+async fn probes_and_request_ids(url: &str, key_path: &Path) {
+    // A limit of one request a minute: probes must not count against it.
+    let running = start(url, key_path, 1, true).await;
+    let base = format!("http://{}", running.addr());
+
+    for _ in 0..3 {
+        let health = get(&base, "/healthz", None).await;
+        assert_eq!(health.status(), 200);
+        let body = json(health).await;
+        assert_eq!(body["status"], "ok");
+
+        let ready = get(&base, "/readyz", None).await;
+        assert_eq!(ready.status(), 200);
+        let body = json(ready).await;
+        assert_eq!(body["status"], "ready", "{body}");
+        assert_eq!(body["checks"]["database"], "ok", "{body}");
+        assert_eq!(body["checks"]["migrations"], "ok", "{body}");
+        assert_eq!(body["checks"]["deliveryWorker"], "running", "{body}");
+    }
+
+    // A caller's id is kept, on an error answer too (no token: 401 with the spec's body).
+    let answer = get(&base, "/webhooks", Some("trace-me-42")).await;
+    assert_eq!(answer.status(), 401);
+    assert_eq!(answer.headers()["x-request-id"], "trace-me-42");
+    let body = json(answer).await;
+    assert!(body["error"]["code"].is_string(), "{body}");
+
+    // Without one, each answer gets a fresh uuid.
+    let first = get(&base, "/healthz", None).await;
+    let second = get(&base, "/nowhere", None).await;
+    assert_eq!(second.status(), 404);
+    let id = |r: &reqwest::Response| {
+        let text = r.headers()["x-request-id"]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        uuid::Uuid::parse_str(&text).expect("a uuid")
+    };
+    assert_ne!(id(&first), id(&second));
+
+    running.stop().await.expect("stops");
+
+    // Without a worker in this process, readiness says so and is still ready.
+    let running = start(url, key_path, 0, false).await;
+    let base = format!("http://{}", running.addr());
+    let body = json(get(&base, "/readyz", None).await).await;
+    assert_eq!(body["checks"]["deliveryWorker"], "disabled", "{body}");
+    running.stop().await.expect("stops");
+}
+
+#[tokio::test]
+async fn probes_and_request_ids_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("ops.db").display());
+    probes_and_request_ids(&url, &dir.path().join("dev.key")).await;
+}
+
+#[tokio::test]
+async fn probes_and_request_ids_on_postgres() {
+    let Some(schema) = support::postgres::Schema::create("ops").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    probes_and_request_ids(&schema.url, &dir.path().join("dev.key")).await;
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("gone.db").display());
+    let running = start(&url, &dir.path().join("dev.key"), 0, false).await;
+    let base = format!("http://{}", running.addr());
+    // The migrations' record disappears: the database answers, the schema is not what the
+    // service needs.
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("connect");
+    sqlx::query("DELETE FROM _sqlx_migrations")
+        .execute(&mut conn)
+        .await
+        .expect("delete");
+    let answer = get(&base, "/readyz", None).await;
+    assert_eq!(answer.status(), 503);
+    let body = json(answer).await;
+    assert_eq!(body["status"], "not ready", "{body}");
+    assert_eq!(body["checks"]["database"], "ok", "{body}");
+    assert!(
+        body["checks"]["migrations"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("0 of ")),
+        "{body}"
+    );
+    // Liveness is only about the process.
+    assert_eq!(get(&base, "/healthz", None).await.status(), 200);
+    running.stop().await.expect("stops");
+}
