@@ -35,6 +35,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `sqlite://FILE` (created when missing) or `postgres://...`.
     pub database_url: String,
+    /// The most database connections this process opens.
+    pub db_max_connections: u32,
     /// Accept `http://` callback URLs (local testing only).
     pub allow_insecure_callbacks: bool,
     /// Requests a minute per caller; 0 turns rate limits off.
@@ -139,7 +141,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             timeout: config.delivery.request_timeout,
         });
     }
-    let store = Store::connect(&config.database_url).await?;
+    let store = Store::connect_with(&config.database_url, config.db_max_connections).await?;
     let authenticator = JwtAuthenticator::new(config.key_source, config.auth).await?;
     let limiter = Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst);
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());

@@ -155,6 +155,10 @@ struct Serve {
     /// Largest request body in bytes.
     #[arg(long, env = "WEBHOOKS_BODY_LIMIT")]
     body_limit: Option<usize>,
+    /// The most database connections this process opens (instances sharing one PostgreSQL
+    /// share its connection limit).
+    #[arg(long, env = "WEBHOOKS_DB_MAX_CONNECTIONS", default_value_t = webhooks_service::store::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    db_max_connections: u32,
     /// Log lines as text for a terminal or as one JSON object each.
     #[arg(long, env = "WEBHOOKS_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -251,13 +255,20 @@ async fn run(command: Command) -> Result<(), String> {
             let key_source = match (serve.jwks_file, serve.jwks_url) {
                 (Some(file), _) => KeySource::JwksFile(file),
                 (None, Some(url)) => KeySource::JwksUrl(url),
-                (None, None) => KeySource::Dev(
-                    DevKey::load_or_create(&serve.dev_key).map_err(|e| e.to_string())?,
-                ),
+                (None, None) => {
+                    tracing::warn!(
+                        dev_key = %serve.dev_key.display(),
+                        "no --jwks-url or --jwks-file: tokens are verified with the local development key, which anyone who can read that file can sign with; give a JWKS in production"
+                    );
+                    KeySource::Dev(
+                        DevKey::load_or_create(&serve.dev_key).map_err(|e| e.to_string())?,
+                    )
+                }
             };
             let config = Config {
                 listen: serve.listen,
                 database_url: database_url(serve.database_url),
+                db_max_connections: serve.db_max_connections,
                 allow_insecure_callbacks: serve.allow_insecure_callbacks,
                 rate_limit_per_minute: serve.rate_limit_per_minute,
                 rate_limit_burst: serve.rate_limit_burst,

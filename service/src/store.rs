@@ -15,6 +15,9 @@ use webhooks_client::types::WebhookScope;
 /// The migrations in `service/migrations`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The pool size when none is given.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
+
 /// What [`Store::readiness`] found.
 #[derive(Debug, Clone, Copy)]
 pub struct Readiness {
@@ -145,11 +148,17 @@ pub struct Store {
 impl Store {
     /// Connects to `url` (`sqlite://...` or `postgres://...`) and applies the migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// [`Store::connect`] with a pool of at most `max_connections` (`serve --db-max-connections`):
+    /// several instances on one PostgreSQL share its connection limit.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let url = normalize_url(url);
         let sqlite = url.starts_with("sqlite:");
         let pool = AnyPoolOptions::new()
-            .max_connections(8)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -190,6 +199,11 @@ impl Store {
             reachable,
             migrations: applied.map(|applied| (applied, known)),
         }
+    }
+
+    /// The most connections the pool opens.
+    pub fn max_connections(&self) -> u32 {
+        self.pool.options().get_max_connections()
     }
 
     /// Closes every connection; later calls fail with a store error.

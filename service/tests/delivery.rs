@@ -54,6 +54,7 @@ async fn start(url: &str, key_path: &Path) -> Running {
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         database_url: url.to_owned(),
+        db_max_connections: webhooks_service::store::DEFAULT_MAX_CONNECTIONS,
         allow_insecure_callbacks: true,
         rate_limit_per_minute: 0,
         rate_limit_burst: None,

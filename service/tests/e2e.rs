@@ -48,6 +48,7 @@ async fn start_with(
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         database_url: url.to_owned(),
+        db_max_connections: webhooks_service::store::DEFAULT_MAX_CONNECTIONS,
         allow_insecure_callbacks: false,
         rate_limit_per_minute: per_minute,
         rate_limit_burst: burst,

@@ -13,6 +13,7 @@ async fn start(url: &str, key_path: &Path, rate_limit_per_minute: u32, worker: b
     webhooks_service::start(Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         database_url: url.to_owned(),
+        db_max_connections: webhooks_service::store::DEFAULT_MAX_CONNECTIONS,
         allow_insecure_callbacks: false,
         rate_limit_per_minute,
         rate_limit_burst: None,

@@ -190,3 +190,18 @@ async fn postgres_migrates_from_before_rotation() {
     migrates_from_before_rotation(&schema.url).await;
     schema.drop().await;
 }
+
+#[tokio::test]
+async fn the_pool_size_is_the_one_asked_for() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("pool.db").display());
+    let store = Store::connect_with(&url, 3).await.expect("store");
+    assert_eq!(store.max_connections(), 3);
+    store.close().await;
+    let store = Store::connect(&url).await.expect("store");
+    assert_eq!(
+        store.max_connections(),
+        webhooks_service::store::DEFAULT_MAX_CONNECTIONS
+    );
+    store.close().await;
+}
