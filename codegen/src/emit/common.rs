@@ -52,6 +52,8 @@ fn doc_lines(lines: &[String]) -> TokenStream {
     // A blank line does not end a list item for Markdown: an indented paragraph after it
     // continues the item, and only a line left of the item's text ends it.
     let mut item_text_at: Option<usize> = None;
+    // Where that item's marker is, before the cap.
+    let mut item_marker_at: Option<usize> = None;
     let mut after_blank = false;
     let mut after_quote = false;
     let mut texts: Vec<String> = Vec::new();
@@ -75,10 +77,16 @@ fn doc_lines(lines: &[String]) -> TokenStream {
             // A continuation indented at or past its item's text is put at it: it reads the same
             // in Markdown, and is neither overindented (`clippy::doc_overindented_list_items`)
             // nor, by the three-space cap above, left of the item's text and so out of the item.
+            // So is an indented line right under the item's text that starts at or right of its
+            // marker: Markdown reads it as a lazy continuation of the item's paragraph, which
+            // is what the writer of a nested list meant.
+            let lazily_in_item = !after_blank
+                && indent(line) > 0
+                && item_marker_at.is_some_and(|marker| indent(line) >= marker);
             if let Some(start) = item_text_at
                 && list_marker(trimmed).is_none()
                 && !trimmed.is_empty()
-                && indent(line) >= start
+                && (indent(line) >= start || lazily_in_item)
             {
                 text = format!("{}{trimmed}", " ".repeat(start));
             }
@@ -96,9 +104,11 @@ fn doc_lines(lines: &[String]) -> TokenStream {
             }
             if leaves_item {
                 item_text_at = None;
+                item_marker_at = None;
             }
             if item.is_some() {
                 item_text_at = item;
+                item_marker_at = Some(indent(line));
             }
             after_blank = trimmed.is_empty();
             after_quote = quote;
@@ -307,6 +317,22 @@ mod tests {
                 "    - `a`: the first.",
                 "      More of the first.",
                 "    - `b`: the second."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lazy_line_under_a_nested_item_continues_it() {
+        // The second line starts under the nested item's marker, not its text: Markdown still
+        // reads it as part of that item's paragraph, so it is put at the item's text.
+        let lines = rendered("- **Rules**:\n    - **Query**: a queryable property.\n    Filters on it MUST work.\n    - Sorted.");
+        assert_eq!(
+            lines,
+            [
+                " - **Rules**:",
+                "    - **Query**: a queryable property.",
+                "      Filters on it MUST work.",
+                "    - Sorted."
             ]
         );
     }
