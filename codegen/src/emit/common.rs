@@ -325,7 +325,9 @@ mod tests {
     fn a_lazy_line_under_a_nested_item_continues_it() {
         // The second line starts under the nested item's marker, not its text: Markdown still
         // reads it as part of that item's paragraph, so it is put at the item's text.
-        let lines = rendered("- **Rules**:\n    - **Query**: a queryable property.\n    Filters on it MUST work.\n    - Sorted.");
+        let lines = rendered(
+            "- **Rules**:\n    - **Query**: a queryable property.\n    Filters on it MUST work.\n    - Sorted.",
+        );
         assert_eq!(
             lines,
             [
