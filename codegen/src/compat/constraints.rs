@@ -9,34 +9,59 @@
 use super::change::Recorder;
 use super::direction::Direction;
 use super::rules;
-use super::verdict::Impact;
+use super::show::show as show_type;
+use super::verdict::{Impact, Semver};
 use crate::model::{Bound, Checks, TypeRef};
 
-/// Whether `new` accepts every value of `old` and more (`Some(true)`: an `int32` that became an
-/// `int64`, a `date-time` that became any string), the reverse (`Some(false)`), or neither.
-/// Such a change keeps the JSON of the values both accept: it moves a bound, like a constraint,
-/// while the Rust type changes.
-pub(super) fn widened(old: &TypeRef, new: &TypeRef) -> Option<bool> {
-    fn within(narrow: &TypeRef, wide: &TypeRef) -> bool {
-        use TypeRef::*;
-        matches!(
-            (narrow, wide),
-            (I32, I64)
-                | (U32, U64)
-                | (U32, I64)
-                | (I32, F64)
-                | (U32, F64)
-                | (F32, F64)
-                | (DateTime | Date | Uuid, String)
-        )
-    }
-    if within(old, new) {
-        Some(true)
+/// Reports a type of `subject` that only widened or narrowed (`int32` → `int64`, `date-time` →
+/// any string) and returns whether it was one. Such a change keeps the JSON of the values both
+/// types accept: it moves a bound, like a constraint, while the Rust type changes.
+pub(super) fn type_moved(
+    out: &mut Recorder,
+    subject: &str,
+    old: &TypeRef,
+    new: &TypeRef,
+    dir: Direction,
+) -> bool {
+    let wider = if within(old, new) {
+        true
     } else if within(new, old) {
-        Some(false)
+        false
     } else {
-        None
-    }
+        return false;
+    };
+    out.push(
+        if wider {
+            rules::CONSTRAINT_LOOSENED
+        } else {
+            rules::CONSTRAINT_TIGHTENED
+        },
+        format!("{subject} type: {} → {}", show_type(old), show_type(new)),
+        if wider { dir.output } else { dir.input },
+        true,
+        if wider {
+            "accepts more values: old clients receiving it may not decode them, old clients sending it are fine; the Rust type changes"
+        } else {
+            "accepts fewer values: old clients sending it may be refused, old clients receiving it are fine; the Rust type changes"
+        },
+    );
+    out.rust(Semver::Major);
+    true
+}
+
+/// Whether every value of `narrow` is a value of `wide`.
+fn within(narrow: &TypeRef, wide: &TypeRef) -> bool {
+    use TypeRef::*;
+    matches!(
+        (narrow, wide),
+        (I32, I64)
+            | (U32, U64)
+            | (U32, I64)
+            | (I32, F64)
+            | (U32, F64)
+            | (F32, F64)
+            | (DateTime | Date | Uuid, String)
+    )
 }
 
 /// Which way a keyword moved.

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use crate::compat::change::Recorder;
 use crate::compat::constraints;
+use crate::compat::direction::Direction;
 use crate::compat::paths::path_shape;
 use crate::compat::rules;
 use crate::compat::show::show;
-use crate::compat::verdict::Semver;
 use crate::model::{Operation, Param, ParamLocation, ParamShape};
 
 fn location(p: &Param) -> &'static str {
@@ -127,32 +127,15 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                 "the URL is the same; Rust arguments are positional, so callers and implementations compile unchanged",
             );
         }
-        if let Some(wider) = constraints::widened(&p.ty, &n.ty) {
-            // Parameters only travel in requests: a wider type takes every value old clients
-            // send.
-            out.push(
-                if wider {
-                    rules::CONSTRAINT_LOOSENED
-                } else {
-                    rules::CONSTRAINT_TIGHTENED
-                },
-                format!(
-                    "{} parameter `{}` type: {} → {}",
-                    k.0,
-                    p.name,
-                    show(&p.ty),
-                    show(&n.ty)
-                ),
-                !wider,
-                true,
-                if wider {
-                    "accepts every value old clients send, and more; implementations receive another Rust type"
-                } else {
-                    "old clients may send values the new type refuses; implementations receive another Rust type"
-                },
-            );
-            out.rust(Semver::Major);
-        } else if !out.same(&p.ty, &n.ty) {
+        // Parameters travel in requests only.
+        let request = Direction {
+            input: true,
+            output: false,
+        };
+        let subject = format!("{} parameter `{}`", k.0, p.name);
+        // A type that only widened or narrowed is a moved bound; any other is another type.
+        if !constraints::type_moved(out, &subject, &p.ty, &n.ty, request) && !out.same(&p.ty, &n.ty)
+        {
             out.push(
                 rules::PARAMETER_TYPE,
                 format!(
@@ -186,16 +169,7 @@ pub(super) fn compare(out: &mut Recorder, old: &Operation, new: &Operation) {
                 "old clients write the value the old way, which the server no longer reads",
             );
         }
-        crate::compat::constraints::compare(
-            out,
-            &p.checks,
-            &n.checks,
-            crate::compat::direction::Direction {
-                input: true,
-                output: false,
-            },
-            &format!("{} parameter `{}`", k.0, p.name),
-        );
+        constraints::compare(out, &p.checks, &n.checks, request, &subject);
         if p.doc.deprecated != n.doc.deprecated {
             out.push(
                 rules::PARAMETER_DEPRECATED,

@@ -110,30 +110,10 @@ fn properties(name: &str) -> String {
 fn field(out: &mut Recorder, old: &Field, new: &Field, dir: Direction) {
     let name = &new.json_name;
     let rust_changed = old.is_option() != new.is_option();
-    if let Some(wider) = constraints::widened(&old.ty, &new.ty) {
-        // The JSON both accept is the same: a bound moved, and the Rust type changed.
-        let clients = if wider { dir.output } else { dir.input };
-        out.push(
-            if wider {
-                rules::CONSTRAINT_LOOSENED
-            } else {
-                rules::CONSTRAINT_TIGHTENED
-            },
-            format!(
-                "property `{name}` type: {} → {}",
-                show(&old.ty),
-                show(&new.ty)
-            ),
-            clients,
-            true,
-            if wider {
-                "accepts more values: old clients receiving it may not decode them, old clients sending it are fine; the field's Rust type changes"
-            } else {
-                "accepts fewer values: old clients sending it may be refused, old clients receiving it are fine; the field's Rust type changes"
-            },
-        );
-        out.rust(Semver::Major);
-    } else if !out.same(&old.ty, &new.ty) {
+    // A type that only widened or narrowed is a moved bound; any other is another type.
+    let subject = format!("property `{name}`");
+    if !constraints::type_moved(out, &subject, &old.ty, &new.ty, dir) && !out.same(&old.ty, &new.ty)
+    {
         out.push(
             rules::PROPERTY_TYPE,
             format!(
@@ -286,13 +266,7 @@ fn field(out: &mut Recorder, old: &Field, new: &Field, dir: Direction) {
             "old clients that match the detail code of a refused field see another code",
         );
     }
-    constraints::compare(
-        out,
-        &old.checks,
-        &new.checks,
-        dir,
-        &format!("property `{name}`"),
-    );
+    constraints::compare(out, &old.checks, &new.checks, dir, &subject);
     if old.read_only != new.read_only {
         if new.read_only {
             out.push(
