@@ -129,23 +129,15 @@ fn prepare(args: &Args) -> Result<(Report, (String, String)), String> {
     let new_text = std::fs::read_to_string(&new_path)
         .map_err(|e| format!("cannot read {}: {e}", new_path.display()))?;
     let (label, old_text) = base::read(args.base.as_deref())?;
-    // The two versions are read on two threads: for a large description, reading is the cost.
-    let (old, new) = std::thread::scope(|s| {
-        let old = s.spawn(|| compat::model(&old_text));
-        let new = compat::model(&new_text);
-        (old.join(), new)
-    });
-    let old = old
-        .map_err(|_| "reading the base panicked".to_owned())?
-        .map_err(|d| format!("{label} (base):\n{d}"))?;
-    let new = new.map_err(|d| format!("{}:\n{d}", new_path.display()))?;
-    let mut report = compat::compare(&old, &new);
-    drop((old, new));
-    if !args.no_rust_items {
-        let before = rust_items(&old_text).map_err(|e| format!("{label} (base): {e}"))?;
-        let after = rust_items(&new_text).map_err(|e| format!("{}: {e}", new_path.display()))?;
-        report = report.with_rust(rust_api::compare(&before, &after), &after);
-    }
+    let old = Version {
+        label: &format!("{label} (base)"),
+        text: &old_text,
+    };
+    let new = Version {
+        label: &new_path.display().to_string(),
+        text: &new_text,
+    };
+    let mut report = review(old, new, !args.no_rust_items)?;
     report.locate(&new_text);
     let ignore_file = match &args.ignore {
         Some(file) => Some(file.clone()),
@@ -169,6 +161,36 @@ fn prepare(args: &Args) -> Result<(Report, (String, String)), String> {
     Ok((report, (label, display_path(&new_path))))
 }
 
+/// One version of a spec: how messages name it, and its text.
+#[derive(Clone, Copy)]
+struct Version<'a> {
+    label: &'a str,
+    text: &'a str,
+}
+
+/// The changes from `old` to `new`, with the generated crates' public items compared when
+/// `rust_items` is set.
+fn review(old: Version, new: Version, rust_items: bool) -> Result<Report, String> {
+    // The two versions are read on two threads: for a large description, reading is the cost.
+    let (old_model, new_model) = std::thread::scope(|s| {
+        let old_model = s.spawn(|| compat::model(old.text));
+        let new_model = compat::model(new.text);
+        (old_model.join(), new_model)
+    });
+    let old_model = old_model
+        .map_err(|_| format!("reading {} panicked", old.label))?
+        .map_err(|d| format!("{}:\n{d}", old.label))?;
+    let new_model = new_model.map_err(|d| format!("{}:\n{d}", new.label))?;
+    let report = compat::compare(&old_model, &new_model);
+    drop((old_model, new_model));
+    if !rust_items {
+        return Ok(report);
+    }
+    let before = self::rust_items(old.text).map_err(|e| format!("{}: {e}", old.label))?;
+    let after = self::rust_items(new.text).map_err(|e| format!("{}: {e}", new.label))?;
+    Ok(report.with_rust(rust_api::compare(&before, &after), &after))
+}
+
 /// The semver level the generated crates need for the change of the workspace spec since `rev`,
 /// or `None` when nothing changed.
 pub fn level_since(rev: &str) -> Result<Option<Semver>, String> {
@@ -176,11 +198,15 @@ pub fn level_since(rev: &str) -> Result<Option<Semver>, String> {
     let new_text =
         std::fs::read_to_string(root.join(SPEC)).map_err(|e| format!("cannot read {SPEC}: {e}"))?;
     let old_text = show_at(&root, rev, SPEC)?;
-    let old = compat::model(&old_text).map_err(|d| format!("{rev}:{SPEC}:\n{d}"))?;
-    let new = compat::model(&new_text).map_err(|d| format!("{SPEC}:\n{d}"))?;
-    let before = rust_items(&old_text).map_err(|e| format!("{rev}:{SPEC}: {e}"))?;
-    let after = rust_items(&new_text).map_err(|e| format!("{SPEC}: {e}"))?;
-    let report = compat::compare(&old, &new).with_rust(rust_api::compare(&before, &after), &after);
+    let old = Version {
+        label: &format!("{rev}:{SPEC}"),
+        text: &old_text,
+    };
+    let new = Version {
+        label: SPEC,
+        text: &new_text,
+    };
+    let report = review(old, new, true)?;
     let unchanged = report.changes.is_empty() && report.rust_items.is_empty();
     Ok((!unchanged).then(|| report.semver()))
 }
