@@ -181,13 +181,7 @@ impl Service {
         if !allowed {
             return Err(Refusal::Forbidden);
         }
-        let secret = match secret {
-            Some(secret) => secret,
-            None => generate_secret().map_err(|e| {
-                tracing::error!(error = %e, "no randomness for a secret");
-                Refusal::Internal
-            })?,
-        };
+        let secret = given_or_generated(secret)?;
         let now = store::now();
         let hook = StoredWebhook {
             id: uuid::Uuid::new_v4(),
@@ -331,6 +325,17 @@ fn generate_secret() -> Result<String, getrandom::Error> {
     ))
 }
 
+/// The secret a request gave, or a new one (create and rotate).
+fn given_or_generated(given: Option<String>) -> Result<String, Refusal> {
+    match given {
+        Some(secret) => Ok(secret),
+        None => generate_secret().map_err(|e| {
+            tracing::error!(error = %e, "no randomness for a secret");
+            Refusal::Internal
+        }),
+    }
+}
+
 /// How long a rotated-out secret keeps signing when the request does not say.
 const DEFAULT_GRACE_PERIOD_SECONDS: i64 = 86_400;
 /// The longest grace period a rotation may ask for (7 days); the spec's bound too.
@@ -357,13 +362,7 @@ impl Service {
                 "gracePeriodSeconds",
             )]));
         }
-        let secret = match body.secret {
-            Some(secret) => secret,
-            None => generate_secret().map_err(|e| {
-                tracing::error!(error = %e, "no randomness for a secret");
-                Refusal::Internal
-            })?,
-        };
+        let secret = given_or_generated(body.secret)?;
         let now = store::now();
         let previous_until = (grace > 0).then(|| now + chrono::Duration::seconds(grace));
         let rotated = self
