@@ -44,22 +44,22 @@ async fn healthz() -> Json<Value> {
 
 async fn readyz(State(probes): State<Probes>) -> (StatusCode, Json<Value>) {
     let store = probes.store.readiness().await;
-    let database = if store.reachable {
-        "ok".to_owned()
-    } else {
-        "unreachable".to_owned()
-    };
+    let migrated = matches!(store.migrations, Some((applied, known)) if applied == known);
     let migrations = match store.migrations {
-        Some((applied, known)) if applied == known => "ok".to_owned(),
-        Some((applied, known)) => format!("{applied} of {known} applied"),
+        Some((applied, known)) if !migrated => format!("{applied} of {known} applied"),
+        Some(_) => "ok".to_owned(),
         None => "unknown".to_owned(),
     };
-    let worker = match &probes.worker {
+    let worker_alive = probes
+        .worker
+        .as_ref()
+        .map(|alive| alive.load(Ordering::Acquire));
+    let worker = match worker_alive {
         None => "disabled",
-        Some(alive) if alive.load(Ordering::Acquire) => "running",
-        Some(_) => "stopped",
+        Some(true) => "running",
+        Some(false) => "stopped",
     };
-    let ready = database == "ok" && migrations == "ok" && worker != "stopped";
+    let ready = store.reachable && migrated && worker_alive != Some(false);
     let status = if ready {
         StatusCode::OK
     } else {
@@ -70,7 +70,7 @@ async fn readyz(State(probes): State<Probes>) -> (StatusCode, Json<Value>) {
         Json(json!({
             "status": if ready { "ready" } else { "not ready" },
             "checks": {
-                "database": database,
+                "database": if store.reachable { "ok" } else { "unreachable" },
                 "migrations": migrations,
                 "deliveryWorker": worker,
             },
