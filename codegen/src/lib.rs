@@ -7,6 +7,7 @@
 
 pub mod compat;
 pub mod diagnostic;
+pub mod document;
 pub mod load;
 pub mod lower;
 pub mod manifest;
@@ -24,7 +25,11 @@ pub use emit::{CrateFiles, Generated, Options};
 pub fn generate(spec: &str, options: &Options) -> Result<Generated, Diagnostics> {
     let doc = load::load(spec)?;
     let api = lower::lower(&doc)?;
-    Ok(emit::emit(&api, options)?)
+    drop(doc);
+    let mut generated = emit::emit(&api, options)?;
+    drop(api);
+    document::attach(&mut generated, spec)?;
+    Ok(generated)
 }
 
 /// The pipeline for a document whose only problems concern the server ([`Side::Server`]): the
@@ -43,6 +48,9 @@ pub fn generate_leaving_out_of_server(
         .filter(|op| server_problems.iter().any(|d| d.pointer == op.pointer))
         .map(|op| op.id.clone())
         .collect();
-    let generated = emit::emit_leaving_out(&api, options, &omit)?;
+    drop(doc);
+    let mut generated = emit::emit_leaving_out(&api, options, &omit)?;
+    drop(api);
+    document::attach(&mut generated, spec)?;
     Ok((generated, server_problems))
 }

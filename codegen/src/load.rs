@@ -50,6 +50,12 @@ pub fn typed(raw: serde_json::Value, text: &str) -> Result<openapiv3::OpenAPI, D
     }
 }
 
+/// The JSON tree of `text` (YAML or JSON) exactly as written: no reference resolved, nothing
+/// rewritten.
+pub fn tree(text: &str) -> Result<serde_json::Value, Diagnostic> {
+    parse(text)
+}
+
 fn parse(text: &str) -> Result<serde_json::Value, Diagnostic> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {

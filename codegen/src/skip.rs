@@ -108,7 +108,11 @@ pub fn generate(spec: &str, options: &Options, skip: bool) -> Result<Report, Dia
                 // The typed document is the biggest thing in memory; nothing after lowering
                 // reads it.
                 drop((typed, local));
-                let generated = crate::emit::emit_leaving_out(&api, options, &omit)?;
+                let mut generated = crate::emit::emit_leaving_out(&api, options, &omit)?;
+                drop(api);
+                // The whole document as written, skipped parts included: it is what the
+                // crates were generated from.
+                crate::document::attach(&mut generated, spec)?;
                 let mut report = report(generated, operations, &order, skipped, notes);
                 report.left_out_of_server = server_only;
                 return Ok(report);

@@ -53,6 +53,8 @@
 #[rustfmt::skip]
 mod api;
 #[rustfmt::skip]
+pub mod document;
+#[rustfmt::skip]
 mod handlers;
 #[rustfmt::skip]
 mod rejection;

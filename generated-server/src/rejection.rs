@@ -49,6 +49,11 @@ fn error_object(
 }
 /// How `listWebhooks` refuses requests its implementation never sees.
 pub(crate) const LIST_WEBHOOKS: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "listWebhooks",
+        method: "GET",
+        route: "/webhooks",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -62,6 +67,11 @@ pub(crate) const LIST_WEBHOOKS: Refusals = Refusals {
 };
 /// How `createWebhook` refuses requests its implementation never sees.
 pub(crate) const CREATE_WEBHOOK: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "createWebhook",
+        method: "POST",
+        route: "/webhooks",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -75,6 +85,11 @@ pub(crate) const CREATE_WEBHOOK: Refusals = Refusals {
 };
 /// How `getWebhook` refuses requests its implementation never sees.
 pub(crate) const GET_WEBHOOK: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "getWebhook",
+        method: "GET",
+        route: "/webhooks/{id}",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -88,6 +103,11 @@ pub(crate) const GET_WEBHOOK: Refusals = Refusals {
 };
 /// How `deleteWebhook` refuses requests its implementation never sees.
 pub(crate) const DELETE_WEBHOOK: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "deleteWebhook",
+        method: "DELETE",
+        route: "/webhooks/{id}",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -101,6 +121,11 @@ pub(crate) const DELETE_WEBHOOK: Refusals = Refusals {
 };
 /// How `updateWebhook` refuses requests its implementation never sees.
 pub(crate) const UPDATE_WEBHOOK: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "updateWebhook",
+        method: "PATCH",
+        route: "/webhooks/{id}",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -114,6 +139,11 @@ pub(crate) const UPDATE_WEBHOOK: Refusals = Refusals {
 };
 /// How `activateWebhook` refuses requests its implementation never sees.
 pub(crate) const ACTIVATE_WEBHOOK: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "activateWebhook",
+        method: "POST",
+        route: "/webhooks/{id}/activate",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -127,6 +157,11 @@ pub(crate) const ACTIVATE_WEBHOOK: Refusals = Refusals {
 };
 /// How `deactivateWebhook` refuses requests its implementation never sees.
 pub(crate) const DEACTIVATE_WEBHOOK: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "deactivateWebhook",
+        method: "POST",
+        route: "/webhooks/{id}/deactivate",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -140,6 +175,11 @@ pub(crate) const DEACTIVATE_WEBHOOK: Refusals = Refusals {
 };
 /// How `rotateWebhookSecret` refuses requests its implementation never sees.
 pub(crate) const ROTATE_WEBHOOK_SECRET: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "rotateWebhookSecret",
+        method: "POST",
+        route: "/webhooks/{id}/secret",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -153,6 +193,11 @@ pub(crate) const ROTATE_WEBHOOK_SECRET: Refusals = Refusals {
 };
 /// How `deletePreviousWebhookSecret` refuses requests its implementation never sees.
 pub(crate) const DELETE_PREVIOUS_WEBHOOK_SECRET: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "deletePreviousWebhookSecret",
+        method: "DELETE",
+        route: "/webhooks/{id}/secret/previous",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
@@ -166,6 +211,11 @@ pub(crate) const DELETE_PREVIOUS_WEBHOOK_SECRET: Refusals = Refusals {
 };
 /// How `publishEvent` refuses requests its implementation never sees.
 pub(crate) const PUBLISH_EVENT: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "publishEvent",
+        method: "POST",
+        route: "/events",
+    },
     not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),

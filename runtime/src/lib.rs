@@ -10,6 +10,8 @@
 //!   generated validators call, and writing answers.
 //! - `client` (feature `client`): token sources, retries that honour `retry-after`, decoding
 //!   answers into typed results, and the errors every operation shares.
+//! - `operation` (always): the operations a generated router serves, by method and route, so
+//!   logs and metrics can name a request's operation.
 //! - `multipart` (always): the parts of `multipart/form-data` bodies, which generated form types
 //!   write and read on either side.
 
@@ -20,5 +22,6 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod multipart;
+pub mod operation;
 #[cfg(feature = "server")]
 pub mod server;

@@ -74,6 +74,11 @@ const FILES: &[(Side, &str, Source)] = &[
         Source::Whole(|api, _| server::router_module(api)),
     ),
     (
+        Side::Server,
+        "src/document.rs",
+        Source::Whole(|api, _| server::document_module(api)),
+    ),
+    (
         Side::Client,
         "src/bodies.rs",
         Source::Whole(|api, _| bodies::bodies_module(api)),
@@ -335,6 +340,8 @@ fn server_lib(api: &Api, options: &Options) -> TokenStream {
 
         #[rustfmt::skip]
         mod api;
+        #[rustfmt::skip]
+        pub mod document;
         #[rustfmt::skip]
         mod handlers;
         #[rustfmt::skip]

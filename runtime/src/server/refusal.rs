@@ -52,6 +52,10 @@ impl Refusal {
 /// How one operation answers each [`Failure`], as its spec says.
 #[derive(Debug, Clone, Copy)]
 pub struct Refusals {
+    /// The operation these are the refusals of. Every answer of the operation, refusal or not,
+    /// carries it as a response extension, so a layer outside the router (request logs,
+    /// metrics) can tell which operation answered without knowing the spec.
+    pub operation: crate::operation::Operation,
     /// `None` for an operation that does not negotiate (its spec declares no 406).
     pub not_acceptable: Option<Refusal>,
     pub missing_credentials: Refusal,
@@ -138,11 +142,13 @@ where
     E: ErrorBody,
     R: IntoResponse,
 {
-    match AssertUnwindSafe(handling).catch_unwind().await {
+    let mut response = match AssertUnwindSafe(handling).catch_unwind().await {
         Ok(Ok(answer)) => answer.into_response(),
         Ok(Err(failure)) => refusals.answer::<E>(failure),
         Err(_) => E::internal_error(),
-    }
+    };
+    response.extensions_mut().insert(refusals.operation);
+    response
 }
 
 #[cfg(test)]
@@ -166,6 +172,11 @@ mod tests {
     }
 
     const TABLE: Refusals = Refusals {
+        operation: crate::operation::Operation {
+            id: "getThing",
+            method: "GET",
+            route: "/things/{id}",
+        },
         not_acceptable: Some(Refusal::new(406, "NotAcceptable")),
         missing_credentials: Refusal::new(401, "HeaderNotFound"),
         invalid_credentials: Refusal::new(401, "InvalidToken"),
@@ -225,5 +236,31 @@ mod tests {
         assert_eq!(response.status(), 500);
         let ok = respond::<Plain, _>(&TABLE, async { Ok(StatusCode::CREATED) }).await;
         assert_eq!(ok.status(), 201);
+    }
+
+    #[tokio::test]
+    async fn every_answer_names_its_operation() {
+        let named = |response: &Response| {
+            response
+                .extensions()
+                .get()
+                .copied()
+                .map(|o: crate::operation::Operation| o.id)
+        };
+        let ok = respond::<Plain, _>(&TABLE, async { Ok(StatusCode::OK) }).await;
+        assert_eq!(named(&ok), Some("getThing"));
+        let refused =
+            respond::<Plain, StatusCode>(&TABLE, async { Err(Failure::InvalidPath) }).await;
+        assert_eq!(
+            (refused.status().as_u16(), named(&refused)),
+            (404, Some("getThing"))
+        );
+        let failed =
+            respond::<Plain, StatusCode>(&TABLE, async { panic!("the implementation failed") })
+                .await;
+        assert_eq!(
+            (failed.status().as_u16(), named(&failed)),
+            (500, Some("getThing"))
+        );
     }
 }

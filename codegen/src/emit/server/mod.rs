@@ -5,6 +5,7 @@
 //! Files and what they import, so no module imports one that imports it back:
 //! `router` → `handlers` → (`api`, `rejection`, `validate`); `responses` → `rejection`.
 
+mod document;
 mod handlers;
 mod rejection;
 mod responses;
@@ -20,6 +21,7 @@ use crate::model::{Api, Operation};
 use super::common::{doc_attrs, ident, rust_type};
 use super::render;
 
+pub use document::document_module;
 pub use handlers::handlers_module;
 pub use rejection::rejection_module;
 pub use responses::responses_module;

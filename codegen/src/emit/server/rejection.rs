@@ -68,9 +68,15 @@ fn row(api: &Api, op: &Operation) -> TokenStream {
         .iter()
         .flat_map(|b| b.field_codes.iter())
         .map(|(field, code)| quote!((#field, #code)));
+    let (op_id, op_method, op_route) = (&op.id, op.method.as_str(), &op.route);
     quote! {
         #[doc = #doc]
         pub(crate) const #name: Refusals = Refusals {
+            operation: ::specfirst_runtime::operation::Operation {
+                id: #op_id,
+                method: #op_method,
+                route: #op_route,
+            },
             not_acceptable: #not_acceptable,
             missing_credentials: #missing,
             invalid_credentials: #invalid,
