@@ -4,6 +4,7 @@
 //! [`start`] binds, migrates and serves; the `webhooks-service` binary wraps it in a CLI.
 
 pub mod auth;
+pub mod contract;
 pub mod delivery;
 pub mod errors;
 pub mod limiter;
@@ -184,7 +185,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         None
     };
     let probes = probes::Probes::new(store, worker.as_ref().map(Worker::alive));
-    let app = request_span::layer(generated.merge(probes::router(probes)));
+    let app = request_span::layer(
+        generated
+            .merge(probes::router(probes))
+            .merge(contract::router()),
+    );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -1,6 +1,8 @@
 //! Request ids and one span per request: an `x-request-id` the caller sent is kept, otherwise a
 //! uuid is made; it is on every answer (error bodies' answers included) and on the request's
-//! span, with the method, the route template, the status and the latency.
+//! span, with the method, the route template, the operation id (which the generated router puts
+//! on each of its answers), the caller (recorded by the authenticator once the token checks
+//! out), the status and the latency.
 
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use axum::http::{HeaderName, Request, Response};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
+use webhooks_server::document::Operation;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -43,12 +46,17 @@ fn span<B>(request: &Request<B>) -> Span {
         request_id = %id,
         method = %request.method(),
         route = %route,
+        operation = tracing::field::Empty,
+        caller = tracing::field::Empty,
         status = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
     )
 }
 
 fn answered<B>(response: &Response<B>, latency: Duration, span: &Span) {
+    if let Some(operation) = response.extensions().get::<Operation>() {
+        span.record("operation", operation.id);
+    }
     span.record("status", response.status().as_u16());
     span.record("latency_ms", latency.as_secs_f64() * 1000.0);
     // The span carries the status and latency: text logs print its fields before the message,

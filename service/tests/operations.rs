@@ -141,3 +141,58 @@ async fn readiness_fails_when_the_database_is_gone() {
     assert_eq!(get(&base, "/healthz", None).await.status(), 200);
     running.stop().await.expect("stops");
 }
+
+#[tokio::test]
+async fn the_contract_is_served_as_generated() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("contract.db").display());
+    // A limit of one request a minute: the contract must not count against it.
+    let running = start(&url, &dir.path().join("dev.key"), 1, false).await;
+    let base = format!("http://{}", running.addr());
+    let spec = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/webhooks.yaml"),
+    )
+    .expect("the spec");
+
+    for _ in 0..2 {
+        let yaml = get(&base, "/openapi.yaml", None).await;
+        assert_eq!(yaml.status(), 200);
+        assert_eq!(yaml.headers()["content-type"], "application/yaml");
+        assert_eq!(
+            yaml.text().await.expect("body"),
+            spec,
+            "the document as written"
+        );
+
+        let answer = get(&base, "/openapi.json", None).await;
+        assert_eq!(answer.headers()["content-type"], "application/json");
+        let tree = json(answer).await;
+        let paths = tree["paths"].as_object().expect("paths");
+        for op in webhooks_server::document::OPERATIONS {
+            let method = op.method.to_ascii_lowercase();
+            assert_eq!(
+                paths[op.route][method.as_str()]["operationId"],
+                op.id,
+                "{op:?}"
+            );
+        }
+
+        let docs = get(&base, "/docs", None).await;
+        assert_eq!(docs.status(), 200);
+        assert_eq!(docs.headers()["content-type"], "text/html; charset=utf-8");
+        let policy = docs.headers()["content-security-policy"]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        assert!(policy.starts_with("default-src 'none'"), "{policy}");
+        let page = docs.text().await.expect("body");
+        for op in webhooks_server::document::OPERATIONS {
+            assert!(
+                page.contains(&format!("data-operation-id=\"{}\"", op.id)),
+                "{} is missing from /docs",
+                op.id
+            );
+        }
+    }
+    running.stop().await.expect("stops");
+}

@@ -109,7 +109,11 @@ impl Authenticator for JwtAuthenticator {
     type Caller = Caller;
 
     async fn authenticate(&self, request: AuthRequest<'_>) -> Result<Caller, AuthError> {
-        self.verify(request.token, request.scopes).await
+        let caller = self.verify(request.token, request.scopes).await?;
+        // The request's span (see `request_span`) names who called; outside one this does
+        // nothing.
+        tracing::Span::current().record("caller", caller.client_id.as_str());
+        Ok(caller)
     }
 }
 
