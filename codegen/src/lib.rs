@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod load;
 pub mod lower;
 pub mod manifest;
+pub mod mock;
 pub mod model;
 pub mod naming;
 mod openapi31;
@@ -24,6 +25,7 @@ pub use emit::{CrateFiles, Generated, Options};
 pub fn generate(spec: &str, options: &Options) -> Result<Generated, Diagnostics> {
     let doc = load::load(spec)?;
     let api = lower::lower(&doc)?;
+    mock::check_examples(&api).into_result(())?;
     Ok(emit::emit(&api, options)?)
 }
 
@@ -37,6 +39,7 @@ pub fn generate_leaving_out_of_server(
 ) -> Result<(Generated, Diagnostics), Diagnostics> {
     let doc = load::load(spec)?;
     let (api, server_problems) = lower::lower_with_server_problems(&doc)?;
+    mock::check_examples(&api).into_result(())?;
     let omit: std::collections::BTreeSet<String> = api
         .operations
         .iter()

@@ -54,6 +54,9 @@
 mod api;
 #[rustfmt::skip]
 mod handlers;
+#[cfg(feature = "mock")]
+#[rustfmt::skip]
+pub mod mock;
 #[rustfmt::skip]
 mod rejection;
 #[rustfmt::skip]

@@ -19,6 +19,8 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod multipart;
 #[cfg(feature = "server")]
 pub mod server;

@@ -6,6 +6,7 @@
 //! `router` → `handlers` → (`api`, `rejection`, `validate`); `responses` → `rejection`.
 
 mod handlers;
+mod mock;
 mod rejection;
 mod responses;
 mod router;
@@ -21,6 +22,7 @@ use super::common::{doc_attrs, ident, rust_type};
 use super::render;
 
 pub use handlers::handlers_module;
+pub use mock::mock_module;
 pub use rejection::rejection_module;
 pub use responses::responses_module;
 pub use router::router_module;
