@@ -6,7 +6,8 @@
 #
 # One check is left out, and only here: `use_after_free` (a resource read again after its
 # DELETE must be gone). The mock keeps no state by design (as Prism's mock does not): every
-# GET answers the spec's example, so a deleted webhook still reads. Every response-conformance
+# GET answers the spec's example, so a deleted webhook still reads (with it, the stateful phase
+# reports exactly that one failure, ST301). Every response-conformance
 # check (status, content type, headers, body schema) and every request-validation check runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
