@@ -11,6 +11,7 @@ pub mod document;
 pub mod load;
 pub mod lower;
 pub mod manifest;
+pub mod mock;
 pub mod model;
 pub mod naming;
 mod openapi31;
@@ -26,6 +27,7 @@ pub fn generate(spec: &str, options: &Options) -> Result<Generated, Diagnostics>
     let doc = load::load(spec)?;
     let api = lower::lower(&doc)?;
     drop(doc);
+    mock::check_examples(&api).into_result(())?;
     let mut generated = emit::emit(&api, options)?;
     drop(api);
     document::attach(&mut generated, spec)?;
@@ -42,6 +44,7 @@ pub fn generate_leaving_out_of_server(
 ) -> Result<(Generated, Diagnostics), Diagnostics> {
     let doc = load::load(spec)?;
     let (api, server_problems) = lower::lower_with_server_problems(&doc)?;
+    mock::check_examples(&api).into_result(())?;
     let omit: std::collections::BTreeSet<String> = api
         .operations
         .iter()

@@ -142,7 +142,15 @@ rustls = ["client", "{RUNTIME_CRATE}/rustls"]
         );
         let mut text = self.head(&self.server_package);
         text.push_str(&format!(
-            "\n[dependencies]\n{} = {client}\n{RUNTIME_CRATE} = {runtime}\n",
+            r#"
+[features]
+# `mock::Mock`: the API answered from the spec's examples, steered by `Prefer`, for tests.
+mock = ["{RUNTIME_CRATE}/mock"]
+
+[dependencies]
+{} = {client}
+{RUNTIME_CRATE} = {runtime}
+"#,
             self.client_name
         ));
         text.push_str(&dependency_lines(SERVER_NEEDS));

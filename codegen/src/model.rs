@@ -623,6 +623,18 @@ pub struct Response {
     /// one variant per media type (`body` above is then the first of them).
     pub content_enum: Option<String>,
     pub alternatives: Vec<ResponseAlternative>,
+    /// The examples of the body's first media type: `example` (named `None`), then `examples`
+    /// by name. Checked against `body` when the mock is generated.
+    pub examples: Vec<Example>,
+}
+
+/// One example value the spec gives, and where.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// The key in `examples`, or `None` for `example`.
+    pub name: Option<String>,
+    pub value: serde_json::Value,
+    pub pointer: String,
 }
 
 /// One media type of a response that has several.
@@ -655,6 +667,8 @@ pub struct ResponseHeader {
     pub ty: TypeRef,
     pub required: bool,
     pub doc: Docs,
+    /// The header's `example`, for the mock.
+    pub example: Option<serde_json::Value>,
 }
 
 /// What an operation demands of its caller.

@@ -56,6 +56,9 @@ mod api;
 pub mod document;
 #[rustfmt::skip]
 mod handlers;
+#[cfg(feature = "mock")]
+#[rustfmt::skip]
+pub mod mock;
 #[rustfmt::skip]
 mod rejection;
 #[rustfmt::skip]

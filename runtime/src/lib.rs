@@ -21,6 +21,8 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod multipart;
 pub mod operation;
 #[cfg(feature = "server")]

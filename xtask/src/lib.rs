@@ -8,5 +8,6 @@ pub mod check;
 pub mod diff;
 pub mod examples;
 pub mod generate;
+pub mod mock;
 pub mod regen;
 pub mod workspace;

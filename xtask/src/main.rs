@@ -22,7 +22,7 @@ fn purge_freed_memory_promptly() {
 }
 
 use clap::{Parser, Subcommand};
-use xtask::{check, diff, examples, generate, regen, workspace};
+use xtask::{check, diff, examples, generate, mock, regen, workspace};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +50,9 @@ enum Command {
     /// for clients, for server implementations, or compatible. Exits 1 when something breaks
     /// (unless --allow-breaking), 2 on usage or load errors.
     Diff(diff::Args),
+    /// Serve a mock of any OpenAPI document the generator accepts, interpreted from its model:
+    /// the spec's examples, steered per request by `Prefer` (code=, example=, dynamic=true, seed=).
+    Mock(mock::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Check => workspace::root().and_then(|root| check::run(&root)),
         Command::Generate(args) => generate::run(&args),
         Command::Examples(args) => examples::run(&args),
+        Command::Mock(args) => mock::run(&args),
         // diff has its own exit codes (1 breaking, 2 usage or load errors).
         Command::Diff(args) => return diff::run(&args),
     };

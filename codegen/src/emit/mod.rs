@@ -70,6 +70,11 @@ const FILES: &[(Side, &str, Source)] = &[
     ),
     (
         Side::Server,
+        "src/mock.rs",
+        Source::Whole(|api, _| server::mock_module(api)),
+    ),
+    (
+        Side::Server,
         "src/router.rs",
         Source::Whole(|api, _| server::router_module(api)),
     ),
@@ -344,6 +349,9 @@ fn server_lib(api: &Api, options: &Options) -> TokenStream {
         pub mod document;
         #[rustfmt::skip]
         mod handlers;
+        #[cfg(feature = "mock")]
+        #[rustfmt::skip]
+        pub mod mock;
         #[rustfmt::skip]
         mod rejection;
         #[rustfmt::skip]

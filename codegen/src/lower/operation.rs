@@ -1088,6 +1088,10 @@ fn responses(
             pick_media(&response.content, &ptr, diags, true);
         }
         let mut lowered_media: Vec<(BodyMedia, TypeRef)> = Vec::new();
+        let examples = media_list
+            .first()
+            .map(|(_, mt, media_ptr)| media_examples(ctx, mt, media_ptr))
+            .unwrap_or_default();
         for (media, mt, media_ptr) in media_list.drain(..) {
             let ty = match (&media, &mt.schema) {
                 (BodyMedia::Text(_) | BodyMedia::Form, _) => TypeRef::String,
@@ -1169,6 +1173,7 @@ fn responses(
                     description: header.description.clone(),
                     deprecated: header.deprecated.unwrap_or(false),
                 },
+                example: header.example.clone(),
             });
         }
         let error_code = match response.extensions.get("x-error-code") {
@@ -1218,10 +1223,54 @@ fn responses(
             error_messages,
             content_enum,
             alternatives,
+            examples,
         });
     }
     if out.is_empty() {
         diags.push(&at, "the operation declares no responses");
+    }
+    out
+}
+
+/// A media type's `example` and `examples` (a `$ref` to `#/components/examples` followed; an
+/// external `externalValue` has no value here and is left out).
+fn media_examples(ctx: &Context<'_>, mt: &MediaType, at: &Pointer) -> Vec<crate::model::Example> {
+    let mut out = Vec::new();
+    if let Some(value) = &mt.example {
+        out.push(crate::model::Example {
+            name: None,
+            value: value.clone(),
+            pointer: at.join("example").to_string(),
+        });
+    }
+    for (name, example) in &mt.examples {
+        let mut current = example;
+        let mut found = None;
+        for _ in 0..16 {
+            match current {
+                ReferenceOr::Item(e) => {
+                    found = Some(e);
+                    break;
+                }
+                ReferenceOr::Reference { reference } => {
+                    let Some(next) = reference
+                        .strip_prefix("#/components/examples/")
+                        .map(unescape)
+                        .and_then(|n| ctx.doc.components.as_ref()?.examples.get(&n))
+                    else {
+                        break;
+                    };
+                    current = next;
+                }
+            }
+        }
+        if let Some(value) = found.and_then(|e| e.value.clone()) {
+            out.push(crate::model::Example {
+                name: Some(name.clone()),
+                value,
+                pointer: at.join("examples").join(name).join("value").to_string(),
+            });
+        }
     }
     out
 }

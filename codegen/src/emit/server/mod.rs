@@ -7,6 +7,7 @@
 
 mod document;
 mod handlers;
+mod mock;
 mod rejection;
 mod responses;
 mod router;
@@ -23,6 +24,7 @@ use super::render;
 
 pub use document::document_module;
 pub use handlers::handlers_module;
+pub use mock::mock_module;
 pub use rejection::rejection_module;
 pub use responses::responses_module;
 pub use router::router_module;
