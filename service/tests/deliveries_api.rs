@@ -123,8 +123,11 @@ fn keyed(key: &str) -> PublishEventParams {
     }
 }
 
+/// A detail's code and target.
+type Detail = (Option<ErrorCode>, Option<String>);
+
 /// The outer code and the details' (code, target) of an error body.
-fn codes(body: &ErrorResponse) -> (Option<ErrorCode>, Vec<(Option<ErrorCode>, Option<String>)>) {
+fn codes(body: &ErrorResponse) -> (Option<ErrorCode>, Vec<Detail>) {
     let error = body.error.as_ref().expect("error");
     let details = error
         .details
