@@ -7,10 +7,15 @@
 
 use std::net::SocketAddr;
 
+use webhooks_server::params::{
+    ListWebhookDeliveriesParams, ListWebhooksParams, PublishEventParams,
+};
 use webhooks_server::responses::*;
 use webhooks_server::types::{
-    CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, PublishEvent, PublishedEvent,
-    RotateWebhookSecret, RotatedWebhookSecret, UpdateWebhook, Webhook, WebhookList, WebhookScope,
+    CreateWebhook, CreatedWebhook, Delivery, DeliveryAttempt, DeliveryAttemptErrorKind,
+    DeliveryDetail, DeliveryList, DeliveryState, Error, ErrorCode, ErrorResponse, Link, PageLinks,
+    PublishEvent, PublishedEvent, RecoverDeliveries, RecoveredDeliveries, RotateWebhookSecret,
+    RotatedWebhookSecret, UpdateWebhook, Webhook, WebhookList, WebhookScope,
 };
 use webhooks_server::{Api, AuthError, AuthRequest, Authenticator};
 
@@ -27,7 +32,9 @@ pub struct ScriptedAuth;
 
 fn expected_scopes(operation_id: &str) -> &'static [&'static str] {
     match operation_id {
-        "listWebhooks" | "getWebhook" => &["webhooks:read"],
+        "listWebhooks" | "getWebhook" | "listWebhookDeliveries" | "getWebhookDelivery" => {
+            &["webhooks:read"]
+        }
         "publishEvent" => &["webhooks:publish"],
         _ => &["webhooks:modify"],
     }
@@ -72,11 +79,24 @@ pub struct Scripted;
 impl Api for Scripted {
     type Caller = Caller;
 
-    async fn list_webhooks(&self, caller: Caller) -> ListWebhooksResponse {
+    async fn list_webhooks(
+        &self,
+        caller: Caller,
+        params: ListWebhooksParams,
+    ) -> ListWebhooksResponse {
         match caller.status {
+            // The links echo the parameters, so tests see they arrived.
             200 => ListWebhooksResponse::Ok(WebhookList {
                 webhooks: vec![sample_webhook(uuid::Uuid::nil())],
+                links: echo_links(
+                    "/webhooks",
+                    params.top,
+                    params.continuation_token.as_deref(),
+                ),
             }),
+            422 => ListWebhooksResponse::UnprocessableEntity(ErrorResponse::from_code(
+                ErrorCode::InvalidListWebhooksRequest,
+            )),
             401 => ListWebhooksResponse::Unauthorized(ErrorResponse::from_code(
                 ErrorCode::InvalidToken,
             )),
@@ -407,12 +427,21 @@ impl Api for Scripted {
         }
     }
 
-    async fn publish_event(&self, caller: Caller, body: PublishEvent) -> PublishEventResponse {
+    async fn publish_event(
+        &self,
+        caller: Caller,
+        params: PublishEventParams,
+        body: PublishEvent,
+    ) -> PublishEventResponse {
         match caller.status {
             // The number of deliveries echoes the size of the content, so tests see the body
-            // arrived whole.
+            // arrived whole; the event id is 3 when an Idempotency-Key came, 2 otherwise.
             202 => PublishEventResponse::Accepted(PublishedEvent {
-                event_id: uuid::Uuid::from_u128(2),
+                event_id: uuid::Uuid::from_u128(if params.idempotency_key.is_some() {
+                    3
+                } else {
+                    2
+                }),
                 deliveries: body.content.len() as i64,
             }),
             401 => PublishEventResponse::Unauthorized(ErrorResponse::from_code(
@@ -438,6 +467,221 @@ impl Api for Scripted {
                 ErrorCode::InternalServerError,
             )),
         }
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        params: ListWebhookDeliveriesParams,
+    ) -> ListWebhookDeliveriesResponse {
+        match caller.status {
+            200 => {
+                let mut delivery = sample_delivery(id);
+                if let Some(state) = params.state {
+                    delivery.state = state;
+                }
+                ListWebhookDeliveriesResponse::Ok(DeliveryList {
+                    deliveries: vec![delivery],
+                    links: echo_links(
+                        &format!("/webhooks/{id}/deliveries"),
+                        params.top,
+                        params.continuation_token.as_deref(),
+                    ),
+                })
+            }
+            401 => ListWebhookDeliveriesResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            404 => ListWebhookDeliveriesResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::WebhookNotFound,
+            )),
+            422 => ListWebhookDeliveriesResponse::UnprocessableEntity(ErrorResponse::from_code(
+                ErrorCode::InvalidListDeliveriesRequest,
+            )),
+            406 => ListWebhookDeliveriesResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
+            429 => ListWebhookDeliveriesResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
+            },
+            _ => ListWebhookDeliveriesResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
+        }
+    }
+
+    async fn get_webhook_delivery(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        delivery_id: uuid::Uuid,
+    ) -> GetWebhookDeliveryResponse {
+        match caller.status {
+            200 => {
+                let d = Delivery {
+                    id: delivery_id,
+                    ..sample_delivery(id)
+                };
+                GetWebhookDeliveryResponse::Ok(DeliveryDetail {
+                    id: d.id,
+                    event_id: d.event_id,
+                    webhook_id: d.webhook_id,
+                    event_type: d.event_type,
+                    state: d.state,
+                    attempt_count: d.attempt_count,
+                    created: d.created,
+                    next_attempt_date_time: d.next_attempt_date_time,
+                    finished: d.finished,
+                    last_status: d.last_status,
+                    last_error: d.last_error,
+                    attempts: vec![
+                        DeliveryAttempt {
+                            attempted: d.created,
+                            status: Some(500),
+                            error_kind: Some(DeliveryAttemptErrorKind::Status),
+                            error: Some("callback answered 500".into()),
+                            latency_ms: 12,
+                            response: Some("x".repeat(4096)),
+                            response_truncated: Some(true),
+                        },
+                        DeliveryAttempt {
+                            attempted: d.created,
+                            status: None,
+                            error_kind: Some(DeliveryAttemptErrorKind::Timeout),
+                            error: Some("no answer".into()),
+                            latency_ms: 5000,
+                            response: None,
+                            response_truncated: None,
+                        },
+                    ],
+                })
+            }
+            401 => GetWebhookDeliveryResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            404 => GetWebhookDeliveryResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::DeliveryNotFound,
+            )),
+            406 => GetWebhookDeliveryResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
+            429 => GetWebhookDeliveryResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
+            },
+            _ => GetWebhookDeliveryResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
+        }
+    }
+
+    async fn resend_webhook_delivery(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        delivery_id: uuid::Uuid,
+    ) -> ResendWebhookDeliveryResponse {
+        match caller.status {
+            202 => ResendWebhookDeliveryResponse::Accepted(Delivery {
+                id: delivery_id,
+                state: DeliveryState::Pending,
+                ..sample_delivery(id)
+            }),
+            401 => ResendWebhookDeliveryResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => ResendWebhookDeliveryResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            404 => ResendWebhookDeliveryResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::DeliveryNotFound,
+            )),
+            406 => ResendWebhookDeliveryResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
+            429 => ResendWebhookDeliveryResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
+            },
+            _ => ResendWebhookDeliveryResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
+        }
+    }
+
+    async fn recover_webhook_deliveries(
+        &self,
+        caller: Caller,
+        _id: uuid::Uuid,
+        body: RecoverDeliveries,
+    ) -> RecoverWebhookDeliveriesResponse {
+        match caller.status {
+            // The count echoes whether `until` arrived (2) or not (1).
+            202 => RecoverWebhookDeliveriesResponse::Accepted(RecoveredDeliveries {
+                deliveries: if body.until.is_some() { 2 } else { 1 },
+            }),
+            401 => RecoverWebhookDeliveriesResponse::Unauthorized(ErrorResponse::from_code(
+                ErrorCode::InvalidToken,
+            )),
+            403 => RecoverWebhookDeliveriesResponse::Forbidden(ErrorResponse::from_code(
+                ErrorCode::InsufficientPermissions,
+            )),
+            404 => RecoverWebhookDeliveriesResponse::NotFound(ErrorResponse::from_code(
+                ErrorCode::WebhookNotFound,
+            )),
+            413 => RecoverWebhookDeliveriesResponse::PayloadTooLarge(ErrorResponse::from_code(
+                ErrorCode::PayloadTooLarge,
+            )),
+            415 => RecoverWebhookDeliveriesResponse::UnsupportedMediaType(
+                ErrorResponse::from_code(ErrorCode::UnsupportedMediaType),
+            ),
+            422 => RecoverWebhookDeliveriesResponse::UnprocessableEntity(ErrorResponse::from_code(
+                ErrorCode::InvalidRecoverWebhookDeliveriesRequest,
+            )),
+            406 => RecoverWebhookDeliveriesResponse::NotAcceptable(ErrorResponse::from_code(
+                ErrorCode::NotAcceptable,
+            )),
+            429 => RecoverWebhookDeliveriesResponse::TooManyRequests {
+                retry_after: Some(RETRY_AFTER),
+                body: ErrorResponse::from_code(ErrorCode::TooManyRequests),
+            },
+            _ => RecoverWebhookDeliveriesResponse::InternalServerError(ErrorResponse::from_code(
+                ErrorCode::InternalServerError,
+            )),
+        }
+    }
+}
+
+/// Links that echo `$top` and `$continuationToken` back: `next` carries the token given.
+fn echo_links(path: &str, top: Option<i64>, token: Option<&str>) -> PageLinks {
+    PageLinks {
+        self_: Link {
+            href: format!("{path}?$top={}", top.unwrap_or(100)),
+        },
+        next: token.map(|token| Link {
+            href: format!("{path}?$continuationToken={token}"),
+        }),
+    }
+}
+
+pub fn sample_delivery(webhook_id: uuid::Uuid) -> Delivery {
+    let at = chrono::DateTime::parse_from_rfc3339("2021-06-07T08:27:42Z")
+        .map(|t| t.to_utc())
+        .unwrap_or_default();
+    Delivery {
+        id: uuid::Uuid::from_u128(7),
+        event_id: uuid::Uuid::from_u128(2),
+        webhook_id,
+        event_type: "iModels.iModelDeleted.v1".into(),
+        state: DeliveryState::Failed,
+        attempt_count: 8,
+        created: at,
+        next_attempt_date_time: at,
+        finished: Some(at),
+        last_status: Some(500),
+        last_error: Some("callback answered 500".into()),
     }
 }
 

@@ -443,7 +443,7 @@ async fn an_accept_header_that_admits_no_json_is_406() {
         .expect("url")
         .with_bearer_token("status-200");
     client
-        .list_webhooks()
+        .list_webhooks(&Default::default())
         .await
         .expect("the client negotiates JSON");
 }

@@ -41,15 +41,27 @@ fn create_body() -> CreateWebhook {
 
 #[tokio::test]
 async fn list_webhooks_every_status() {
-    let hooks = client_for(200).await.list_webhooks().await.expect("200");
+    let hooks = client_for(200)
+        .await
+        .list_webhooks(&Default::default())
+        .await
+        .expect("200");
     assert_eq!(hooks.webhooks.len(), 1);
-    match client_for(401).await.list_webhooks().await {
+    match client_for(401)
+        .await
+        .list_webhooks(&Default::default())
+        .await
+    {
         Err(Error::Api(ListWebhooksError::Unauthorized(body))) => {
             assert_eq!(code(&body), Some(ErrorCode::InvalidToken))
         }
         other => panic!("expected 401, got {other:?}"),
     }
-    match client_for(429).await.list_webhooks().await {
+    match client_for(429)
+        .await
+        .list_webhooks(&Default::default())
+        .await
+    {
         Err(Error::Api(ListWebhooksError::TooManyRequests { retry_after, body })) => {
             assert_eq!(retry_after, Some(RETRY_AFTER));
             assert_eq!(code(&body), Some(ErrorCode::TooManyRequests));
@@ -60,13 +72,21 @@ async fn list_webhooks_every_status() {
         }
         other => panic!("expected 429, got {other:?}"),
     }
-    match client_for(406).await.list_webhooks().await {
+    match client_for(406)
+        .await
+        .list_webhooks(&Default::default())
+        .await
+    {
         Err(Error::Api(ListWebhooksError::NotAcceptable(body))) => {
             assert_eq!(code(&body), Some(ErrorCode::NotAcceptable))
         }
         other => panic!("expected 406, got {other:?}"),
     }
-    match client_for(500).await.list_webhooks().await {
+    match client_for(500)
+        .await
+        .list_webhooks(&Default::default())
+        .await
+    {
         Err(e @ Error::Api(ListWebhooksError::InternalServerError(_))) => {
             assert_eq!(e.status().map(|s| s.as_u16()), Some(500))
         }
@@ -331,12 +351,15 @@ async fn publish_event_every_status() {
     };
     let published = client_for(202)
         .await
-        .publish_event(&event)
+        .publish_event(&Default::default(), &event)
         .await
         .expect("202");
     assert_eq!(published.deliveries, 2, "the content arrived whole");
     for status in [401, 406, 413, 415, 422, 429, 500] {
-        let result = client_for(status).await.publish_event(&event).await;
+        let result = client_for(status)
+            .await
+            .publish_event(&Default::default(), &event)
+            .await;
         let (got, body) = match result {
             Err(Error::Api(PublishEventError::Unauthorized(b))) => (401, b),
             Err(Error::Api(PublishEventError::NotAcceptable(b))) => (406, b),
@@ -444,5 +467,220 @@ async fn delete_previous_webhook_secret_every_status() {
             );
         }
         other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn list_pages_carry_top_and_token_both_ways() {
+    let params = params::ListWebhooksParams {
+        top: Some(7),
+        continuation_token: Some("abc.def".to_owned()),
+    };
+    let page = client_for(200)
+        .await
+        .list_webhooks(&params)
+        .await
+        .expect("200");
+    assert_eq!(page.links.self_.href, "/webhooks?$top=7");
+    assert_eq!(
+        page.links.next.map(|l| l.href).as_deref(),
+        Some("/webhooks?$continuationToken=abc.def")
+    );
+    match client_for(422).await.list_webhooks(&params).await {
+        Err(Error::Api(ListWebhooksError::UnprocessableEntity(body))) => {
+            assert_eq!(code(&body), Some(ErrorCode::InvalidListWebhooksRequest))
+        }
+        other => panic!("expected 422, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn publish_event_sends_the_idempotency_key() {
+    let event = types::PublishEvent {
+        event_type: "iModels.iModelDeleted.v1".to_owned(),
+        i_twin_id: None,
+        content: Default::default(),
+    };
+    let keyed = params::PublishEventParams {
+        idempotency_key: Some("key-1".to_owned()),
+    };
+    let client = client_for(202).await;
+    let with = client.publish_event(&keyed, &event).await.expect("202");
+    let without = client
+        .publish_event(&Default::default(), &event)
+        .await
+        .expect("202");
+    assert_eq!(with.event_id, uuid::Uuid::from_u128(3));
+    assert_eq!(without.event_id, uuid::Uuid::from_u128(2));
+}
+
+#[tokio::test]
+async fn list_webhook_deliveries_every_status() {
+    let params = params::ListWebhookDeliveriesParams {
+        state: Some(types::DeliveryState::Cancelled),
+        since: Some("2021-05-08T00:00:00Z".parse().unwrap()),
+        until: None,
+        top: Some(3),
+        continuation_token: None,
+    };
+    let page = client_for(200)
+        .await
+        .list_webhook_deliveries(&id(), &params)
+        .await
+        .expect("200");
+    assert_eq!(page.deliveries.len(), 1);
+    assert_eq!(page.deliveries[0].webhook_id, id());
+    assert_eq!(page.deliveries[0].state, types::DeliveryState::Cancelled);
+    assert_eq!(
+        page.links.self_.href,
+        format!("/webhooks/{}/deliveries?$top=3", id())
+    );
+    assert!(page.links.next.is_none());
+    for status in [401, 404, 406, 422, 429, 500] {
+        let result = client_for(status)
+            .await
+            .list_webhook_deliveries(&id(), &params)
+            .await;
+        let (got, body) = match result {
+            Err(Error::Api(ListWebhookDeliveriesError::Unauthorized(b))) => (401, b),
+            Err(Error::Api(ListWebhookDeliveriesError::NotFound(b))) => (404, b),
+            Err(Error::Api(ListWebhookDeliveriesError::NotAcceptable(b))) => (406, b),
+            Err(Error::Api(ListWebhookDeliveriesError::UnprocessableEntity(b))) => (422, b),
+            Err(Error::Api(ListWebhookDeliveriesError::TooManyRequests { retry_after, body })) => {
+                assert_eq!(retry_after, Some(RETRY_AFTER));
+                (429, body)
+            }
+            Err(Error::Api(ListWebhookDeliveriesError::InternalServerError(b))) => (500, b),
+            other => panic!("status {status}: unexpected {other:?}"),
+        };
+        assert_eq!(got, status);
+        assert!(code(&body).is_some(), "status {status} lost its error code");
+    }
+}
+
+#[tokio::test]
+async fn get_webhook_delivery_every_status() {
+    let delivery = uuid::Uuid::from_u128(99);
+    let detail = client_for(200)
+        .await
+        .get_webhook_delivery(&id(), &delivery)
+        .await
+        .expect("200");
+    assert_eq!((detail.id, detail.webhook_id), (delivery, id()));
+    assert_eq!(detail.attempts.len(), 2);
+    assert_eq!(detail.attempts[0].status, Some(500));
+    assert_eq!(
+        detail.attempts[0].response.as_ref().map(String::len),
+        Some(4096)
+    );
+    assert_eq!(detail.attempts[0].response_truncated, Some(true));
+    assert_eq!(
+        detail.attempts[1].error_kind,
+        Some(types::DeliveryAttemptErrorKind::Timeout)
+    );
+    for status in [401, 404, 406, 429, 500] {
+        let result = client_for(status)
+            .await
+            .get_webhook_delivery(&id(), &delivery)
+            .await;
+        let (got, body) = match result {
+            Err(Error::Api(GetWebhookDeliveryError::Unauthorized(b))) => (401, b),
+            Err(Error::Api(GetWebhookDeliveryError::NotFound(b))) => {
+                assert_eq!(code(&b), Some(ErrorCode::DeliveryNotFound));
+                assert_eq!(
+                    message(&b).as_deref(),
+                    Some("Requested delivery is not available.")
+                );
+                (404, b)
+            }
+            Err(Error::Api(GetWebhookDeliveryError::NotAcceptable(b))) => (406, b),
+            Err(Error::Api(GetWebhookDeliveryError::TooManyRequests { retry_after, body })) => {
+                assert_eq!(retry_after, Some(RETRY_AFTER));
+                (429, body)
+            }
+            Err(Error::Api(GetWebhookDeliveryError::InternalServerError(b))) => (500, b),
+            other => panic!("status {status}: unexpected {other:?}"),
+        };
+        assert_eq!(got, status);
+        assert!(code(&body).is_some(), "status {status} lost its error code");
+    }
+}
+
+#[tokio::test]
+async fn resend_webhook_delivery_every_status() {
+    let delivery = uuid::Uuid::from_u128(99);
+    let resent = client_for(202)
+        .await
+        .resend_webhook_delivery(&id(), &delivery)
+        .await
+        .expect("202");
+    assert_eq!(resent.id, delivery);
+    assert_eq!(resent.state, types::DeliveryState::Pending);
+    for status in [401, 403, 404, 406, 429, 500] {
+        let result = client_for(status)
+            .await
+            .resend_webhook_delivery(&id(), &delivery)
+            .await;
+        let (got, body) = match result {
+            Err(Error::Api(ResendWebhookDeliveryError::Unauthorized(b))) => (401, b),
+            Err(Error::Api(ResendWebhookDeliveryError::Forbidden(b))) => (403, b),
+            Err(Error::Api(ResendWebhookDeliveryError::NotFound(b))) => (404, b),
+            Err(Error::Api(ResendWebhookDeliveryError::NotAcceptable(b))) => (406, b),
+            Err(Error::Api(ResendWebhookDeliveryError::TooManyRequests { retry_after, body })) => {
+                assert_eq!(retry_after, Some(RETRY_AFTER));
+                (429, body)
+            }
+            Err(Error::Api(ResendWebhookDeliveryError::InternalServerError(b))) => (500, b),
+            other => panic!("status {status}: unexpected {other:?}"),
+        };
+        assert_eq!(got, status);
+        assert!(code(&body).is_some(), "status {status} lost its error code");
+    }
+}
+
+#[tokio::test]
+async fn recover_webhook_deliveries_every_status() {
+    let since = "2021-05-08T00:00:00Z".parse().unwrap();
+    let body = types::RecoverDeliveries { since, until: None };
+    let bounded = types::RecoverDeliveries {
+        since,
+        until: Some("2021-05-09T00:00:00Z".parse().unwrap()),
+    };
+    let client = client_for(202).await;
+    let recovered = client
+        .recover_webhook_deliveries(&id(), &body)
+        .await
+        .expect("202");
+    assert_eq!(recovered.deliveries, 1);
+    let recovered = client
+        .recover_webhook_deliveries(&id(), &bounded)
+        .await
+        .expect("202");
+    assert_eq!(recovered.deliveries, 2, "until arrived");
+    for status in [401, 403, 404, 406, 413, 415, 422, 429, 500] {
+        let result = client_for(status)
+            .await
+            .recover_webhook_deliveries(&id(), &body)
+            .await;
+        let (got, body) = match result {
+            Err(Error::Api(RecoverWebhookDeliveriesError::Unauthorized(b))) => (401, b),
+            Err(Error::Api(RecoverWebhookDeliveriesError::Forbidden(b))) => (403, b),
+            Err(Error::Api(RecoverWebhookDeliveriesError::NotFound(b))) => (404, b),
+            Err(Error::Api(RecoverWebhookDeliveriesError::NotAcceptable(b))) => (406, b),
+            Err(Error::Api(RecoverWebhookDeliveriesError::PayloadTooLarge(b))) => (413, b),
+            Err(Error::Api(RecoverWebhookDeliveriesError::UnsupportedMediaType(b))) => (415, b),
+            Err(Error::Api(RecoverWebhookDeliveriesError::UnprocessableEntity(b))) => (422, b),
+            Err(Error::Api(RecoverWebhookDeliveriesError::TooManyRequests {
+                retry_after,
+                body,
+            })) => {
+                assert_eq!(retry_after, Some(RETRY_AFTER));
+                (429, body)
+            }
+            Err(Error::Api(RecoverWebhookDeliveriesError::InternalServerError(b))) => (500, b),
+            other => panic!("status {status}: unexpected {other:?}"),
+        };
+        assert_eq!(got, status);
+        assert!(code(&body).is_some(), "status {status} lost its error code");
     }
 }

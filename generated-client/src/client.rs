@@ -49,23 +49,43 @@ impl Client {
     }
     /// List webhooks
     ///
-    /// Lists the webhooks the caller can see. Secrets are never returned.
+    /// Lists the webhooks the caller can see, oldest first. Secrets are never returned.
+    ///
+    /// The list comes in pages of at most `$top` webhooks (default 100, at
+    /// most 1000). When more follow, `_links.next.href` is the request for
+    /// the next page: it carries an opaque `$continuationToken`. A walk from
+    /// the first page to the last returns every webhook that existed for the
+    /// whole walk exactly once, while others are created and deleted
+    /// (keyset pagination on the creation time and id). A token is signed
+    /// by the server (HMAC-SHA256) for the caller and the list it was made
+    /// for: an altered token, another caller's, or one from another list is
+    /// a 422.
     ///
     /// `GET /webhooks` (`listWebhooks`).
     /// Needs a token with the scope(s): `webhooks:read`.
     pub async fn list_webhooks(
         &self,
+        params: &crate::params::ListWebhooksParams,
     ) -> ::std::result::Result<crate::types::WebhookList, Error<ListWebhooksError>> {
         let answer = self
             .connection
             .request(::reqwest::Method::GET, &["webhooks"])
             .accept("application/vnd.bentley.itwin-platform.v1+json")
+            .query("$top", params.top.as_ref().map(::std::string::ToString::to_string))
+            .query(
+                "$continuationToken",
+                params
+                    .continuation_token
+                    .as_ref()
+                    .map(::std::string::ToString::to_string),
+            )
             .authorized()
             .send::<ListWebhooksError>()
             .await?;
         match answer.status() {
             200 => answer.json(),
             401 => answer.error(ListWebhooksError::Unauthorized),
+            422 => answer.error(ListWebhooksError::UnprocessableEntity),
             406 => answer.error(ListWebhooksError::NotAcceptable),
             429 => {
                 ::std::result::Result::Err(
@@ -482,6 +502,250 @@ impl Client {
             _ => ::std::result::Result::Err(answer.unexpected()),
         }
     }
+    /// List a webhook's deliveries
+    ///
+    /// Lists the deliveries of one of the caller's webhooks, newest first:
+    /// each event sent (or to be sent) to its callback, with its state and
+    /// the outcome of its last attempt. `state` keeps the deliveries in one
+    /// state; `since` and `until` keep those created at or after `since`
+    /// and before `until`.
+    ///
+    /// Pages work as in `listWebhooks` (`$top`, `$continuationToken`,
+    /// `_links.next.href`); a token is bound to the webhook and the filters
+    /// it was made with. Another owner's webhook is a 404, as for
+    /// `getWebhook`.
+    ///
+    /// `GET /webhooks/{id}/deliveries` (`listWebhookDeliveries`).
+    /// Needs a token with the scope(s): `webhooks:read`.
+    pub async fn list_webhook_deliveries(
+        &self,
+        id: &::uuid::Uuid,
+        params: &crate::params::ListWebhookDeliveriesParams,
+    ) -> ::std::result::Result<
+        crate::types::DeliveryList,
+        Error<ListWebhookDeliveriesError>,
+    > {
+        let answer = self
+            .connection
+            .request(
+                ::reqwest::Method::GET,
+                &["webhooks", &::std::string::ToString::to_string(id), "deliveries"],
+            )
+            .accept("application/vnd.bentley.itwin-platform.v1+json")
+            .query(
+                "state",
+                params.state.as_ref().map(::std::string::ToString::to_string),
+            )
+            .query(
+                "since",
+                params
+                    .since
+                    .as_ref()
+                    .map(|value| ::chrono::DateTime::to_rfc3339_opts(
+                        value,
+                        ::chrono::SecondsFormat::AutoSi,
+                        true,
+                    )),
+            )
+            .query(
+                "until",
+                params
+                    .until
+                    .as_ref()
+                    .map(|value| ::chrono::DateTime::to_rfc3339_opts(
+                        value,
+                        ::chrono::SecondsFormat::AutoSi,
+                        true,
+                    )),
+            )
+            .query("$top", params.top.as_ref().map(::std::string::ToString::to_string))
+            .query(
+                "$continuationToken",
+                params
+                    .continuation_token
+                    .as_ref()
+                    .map(::std::string::ToString::to_string),
+            )
+            .authorized()
+            .send::<ListWebhookDeliveriesError>()
+            .await?;
+        match answer.status() {
+            200 => answer.json(),
+            401 => answer.error(ListWebhookDeliveriesError::Unauthorized),
+            404 => answer.error(ListWebhookDeliveriesError::NotFound),
+            422 => answer.error(ListWebhookDeliveriesError::UnprocessableEntity),
+            406 => answer.error(ListWebhookDeliveriesError::NotAcceptable),
+            429 => {
+                ::std::result::Result::Err(
+                    ListWebhookDeliveriesError::TooManyRequests {
+                        body: answer.json()?,
+                        retry_after: answer.header("retry-after"),
+                    }
+                        .into(),
+                )
+            }
+            500 => answer.error(ListWebhookDeliveriesError::InternalServerError),
+            _ => ::std::result::Result::Err(answer.unexpected()),
+        }
+    }
+    /// Get a delivery with its attempts
+    ///
+    /// Returns one delivery of one of the caller's webhooks with every
+    /// attempt made, oldest first: when it started, the HTTP status or the
+    /// kind of error, how long it took, and the first 4 KiB of the
+    /// receiver's answer.
+    ///
+    /// `GET /webhooks/{id}/deliveries/{deliveryId}` (`getWebhookDelivery`).
+    /// Needs a token with the scope(s): `webhooks:read`.
+    pub async fn get_webhook_delivery(
+        &self,
+        id: &::uuid::Uuid,
+        delivery_id: &::uuid::Uuid,
+    ) -> ::std::result::Result<
+        crate::types::DeliveryDetail,
+        Error<GetWebhookDeliveryError>,
+    > {
+        let answer = self
+            .connection
+            .request(
+                ::reqwest::Method::GET,
+                &[
+                    "webhooks",
+                    &::std::string::ToString::to_string(id),
+                    "deliveries",
+                    &::std::string::ToString::to_string(delivery_id),
+                ],
+            )
+            .accept("application/vnd.bentley.itwin-platform.v1+json")
+            .authorized()
+            .send::<GetWebhookDeliveryError>()
+            .await?;
+        match answer.status() {
+            200 => answer.json(),
+            401 => answer.error(GetWebhookDeliveryError::Unauthorized),
+            404 => answer.error(GetWebhookDeliveryError::NotFound),
+            406 => answer.error(GetWebhookDeliveryError::NotAcceptable),
+            429 => {
+                ::std::result::Result::Err(
+                    GetWebhookDeliveryError::TooManyRequests {
+                        body: answer.json()?,
+                        retry_after: answer.header("retry-after"),
+                    }
+                        .into(),
+                )
+            }
+            500 => answer.error(GetWebhookDeliveryError::InternalServerError),
+            _ => ::std::result::Result::Err(answer.unexpected()),
+        }
+    }
+    /// Resend a delivery
+    ///
+    /// Sends one delivery again: the delivery goes back to `pending`, due
+    /// now, with a fresh retry schedule, and its next attempt is a new
+    /// attempt of the same message (the same `messageId` and body bytes,
+    /// signed anew). Its earlier attempts stay in its history. A delivery
+    /// already pending is made due now; one being attempted right now is
+    /// left to that attempt. The webhook must be active for the attempt to
+    /// be made; otherwise the delivery is cancelled when its turn comes.
+    /// Same permissions as `updateWebhook`.
+    ///
+    /// `POST /webhooks/{id}/deliveries/{deliveryId}/resend` (`resendWebhookDelivery`).
+    /// Needs a token with the scope(s): `webhooks:modify`.
+    pub async fn resend_webhook_delivery(
+        &self,
+        id: &::uuid::Uuid,
+        delivery_id: &::uuid::Uuid,
+    ) -> ::std::result::Result<
+        crate::types::Delivery,
+        Error<ResendWebhookDeliveryError>,
+    > {
+        let answer = self
+            .connection
+            .request(
+                ::reqwest::Method::POST,
+                &[
+                    "webhooks",
+                    &::std::string::ToString::to_string(id),
+                    "deliveries",
+                    &::std::string::ToString::to_string(delivery_id),
+                    "resend",
+                ],
+            )
+            .accept("application/vnd.bentley.itwin-platform.v1+json")
+            .authorized()
+            .send::<ResendWebhookDeliveryError>()
+            .await?;
+        match answer.status() {
+            202 => answer.json(),
+            401 => answer.error(ResendWebhookDeliveryError::Unauthorized),
+            403 => answer.error(ResendWebhookDeliveryError::Forbidden),
+            404 => answer.error(ResendWebhookDeliveryError::NotFound),
+            406 => answer.error(ResendWebhookDeliveryError::NotAcceptable),
+            429 => {
+                ::std::result::Result::Err(
+                    ResendWebhookDeliveryError::TooManyRequests {
+                        body: answer.json()?,
+                        retry_after: answer.header("retry-after"),
+                    }
+                        .into(),
+                )
+            }
+            500 => answer.error(ResendWebhookDeliveryError::InternalServerError),
+            _ => ::std::result::Result::Err(answer.unexpected()),
+        }
+    }
+    /// Recover failed deliveries
+    ///
+    /// Puts every failed delivery of the webhook created at or after
+    /// `since` (and before `until`, when given) back in the queue with a
+    /// fresh retry schedule, each a new attempt of the same message. The
+    /// answer says how many. The deliveries are released to the workers
+    /// over time rather than at one instant. Same permissions as
+    /// `updateWebhook`.
+    ///
+    /// `POST /webhooks/{id}/recover` (`recoverWebhookDeliveries`).
+    /// Needs a token with the scope(s): `webhooks:modify`.
+    pub async fn recover_webhook_deliveries(
+        &self,
+        id: &::uuid::Uuid,
+        body: &crate::types::RecoverDeliveries,
+    ) -> ::std::result::Result<
+        crate::types::RecoveredDeliveries,
+        Error<RecoverWebhookDeliveriesError>,
+    > {
+        let answer = self
+            .connection
+            .request(
+                ::reqwest::Method::POST,
+                &["webhooks", &::std::string::ToString::to_string(id), "recover"],
+            )
+            .accept("application/vnd.bentley.itwin-platform.v1+json")
+            .json("application/json", body)
+            .authorized()
+            .send::<RecoverWebhookDeliveriesError>()
+            .await?;
+        match answer.status() {
+            202 => answer.json(),
+            401 => answer.error(RecoverWebhookDeliveriesError::Unauthorized),
+            403 => answer.error(RecoverWebhookDeliveriesError::Forbidden),
+            404 => answer.error(RecoverWebhookDeliveriesError::NotFound),
+            413 => answer.error(RecoverWebhookDeliveriesError::PayloadTooLarge),
+            415 => answer.error(RecoverWebhookDeliveriesError::UnsupportedMediaType),
+            422 => answer.error(RecoverWebhookDeliveriesError::UnprocessableEntity),
+            406 => answer.error(RecoverWebhookDeliveriesError::NotAcceptable),
+            429 => {
+                ::std::result::Result::Err(
+                    RecoverWebhookDeliveriesError::TooManyRequests {
+                        body: answer.json()?,
+                        retry_after: answer.header("retry-after"),
+                    }
+                        .into(),
+                )
+            }
+            500 => answer.error(RecoverWebhookDeliveriesError::InternalServerError),
+            _ => ::std::result::Result::Err(answer.unexpected()),
+        }
+    }
     /// Publish an event
     ///
     /// Stores an event for delivery. The answer comes once the event is
@@ -491,16 +755,30 @@ impl Client {
     /// caller's account). Deliveries then happen in the background: a
     /// signed `POST` to each callback, retried on failure.
     ///
+    /// With an `Idempotency-Key` header, a publisher that sends the same
+    /// request again (after a timeout, say) within 24 hours gets the first
+    /// answer back (the same status and body: the same `eventId`) and
+    /// nothing is stored or delivered twice, even when both requests arrive
+    /// at once. The key is the publisher's own: other publishers' keys never
+    /// collide with it. The same key with a different body is a 422 whose
+    /// detail has the code `IdempotencyKeyReused` and the target
+    /// `Idempotency-Key`. After 24 hours the key is forgotten.
+    ///
     /// `POST /events` (`publishEvent`).
     /// Needs a token with the scope(s): `webhooks:publish`.
     pub async fn publish_event(
         &self,
+        params: &crate::params::PublishEventParams,
         body: &crate::types::PublishEvent,
     ) -> ::std::result::Result<crate::types::PublishedEvent, Error<PublishEventError>> {
         let answer = self
             .connection
             .request(::reqwest::Method::POST, &["events"])
             .accept("application/vnd.bentley.itwin-platform.v1+json")
+            .header(
+                "Idempotency-Key",
+                params.idempotency_key.as_ref().map(::std::string::ToString::to_string),
+            )
             .json("application/json", body)
             .authorized()
             .send::<PublishEventError>()
@@ -532,6 +810,8 @@ impl Client {
 pub enum ListWebhooksError {
     /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
     Unauthorized(crate::types::ErrorResponse),
+    /// **422**: A query parameter is not valid. `$top` must be a whole number from 1 to 1000; `$continuationToken` must be one this server gave the caller for this list, unaltered. The detail names the parameter.
+    UnprocessableEntity(crate::types::ErrorResponse),
     /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
     NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
@@ -549,6 +829,7 @@ impl OperationError for ListWebhooksError {
     fn status(&self) -> u16 {
         match self {
             Self::Unauthorized(_) => 401,
+            Self::UnprocessableEntity(_) => 422,
             Self::NotAcceptable(_) => 406,
             Self::TooManyRequests { .. } => 429,
             Self::InternalServerError(_) => 500,
@@ -859,6 +1140,152 @@ impl OperationError for DeletePreviousWebhookSecretError {
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
+            Self::NotAcceptable(_) => 406,
+            Self::TooManyRequests { .. } => 429,
+            Self::InternalServerError(_) => 500,
+        }
+    }
+}
+/// The error statuses the spec declares for `list_webhook_deliveries`, decoded. Wrapped in [`Error::Api`](::specfirst_runtime::client::Error::Api), beside failures to send or to understand the answer.
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub enum ListWebhookDeliveriesError {
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **404**: Specified webhook was not found.
+    NotFound(crate::types::ErrorResponse),
+    /// **422**: A query parameter is not valid. `$top` must be a whole number from 1 to 1000; `$continuationToken` must be one this server gave the caller for this webhook and these filters, unaltered; `since`, `until` are date-times and `state` one of the states. The detail names the parameter.
+    UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl OperationError for ListWebhookDeliveriesError {
+    const OPERATION: &'static str = "listWebhookDeliveries";
+    fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized(_) => 401,
+            Self::NotFound(_) => 404,
+            Self::UnprocessableEntity(_) => 422,
+            Self::NotAcceptable(_) => 406,
+            Self::TooManyRequests { .. } => 429,
+            Self::InternalServerError(_) => 500,
+        }
+    }
+}
+/// The error statuses the spec declares for `get_webhook_delivery`, decoded. Wrapped in [`Error::Api`](::specfirst_runtime::client::Error::Api), beside failures to send or to understand the answer.
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub enum GetWebhookDeliveryError {
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **404**: The webhook was not found (WebhookNotFound), or it has no such delivery (DeliveryNotFound).
+    NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl OperationError for GetWebhookDeliveryError {
+    const OPERATION: &'static str = "getWebhookDelivery";
+    fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized(_) => 401,
+            Self::NotFound(_) => 404,
+            Self::NotAcceptable(_) => 406,
+            Self::TooManyRequests { .. } => 429,
+            Self::InternalServerError(_) => 500,
+        }
+    }
+}
+/// The error statuses the spec declares for `resend_webhook_delivery`, decoded. Wrapped in [`Error::Api`](::specfirst_runtime::client::Error::Api), beside failures to send or to understand the answer.
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub enum ResendWebhookDeliveryError {
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **403**: User is not authorized to perform the requested operation on this webhook.
+    Forbidden(crate::types::ErrorResponse),
+    /// **404**: The webhook was not found (WebhookNotFound), or it has no such delivery (DeliveryNotFound).
+    NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl OperationError for ResendWebhookDeliveryError {
+    const OPERATION: &'static str = "resendWebhookDelivery";
+    fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::NotAcceptable(_) => 406,
+            Self::TooManyRequests { .. } => 429,
+            Self::InternalServerError(_) => 500,
+        }
+    }
+}
+/// The error statuses the spec declares for `recover_webhook_deliveries`, decoded. Wrapped in [`Error::Api`](::specfirst_runtime::client::Error::Api), beside failures to send or to understand the answer.
+#[derive(::std::fmt::Debug)]
+#[non_exhaustive]
+pub enum RecoverWebhookDeliveriesError {
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **403**: User is not authorized to perform the requested operation on this webhook.
+    Forbidden(crate::types::ErrorResponse),
+    /// **404**: Specified webhook was not found.
+    NotFound(crate::types::ErrorResponse),
+    /// **413**: The request body is larger than the server accepts.
+    PayloadTooLarge(crate::types::ErrorResponse),
+    /// **415**: The request body is not JSON.
+    UnsupportedMediaType(crate::types::ErrorResponse),
+    /// **422**: The request body is not valid. `since` is required; both times are date-times, and `until` must be later than `since`. Each offending field is a detail with the field as its target.
+    UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl OperationError for RecoverWebhookDeliveriesError {
+    const OPERATION: &'static str = "recoverWebhookDeliveries";
+    fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::PayloadTooLarge(_) => 413,
+            Self::UnsupportedMediaType(_) => 415,
+            Self::UnprocessableEntity(_) => 422,
             Self::NotAcceptable(_) => 406,
             Self::TooManyRequests { .. } => 429,
             Self::InternalServerError(_) => 500,

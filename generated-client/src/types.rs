@@ -346,6 +346,323 @@ pub struct DeliveredEvent {
     #[serde(rename = "webhookId")]
     pub webhook_id: ::uuid::Uuid,
 }
+/// One event sent, or to be sent, to one webhook's callback.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct Delivery {
+    /// The delivery's id, the `messageId` (and `webhook-id` header) of every attempt.
+    pub id: ::uuid::Uuid,
+    /// The event delivered.
+    #[serde(rename = "eventId")]
+    pub event_id: ::uuid::Uuid,
+    /// The webhook it is delivered for.
+    #[serde(rename = "webhookId")]
+    pub webhook_id: ::uuid::Uuid,
+    /// The event's type.
+    #[serde(rename = "eventType")]
+    pub event_type: ::std::string::String,
+    /// The `state` property: a [`DeliveryState`].
+    pub state: crate::types::DeliveryState,
+    /// How many attempts were made, resends and recoveries included.
+    #[serde(rename = "attemptCount")]
+    pub attempt_count: i64,
+    /// When the delivery was stored, at the event's publication.
+    pub created: ::chrono::DateTime<::chrono::Utc>,
+    /// While pending, when the next attempt is due (or, during an attempt, when its lease ends); otherwise when it finished.
+    #[serde(rename = "nextAttemptDateTime")]
+    pub next_attempt_date_time: ::chrono::DateTime<::chrono::Utc>,
+    /// When it was delivered, failed for the last time or was cancelled; absent while pending.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub finished: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
+    /// The HTTP status of the last attempt that got one.
+    #[serde(
+        rename = "lastStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_status: ::std::option::Option<i64>,
+    /// Why the last attempt failed, or why the delivery was cancelled.
+    #[serde(
+        rename = "lastError",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_error: ::std::option::Option<::std::string::String>,
+}
+/// One attempt to deliver, as the service saw it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DeliveryAttempt {
+    /// When the request was started.
+    pub attempted: ::chrono::DateTime<::chrono::Utc>,
+    /// The receiver's HTTP status; absent when none came (timeout, connection failure, refused address).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<i64>,
+    /// Why the attempt failed, absent when it succeeded: `status` (a status other than 2xx), `timeout` (no answer in time), `connection` (no connection could be made, or it broke), `refused` (the callback's address is not allowed).
+    #[serde(
+        rename = "errorKind",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub error_kind: ::std::option::Option<crate::types::DeliveryAttemptErrorKind>,
+    /// The failure in words.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<::std::string::String>,
+    /// Milliseconds from the start of the request to its answer's head (or to the failure).
+    #[serde(rename = "latencyMs")]
+    pub latency_ms: i64,
+    /// The first 4 KiB of the receiver's answer body, as text (invalid UTF-8 replaced); absent when there was no answer.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub response: ::std::option::Option<::std::string::String>,
+    /// True when the answer body was longer than what `response` holds.
+    #[serde(
+        rename = "responseTruncated",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub response_truncated: ::std::option::Option<bool>,
+}
+/// Why the attempt failed, absent when it succeeded: `status` (a status other than 2xx), `timeout` (no answer in time), `connection` (no connection could be made, or it broke), `refused` (the callback's address is not allowed).
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum DeliveryAttemptErrorKind {
+    /// `status`
+    Status,
+    /// `timeout`
+    Timeout,
+    /// `connection`
+    Connection,
+    /// `refused`
+    Refused,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(::std::string::String),
+}
+impl DeliveryAttemptErrorKind {
+    /// Every value the spec lists.
+    pub const ALL: &'static [Self] = &[
+        Self::Status,
+        Self::Timeout,
+        Self::Connection,
+        Self::Refused,
+    ];
+    /// The value as it appears in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Status => "status",
+            Self::Timeout => "timeout",
+            Self::Connection => "connection",
+            Self::Refused => "refused",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::fmt::Display for DeliveryAttemptErrorKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::convert::From<&str> for DeliveryAttemptErrorKind {
+    fn from(value: &str) -> Self {
+        match value {
+            "status" => Self::Status,
+            "timeout" => Self::Timeout,
+            "connection" => Self::Connection,
+            "refused" => Self::Refused,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::str::FromStr for DeliveryAttemptErrorKind {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::serde::Serialize for DeliveryAttemptErrorKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeliveryAttemptErrorKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(&*value))
+    }
+}
+/// A delivery with every attempt made, oldest first.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DeliveryDetail {
+    /// The delivery's id, the `messageId` (and `webhook-id` header) of every attempt.
+    pub id: ::uuid::Uuid,
+    /// The event delivered.
+    #[serde(rename = "eventId")]
+    pub event_id: ::uuid::Uuid,
+    /// The webhook it is delivered for.
+    #[serde(rename = "webhookId")]
+    pub webhook_id: ::uuid::Uuid,
+    /// The event's type.
+    #[serde(rename = "eventType")]
+    pub event_type: ::std::string::String,
+    /// The `state` property: a [`DeliveryState`].
+    pub state: crate::types::DeliveryState,
+    /// How many attempts were made, resends and recoveries included.
+    #[serde(rename = "attemptCount")]
+    pub attempt_count: i64,
+    /// When the delivery was stored, at the event's publication.
+    pub created: ::chrono::DateTime<::chrono::Utc>,
+    /// While pending, when the next attempt is due (or, during an attempt, when its lease ends); otherwise when it finished.
+    #[serde(rename = "nextAttemptDateTime")]
+    pub next_attempt_date_time: ::chrono::DateTime<::chrono::Utc>,
+    /// When it was delivered, failed for the last time or was cancelled; absent while pending.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub finished: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
+    /// The HTTP status of the last attempt that got one.
+    #[serde(
+        rename = "lastStatus",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_status: ::std::option::Option<i64>,
+    /// Why the last attempt failed, or why the delivery was cancelled.
+    #[serde(
+        rename = "lastError",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub last_error: ::std::option::Option<::std::string::String>,
+    /// The attempts, oldest first.
+    pub attempts: ::std::vec::Vec<crate::types::DeliveryAttempt>,
+}
+/// A page of a webhook's deliveries, newest first.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DeliveryList {
+    /// The deliveries.
+    pub deliveries: ::std::vec::Vec<crate::types::Delivery>,
+    /// The `_links` property: a [`PageLinks`].
+    #[serde(rename = "_links")]
+    pub links: crate::types::PageLinks,
+}
+/// Where a delivery stands: `pending` (waiting for its next attempt, or being attempted), `delivered` (a 2xx was received), `failed` (the retry schedule ran out) or `cancelled` (the webhook was deactivated, expired or deleted before it was delivered).
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum DeliveryState {
+    /// `pending`
+    Pending,
+    /// `delivered`
+    Delivered,
+    /// `failed`
+    Failed,
+    /// `cancelled`
+    Cancelled,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(::std::string::String),
+}
+impl DeliveryState {
+    /// Every value the spec lists.
+    pub const ALL: &'static [Self] = &[
+        Self::Pending,
+        Self::Delivered,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+    /// The value as it appears in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::convert::From<&str> for DeliveryState {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::str::FromStr for DeliveryState {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::serde::Serialize for DeliveryState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeliveryState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(&*value))
+    }
+}
 /// Contains error information.
 #[derive(
     ::std::fmt::Debug,
@@ -421,10 +738,42 @@ pub enum ErrorCode {
     ///
     /// Standard message: "Cannot rotate the secret of a webhook. Make sure the request body is valid."
     InvalidRotateWebhookSecretRequest,
+    /// `InvalidListWebhooksRequest`
+    ///
+    /// Standard message: "Cannot list webhooks. Make sure the query parameters are valid."
+    InvalidListWebhooksRequest,
+    /// `InvalidListDeliveriesRequest`
+    ///
+    /// Standard message: "Cannot list deliveries. Make sure the query parameters are valid."
+    InvalidListDeliveriesRequest,
+    /// `InvalidRecoverWebhookDeliveriesRequest`
+    ///
+    /// Standard message: "Cannot recover the deliveries of a webhook. Make sure the request body is valid."
+    InvalidRecoverWebhookDeliveriesRequest,
     /// `PreviousSecretNotFound`
     ///
     /// Standard message: "The webhook has no previous secret that still signs deliveries."
     PreviousSecretNotFound,
+    /// `DeliveryNotFound`
+    ///
+    /// Standard message: "Requested delivery is not available."
+    DeliveryNotFound,
+    /// `InvalidTop`
+    ///
+    /// Standard message: "Provided '$top' value is not valid. It must be a whole number from 1 to 1000."
+    InvalidTop,
+    /// `InvalidContinuationToken`
+    ///
+    /// Standard message: "Provided '$continuationToken' is not valid. Use the next link of the page before, unaltered."
+    InvalidContinuationToken,
+    /// `InvalidIdempotencyKey`
+    ///
+    /// Standard message: "Provided 'Idempotency-Key' is not valid. It must be 1 to 255 printable ASCII characters."
+    InvalidIdempotencyKey,
+    /// `IdempotencyKeyReused`
+    ///
+    /// Standard message: "The 'Idempotency-Key' was already used with a different request body."
+    IdempotencyKeyReused,
     /// `InvalidValue`
     ///
     /// Standard message: "Provided 'expirationDateTime' value is not valid. It must be a string in ISO-8601 format."
@@ -485,7 +834,15 @@ impl ErrorCode {
         Self::InvalidUpdateWebhookRequest,
         Self::InvalidPublishEventRequest,
         Self::InvalidRotateWebhookSecretRequest,
+        Self::InvalidListWebhooksRequest,
+        Self::InvalidListDeliveriesRequest,
+        Self::InvalidRecoverWebhookDeliveriesRequest,
         Self::PreviousSecretNotFound,
+        Self::DeliveryNotFound,
+        Self::InvalidTop,
+        Self::InvalidContinuationToken,
+        Self::InvalidIdempotencyKey,
+        Self::IdempotencyKeyReused,
         Self::InvalidValue,
         Self::InvalidChange,
         Self::InvalidRequestBody,
@@ -513,7 +870,17 @@ impl ErrorCode {
             Self::InvalidRotateWebhookSecretRequest => {
                 "InvalidRotateWebhookSecretRequest"
             }
+            Self::InvalidListWebhooksRequest => "InvalidListWebhooksRequest",
+            Self::InvalidListDeliveriesRequest => "InvalidListDeliveriesRequest",
+            Self::InvalidRecoverWebhookDeliveriesRequest => {
+                "InvalidRecoverWebhookDeliveriesRequest"
+            }
             Self::PreviousSecretNotFound => "PreviousSecretNotFound",
+            Self::DeliveryNotFound => "DeliveryNotFound",
+            Self::InvalidTop => "InvalidTop",
+            Self::InvalidContinuationToken => "InvalidContinuationToken",
+            Self::InvalidIdempotencyKey => "InvalidIdempotencyKey",
+            Self::IdempotencyKeyReused => "IdempotencyKeyReused",
             Self::InvalidValue => "InvalidValue",
             Self::InvalidChange => "InvalidChange",
             Self::InvalidRequestBody => "InvalidRequestBody",
@@ -580,9 +947,47 @@ impl ErrorCode {
                     "Cannot rotate the secret of a webhook. Make sure the request body is valid.",
                 )
             }
+            Self::InvalidListWebhooksRequest => {
+                ::std::option::Option::Some(
+                    "Cannot list webhooks. Make sure the query parameters are valid.",
+                )
+            }
+            Self::InvalidListDeliveriesRequest => {
+                ::std::option::Option::Some(
+                    "Cannot list deliveries. Make sure the query parameters are valid.",
+                )
+            }
+            Self::InvalidRecoverWebhookDeliveriesRequest => {
+                ::std::option::Option::Some(
+                    "Cannot recover the deliveries of a webhook. Make sure the request body is valid.",
+                )
+            }
             Self::PreviousSecretNotFound => {
                 ::std::option::Option::Some(
                     "The webhook has no previous secret that still signs deliveries.",
+                )
+            }
+            Self::DeliveryNotFound => {
+                ::std::option::Option::Some("Requested delivery is not available.")
+            }
+            Self::InvalidTop => {
+                ::std::option::Option::Some(
+                    "Provided '$top' value is not valid. It must be a whole number from 1 to 1000.",
+                )
+            }
+            Self::InvalidContinuationToken => {
+                ::std::option::Option::Some(
+                    "Provided '$continuationToken' is not valid. Use the next link of the page before, unaltered.",
+                )
+            }
+            Self::InvalidIdempotencyKey => {
+                ::std::option::Option::Some(
+                    "Provided 'Idempotency-Key' is not valid. It must be 1 to 255 printable ASCII characters.",
+                )
+            }
+            Self::IdempotencyKeyReused => {
+                ::std::option::Option::Some(
+                    "The 'Idempotency-Key' was already used with a different request body.",
                 )
             }
             Self::InvalidValue => {
@@ -660,7 +1065,17 @@ impl ::std::convert::From<&str> for ErrorCode {
             "InvalidRotateWebhookSecretRequest" => {
                 Self::InvalidRotateWebhookSecretRequest
             }
+            "InvalidListWebhooksRequest" => Self::InvalidListWebhooksRequest,
+            "InvalidListDeliveriesRequest" => Self::InvalidListDeliveriesRequest,
+            "InvalidRecoverWebhookDeliveriesRequest" => {
+                Self::InvalidRecoverWebhookDeliveriesRequest
+            }
             "PreviousSecretNotFound" => Self::PreviousSecretNotFound,
+            "DeliveryNotFound" => Self::DeliveryNotFound,
+            "InvalidTop" => Self::InvalidTop,
+            "InvalidContinuationToken" => Self::InvalidContinuationToken,
+            "InvalidIdempotencyKey" => Self::InvalidIdempotencyKey,
+            "IdempotencyKeyReused" => Self::IdempotencyKeyReused,
             "InvalidValue" => Self::InvalidValue,
             "InvalidChange" => Self::InvalidChange,
             "InvalidRequestBody" => Self::InvalidRequestBody,
@@ -715,6 +1130,34 @@ pub struct ErrorResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<crate::types::Error>,
 }
+/// A link to a request of this API.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct Link {
+    /// The request's path and query, relative to the API's base URL.
+    pub href: ::std::string::String,
+}
+/// Links of a page of a list. `next` is absent on the last page.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct PageLinks {
+    /// The `self` property: a [`Link`].
+    #[serde(rename = "self")]
+    pub self_: crate::types::Link,
+    /// The `next` property: a [`Link`].
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub next: ::std::option::Option<crate::types::Link>,
+}
 /// An event to deliver. Its fields are those of the envelope every callback receives.
 #[derive(
     ::std::fmt::Debug,
@@ -754,6 +1197,34 @@ pub struct PublishedEvent {
     #[serde(rename = "eventId")]
     pub event_id: ::uuid::Uuid,
     /// How many webhooks the event will be delivered to.
+    pub deliveries: i64,
+}
+/// Which failed deliveries to recover.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverDeliveries {
+    /// Recover failed deliveries created at or after this time.
+    pub since: ::chrono::DateTime<::chrono::Utc>,
+    /// And before this time; no bound when absent. Must be later than `since`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub until: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
+}
+/// The outcome of a recovery.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct RecoveredDeliveries {
+    /// How many failed deliveries are pending again.
     pub deliveries: i64,
 }
 /// A secret rotation. Both properties are optional; an absent body is the same as `{}`.
@@ -881,7 +1352,7 @@ pub struct Webhook {
     )]
     pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
 }
-/// The webhooks the caller can see.
+/// A page of the webhooks the caller can see.
 #[derive(
     ::std::fmt::Debug,
     ::std::clone::Clone,
@@ -892,6 +1363,9 @@ pub struct Webhook {
 pub struct WebhookList {
     /// The webhooks.
     pub webhooks: ::std::vec::Vec<crate::types::Webhook>,
+    /// The `_links` property: a [`PageLinks`].
+    #[serde(rename = "_links")]
+    pub links: crate::types::PageLinks,
 }
 /// Whether a webhook receives the events of the whole account or of one iTwin.
 #[derive(

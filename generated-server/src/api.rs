@@ -8,12 +8,23 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     type Caller: ::std::marker::Send + 'static;
     /// List webhooks
     ///
-    /// Lists the webhooks the caller can see. Secrets are never returned.
+    /// Lists the webhooks the caller can see, oldest first. Secrets are never returned.
+    ///
+    /// The list comes in pages of at most `$top` webhooks (default 100, at
+    /// most 1000). When more follow, `_links.next.href` is the request for
+    /// the next page: it carries an opaque `$continuationToken`. A walk from
+    /// the first page to the last returns every webhook that existed for the
+    /// whole walk exactly once, while others are created and deleted
+    /// (keyset pagination on the creation time and id). A token is signed
+    /// by the server (HMAC-SHA256) for the caller and the list it was made
+    /// for: an altered token, another caller's, or one from another list is
+    /// a 422.
     ///
     /// `GET /webhooks` (`listWebhooks`).
     fn list_webhooks(
         &self,
         caller: Self::Caller,
+        params: crate::params::ListWebhooksParams,
     ) -> impl ::std::future::Future<
         Output = crate::responses::ListWebhooksResponse,
     > + ::std::marker::Send;
@@ -184,6 +195,82 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = crate::responses::DeletePreviousWebhookSecretResponse,
     > + ::std::marker::Send;
+    /// List a webhook's deliveries
+    ///
+    /// Lists the deliveries of one of the caller's webhooks, newest first:
+    /// each event sent (or to be sent) to its callback, with its state and
+    /// the outcome of its last attempt. `state` keeps the deliveries in one
+    /// state; `since` and `until` keep those created at or after `since`
+    /// and before `until`.
+    ///
+    /// Pages work as in `listWebhooks` (`$top`, `$continuationToken`,
+    /// `_links.next.href`); a token is bound to the webhook and the filters
+    /// it was made with. Another owner's webhook is a 404, as for
+    /// `getWebhook`.
+    ///
+    /// `GET /webhooks/{id}/deliveries` (`listWebhookDeliveries`).
+    fn list_webhook_deliveries(
+        &self,
+        caller: Self::Caller,
+        id: ::uuid::Uuid,
+        params: crate::params::ListWebhookDeliveriesParams,
+    ) -> impl ::std::future::Future<
+        Output = crate::responses::ListWebhookDeliveriesResponse,
+    > + ::std::marker::Send;
+    /// Get a delivery with its attempts
+    ///
+    /// Returns one delivery of one of the caller's webhooks with every
+    /// attempt made, oldest first: when it started, the HTTP status or the
+    /// kind of error, how long it took, and the first 4 KiB of the
+    /// receiver's answer.
+    ///
+    /// `GET /webhooks/{id}/deliveries/{deliveryId}` (`getWebhookDelivery`).
+    fn get_webhook_delivery(
+        &self,
+        caller: Self::Caller,
+        id: ::uuid::Uuid,
+        delivery_id: ::uuid::Uuid,
+    ) -> impl ::std::future::Future<
+        Output = crate::responses::GetWebhookDeliveryResponse,
+    > + ::std::marker::Send;
+    /// Resend a delivery
+    ///
+    /// Sends one delivery again: the delivery goes back to `pending`, due
+    /// now, with a fresh retry schedule, and its next attempt is a new
+    /// attempt of the same message (the same `messageId` and body bytes,
+    /// signed anew). Its earlier attempts stay in its history. A delivery
+    /// already pending is made due now; one being attempted right now is
+    /// left to that attempt. The webhook must be active for the attempt to
+    /// be made; otherwise the delivery is cancelled when its turn comes.
+    /// Same permissions as `updateWebhook`.
+    ///
+    /// `POST /webhooks/{id}/deliveries/{deliveryId}/resend` (`resendWebhookDelivery`).
+    fn resend_webhook_delivery(
+        &self,
+        caller: Self::Caller,
+        id: ::uuid::Uuid,
+        delivery_id: ::uuid::Uuid,
+    ) -> impl ::std::future::Future<
+        Output = crate::responses::ResendWebhookDeliveryResponse,
+    > + ::std::marker::Send;
+    /// Recover failed deliveries
+    ///
+    /// Puts every failed delivery of the webhook created at or after
+    /// `since` (and before `until`, when given) back in the queue with a
+    /// fresh retry schedule, each a new attempt of the same message. The
+    /// answer says how many. The deliveries are released to the workers
+    /// over time rather than at one instant. Same permissions as
+    /// `updateWebhook`.
+    ///
+    /// `POST /webhooks/{id}/recover` (`recoverWebhookDeliveries`).
+    fn recover_webhook_deliveries(
+        &self,
+        caller: Self::Caller,
+        id: ::uuid::Uuid,
+        body: crate::types::RecoverDeliveries,
+    ) -> impl ::std::future::Future<
+        Output = crate::responses::RecoverWebhookDeliveriesResponse,
+    > + ::std::marker::Send;
     /// Publish an event
     ///
     /// Stores an event for delivery. The answer comes once the event is
@@ -193,10 +280,20 @@ pub trait Api: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// caller's account). Deliveries then happen in the background: a
     /// signed `POST` to each callback, retried on failure.
     ///
+    /// With an `Idempotency-Key` header, a publisher that sends the same
+    /// request again (after a timeout, say) within 24 hours gets the first
+    /// answer back (the same status and body: the same `eventId`) and
+    /// nothing is stored or delivered twice, even when both requests arrive
+    /// at once. The key is the publisher's own: other publishers' keys never
+    /// collide with it. The same key with a different body is a 422 whose
+    /// detail has the code `IdempotencyKeyReused` and the target
+    /// `Idempotency-Key`. After 24 hours the key is forgotten.
+    ///
     /// `POST /events` (`publishEvent`).
     fn publish_event(
         &self,
         caller: Self::Caller,
+        params: crate::params::PublishEventParams,
         body: crate::types::PublishEvent,
     ) -> impl ::std::future::Future<
         Output = crate::responses::PublishEventResponse,

@@ -59,6 +59,26 @@ pub const OPERATIONS: &[Operation] = &[
         route: "/webhooks/{id}/secret/previous",
     },
     Operation {
+        id: "listWebhookDeliveries",
+        method: "GET",
+        route: "/webhooks/{id}/deliveries",
+    },
+    Operation {
+        id: "getWebhookDelivery",
+        method: "GET",
+        route: "/webhooks/{id}/deliveries/{deliveryId}",
+    },
+    Operation {
+        id: "resendWebhookDelivery",
+        method: "POST",
+        route: "/webhooks/{id}/deliveries/{deliveryId}/resend",
+    },
+    Operation {
+        id: "recoverWebhookDeliveries",
+        method: "POST",
+        route: "/webhooks/{id}/recover",
+    },
+    Operation {
         id: "publishEvent",
         method: "POST",
         route: "/events",

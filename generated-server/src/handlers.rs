@@ -3,7 +3,7 @@
 use ::std::sync::Arc;
 use ::axum::extract::{Request, State};
 use ::axum::response::Response;
-use ::specfirst_runtime::server::{Authenticator, Failure, Incoming, Shared, respond};
+use ::specfirst_runtime::server::{Authenticator, Failure, In, Incoming, Shared, respond};
 use crate::api::Api;
 use crate::rejection::{self, Errors};
 /// `GET /webhooks` (`listWebhooks`).
@@ -16,12 +16,19 @@ where
     Au: Authenticator<Caller = A::Caller>,
 {
     let handling = async {
-        let request = Incoming::new(request, &state.config).await;
+        let mut request = Incoming::new(request, &state.config).await;
         request.negotiate(&["application/json"])?;
         let caller = request
             .bearer(&state.auth, "listWebhooks", &["webhooks:read"])
             .await?;
-        ::std::result::Result::Ok::<_, Failure>(state.api.list_webhooks(caller).await)
+        let params = crate::params::ListWebhooksParams {
+            top: request.param(In::Query, "$top")?,
+            continuation_token: request.param(In::Query, "$continuationToken")?,
+        };
+        ::std::result::Result::Ok::<
+            _,
+            Failure,
+        >(state.api.list_webhooks(caller, params).await)
     };
     respond::<Errors, _>(&rejection::LIST_WEBHOOKS, handling).await
 }
@@ -218,6 +225,111 @@ where
     };
     respond::<Errors, _>(&rejection::DELETE_PREVIOUS_WEBHOOK_SECRET, handling).await
 }
+/// `GET /webhooks/{id}/deliveries` (`listWebhookDeliveries`).
+pub(crate) async fn list_webhook_deliveries<A, Au>(
+    State(state): State<Arc<Shared<A, Au>>>,
+    request: Request,
+) -> Response
+where
+    A: Api,
+    Au: Authenticator<Caller = A::Caller>,
+{
+    let handling = async {
+        let mut request = Incoming::new(request, &state.config).await;
+        request.negotiate(&["application/json"])?;
+        let caller = request
+            .bearer(&state.auth, "listWebhookDeliveries", &["webhooks:read"])
+            .await?;
+        let path_id = request.path("id")?;
+        let params = crate::params::ListWebhookDeliveriesParams {
+            state: request.param(In::Query, "state")?,
+            since: request.param(In::Query, "since")?,
+            until: request.param(In::Query, "until")?,
+            top: request.param(In::Query, "$top")?,
+            continuation_token: request.param(In::Query, "$continuationToken")?,
+        };
+        ::std::result::Result::Ok::<
+            _,
+            Failure,
+        >(state.api.list_webhook_deliveries(caller, path_id, params).await)
+    };
+    respond::<Errors, _>(&rejection::LIST_WEBHOOK_DELIVERIES, handling).await
+}
+/// `GET /webhooks/{id}/deliveries/{deliveryId}` (`getWebhookDelivery`).
+pub(crate) async fn get_webhook_delivery<A, Au>(
+    State(state): State<Arc<Shared<A, Au>>>,
+    request: Request,
+) -> Response
+where
+    A: Api,
+    Au: Authenticator<Caller = A::Caller>,
+{
+    let handling = async {
+        let request = Incoming::new(request, &state.config).await;
+        request.negotiate(&["application/json"])?;
+        let caller = request
+            .bearer(&state.auth, "getWebhookDelivery", &["webhooks:read"])
+            .await?;
+        let path_id = request.path("id")?;
+        let path_delivery_id = request.path("deliveryId")?;
+        ::std::result::Result::Ok::<
+            _,
+            Failure,
+        >(state.api.get_webhook_delivery(caller, path_id, path_delivery_id).await)
+    };
+    respond::<Errors, _>(&rejection::GET_WEBHOOK_DELIVERY, handling).await
+}
+/// `POST /webhooks/{id}/deliveries/{deliveryId}/resend` (`resendWebhookDelivery`).
+pub(crate) async fn resend_webhook_delivery<A, Au>(
+    State(state): State<Arc<Shared<A, Au>>>,
+    request: Request,
+) -> Response
+where
+    A: Api,
+    Au: Authenticator<Caller = A::Caller>,
+{
+    let handling = async {
+        let request = Incoming::new(request, &state.config).await;
+        request.negotiate(&["application/json"])?;
+        let caller = request
+            .bearer(&state.auth, "resendWebhookDelivery", &["webhooks:modify"])
+            .await?;
+        let path_id = request.path("id")?;
+        let path_delivery_id = request.path("deliveryId")?;
+        ::std::result::Result::Ok::<
+            _,
+            Failure,
+        >(state.api.resend_webhook_delivery(caller, path_id, path_delivery_id).await)
+    };
+    respond::<Errors, _>(&rejection::RESEND_WEBHOOK_DELIVERY, handling).await
+}
+/// `POST /webhooks/{id}/recover` (`recoverWebhookDeliveries`).
+pub(crate) async fn recover_webhook_deliveries<A, Au>(
+    State(state): State<Arc<Shared<A, Au>>>,
+    request: Request,
+) -> Response
+where
+    A: Api,
+    Au: Authenticator<Caller = A::Caller>,
+{
+    let handling = async {
+        let mut request = Incoming::new(request, &state.config).await;
+        request.negotiate(&["application/json"])?;
+        let caller = request
+            .bearer(&state.auth, "recoverWebhookDeliveries", &["webhooks:modify"])
+            .await?;
+        let path_id = request.path("id")?;
+        let body = request
+            .json(&crate::validate::BODY_RECOVER_WEBHOOK_DELIVERIES)
+            .await?
+            .ok_or_else(Failure::missing_body)?;
+        ::std::result::Result::Ok::<
+            _,
+            Failure,
+        >(state.api.recover_webhook_deliveries(caller, path_id, body).await)
+    };
+    respond::<Errors, _>(&rejection::RECOVER_WEBHOOK_DELIVERIES, handling).await
+}
 /// `POST /events` (`publishEvent`).
 pub(crate) async fn publish_event<A, Au>(
     State(state): State<Arc<Shared<A, Au>>>,
@@ -233,6 +345,9 @@ where
         let caller = request
             .bearer(&state.auth, "publishEvent", &["webhooks:publish"])
             .await?;
+        let params = crate::params::PublishEventParams {
+            idempotency_key: request.param(In::Header, "Idempotency-Key")?,
+        };
         let body = request
             .json(&crate::validate::BODY_PUBLISH_EVENT)
             .await?
@@ -240,7 +355,7 @@ where
         ::std::result::Result::Ok::<
             _,
             Failure,
-        >(state.api.publish_event(caller, body).await)
+        >(state.api.publish_event(caller, params, body).await)
     };
     respond::<Errors, _>(&rejection::PUBLISH_EVENT, handling).await
 }

@@ -13,7 +13,7 @@
 //!
 //! Operations and the statuses they declare:
 //!
-//! - `GET /webhooks` (`listWebhooks`): 200, 401, 406, 429, 500
+//! - `GET /webhooks` (`listWebhooks`): 200, 401, 422, 406, 429, 500
 //! - `POST /webhooks` (`createWebhook`): 201, 401, 403, 413, 415, 422, 406, 429, 500
 //! - `GET /webhooks/{id}` (`getWebhook`): 200, 401, 404, 406, 429, 500
 //! - `DELETE /webhooks/{id}` (`deleteWebhook`): 204, 401, 403, 404, 406, 429, 500
@@ -22,12 +22,17 @@
 //! - `POST /webhooks/{id}/deactivate` (`deactivateWebhook`): 202, 401, 403, 404, 406, 429, 500
 //! - `POST /webhooks/{id}/secret` (`rotateWebhookSecret`): 200, 401, 403, 404, 413, 415, 422, 406, 429, 500
 //! - `DELETE /webhooks/{id}/secret/previous` (`deletePreviousWebhookSecret`): 204, 401, 403, 404, 406, 429, 500
+//! - `GET /webhooks/{id}/deliveries` (`listWebhookDeliveries`): 200, 401, 404, 422, 406, 429, 500
+//! - `GET /webhooks/{id}/deliveries/{deliveryId}` (`getWebhookDelivery`): 200, 401, 404, 406, 429, 500
+//! - `POST /webhooks/{id}/deliveries/{deliveryId}/resend` (`resendWebhookDelivery`): 202, 401, 403, 404, 406, 429, 500
+//! - `POST /webhooks/{id}/recover` (`recoverWebhookDeliveries`): 202, 401, 403, 404, 413, 415, 422, 406, 429, 500
 //! - `POST /events` (`publishEvent`): 202, 401, 413, 415, 422, 406, 429, 500
 pub use ::specfirst_runtime::mock::{AnyToken, Pick, Prefer, Running};
 /// A scripted answer for `listWebhooks`: called with the method's arguments instead of the spec's examples.
 pub type ListWebhooksScript = ::std::boxed::Box<
     dyn Fn(
         ::std::string::String,
+        crate::params::ListWebhooksParams,
     ) -> crate::responses::ListWebhooksResponse + ::std::marker::Send + ::std::marker::Sync,
 >;
 /// A scripted answer for `createWebhook`: called with the method's arguments instead of the spec's examples.
@@ -89,10 +94,43 @@ pub type DeletePreviousWebhookSecretScript = ::std::boxed::Box<
         ::uuid::Uuid,
     ) -> crate::responses::DeletePreviousWebhookSecretResponse + ::std::marker::Send + ::std::marker::Sync,
 >;
+/// A scripted answer for `listWebhookDeliveries`: called with the method's arguments instead of the spec's examples.
+pub type ListWebhookDeliveriesScript = ::std::boxed::Box<
+    dyn Fn(
+        ::std::string::String,
+        ::uuid::Uuid,
+        crate::params::ListWebhookDeliveriesParams,
+    ) -> crate::responses::ListWebhookDeliveriesResponse + ::std::marker::Send + ::std::marker::Sync,
+>;
+/// A scripted answer for `getWebhookDelivery`: called with the method's arguments instead of the spec's examples.
+pub type GetWebhookDeliveryScript = ::std::boxed::Box<
+    dyn Fn(
+        ::std::string::String,
+        ::uuid::Uuid,
+        ::uuid::Uuid,
+    ) -> crate::responses::GetWebhookDeliveryResponse + ::std::marker::Send + ::std::marker::Sync,
+>;
+/// A scripted answer for `resendWebhookDelivery`: called with the method's arguments instead of the spec's examples.
+pub type ResendWebhookDeliveryScript = ::std::boxed::Box<
+    dyn Fn(
+        ::std::string::String,
+        ::uuid::Uuid,
+        ::uuid::Uuid,
+    ) -> crate::responses::ResendWebhookDeliveryResponse + ::std::marker::Send + ::std::marker::Sync,
+>;
+/// A scripted answer for `recoverWebhookDeliveries`: called with the method's arguments instead of the spec's examples.
+pub type RecoverWebhookDeliveriesScript = ::std::boxed::Box<
+    dyn Fn(
+        ::std::string::String,
+        ::uuid::Uuid,
+        crate::types::RecoverDeliveries,
+    ) -> crate::responses::RecoverWebhookDeliveriesResponse + ::std::marker::Send + ::std::marker::Sync,
+>;
 /// A scripted answer for `publishEvent`: called with the method's arguments instead of the spec's examples.
 pub type PublishEventScript = ::std::boxed::Box<
     dyn Fn(
         ::std::string::String,
+        crate::params::PublishEventParams,
         crate::types::PublishEvent,
     ) -> crate::responses::PublishEventResponse + ::std::marker::Send + ::std::marker::Sync,
 >;
@@ -112,6 +150,10 @@ pub struct Mock {
     delete_previous_webhook_secret: ::std::option::Option<
         DeletePreviousWebhookSecretScript,
     >,
+    list_webhook_deliveries: ::std::option::Option<ListWebhookDeliveriesScript>,
+    get_webhook_delivery: ::std::option::Option<GetWebhookDeliveryScript>,
+    resend_webhook_delivery: ::std::option::Option<ResendWebhookDeliveryScript>,
+    recover_webhook_deliveries: ::std::option::Option<RecoverWebhookDeliveriesScript>,
     publish_event: ::std::option::Option<PublishEventScript>,
 }
 impl Mock {
@@ -120,6 +162,7 @@ impl Mock {
         mut self,
         script: impl Fn(
             ::std::string::String,
+            crate::params::ListWebhooksParams,
         ) -> crate::responses::ListWebhooksResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
     ) -> Self {
         self.list_webhooks = ::std::option::Option::Some(::std::boxed::Box::new(script));
@@ -230,11 +273,68 @@ impl Mock {
         );
         self
     }
+    /// Answers `listWebhookDeliveries` with `script` instead of the spec's examples (the request is still read and refused as by the real server first).
+    pub fn on_list_webhook_deliveries(
+        mut self,
+        script: impl Fn(
+            ::std::string::String,
+            ::uuid::Uuid,
+            crate::params::ListWebhookDeliveriesParams,
+        ) -> crate::responses::ListWebhookDeliveriesResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
+    ) -> Self {
+        self.list_webhook_deliveries = ::std::option::Option::Some(
+            ::std::boxed::Box::new(script),
+        );
+        self
+    }
+    /// Answers `getWebhookDelivery` with `script` instead of the spec's examples (the request is still read and refused as by the real server first).
+    pub fn on_get_webhook_delivery(
+        mut self,
+        script: impl Fn(
+            ::std::string::String,
+            ::uuid::Uuid,
+            ::uuid::Uuid,
+        ) -> crate::responses::GetWebhookDeliveryResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
+    ) -> Self {
+        self.get_webhook_delivery = ::std::option::Option::Some(
+            ::std::boxed::Box::new(script),
+        );
+        self
+    }
+    /// Answers `resendWebhookDelivery` with `script` instead of the spec's examples (the request is still read and refused as by the real server first).
+    pub fn on_resend_webhook_delivery(
+        mut self,
+        script: impl Fn(
+            ::std::string::String,
+            ::uuid::Uuid,
+            ::uuid::Uuid,
+        ) -> crate::responses::ResendWebhookDeliveryResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
+    ) -> Self {
+        self.resend_webhook_delivery = ::std::option::Option::Some(
+            ::std::boxed::Box::new(script),
+        );
+        self
+    }
+    /// Answers `recoverWebhookDeliveries` with `script` instead of the spec's examples (the request is still read and refused as by the real server first).
+    pub fn on_recover_webhook_deliveries(
+        mut self,
+        script: impl Fn(
+            ::std::string::String,
+            ::uuid::Uuid,
+            crate::types::RecoverDeliveries,
+        ) -> crate::responses::RecoverWebhookDeliveriesResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
+    ) -> Self {
+        self.recover_webhook_deliveries = ::std::option::Option::Some(
+            ::std::boxed::Box::new(script),
+        );
+        self
+    }
     /// Answers `publishEvent` with `script` instead of the spec's examples (the request is still read and refused as by the real server first).
     pub fn on_publish_event(
         mut self,
         script: impl Fn(
             ::std::string::String,
+            crate::params::PublishEventParams,
             crate::types::PublishEvent,
         ) -> crate::responses::PublishEventResponse + ::std::marker::Send + ::std::marker::Sync + 'static,
     ) -> Self {
@@ -266,9 +366,10 @@ impl crate::Api for Mock {
     async fn list_webhooks(
         &self,
         caller: ::std::string::String,
+        params: crate::params::ListWebhooksParams,
     ) -> crate::responses::ListWebhooksResponse {
         if let ::std::option::Option::Some(script) = &self.list_webhooks {
-            return script(caller);
+            return script(caller, params);
         }
         let prefer = ::specfirst_runtime::mock::prefer();
         let answer = match &prefer.invalid {
@@ -587,13 +688,178 @@ impl crate::Api for Mock {
             }
         }
     }
+    async fn list_webhook_deliveries(
+        &self,
+        caller: ::std::string::String,
+        id: ::uuid::Uuid,
+        params: crate::params::ListWebhookDeliveriesParams,
+    ) -> crate::responses::ListWebhookDeliveriesResponse {
+        if let ::std::option::Option::Some(script) = &self.list_webhook_deliveries {
+            return script(caller, id, params);
+        }
+        let prefer = ::specfirst_runtime::mock::prefer();
+        let answer = match &prefer.invalid {
+            ::std::option::Option::Some(why) => {
+                ::std::result::Result::Err(::std::clone::Clone::clone(why))
+            }
+            ::std::option::Option::None => {
+                list_webhook_deliveries_answer(
+                    prefer.code.unwrap_or(200u16),
+                    &prefer.pick(),
+                )
+            }
+        };
+        match answer {
+            ::std::result::Result::Ok(answer) => answer,
+            ::std::result::Result::Err(why) => {
+                let refusal = crate::rejection::LIST_WEBHOOK_DELIVERIES
+                    .answer::<
+                        crate::rejection::Errors,
+                    >(
+                        ::specfirst_runtime::server::Failure::InvalidParam(
+                            ::std::option::Option::Some("Prefer"),
+                        ),
+                    );
+                ::specfirst_runtime::mock::replace_answer(refusal, &why);
+                list_webhook_deliveries_answer(
+                        200u16,
+                        &::specfirst_runtime::mock::Pick::First,
+                    )
+                    .expect("the first answer of the default status is always there")
+            }
+        }
+    }
+    async fn get_webhook_delivery(
+        &self,
+        caller: ::std::string::String,
+        id: ::uuid::Uuid,
+        delivery_id: ::uuid::Uuid,
+    ) -> crate::responses::GetWebhookDeliveryResponse {
+        if let ::std::option::Option::Some(script) = &self.get_webhook_delivery {
+            return script(caller, id, delivery_id);
+        }
+        let prefer = ::specfirst_runtime::mock::prefer();
+        let answer = match &prefer.invalid {
+            ::std::option::Option::Some(why) => {
+                ::std::result::Result::Err(::std::clone::Clone::clone(why))
+            }
+            ::std::option::Option::None => {
+                get_webhook_delivery_answer(
+                    prefer.code.unwrap_or(200u16),
+                    &prefer.pick(),
+                )
+            }
+        };
+        match answer {
+            ::std::result::Result::Ok(answer) => answer,
+            ::std::result::Result::Err(why) => {
+                let refusal = crate::rejection::GET_WEBHOOK_DELIVERY
+                    .answer::<
+                        crate::rejection::Errors,
+                    >(
+                        ::specfirst_runtime::server::Failure::InvalidParam(
+                            ::std::option::Option::Some("Prefer"),
+                        ),
+                    );
+                ::specfirst_runtime::mock::replace_answer(refusal, &why);
+                get_webhook_delivery_answer(
+                        200u16,
+                        &::specfirst_runtime::mock::Pick::First,
+                    )
+                    .expect("the first answer of the default status is always there")
+            }
+        }
+    }
+    async fn resend_webhook_delivery(
+        &self,
+        caller: ::std::string::String,
+        id: ::uuid::Uuid,
+        delivery_id: ::uuid::Uuid,
+    ) -> crate::responses::ResendWebhookDeliveryResponse {
+        if let ::std::option::Option::Some(script) = &self.resend_webhook_delivery {
+            return script(caller, id, delivery_id);
+        }
+        let prefer = ::specfirst_runtime::mock::prefer();
+        let answer = match &prefer.invalid {
+            ::std::option::Option::Some(why) => {
+                ::std::result::Result::Err(::std::clone::Clone::clone(why))
+            }
+            ::std::option::Option::None => {
+                resend_webhook_delivery_answer(
+                    prefer.code.unwrap_or(202u16),
+                    &prefer.pick(),
+                )
+            }
+        };
+        match answer {
+            ::std::result::Result::Ok(answer) => answer,
+            ::std::result::Result::Err(why) => {
+                let refusal = crate::rejection::RESEND_WEBHOOK_DELIVERY
+                    .answer::<
+                        crate::rejection::Errors,
+                    >(
+                        ::specfirst_runtime::server::Failure::InvalidParam(
+                            ::std::option::Option::Some("Prefer"),
+                        ),
+                    );
+                ::specfirst_runtime::mock::replace_answer(refusal, &why);
+                resend_webhook_delivery_answer(
+                        202u16,
+                        &::specfirst_runtime::mock::Pick::First,
+                    )
+                    .expect("the first answer of the default status is always there")
+            }
+        }
+    }
+    async fn recover_webhook_deliveries(
+        &self,
+        caller: ::std::string::String,
+        id: ::uuid::Uuid,
+        body: crate::types::RecoverDeliveries,
+    ) -> crate::responses::RecoverWebhookDeliveriesResponse {
+        if let ::std::option::Option::Some(script) = &self.recover_webhook_deliveries {
+            return script(caller, id, body);
+        }
+        let prefer = ::specfirst_runtime::mock::prefer();
+        let answer = match &prefer.invalid {
+            ::std::option::Option::Some(why) => {
+                ::std::result::Result::Err(::std::clone::Clone::clone(why))
+            }
+            ::std::option::Option::None => {
+                recover_webhook_deliveries_answer(
+                    prefer.code.unwrap_or(202u16),
+                    &prefer.pick(),
+                )
+            }
+        };
+        match answer {
+            ::std::result::Result::Ok(answer) => answer,
+            ::std::result::Result::Err(why) => {
+                let refusal = crate::rejection::RECOVER_WEBHOOK_DELIVERIES
+                    .answer::<
+                        crate::rejection::Errors,
+                    >(
+                        ::specfirst_runtime::server::Failure::InvalidParam(
+                            ::std::option::Option::Some("Prefer"),
+                        ),
+                    );
+                ::specfirst_runtime::mock::replace_answer(refusal, &why);
+                recover_webhook_deliveries_answer(
+                        202u16,
+                        &::specfirst_runtime::mock::Pick::First,
+                    )
+                    .expect("the first answer of the default status is always there")
+            }
+        }
+    }
     async fn publish_event(
         &self,
         caller: ::std::string::String,
+        params: crate::params::PublishEventParams,
         body: crate::types::PublishEvent,
     ) -> crate::responses::PublishEventResponse {
         if let ::std::option::Option::Some(script) = &self.publish_event {
-            return script(caller, body);
+            return script(caller, params, body);
         }
         let prefer = ::specfirst_runtime::mock::prefer();
         let answer = match &prefer.invalid {
@@ -636,23 +902,26 @@ fn list_webhooks_answer(
             200u16 => {
                 let text = pick
                     .body(
-                        "{\"webhooks\":[{\"id\":\"5885fb70-81c1-423b-b556-771b5ab4d55b\",\"scope\":\"iTwin\",\"scopeId\":\"2d9a6c5e-1f3b-4c8e-9a7d-6b0e4f1c2a33\",\"active\":true,\"callbackUrl\":\"https://hooks.example.com/itwin-events\",\"eventTypes\":[\"iModels.iModelDeleted.v1\"],\"created\":\"2021-05-08T08:27:42Z\",\"modified\":\"2021-05-08T09:00:00Z\",\"expirationDateTime\":\"2021-06-07T08:27:42Z\"}]}",
+                        "{\"webhooks\":[{\"id\":\"5885fb70-81c1-423b-b556-771b5ab4d55b\",\"scope\":\"iTwin\",\"scopeId\":\"2d9a6c5e-1f3b-4c8e-9a7d-6b0e4f1c2a33\",\"active\":true,\"callbackUrl\":\"https://hooks.example.com/itwin-events\",\"eventTypes\":[\"iModels.iModelDeleted.v1\"],\"created\":\"2021-05-08T08:27:42Z\",\"modified\":\"2021-05-08T09:00:00Z\",\"expirationDateTime\":\"2021-06-07T08:27:42Z\"}],\"_links\":{\"self\":{\"href\":\"/webhooks?$top=1\"},\"next\":{\"href\":\"/webhooks?$top=1&$continuationToken=eyJrIjoid2ViaG9va3MifQ.c2lnbmF0dXJl\"}}}",
                         &[
                             (
                                 "one",
-                                "{\"webhooks\":[{\"id\":\"5885fb70-81c1-423b-b556-771b5ab4d55b\",\"scope\":\"iTwin\",\"scopeId\":\"2d9a6c5e-1f3b-4c8e-9a7d-6b0e4f1c2a33\",\"active\":true,\"callbackUrl\":\"https://hooks.example.com/itwin-events\",\"eventTypes\":[\"iModels.iModelDeleted.v1\"],\"created\":\"2021-05-08T08:27:42Z\",\"modified\":\"2021-05-08T09:00:00Z\",\"expirationDateTime\":\"2021-06-07T08:27:42Z\"}]}",
+                                "{\"webhooks\":[{\"id\":\"5885fb70-81c1-423b-b556-771b5ab4d55b\",\"scope\":\"iTwin\",\"scopeId\":\"2d9a6c5e-1f3b-4c8e-9a7d-6b0e4f1c2a33\",\"active\":true,\"callbackUrl\":\"https://hooks.example.com/itwin-events\",\"eventTypes\":[\"iModels.iModelDeleted.v1\"],\"created\":\"2021-05-08T08:27:42Z\",\"modified\":\"2021-05-08T09:00:00Z\",\"expirationDateTime\":\"2021-06-07T08:27:42Z\"}],\"_links\":{\"self\":{\"href\":\"/webhooks?$top=1\"},\"next\":{\"href\":\"/webhooks?$top=1&$continuationToken=eyJrIjoid2ViaG9va3MifQ.c2lnbmF0dXJl\"}}}",
                             ),
-                            ("empty", "{\"webhooks\":[]}"),
+                            (
+                                "empty",
+                                "{\"webhooks\":[],\"_links\":{\"self\":{\"href\":\"/webhooks\"}}}",
+                            ),
                         ],
                         &[
-                            "{\"webhooks\":[{\"id\":\"6e789e6a-a1b9-45f4-86c4-5d188009454f\",\"scope\":\"Account\",\"scopeId\":\"0\",\"active\":false,\"callbackUrl\":\"https://example.com/charlie/299\",\"eventTypes\":[\"Dpte.ErB.v0\",\"QoW.rWb3.v37\"],\"created\":\"2024-03-08T09:30:00Z\",\"modified\":\"2024-03-27T08:15:00Z\",\"expirationDateTime\":\"2024-03-01T07:01:00Z\"},{\"id\":\"690ed476-743a-4e49-9746-15d7b1a1f2e1\",\"scope\":\"Account\",\"scopeId\":\"~\",\"active\":true,\"callbackUrl\":\"https://example.com/foxtrot/684\",\"eventTypes\":[\"ni.dgTO.v4\",\"j0rZ.Av0.v6\"],\"created\":\"2024-03-13T09:17:00Z\",\"modified\":\"2024-03-28T18:06:00Z\",\"expirationDateTime\":\"2024-03-26T00:33:00Z\"}]}",
-                            "{\"webhooks\":[{\"id\":\"beeb8da1-658e-4c67-b893-a2eefb32555e\",\"scope\":\"iTwin\",\"scopeId\":\"F\",\"active\":true,\"callbackUrl\":\"https://example.com/echo/520\",\"eventTypes\":[\"yBp.BYga.v6\",\"VJc8.GUP.v318\"],\"created\":\"2024-03-25T14:39:00Z\",\"modified\":\"2024-03-08T02:01:00Z\",\"expirationDateTime\":\"2024-03-09T06:38:00Z\"},{\"id\":\"e4d93032-2137-4073-b9a6-100461edd57a\",\"scope\":\"Account\",\"scopeId\":\"O\",\"active\":true,\"callbackUrl\":\"https://example.com/delta/79\",\"eventTypes\":[\"sc5w.cn.v73\"],\"created\":\"2024-03-08T13:15:00Z\",\"modified\":\"2024-03-11T19:47:00Z\",\"expirationDateTime\":\"2024-03-15T13:53:00Z\"}]}",
-                            "{\"webhooks\":[{\"id\":\"bfc84610-0bfc-4e42-a87b-bcbfdd7e532f\",\"scope\":\"Account\",\"scopeId\":\"3\",\"active\":true,\"callbackUrl\":\"https://example.com/charlie/639\",\"eventTypes\":[\"GzU.c7Dn.v8\",\"yN.u5.v419\"],\"created\":\"2024-03-21T01:03:00Z\",\"modified\":\"2024-03-02T14:42:00Z\",\"expirationDateTime\":\"2024-03-16T15:40:00Z\"}]}",
-                            "{\"webhooks\":[{\"id\":\"b3466f8a-7b81-4989-aceb-e8a6d050dd01\",\"scope\":\"iTwin\",\"scopeId\":\"#\",\"active\":false,\"callbackUrl\":\"https://example.com/alpha/842\",\"eventTypes\":[\"DiO.p7qq.v7\"],\"created\":\"2024-03-25T05:04:00Z\",\"modified\":\"2024-03-06T07:32:00Z\",\"expirationDateTime\":\"2024-03-10T09:57:00Z\"},{\"id\":\"e6182529-bb94-4788-9da6-561cab9251cf\",\"scope\":\"Account\",\"scopeId\":\"?\",\"active\":false,\"callbackUrl\":\"https://example.com/alpha/667\",\"eventTypes\":[\"rz8.i5zx.v52\",\"csB.Fle.v51\"],\"created\":\"2024-03-22T09:23:00Z\",\"modified\":\"2024-03-14T05:13:00Z\",\"expirationDateTime\":\"2024-03-23T13:15:00Z\"}]}",
-                            "{\"webhooks\":[{\"id\":\"e474c66a-4b98-4030-bbef-19fc8e7b845f\",\"scope\":\"Account\",\"scopeId\":\"E\",\"active\":false,\"callbackUrl\":\"https://example.com/bravo/689\",\"eventTypes\":[\"ghtQ.Sud.v32\"],\"created\":\"2024-03-18T13:51:00Z\",\"modified\":\"2024-03-15T09:10:00Z\",\"expirationDateTime\":\"2024-03-01T13:53:00Z\"}]}",
-                            "{\"webhooks\":[{\"id\":\"c097314d-9397-46f8-8b92-d3f0106bc147\",\"scope\":\"iTwin\",\"scopeId\":\"0\",\"active\":true,\"callbackUrl\":\"https://example.com/foxtrot/880\",\"eventTypes\":[\"NKfH.r1Z.v1\",\"e7i3.BWdL.v9\"],\"created\":\"2024-03-09T03:26:00Z\",\"modified\":\"2024-03-07T07:57:00Z\",\"expirationDateTime\":\"2024-03-18T19:55:00Z\"}]}",
-                            "{\"webhooks\":[{\"id\":\"72419db2-3951-4f99-8e6c-7d0372aa2f46\",\"scope\":\"Account\",\"scopeId\":\"k\",\"active\":false,\"callbackUrl\":\"https://example.com/echo/147\",\"eventTypes\":[\"d41.Maa.v367\",\"cnO.A8.v71\"],\"created\":\"2024-03-17T20:37:00Z\",\"modified\":\"2024-03-27T14:00:00Z\",\"expirationDateTime\":\"2024-03-18T11:54:00Z\"}]}",
-                            "{\"webhooks\":[{\"id\":\"044c3cd7-f43c-461c-b698-4080bab12a02\",\"scope\":\"iTwin\",\"scopeId\":\"=\",\"active\":false,\"callbackUrl\":\"https://example.com/foxtrot/985\",\"eventTypes\":[\"g4.fzMf.v350\",\"v1.UI0J.v8\"],\"created\":\"2024-03-10T07:31:00Z\",\"modified\":\"2024-03-14T01:28:00Z\",\"expirationDateTime\":\"2024-03-13T18:10:00Z\"},{\"id\":\"880e43ed-5da9-460f-b3f1-83c986aec07e\",\"scope\":\"Account\",\"scopeId\":\"w\",\"active\":false,\"callbackUrl\":\"https://example.com/bravo/542\",\"eventTypes\":[\"OM.iAj.v3\",\"alg.dx.v4\"],\"created\":\"2024-03-09T03:11:00Z\",\"modified\":\"2024-03-07T23:14:00Z\",\"expirationDateTime\":\"2024-03-19T23:42:00Z\"}]}",
+                            "{\"webhooks\":[{\"id\":\"6e789e6a-a1b9-45f4-86c4-5d188009454f\",\"scope\":\"Account\",\"scopeId\":\"0\",\"active\":false,\"callbackUrl\":\"https://example.com/charlie/299\",\"eventTypes\":[\"Dpte.ErB.v0\",\"QoW.rWb3.v37\"],\"created\":\"2024-03-08T09:30:00Z\",\"modified\":\"2024-03-27T08:15:00Z\",\"expirationDateTime\":\"2024-03-01T07:01:00Z\"},{\"id\":\"690ed476-743a-4e49-9746-15d7b1a1f2e1\",\"scope\":\"Account\",\"scopeId\":\"~\",\"active\":true,\"callbackUrl\":\"https://example.com/foxtrot/684\",\"eventTypes\":[\"ni.dgTO.v4\",\"j0rZ.Av0.v6\"],\"created\":\"2024-03-13T09:17:00Z\",\"modified\":\"2024-03-28T18:06:00Z\",\"expirationDateTime\":\"2024-03-26T00:33:00Z\"}],\"_links\":{\"self\":{\"href\":\"/foxtrot/551\"},\"next\":{\"href\":\"/delta/875\"}}}",
+                            "{\"webhooks\":[{\"id\":\"beeb8da1-658e-4c67-b893-a2eefb32555e\",\"scope\":\"iTwin\",\"scopeId\":\"F\",\"active\":true,\"callbackUrl\":\"https://example.com/echo/520\",\"eventTypes\":[\"yBp.BYga.v6\",\"VJc8.GUP.v318\"],\"created\":\"2024-03-25T14:39:00Z\",\"modified\":\"2024-03-08T02:01:00Z\",\"expirationDateTime\":\"2024-03-09T06:38:00Z\"},{\"id\":\"e4d93032-2137-4073-b9a6-100461edd57a\",\"scope\":\"Account\",\"scopeId\":\"O\",\"active\":true,\"callbackUrl\":\"https://example.com/delta/79\",\"eventTypes\":[\"sc5w.cn.v73\"],\"created\":\"2024-03-08T13:15:00Z\",\"modified\":\"2024-03-11T19:47:00Z\",\"expirationDateTime\":\"2024-03-15T13:53:00Z\"}],\"_links\":{\"self\":{\"href\":\"/delta/689\"},\"next\":{\"href\":\"/charlie/79\"}}}",
+                            "{\"webhooks\":[{\"id\":\"bfc84610-0bfc-4e42-a87b-bcbfdd7e532f\",\"scope\":\"Account\",\"scopeId\":\"3\",\"active\":true,\"callbackUrl\":\"https://example.com/charlie/639\",\"eventTypes\":[\"GzU.c7Dn.v8\",\"yN.u5.v419\"],\"created\":\"2024-03-21T01:03:00Z\",\"modified\":\"2024-03-02T14:42:00Z\",\"expirationDateTime\":\"2024-03-16T15:40:00Z\"}],\"_links\":{\"self\":{\"href\":\"/bravo/530\"},\"next\":{\"href\":\"/alpha/440\"}}}",
+                            "{\"webhooks\":[{\"id\":\"b3466f8a-7b81-4989-aceb-e8a6d050dd01\",\"scope\":\"iTwin\",\"scopeId\":\"#\",\"active\":false,\"callbackUrl\":\"https://example.com/alpha/842\",\"eventTypes\":[\"DiO.p7qq.v7\"],\"created\":\"2024-03-25T05:04:00Z\",\"modified\":\"2024-03-06T07:32:00Z\",\"expirationDateTime\":\"2024-03-10T09:57:00Z\"},{\"id\":\"e6182529-bb94-4788-9da6-561cab9251cf\",\"scope\":\"Account\",\"scopeId\":\"?\",\"active\":false,\"callbackUrl\":\"https://example.com/alpha/667\",\"eventTypes\":[\"rz8.i5zx.v52\",\"csB.Fle.v51\"],\"created\":\"2024-03-22T09:23:00Z\",\"modified\":\"2024-03-14T05:13:00Z\",\"expirationDateTime\":\"2024-03-23T13:15:00Z\"}],\"_links\":{\"self\":{\"href\":\"/echo/222\"},\"next\":{\"href\":\"/alpha/501\"}}}",
+                            "{\"webhooks\":[{\"id\":\"e474c66a-4b98-4030-bbef-19fc8e7b845f\",\"scope\":\"Account\",\"scopeId\":\"E\",\"active\":false,\"callbackUrl\":\"https://example.com/bravo/689\",\"eventTypes\":[\"ghtQ.Sud.v32\"],\"created\":\"2024-03-18T13:51:00Z\",\"modified\":\"2024-03-15T09:10:00Z\",\"expirationDateTime\":\"2024-03-01T13:53:00Z\"}],\"_links\":{\"self\":{\"href\":\"/bravo/557\"},\"next\":{\"href\":\"/bravo/796\"}}}",
+                            "{\"webhooks\":[{\"id\":\"c097314d-9397-46f8-8b92-d3f0106bc147\",\"scope\":\"iTwin\",\"scopeId\":\"0\",\"active\":true,\"callbackUrl\":\"https://example.com/foxtrot/880\",\"eventTypes\":[\"NKfH.r1Z.v1\",\"e7i3.BWdL.v9\"],\"created\":\"2024-03-09T03:26:00Z\",\"modified\":\"2024-03-07T07:57:00Z\",\"expirationDateTime\":\"2024-03-18T19:55:00Z\"}],\"_links\":{\"self\":{\"href\":\"/echo/451\"},\"next\":{\"href\":\"/bravo/757\"}}}",
+                            "{\"webhooks\":[{\"id\":\"72419db2-3951-4f99-8e6c-7d0372aa2f46\",\"scope\":\"Account\",\"scopeId\":\"k\",\"active\":false,\"callbackUrl\":\"https://example.com/echo/147\",\"eventTypes\":[\"d41.Maa.v367\",\"cnO.A8.v71\"],\"created\":\"2024-03-17T20:37:00Z\",\"modified\":\"2024-03-27T14:00:00Z\",\"expirationDateTime\":\"2024-03-18T11:54:00Z\"}],\"_links\":{\"self\":{\"href\":\"/charlie/646\"},\"next\":{\"href\":\"/alpha/229\"}}}",
+                            "{\"webhooks\":[{\"id\":\"044c3cd7-f43c-461c-b698-4080bab12a02\",\"scope\":\"iTwin\",\"scopeId\":\"=\",\"active\":false,\"callbackUrl\":\"https://example.com/foxtrot/985\",\"eventTypes\":[\"g4.fzMf.v350\",\"v1.UI0J.v8\"],\"created\":\"2024-03-10T07:31:00Z\",\"modified\":\"2024-03-14T01:28:00Z\",\"expirationDateTime\":\"2024-03-13T18:10:00Z\"},{\"id\":\"880e43ed-5da9-460f-b3f1-83c986aec07e\",\"scope\":\"Account\",\"scopeId\":\"w\",\"active\":false,\"callbackUrl\":\"https://example.com/bravo/542\",\"eventTypes\":[\"OM.iAj.v3\",\"alg.dx.v4\"],\"created\":\"2024-03-09T03:11:00Z\",\"modified\":\"2024-03-07T23:14:00Z\",\"expirationDateTime\":\"2024-03-19T23:42:00Z\"}],\"_links\":{\"self\":{\"href\":\"/alpha/637\"},\"next\":{\"href\":\"/charlie/701\"}}}",
                         ],
                     )?;
                 crate::responses::ListWebhooksResponse::Ok(
@@ -667,6 +936,17 @@ fn list_webhooks_answer(
                         &[],
                     )?;
                 crate::responses::ListWebhooksResponse::Unauthorized(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            422u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InvalidListWebhooksRequest\",\"message\":\"Cannot list webhooks. Make sure the query parameters are valid.\",\"details\":[{\"code\":\"InvalidContinuationToken\",\"message\":\"Provided '$continuationToken' is not valid. Use the next link of the page before, unaltered.\",\"target\":\"$continuationToken\"}]}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ListWebhooksResponse::UnprocessableEntity(
                     ::specfirst_runtime::mock::decode(text),
                 )
             }
@@ -708,7 +988,7 @@ fn list_webhooks_answer(
                 return ::std::result::Result::Err(
                     ::specfirst_runtime::mock::undeclared(
                         status,
-                        "200, 401, 406, 429, 500",
+                        "200, 401, 422, 406, 429, 500",
                     ),
                 );
             }
@@ -1624,6 +1904,464 @@ fn delete_previous_webhook_secret_answer(
                     ::specfirst_runtime::mock::undeclared(
                         status,
                         "204, 401, 403, 404, 406, 429, 500",
+                    ),
+                );
+            }
+        },
+    )
+}
+/// `listWebhookDeliveries`'s answer with `status`, as `pick` chooses its body.
+#[allow(unused_variables)]
+fn list_webhook_deliveries_answer(
+    status: u16,
+    pick: &::specfirst_runtime::mock::Pick,
+) -> ::std::result::Result<
+    crate::responses::ListWebhookDeliveriesResponse,
+    ::std::string::String,
+> {
+    ::std::result::Result::Ok(
+        match status {
+            200u16 => {
+                let text = pick
+                    .body(
+                        "{\"deliveries\":[{\"id\":\"0f4c2a6e-8b1d-4e3f-9a5c-7d2b6e0f1a38\",\"eventId\":\"7a3c9e1f-2b4d-4f6a-8c0e-5d7b9f1a3c2e\",\"webhookId\":\"5885fb70-81c1-423b-b556-771b5ab4d55b\",\"eventType\":\"iModels.iModelDeleted.v1\",\"state\":\"failed\",\"attemptCount\":8,\"created\":\"2021-05-08T08:27:42Z\",\"nextAttemptDateTime\":\"2021-05-09T02:27:42Z\",\"finished\":\"2021-05-09T02:27:42Z\",\"lastStatus\":500,\"lastError\":\"callback answered 500\"}],\"_links\":{\"self\":{\"href\":\"/webhooks/5885fb70-81c1-423b-b556-771b5ab4d55b/deliveries?$top=100\"}}}",
+                        &[],
+                        &[
+                            "{\"deliveries\":[{\"id\":\"6e789e6a-a1b9-45f4-86c4-5d188009454f\",\"eventId\":\"f88bb8a8-724c-41ec-8b39-896a51a8749b\",\"webhookId\":\"53cb9f0c-747e-42ea-8c82-9abe1f4532e1\",\"eventType\":\"foxtrot940\",\"state\":\"failed\",\"attemptCount\":100,\"created\":\"2024-03-19T03:51:00Z\",\"nextAttemptDateTime\":\"2024-03-10T19:45:00Z\",\"finished\":\"2024-03-07T12:04:00Z\",\"lastStatus\":64,\"lastError\":\"alpha181\"},{\"id\":\"54496ad6-7bd2-434c-bd7c-01d4f5407269\",\"eventId\":\"935e82f1-db4c-4f7b-99b8-2ebc92233300\",\"webhookId\":\"40d29eb5-7de1-4510-a2f0-9dabb45c6316\",\"eventType\":\"bravo138\",\"state\":\"delivered\",\"attemptCount\":13,\"created\":\"2024-03-22T07:55:00Z\",\"nextAttemptDateTime\":\"2024-03-24T09:11:00Z\",\"finished\":\"2024-03-26T18:42:00Z\",\"lastStatus\":66,\"lastError\":\"alpha415\"}],\"_links\":{\"self\":{\"href\":\"/bravo/879\"},\"next\":{\"href\":\"/delta/665\"}}}",
+                            "{\"deliveries\":[{\"id\":\"beeb8da1-658e-4c67-b893-a2eefb32555e\",\"eventId\":\"71c18690-ee42-490b-91bb-54d8d101b5b9\",\"webhookId\":\"c34d0bff-9015-4280-b099-ec6cd7363ca5\",\"eventType\":\"alpha533\",\"state\":\"failed\",\"attemptCount\":41,\"created\":\"2024-03-03T08:22:00Z\",\"nextAttemptDateTime\":\"2024-03-25T11:15:00Z\",\"finished\":\"2024-03-06T14:12:00Z\",\"lastStatus\":58,\"lastError\":\"delta644\"},{\"id\":\"1f841063-3ef3-46ac-9973-05c5d1aab99f\",\"eventId\":\"0c43407d-c177-46f7-a3f9-1ca7864a7135\",\"webhookId\":\"b6b9aeef-0d2d-47ab-8b33-1645445bcd27\",\"eventType\":\"echo954\",\"state\":\"failed\",\"attemptCount\":31,\"created\":\"2024-03-05T15:20:00Z\",\"nextAttemptDateTime\":\"2024-03-10T09:08:00Z\",\"finished\":\"2024-03-25T14:39:00Z\",\"lastStatus\":11,\"lastError\":\"bravo18\"}],\"_links\":{\"self\":{\"href\":\"/alpha/272\"},\"next\":{\"href\":\"/foxtrot/718\"}}}",
+                            "{\"deliveries\":[{\"id\":\"bfc84610-0bfc-4e42-a87b-bcbfdd7e532f\",\"eventId\":\"c3f2827a-ffe7-4664-9fc4-46b53f17fb29\",\"webhookId\":\"58bc3cb3-7bc7-42b3-a9f2-4f7bae4a6586\",\"eventType\":\"delta755\",\"state\":\"pending\",\"attemptCount\":84,\"created\":\"2024-03-16T17:06:00Z\",\"nextAttemptDateTime\":\"2024-03-28T09:14:00Z\",\"finished\":\"2024-03-25T02:53:00Z\",\"lastStatus\":45,\"lastError\":\"delta445\"}],\"_links\":{\"self\":{\"href\":\"/echo/478\"},\"next\":{\"href\":\"/echo/506\"}}}",
+                            "{\"deliveries\":[{\"id\":\"b3466f8a-7b81-4989-aceb-e8a6d050dd01\",\"eventId\":\"12a764fb-66ab-49cf-8768-8dadcab79996\",\"webhookId\":\"a2df7737-091f-4f07-8298-eb42cbbefdb8\",\"eventType\":\"charlie470\",\"state\":\"failed\",\"attemptCount\":30,\"created\":\"2024-03-28T04:31:00Z\",\"nextAttemptDateTime\":\"2024-03-25T18:10:00Z\",\"finished\":\"2024-03-18T08:37:00Z\",\"lastStatus\":99,\"lastError\":\"delta606\"},{\"id\":\"30ec2fb3-3445-47d1-af57-ea630e60bf94\",\"eventId\":\"e3e02631-9e00-4bf5-873d-ecca84a1ebd4\",\"webhookId\":\"1ef58d04-1ebd-44bd-a426-e1d5981046d7\",\"eventType\":\"delta632\",\"state\":\"delivered\",\"attemptCount\":20,\"created\":\"2024-03-25T07:26:00Z\",\"nextAttemptDateTime\":\"2024-03-12T16:56:00Z\",\"finished\":\"2024-03-09T03:12:00Z\",\"lastStatus\":61,\"lastError\":\"echo496\"}],\"_links\":{\"self\":{\"href\":\"/bravo/499\"},\"next\":{\"href\":\"/echo/337\"}}}",
+                            "{\"deliveries\":[{\"id\":\"e474c66a-4b98-4030-bbef-19fc8e7b845f\",\"eventId\":\"7de4eb0c-26f3-489e-9503-3a18a378cab9\",\"webhookId\":\"96332c60-7774-45e1-bbb1-ae25f75e1f5e\",\"eventType\":\"foxtrot866\",\"state\":\"delivered\",\"attemptCount\":64,\"created\":\"2024-03-18T04:52:00Z\",\"nextAttemptDateTime\":\"2024-03-06T01:51:00Z\",\"finished\":\"2024-03-01T22:22:00Z\",\"lastStatus\":41,\"lastError\":\"echo49\"}],\"_links\":{\"self\":{\"href\":\"/echo/763\"},\"next\":{\"href\":\"/bravo/973\"}}}",
+                            "{\"deliveries\":[{\"id\":\"c097314d-9397-46f8-8b92-d3f0106bc147\",\"eventId\":\"196e4ec2-da05-4945-801e-278faa015dc5\",\"webhookId\":\"616f9630-b007-4044-bc4d-e41f1bcc1b21\",\"eventType\":\"echo515\",\"state\":\"cancelled\",\"attemptCount\":99,\"created\":\"2024-03-05T03:17:00Z\",\"nextAttemptDateTime\":\"2024-03-28T22:23:00Z\",\"finished\":\"2024-03-24T15:16:00Z\",\"lastStatus\":15,\"lastError\":\"alpha371\"}],\"_links\":{\"self\":{\"href\":\"/delta/831\"},\"next\":{\"href\":\"/echo/659\"}}}",
+                            "{\"deliveries\":[{\"id\":\"72419db2-3951-4f99-8e6c-7d0372aa2f46\",\"eventId\":\"1b049812-edd0-4a90-acfd-70cad8550f27\",\"webhookId\":\"d2dd37de-d717-4a70-814f-8fbbcf42ab94\",\"eventType\":\"foxtrot512\",\"state\":\"failed\",\"attemptCount\":41,\"created\":\"2024-03-22T12:37:00Z\",\"nextAttemptDateTime\":\"2024-03-04T10:19:00Z\",\"finished\":\"2024-03-09T22:04:00Z\",\"lastStatus\":79,\"lastError\":\"foxtrot696\"}],\"_links\":{\"self\":{\"href\":\"/foxtrot/126\"},\"next\":{\"href\":\"/echo/551\"}}}",
+                            "{\"deliveries\":[{\"id\":\"044c3cd7-f43c-461c-b698-4080bab12a02\",\"eventId\":\"953aeb70-673e-49cb-93d3-3b666a1e21da\",\"webhookId\":\"3fdabe86-cbbe-4a11-97cb-c4a133c2d0f6\",\"eventType\":\"foxtrot182\",\"state\":\"delivered\",\"attemptCount\":34,\"created\":\"2024-03-09T06:04:00Z\",\"nextAttemptDateTime\":\"2024-03-19T00:07:00Z\",\"finished\":\"2024-03-20T05:40:00Z\",\"lastStatus\":97,\"lastError\":\"foxtrot549\"},{\"id\":\"6c7c5b1c-60b8-40ff-b70c-d6df5d49ce30\",\"eventId\":\"f5d81f33-3a1f-49e9-83a1-6201310d9aba\",\"webhookId\":\"683409b1-f2fb-445f-b6df-52ffdf834b47\",\"eventType\":\"echo165\",\"state\":\"pending\",\"attemptCount\":7,\"created\":\"2024-03-27T09:51:00Z\",\"nextAttemptDateTime\":\"2024-03-25T21:07:00Z\",\"finished\":\"2024-03-24T01:25:00Z\",\"lastStatus\":13,\"lastError\":\"alpha980\"}],\"_links\":{\"self\":{\"href\":\"/delta/150\"},\"next\":{\"href\":\"/alpha/230\"}}}",
+                        ],
+                    )?;
+                crate::responses::ListWebhookDeliveriesResponse::Ok(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            401u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"HeaderNotFound\",\"message\":\"Header Authorization was not found in the request. Access denied.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ListWebhookDeliveriesResponse::Unauthorized(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            404u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"WebhookNotFound\",\"message\":\"Requested webhook is not available.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ListWebhookDeliveriesResponse::NotFound(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            422u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InvalidListDeliveriesRequest\",\"message\":\"Cannot list deliveries. Make sure the query parameters are valid.\",\"details\":[{\"code\":\"InvalidTop\",\"message\":\"Provided '$top' value is not valid. It must be a whole number from 1 to 1000.\",\"target\":\"$top\"}]}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ListWebhookDeliveriesResponse::UnprocessableEntity(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            406u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"NotAcceptable\",\"message\":\"The Accept header admits no media type this API answers with (application/json).\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ListWebhookDeliveriesResponse::NotAcceptable(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            429u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"More requests were received than the subscription rate-limit allows.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ListWebhookDeliveriesResponse::TooManyRequests {
+                    body: ::specfirst_runtime::mock::decode(text),
+                    retry_after: ::specfirst_runtime::mock::decode("60"),
+                }
+            }
+            500u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InternalServerError\",\"message\":\"The server encountered an internal error and could not complete the request.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ListWebhookDeliveriesResponse::InternalServerError(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            _ => {
+                return ::std::result::Result::Err(
+                    ::specfirst_runtime::mock::undeclared(
+                        status,
+                        "200, 401, 404, 422, 406, 429, 500",
+                    ),
+                );
+            }
+        },
+    )
+}
+/// `getWebhookDelivery`'s answer with `status`, as `pick` chooses its body.
+#[allow(unused_variables)]
+fn get_webhook_delivery_answer(
+    status: u16,
+    pick: &::specfirst_runtime::mock::Pick,
+) -> ::std::result::Result<
+    crate::responses::GetWebhookDeliveryResponse,
+    ::std::string::String,
+> {
+    ::std::result::Result::Ok(
+        match status {
+            200u16 => {
+                let text = pick
+                    .body(
+                        "{\"id\":\"0f4c2a6e-8b1d-4e3f-9a5c-7d2b6e0f1a38\",\"eventId\":\"7a3c9e1f-2b4d-4f6a-8c0e-5d7b9f1a3c2e\",\"webhookId\":\"5885fb70-81c1-423b-b556-771b5ab4d55b\",\"eventType\":\"iModels.iModelDeleted.v1\",\"state\":\"delivered\",\"attemptCount\":2,\"created\":\"2021-05-08T08:27:42Z\",\"nextAttemptDateTime\":\"2021-05-08T08:27:53Z\",\"finished\":\"2021-05-08T08:27:53Z\",\"lastStatus\":200,\"attempts\":[{\"attempted\":\"2021-05-08T08:27:42Z\",\"status\":500,\"errorKind\":\"status\",\"error\":\"callback answered 500\",\"latencyMs\":35,\"response\":\"internal error\"},{\"attempted\":\"2021-05-08T08:27:53Z\",\"status\":200,\"latencyMs\":21,\"response\":\"ok\"}]}",
+                        &[],
+                        &[
+                            "{\"id\":\"e220a839-7b1d-4daf-9e78-9e6aa1b965f4\",\"eventId\":\"06c45d18-8009-454f-b88b-b8a8724c81ec\",\"webhookId\":\"1b39896a-51a8-449b-93cb-9f0c747ea2ea\",\"eventType\":\"charlie913\",\"state\":\"cancelled\",\"attemptCount\":89,\"created\":\"2024-03-06T22:03:00Z\",\"nextAttemptDateTime\":\"2024-03-16T17:07:00Z\",\"finished\":\"2024-03-26T14:12:00Z\",\"lastStatus\":30,\"lastError\":\"delta879\",\"attempts\":[{\"attempted\":\"2024-03-01T09:59:00Z\",\"status\":99,\"errorKind\":\"status\",\"error\":\"echo78\",\"latencyMs\":79,\"response\":\"alpha365\",\"responseTruncated\":true}]}",
+                            "{\"id\":\"910a2dec-8902-4cc1-aeeb-8da1658eec67\",\"eventId\":\"f893a2ee-fb32-455e-91c1-8690ee42c90b\",\"webhookId\":\"71bb54d8-d101-45b9-b34d-0bff90150280\",\"eventType\":\"delta45\",\"state\":\"pending\",\"attemptCount\":16,\"created\":\"2024-03-02T22:44:00Z\",\"nextAttemptDateTime\":\"2024-03-07T16:59:00Z\",\"finished\":\"2024-03-28T17:14:00Z\",\"lastStatus\":91,\"lastError\":\"alpha446\",\"attempts\":[{\"attempted\":\"2024-03-01T15:19:00Z\",\"status\":10,\"errorKind\":\"refused\",\"error\":\"charlie231\",\"latencyMs\":11,\"response\":\"bravo922\",\"responseTruncated\":false},{\"attempted\":\"2024-03-16T20:53:00Z\",\"status\":73,\"errorKind\":\"status\",\"error\":\"charlie764\",\"latencyMs\":21,\"response\":\"charlie955\",\"responseTruncated\":true}]}",
+                            "{\"id\":\"975835de-1c97-46ce-afc8-46100bfc1e42\",\"eventId\":\"987bbcbf-dd7e-432f-b3f2-827affe7f664\",\"webhookId\":\"4fc446b5-3f17-4b29-98bc-3cb37bc7b2b3\",\"eventType\":\"foxtrot862\",\"state\":\"cancelled\",\"attemptCount\":33,\"created\":\"2024-03-22T07:17:00Z\",\"nextAttemptDateTime\":\"2024-03-27T19:21:00Z\",\"finished\":\"2024-03-07T12:38:00Z\",\"lastStatus\":54,\"lastError\":\"foxtrot369\",\"attempts\":[{\"attempted\":\"2024-03-27T04:26:00Z\",\"status\":78,\"errorKind\":\"status\",\"error\":\"charlie317\",\"latencyMs\":77,\"response\":\"foxtrot53\",\"responseTruncated\":false},{\"attempted\":\"2024-03-18T11:36:00Z\",\"status\":78,\"errorKind\":\"refused\",\"error\":\"charlie337\",\"latencyMs\":46,\"response\":\"delta575\",\"responseTruncated\":false}]}",
+                            "{\"id\":\"1d0b14e4-db01-4fed-a346-6f8a7b81a989\",\"eventId\":\"9cebe8a6-d050-4d01-82a7-64fb66abc9cf\",\"webhookId\":\"37688dad-cab7-4996-a2df-7737091f4f07\",\"eventType\":\"echo72\",\"state\":\"failed\",\"attemptCount\":75,\"created\":\"2024-03-17T15:52:00Z\",\"nextAttemptDateTime\":\"2024-03-16T04:18:00Z\",\"finished\":\"2024-03-15T13:08:00Z\",\"lastStatus\":91,\"lastError\":\"alpha18\",\"attempts\":[{\"attempted\":\"2024-03-14T20:05:00Z\",\"status\":94,\"errorKind\":\"timeout\",\"error\":\"charlie623\",\"latencyMs\":90,\"response\":\"delta209\",\"responseTruncated\":false},{\"attempted\":\"2024-03-12T02:23:00Z\",\"status\":68,\"errorKind\":\"status\",\"error\":\"delta824\",\"latencyMs\":50,\"response\":\"charlie439\",\"responseTruncated\":false}]}",
+                            "{\"id\":\"6e73e372-e233-4aca-b474-c66a4b98b030\",\"eventId\":\"dbef19fc-8e7b-445f-9de4-eb0c26f3f89e\",\"webhookId\":\"65033a18-a378-4ab9-a633-2c607774e5e1\",\"eventType\":\"charlie814\",\"state\":\"delivered\",\"attemptCount\":77,\"created\":\"2024-03-11T09:04:00Z\",\"nextAttemptDateTime\":\"2024-03-17T17:25:00Z\",\"finished\":\"2024-03-20T20:58:00Z\",\"lastStatus\":8,\"lastError\":\"delta756\",\"attempts\":[{\"attempted\":\"2024-03-20T16:13:00Z\",\"status\":91,\"errorKind\":\"refused\",\"error\":\"delta346\",\"latencyMs\":69,\"response\":\"bravo384\",\"responseTruncated\":true}]}",
+                            "{\"id\":\"63033b0c-a389-435a-b097-314d939736f8\",\"eventId\":\"3b92d3f0-106b-4147-896e-4ec2da05b945\",\"webhookId\":\"301e278f-aa01-4dc5-916f-9630b0074044\",\"eventType\":\"delta609\",\"state\":\"pending\",\"attemptCount\":88,\"created\":\"2024-03-12T04:03:00Z\",\"nextAttemptDateTime\":\"2024-03-06T23:46:00Z\",\"finished\":\"2024-03-20T03:39:00Z\",\"lastStatus\":54,\"lastError\":\"foxtrot609\",\"attempts\":[{\"attempted\":\"2024-03-04T03:59:00Z\",\"status\":55,\"errorKind\":\"timeout\",\"error\":\"charlie783\",\"latencyMs\":93,\"response\":\"foxtrot317\",\"responseTruncated\":false}]}",
+                            "{\"id\":\"bd64a5d9-adef-4000-9241-9db23951df99\",\"eventId\":\"0e6c7d03-72aa-4f46-8b04-9812edd0da90\",\"webhookId\":\"8cfd70ca-d855-4f27-b2dd-37ded7172a70\",\"eventType\":\"alpha20\",\"state\":\"cancelled\",\"attemptCount\":67,\"created\":\"2024-03-22T09:12:00Z\",\"nextAttemptDateTime\":\"2024-03-06T07:10:00Z\",\"finished\":\"2024-03-04T08:58:00Z\",\"lastStatus\":55,\"lastError\":\"charlie616\",\"attempts\":[{\"attempted\":\"2024-03-15T05:11:00Z\",\"status\":59,\"errorKind\":\"status\",\"error\":\"foxtrot509\",\"latencyMs\":69,\"response\":\"delta784\",\"responseTruncated\":false},{\"attempted\":\"2024-03-12T23:21:00Z\",\"status\":53,\"errorKind\":\"status\",\"error\":\"charlie377\",\"latencyMs\":49,\"response\":\"foxtrot420\",\"responseTruncated\":true}]}",
+                            "{\"id\":\"63cbe1e4-5932-4dd7-844c-3cd7f43c661c\",\"eventId\":\"e6984080-bab1-4a02-a53a-eb70673e29cb\",\"webhookId\":\"73d33b66-6a1e-41da-8fda-be86cbbeaa11\",\"eventType\":\"alpha798\",\"state\":\"delivered\",\"attemptCount\":50,\"created\":\"2024-03-28T04:30:00Z\",\"nextAttemptDateTime\":\"2024-03-25T06:00:00Z\",\"finished\":\"2024-03-20T23:17:00Z\",\"lastStatus\":83,\"lastError\":\"foxtrot743\",\"attempts\":[{\"attempted\":\"2024-03-04T08:45:00Z\",\"status\":36,\"errorKind\":\"refused\",\"error\":\"foxtrot335\",\"latencyMs\":70,\"response\":\"alpha820\",\"responseTruncated\":false},{\"attempted\":\"2024-03-22T03:08:00Z\",\"status\":87,\"errorKind\":\"refused\",\"error\":\"bravo731\",\"latencyMs\":23,\"response\":\"charlie728\",\"responseTruncated\":false}]}",
+                        ],
+                    )?;
+                crate::responses::GetWebhookDeliveryResponse::Ok(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            401u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"HeaderNotFound\",\"message\":\"Header Authorization was not found in the request. Access denied.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::GetWebhookDeliveryResponse::Unauthorized(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            404u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"DeliveryNotFound\",\"message\":\"Requested delivery is not available.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::GetWebhookDeliveryResponse::NotFound(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            406u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"NotAcceptable\",\"message\":\"The Accept header admits no media type this API answers with (application/json).\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::GetWebhookDeliveryResponse::NotAcceptable(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            429u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"More requests were received than the subscription rate-limit allows.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::GetWebhookDeliveryResponse::TooManyRequests {
+                    body: ::specfirst_runtime::mock::decode(text),
+                    retry_after: ::specfirst_runtime::mock::decode("60"),
+                }
+            }
+            500u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InternalServerError\",\"message\":\"The server encountered an internal error and could not complete the request.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::GetWebhookDeliveryResponse::InternalServerError(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            _ => {
+                return ::std::result::Result::Err(
+                    ::specfirst_runtime::mock::undeclared(
+                        status,
+                        "200, 401, 404, 406, 429, 500",
+                    ),
+                );
+            }
+        },
+    )
+}
+/// `resendWebhookDelivery`'s answer with `status`, as `pick` chooses its body.
+#[allow(unused_variables)]
+fn resend_webhook_delivery_answer(
+    status: u16,
+    pick: &::specfirst_runtime::mock::Pick,
+) -> ::std::result::Result<
+    crate::responses::ResendWebhookDeliveryResponse,
+    ::std::string::String,
+> {
+    ::std::result::Result::Ok(
+        match status {
+            202u16 => {
+                let text = pick
+                    .body(
+                        "{\"id\":\"0f4c2a6e-8b1d-4e3f-9a5c-7d2b6e0f1a38\",\"eventId\":\"7a3c9e1f-2b4d-4f6a-8c0e-5d7b9f1a3c2e\",\"webhookId\":\"5885fb70-81c1-423b-b556-771b5ab4d55b\",\"eventType\":\"iModels.iModelDeleted.v1\",\"state\":\"pending\",\"attemptCount\":8,\"created\":\"2021-05-08T08:27:42Z\",\"nextAttemptDateTime\":\"2021-05-10T09:00:00Z\",\"lastStatus\":500,\"lastError\":\"callback answered 500\"}",
+                        &[],
+                        &[
+                            "{\"id\":\"e220a839-7b1d-4daf-9e78-9e6aa1b965f4\",\"eventId\":\"06c45d18-8009-454f-b88b-b8a8724c81ec\",\"webhookId\":\"1b39896a-51a8-449b-93cb-9f0c747ea2ea\",\"eventType\":\"charlie913\",\"state\":\"cancelled\",\"attemptCount\":89,\"created\":\"2024-03-06T22:03:00Z\",\"nextAttemptDateTime\":\"2024-03-16T17:07:00Z\",\"finished\":\"2024-03-26T14:12:00Z\",\"lastStatus\":30,\"lastError\":\"delta879\"}",
+                            "{\"id\":\"910a2dec-8902-4cc1-aeeb-8da1658eec67\",\"eventId\":\"f893a2ee-fb32-455e-91c1-8690ee42c90b\",\"webhookId\":\"71bb54d8-d101-45b9-b34d-0bff90150280\",\"eventType\":\"delta45\",\"state\":\"pending\",\"attemptCount\":16,\"created\":\"2024-03-02T22:44:00Z\",\"nextAttemptDateTime\":\"2024-03-07T16:59:00Z\",\"finished\":\"2024-03-28T17:14:00Z\",\"lastStatus\":91,\"lastError\":\"alpha446\"}",
+                            "{\"id\":\"975835de-1c97-46ce-afc8-46100bfc1e42\",\"eventId\":\"987bbcbf-dd7e-432f-b3f2-827affe7f664\",\"webhookId\":\"4fc446b5-3f17-4b29-98bc-3cb37bc7b2b3\",\"eventType\":\"foxtrot862\",\"state\":\"cancelled\",\"attemptCount\":33,\"created\":\"2024-03-22T07:17:00Z\",\"nextAttemptDateTime\":\"2024-03-27T19:21:00Z\",\"finished\":\"2024-03-07T12:38:00Z\",\"lastStatus\":54,\"lastError\":\"foxtrot369\"}",
+                            "{\"id\":\"1d0b14e4-db01-4fed-a346-6f8a7b81a989\",\"eventId\":\"9cebe8a6-d050-4d01-82a7-64fb66abc9cf\",\"webhookId\":\"37688dad-cab7-4996-a2df-7737091f4f07\",\"eventType\":\"echo72\",\"state\":\"failed\",\"attemptCount\":75,\"created\":\"2024-03-17T15:52:00Z\",\"nextAttemptDateTime\":\"2024-03-16T04:18:00Z\",\"finished\":\"2024-03-15T13:08:00Z\",\"lastStatus\":91,\"lastError\":\"alpha18\"}",
+                            "{\"id\":\"6e73e372-e233-4aca-b474-c66a4b98b030\",\"eventId\":\"dbef19fc-8e7b-445f-9de4-eb0c26f3f89e\",\"webhookId\":\"65033a18-a378-4ab9-a633-2c607774e5e1\",\"eventType\":\"charlie814\",\"state\":\"delivered\",\"attemptCount\":77,\"created\":\"2024-03-11T09:04:00Z\",\"nextAttemptDateTime\":\"2024-03-17T17:25:00Z\",\"finished\":\"2024-03-20T20:58:00Z\",\"lastStatus\":8,\"lastError\":\"delta756\"}",
+                            "{\"id\":\"63033b0c-a389-435a-b097-314d939736f8\",\"eventId\":\"3b92d3f0-106b-4147-896e-4ec2da05b945\",\"webhookId\":\"301e278f-aa01-4dc5-916f-9630b0074044\",\"eventType\":\"delta609\",\"state\":\"pending\",\"attemptCount\":88,\"created\":\"2024-03-12T04:03:00Z\",\"nextAttemptDateTime\":\"2024-03-06T23:46:00Z\",\"finished\":\"2024-03-20T03:39:00Z\",\"lastStatus\":54,\"lastError\":\"foxtrot609\"}",
+                            "{\"id\":\"bd64a5d9-adef-4000-9241-9db23951df99\",\"eventId\":\"0e6c7d03-72aa-4f46-8b04-9812edd0da90\",\"webhookId\":\"8cfd70ca-d855-4f27-b2dd-37ded7172a70\",\"eventType\":\"alpha20\",\"state\":\"cancelled\",\"attemptCount\":67,\"created\":\"2024-03-22T09:12:00Z\",\"nextAttemptDateTime\":\"2024-03-06T07:10:00Z\",\"finished\":\"2024-03-04T08:58:00Z\",\"lastStatus\":55,\"lastError\":\"charlie616\"}",
+                            "{\"id\":\"63cbe1e4-5932-4dd7-844c-3cd7f43c661c\",\"eventId\":\"e6984080-bab1-4a02-a53a-eb70673e29cb\",\"webhookId\":\"73d33b66-6a1e-41da-8fda-be86cbbeaa11\",\"eventType\":\"alpha798\",\"state\":\"delivered\",\"attemptCount\":50,\"created\":\"2024-03-28T04:30:00Z\",\"nextAttemptDateTime\":\"2024-03-25T06:00:00Z\",\"finished\":\"2024-03-20T23:17:00Z\",\"lastStatus\":83,\"lastError\":\"foxtrot743\"}",
+                        ],
+                    )?;
+                crate::responses::ResendWebhookDeliveryResponse::Accepted(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            401u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"HeaderNotFound\",\"message\":\"Header Authorization was not found in the request. Access denied.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ResendWebhookDeliveryResponse::Unauthorized(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            403u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InsufficientPermissions\",\"message\":\"The user has insufficient permissions for the requested operation.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ResendWebhookDeliveryResponse::Forbidden(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            404u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"DeliveryNotFound\",\"message\":\"Requested delivery is not available.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ResendWebhookDeliveryResponse::NotFound(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            406u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"NotAcceptable\",\"message\":\"The Accept header admits no media type this API answers with (application/json).\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ResendWebhookDeliveryResponse::NotAcceptable(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            429u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"More requests were received than the subscription rate-limit allows.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ResendWebhookDeliveryResponse::TooManyRequests {
+                    body: ::specfirst_runtime::mock::decode(text),
+                    retry_after: ::specfirst_runtime::mock::decode("60"),
+                }
+            }
+            500u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InternalServerError\",\"message\":\"The server encountered an internal error and could not complete the request.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::ResendWebhookDeliveryResponse::InternalServerError(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            _ => {
+                return ::std::result::Result::Err(
+                    ::specfirst_runtime::mock::undeclared(
+                        status,
+                        "202, 401, 403, 404, 406, 429, 500",
+                    ),
+                );
+            }
+        },
+    )
+}
+/// `recoverWebhookDeliveries`'s answer with `status`, as `pick` chooses its body.
+#[allow(unused_variables)]
+fn recover_webhook_deliveries_answer(
+    status: u16,
+    pick: &::specfirst_runtime::mock::Pick,
+) -> ::std::result::Result<
+    crate::responses::RecoverWebhookDeliveriesResponse,
+    ::std::string::String,
+> {
+    ::std::result::Result::Ok(
+        match status {
+            202u16 => {
+                let text = pick
+                    .body(
+                        "{\"deliveries\":12}",
+                        &[],
+                        &[
+                            "{\"deliveries\":67}",
+                            "{\"deliveries\":15}",
+                            "{\"deliveries\":43}",
+                            "{\"deliveries\":50}",
+                            "{\"deliveries\":84}",
+                            "{\"deliveries\":71}",
+                            "{\"deliveries\":47}",
+                            "{\"deliveries\":27}",
+                        ],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::Accepted(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            401u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"HeaderNotFound\",\"message\":\"Header Authorization was not found in the request. Access denied.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::Unauthorized(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            403u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InsufficientPermissions\",\"message\":\"The user has insufficient permissions for the requested operation.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::Forbidden(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            404u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"WebhookNotFound\",\"message\":\"Requested webhook is not available.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::NotFound(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            413u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"PayloadTooLarge\",\"message\":\"The request body is larger than the server accepts.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::PayloadTooLarge(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            415u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"UnsupportedMediaType\",\"message\":\"The request body must be JSON (Content-Type: application/json).\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::UnsupportedMediaType(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            422u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InvalidRecoverWebhookDeliveriesRequest\",\"message\":\"Cannot recover the deliveries of a webhook. Make sure the request body is valid.\",\"details\":[{\"code\":\"InvalidRequestBody\",\"message\":\"Invalid request body.\",\"target\":\"since\"}]}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::UnprocessableEntity(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            406u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"NotAcceptable\",\"message\":\"The Accept header admits no media type this API answers with (application/json).\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::NotAcceptable(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            429u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"More requests were received than the subscription rate-limit allows.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::TooManyRequests {
+                    body: ::specfirst_runtime::mock::decode(text),
+                    retry_after: ::specfirst_runtime::mock::decode("60"),
+                }
+            }
+            500u16 => {
+                let text = pick
+                    .body(
+                        "{\"error\":{\"code\":\"InternalServerError\",\"message\":\"The server encountered an internal error and could not complete the request.\"}}",
+                        &[],
+                        &[],
+                    )?;
+                crate::responses::RecoverWebhookDeliveriesResponse::InternalServerError(
+                    ::specfirst_runtime::mock::decode(text),
+                )
+            }
+            _ => {
+                return ::std::result::Result::Err(
+                    ::specfirst_runtime::mock::undeclared(
+                        status,
+                        "202, 401, 403, 404, 413, 415, 422, 406, 429, 500",
                     ),
                 );
             }

@@ -58,8 +58,8 @@ pub(crate) const LIST_WEBHOOKS: Refusals = Refusals {
     missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
     invalid_credentials: Refusal::new(401u16, "InvalidToken"),
     invalid_path: Refusal::new(404u16, "InvalidPathParameter"),
-    invalid_params: Refusal::new(400u16, "InvalidParameter"),
-    invalid_body: Refusal::new(422u16, "InvalidRequestBody"),
+    invalid_params: Refusal::new(422u16, "InvalidListWebhooksRequest"),
+    invalid_body: Refusal::new(422u16, "InvalidListWebhooksRequest"),
     unsupported_media_type: Refusal::new(415u16, "UnsupportedMediaType"),
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
@@ -204,6 +204,78 @@ pub(crate) const DELETE_PREVIOUS_WEBHOOK_SECRET: Refusals = Refusals {
     invalid_path: Refusal::new(404u16, "WebhookNotFound"),
     invalid_params: Refusal::new(400u16, "InvalidParameter"),
     invalid_body: Refusal::new(422u16, "InvalidRequestBody"),
+    unsupported_media_type: Refusal::new(415u16, "UnsupportedMediaType"),
+    too_large: Refusal::new(413u16, "PayloadTooLarge"),
+    invalid_field: "InvalidRequestBody",
+    field_codes: &[],
+};
+/// How `listWebhookDeliveries` refuses requests its implementation never sees.
+pub(crate) const LIST_WEBHOOK_DELIVERIES: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "listWebhookDeliveries",
+        method: "GET",
+        route: "/webhooks/{id}/deliveries",
+    },
+    not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
+    missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
+    invalid_credentials: Refusal::new(401u16, "InvalidToken"),
+    invalid_path: Refusal::new(404u16, "WebhookNotFound"),
+    invalid_params: Refusal::new(422u16, "InvalidListDeliveriesRequest"),
+    invalid_body: Refusal::new(422u16, "InvalidListDeliveriesRequest"),
+    unsupported_media_type: Refusal::new(415u16, "UnsupportedMediaType"),
+    too_large: Refusal::new(413u16, "PayloadTooLarge"),
+    invalid_field: "InvalidRequestBody",
+    field_codes: &[],
+};
+/// How `getWebhookDelivery` refuses requests its implementation never sees.
+pub(crate) const GET_WEBHOOK_DELIVERY: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "getWebhookDelivery",
+        method: "GET",
+        route: "/webhooks/{id}/deliveries/{deliveryId}",
+    },
+    not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
+    missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
+    invalid_credentials: Refusal::new(401u16, "InvalidToken"),
+    invalid_path: Refusal::new(404u16, "WebhookNotFound"),
+    invalid_params: Refusal::new(400u16, "InvalidParameter"),
+    invalid_body: Refusal::new(422u16, "InvalidRequestBody"),
+    unsupported_media_type: Refusal::new(415u16, "UnsupportedMediaType"),
+    too_large: Refusal::new(413u16, "PayloadTooLarge"),
+    invalid_field: "InvalidRequestBody",
+    field_codes: &[],
+};
+/// How `resendWebhookDelivery` refuses requests its implementation never sees.
+pub(crate) const RESEND_WEBHOOK_DELIVERY: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "resendWebhookDelivery",
+        method: "POST",
+        route: "/webhooks/{id}/deliveries/{deliveryId}/resend",
+    },
+    not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
+    missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
+    invalid_credentials: Refusal::new(401u16, "InvalidToken"),
+    invalid_path: Refusal::new(404u16, "WebhookNotFound"),
+    invalid_params: Refusal::new(400u16, "InvalidParameter"),
+    invalid_body: Refusal::new(422u16, "InvalidRequestBody"),
+    unsupported_media_type: Refusal::new(415u16, "UnsupportedMediaType"),
+    too_large: Refusal::new(413u16, "PayloadTooLarge"),
+    invalid_field: "InvalidRequestBody",
+    field_codes: &[],
+};
+/// How `recoverWebhookDeliveries` refuses requests its implementation never sees.
+pub(crate) const RECOVER_WEBHOOK_DELIVERIES: Refusals = Refusals {
+    operation: ::specfirst_runtime::operation::Operation {
+        id: "recoverWebhookDeliveries",
+        method: "POST",
+        route: "/webhooks/{id}/recover",
+    },
+    not_acceptable: ::std::option::Option::Some(Refusal::new(406u16, "NotAcceptable")),
+    missing_credentials: Refusal::new(401u16, "HeaderNotFound"),
+    invalid_credentials: Refusal::new(401u16, "InvalidToken"),
+    invalid_path: Refusal::new(404u16, "WebhookNotFound"),
+    invalid_params: Refusal::new(422u16, "InvalidRecoverWebhookDeliveriesRequest"),
+    invalid_body: Refusal::new(422u16, "InvalidRecoverWebhookDeliveriesRequest"),
     unsupported_media_type: Refusal::new(415u16, "UnsupportedMediaType"),
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",

@@ -8,6 +8,8 @@ pub enum ListWebhooksResponse {
     Ok(crate::types::WebhookList),
     /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
     Unauthorized(crate::types::ErrorResponse),
+    /// **422**: A query parameter is not valid. `$top` must be a whole number from 1 to 1000; `$continuationToken` must be one this server gave the caller for this list, unaltered. The detail names the parameter.
+    UnprocessableEntity(crate::types::ErrorResponse),
     /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
     NotAcceptable(crate::types::ErrorResponse),
     /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
@@ -25,6 +27,9 @@ impl ::axum::response::IntoResponse for ListWebhooksResponse {
         match self {
             Self::Ok(body) => Reply::json(200u16, "application/json", &body),
             Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
+            Self::UnprocessableEntity(body) => {
+                Reply::json(422u16, "application/json", &body)
+            }
             Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
             Self::TooManyRequests { body, retry_after } => {
                 Reply::json(429u16, "application/json", &body)
@@ -431,6 +436,198 @@ impl ::axum::response::IntoResponse for DeletePreviousWebhookSecretResponse {
             Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
             Self::Forbidden(body) => Reply::json(403u16, "application/json", &body),
             Self::NotFound(body) => Reply::json(404u16, "application/json", &body),
+            Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
+            Self::TooManyRequests { body, retry_after } => {
+                Reply::json(429u16, "application/json", &body)
+                    .optional_header(
+                        "retry-after",
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
+                    )
+            }
+            Self::InternalServerError(body) => {
+                Reply::json(500u16, "application/json", &body)
+            }
+        }
+            .finish::<crate::rejection::Errors>()
+    }
+}
+/// Every answer `list_webhook_deliveries` may give, as the spec declares them.
+#[derive(::std::fmt::Debug)]
+pub enum ListWebhookDeliveriesResponse {
+    /// **200**: A page of the webhook's deliveries.
+    Ok(crate::types::DeliveryList),
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **404**: Specified webhook was not found.
+    NotFound(crate::types::ErrorResponse),
+    /// **422**: A query parameter is not valid. `$top` must be a whole number from 1 to 1000; `$continuationToken` must be one this server gave the caller for this webhook and these filters, unaltered; `since`, `until` are date-times and `state` one of the states. The detail names the parameter.
+    UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl ::axum::response::IntoResponse for ListWebhookDeliveriesResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match self {
+            Self::Ok(body) => Reply::json(200u16, "application/json", &body),
+            Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
+            Self::NotFound(body) => Reply::json(404u16, "application/json", &body),
+            Self::UnprocessableEntity(body) => {
+                Reply::json(422u16, "application/json", &body)
+            }
+            Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
+            Self::TooManyRequests { body, retry_after } => {
+                Reply::json(429u16, "application/json", &body)
+                    .optional_header(
+                        "retry-after",
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
+                    )
+            }
+            Self::InternalServerError(body) => {
+                Reply::json(500u16, "application/json", &body)
+            }
+        }
+            .finish::<crate::rejection::Errors>()
+    }
+}
+/// Every answer `get_webhook_delivery` may give, as the spec declares them.
+#[derive(::std::fmt::Debug)]
+pub enum GetWebhookDeliveryResponse {
+    /// **200**: The delivery and its attempts.
+    Ok(crate::types::DeliveryDetail),
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **404**: The webhook was not found (WebhookNotFound), or it has no such delivery (DeliveryNotFound).
+    NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl ::axum::response::IntoResponse for GetWebhookDeliveryResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match self {
+            Self::Ok(body) => Reply::json(200u16, "application/json", &body),
+            Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
+            Self::NotFound(body) => Reply::json(404u16, "application/json", &body),
+            Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
+            Self::TooManyRequests { body, retry_after } => {
+                Reply::json(429u16, "application/json", &body)
+                    .optional_header(
+                        "retry-after",
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
+                    )
+            }
+            Self::InternalServerError(body) => {
+                Reply::json(500u16, "application/json", &body)
+            }
+        }
+            .finish::<crate::rejection::Errors>()
+    }
+}
+/// Every answer `resend_webhook_delivery` may give, as the spec declares them.
+#[derive(::std::fmt::Debug)]
+pub enum ResendWebhookDeliveryResponse {
+    /// **202**: The delivery is pending again.
+    Accepted(crate::types::Delivery),
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **403**: User is not authorized to perform the requested operation on this webhook.
+    Forbidden(crate::types::ErrorResponse),
+    /// **404**: The webhook was not found (WebhookNotFound), or it has no such delivery (DeliveryNotFound).
+    NotFound(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl ::axum::response::IntoResponse for ResendWebhookDeliveryResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match self {
+            Self::Accepted(body) => Reply::json(202u16, "application/json", &body),
+            Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
+            Self::Forbidden(body) => Reply::json(403u16, "application/json", &body),
+            Self::NotFound(body) => Reply::json(404u16, "application/json", &body),
+            Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
+            Self::TooManyRequests { body, retry_after } => {
+                Reply::json(429u16, "application/json", &body)
+                    .optional_header(
+                        "retry-after",
+                        retry_after.as_ref().map(::std::string::ToString::to_string),
+                    )
+            }
+            Self::InternalServerError(body) => {
+                Reply::json(500u16, "application/json", &body)
+            }
+        }
+            .finish::<crate::rejection::Errors>()
+    }
+}
+/// Every answer `recover_webhook_deliveries` may give, as the spec declares them.
+#[derive(::std::fmt::Debug)]
+pub enum RecoverWebhookDeliveriesResponse {
+    /// **202**: The failed deliveries are pending again.
+    Accepted(crate::types::RecoveredDeliveries),
+    /// **401**: This response indicates that request lacks valid authentication credentials. Access token might not been provided, issued by the wrong issuer, does not have required scopes or request headers were malformed.
+    Unauthorized(crate::types::ErrorResponse),
+    /// **403**: User is not authorized to perform the requested operation on this webhook.
+    Forbidden(crate::types::ErrorResponse),
+    /// **404**: Specified webhook was not found.
+    NotFound(crate::types::ErrorResponse),
+    /// **413**: The request body is larger than the server accepts.
+    PayloadTooLarge(crate::types::ErrorResponse),
+    /// **415**: The request body is not JSON.
+    UnsupportedMediaType(crate::types::ErrorResponse),
+    /// **422**: The request body is not valid. `since` is required; both times are date-times, and `until` must be later than `since`. Each offending field is a detail with the field as its target.
+    UnprocessableEntity(crate::types::ErrorResponse),
+    /// **406**: The Accept header admits no media type the operation answers with. JSON types (application/json, application/*+json), application/* and */* are accepted.
+    NotAcceptable(crate::types::ErrorResponse),
+    /// **429**: This response indicates that the user has sent too many requests in a given amount of time.
+    TooManyRequests {
+        /// The response body.
+        body: crate::types::ErrorResponse,
+        /// The number of requests exceeds the rate-limit for the client subscription. Seconds to wait before retrying.
+        retry_after: ::std::option::Option<i64>,
+    },
+    /// **500**: The server failed to handle the request.
+    InternalServerError(crate::types::ErrorResponse),
+}
+impl ::axum::response::IntoResponse for RecoverWebhookDeliveriesResponse {
+    fn into_response(self) -> ::axum::response::Response {
+        match self {
+            Self::Accepted(body) => Reply::json(202u16, "application/json", &body),
+            Self::Unauthorized(body) => Reply::json(401u16, "application/json", &body),
+            Self::Forbidden(body) => Reply::json(403u16, "application/json", &body),
+            Self::NotFound(body) => Reply::json(404u16, "application/json", &body),
+            Self::PayloadTooLarge(body) => Reply::json(413u16, "application/json", &body),
+            Self::UnsupportedMediaType(body) => {
+                Reply::json(415u16, "application/json", &body)
+            }
+            Self::UnprocessableEntity(body) => {
+                Reply::json(422u16, "application/json", &body)
+            }
             Self::NotAcceptable(body) => Reply::json(406u16, "application/json", &body),
             Self::TooManyRequests { body, retry_after } => {
                 Reply::json(429u16, "application/json", &body)

@@ -47,6 +47,22 @@ where
             "/webhooks/{id}/secret/previous",
             ::axum::routing::delete(handlers::delete_previous_webhook_secret::<A, Au>),
         )
+        .route(
+            "/webhooks/{id}/deliveries",
+            ::axum::routing::get(handlers::list_webhook_deliveries::<A, Au>),
+        )
+        .route(
+            "/webhooks/{id}/deliveries/{deliveryId}",
+            ::axum::routing::get(handlers::get_webhook_delivery::<A, Au>),
+        )
+        .route(
+            "/webhooks/{id}/deliveries/{deliveryId}/resend",
+            ::axum::routing::post(handlers::resend_webhook_delivery::<A, Au>),
+        )
+        .route(
+            "/webhooks/{id}/recover",
+            ::axum::routing::post(handlers::recover_webhook_deliveries::<A, Au>),
+        )
         .route("/events", ::axum::routing::post(handlers::publish_event::<A, Au>))
         .fallback(|| async {
             crate::rejection::Errors::refuse(

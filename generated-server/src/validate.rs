@@ -67,6 +67,20 @@ pub(crate) fn quick_body_rotate_webhook_secret(
 ) -> bool {
     quick_RotateWebhookSecret(value)
 }
+/// How the request body of `recoverWebhookDeliveries` is checked.
+pub(crate) const BODY_RECOVER_WEBHOOK_DELIVERIES: BodyCheck<
+    crate::types::RecoverDeliveries,
+> = BodyCheck {
+    located: body_recover_webhook_deliveries,
+    quick: ::std::option::Option::None,
+};
+/// Every problem in the request body of `recoverWebhookDeliveries`, located.
+fn body_recover_webhook_deliveries(
+    value: &::serde_json::Value,
+    problems: &mut Problems,
+) {
+    check_RecoverDeliveries(value, problems);
+}
 /// How the request body of `publishEvent` is checked.
 pub(crate) const BODY_PUBLISH_EVENT: BodyCheck<crate::types::PublishEvent> = BodyCheck {
     located: body_publish_event,
@@ -491,6 +505,47 @@ pub(crate) fn check_PublishEvent(value: &::serde_json::Value, problems: &mut Pro
     }
     for key in object.keys() {
         if !["eventType", "iTwinId", "content"].contains(&key.as_str()) {
+            problems.field(key, |problems| problems.here());
+        }
+    }
+}
+/// A `RecoverDeliveries` (#/components/schemas/RecoverDeliveries).
+pub(crate) fn check_RecoverDeliveries(
+    value: &::serde_json::Value,
+    problems: &mut Problems,
+) {
+    let ::std::option::Option::Some(object) = ::specfirst_runtime::server::validate::object(
+        value,
+        problems,
+    ) else { return };
+    match object.get("since") {
+        ::std::option::Option::Some(value) => {
+            problems
+                .field(
+                    "since",
+                    |problems| {
+                        ::specfirst_runtime::server::validate::date_time(
+                            value,
+                            problems,
+                        );
+                    },
+                )
+        }
+        ::std::option::Option::None => {
+            problems.field("since", |problems| problems.here())
+        }
+    }
+    if let ::std::option::Option::Some(value) = object.get("until") {
+        problems
+            .field(
+                "until",
+                |problems| {
+                    ::specfirst_runtime::server::validate::date_time(value, problems);
+                },
+            );
+    }
+    for key in object.keys() {
+        if !["since", "until"].contains(&key.as_str()) {
             problems.field(key, |problems| problems.here());
         }
     }

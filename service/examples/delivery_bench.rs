@@ -236,7 +236,7 @@ async fn main() -> Result<(), Failure> {
         let events = args.events;
         tasks.spawn(async move {
             for n in (task..events).step_by(16) {
-                api.publish_event(&event(n)).await?;
+                api.publish_event(&Default::default(), &event(n)).await?;
             }
             Ok::<(), webhooks_client::Error<webhooks_client::PublishEventError>>(())
         });
@@ -280,7 +280,7 @@ async fn main() -> Result<(), Failure> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for n in 0..args.latency_events {
         tick.tick().await;
-        api.publish_event(&event(n)).await?;
+        api.publish_event(&Default::default(), &event(n)).await?;
     }
     if !wait_for(&received, args.latency_events, Duration::from_secs(120)).await {
         return Err("the stream was not delivered in 2 minutes".into());

@@ -7,8 +7,10 @@ pub mod auth;
 pub mod contract;
 pub mod delivery;
 pub mod errors;
+pub mod idempotency;
 pub mod limiter;
 pub mod outbound;
+pub mod pages;
 pub mod probes;
 mod request_span;
 pub mod service;
@@ -83,6 +85,8 @@ pub struct Running {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     worker: Option<Worker>,
+    /// Deletes idempotency keys past their window.
+    janitor: JoinHandle<()>,
 }
 
 impl Running {
@@ -95,6 +99,7 @@ impl Running {
     pub async fn stop(self) -> std::io::Result<()> {
         // The server may already have stopped on its own; its result tells.
         let _ = self.shutdown.send(());
+        self.janitor.abort();
         let served = join(self.task).await;
         if let Some(worker) = self.worker {
             worker.stop().await;
@@ -108,6 +113,7 @@ impl Running {
             shutdown,
             mut task,
             worker,
+            janitor,
             ..
         } = self;
         let served = tokio::select! {
@@ -118,6 +124,7 @@ impl Running {
                 join(task).await
             }
         };
+        janitor.abort();
         if let Some(worker) = worker {
             worker.stop().await;
         }
@@ -152,11 +159,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         config.delivery.allow_callback_cidrs.clone(),
         config.allow_insecure_callbacks,
     );
+    let tokens = pages::Tokens::new(store.token_key().await?);
     let api = Service::new(
         store.clone(),
         limiter,
         callbacks,
         std::sync::Arc::clone(&wake),
+        tokens,
     );
     let mut router_config = webhooks_server::Config::default();
     if let Some(bytes) = config.body_limit {
@@ -184,6 +193,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     } else {
         None
     };
+    let janitor = tokio::spawn(idempotency::forget_expired_keys(
+        store.clone(),
+        idempotency::CLEANUP_INTERVAL,
+    ));
     let probes = probes::Probes::new(store, worker.as_ref().map(Worker::alive));
     let app = request_span::layer(
         generated
@@ -205,6 +218,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         shutdown,
         task,
         worker,
+        janitor,
     })
 }
 
@@ -240,7 +254,11 @@ pub async fn replay_deliveries(
     id: Option<uuid::Uuid>,
 ) -> Result<u64, StoreError> {
     let store = Store::connect(database_url).await?;
-    let result = store.replay(id, store::now()).await;
+    let filter = delivery::queue::ReplayFilter {
+        id,
+        ..Default::default()
+    };
+    let result = store.replay(&filter, store::now()).await;
     store.close().await;
     result
 }

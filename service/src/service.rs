@@ -5,22 +5,32 @@ use std::sync::Arc;
 use chrono::{DateTime, SubsecRound, Utc};
 use tokio::sync::Notify;
 use webhooks_server::Api;
+use webhooks_server::params::{
+    ListWebhookDeliveriesParams, ListWebhooksParams, PublishEventParams,
+};
 use webhooks_server::responses::{
     ActivateWebhookResponse, CreateWebhookResponse, DeactivateWebhookResponse,
-    DeletePreviousWebhookSecretResponse, DeleteWebhookResponse, GetWebhookResponse,
-    ListWebhooksResponse, PublishEventResponse, RotateWebhookSecretResponse, UpdateWebhookResponse,
+    DeletePreviousWebhookSecretResponse, DeleteWebhookResponse, GetWebhookDeliveryResponse,
+    GetWebhookResponse, ListWebhookDeliveriesResponse, ListWebhooksResponse, PublishEventResponse,
+    RecoverWebhookDeliveriesResponse, ResendWebhookDeliveryResponse, RotateWebhookSecretResponse,
+    UpdateWebhookResponse,
 };
 use webhooks_server::types::{
-    ActivateWebhook, CreateWebhook, CreatedWebhook, Error, ErrorCode, ErrorResponse, PublishEvent,
-    PublishedEvent, RotateWebhookSecret, RotatedWebhookSecret, UpdateWebhook, Webhook, WebhookList,
-    WebhookScope,
+    ActivateWebhook, CreateWebhook, CreatedWebhook, Delivery, DeliveryAttempt,
+    DeliveryAttemptErrorKind, DeliveryDetail, DeliveryList, DeliveryState, Error, ErrorCode,
+    ErrorResponse, Link, PageLinks, PublishEvent, PublishedEvent, RecoverDeliveries,
+    RecoveredDeliveries, RotateWebhookSecret, RotatedWebhookSecret, UpdateWebhook, Webhook,
+    WebhookList, WebhookScope,
 };
 
 use crate::auth::Caller;
-use crate::delivery::queue::NewEvent;
+use crate::delivery::history::{DeliveryFilter, DeliveryView, ErrorKind, StoredAttempt};
+use crate::delivery::queue::{NewEvent, ReplayFilter};
 use crate::delivery::ssrf::{AddressPolicy, Refused};
 use crate::errors::{detail, error, invalid_change, with_details};
+use crate::idempotency::{self, Published};
 use crate::limiter::Limiter;
+use crate::pages::{self, Position, Tokens};
 use crate::store::{self, Activation, Changes, Store, StoreError, StoredWebhook};
 
 /// How long an activation lasts when the request names no expiration.
@@ -30,6 +40,8 @@ const DEFAULT_ACTIVATION_DAYS: i64 = 30;
 #[derive(Debug)]
 enum Refusal {
     NotFound,
+    /// The webhook exists but has no such delivery (a 404 of its own).
+    NoDelivery,
     /// The webhook exists but has no previous secret in its grace period (a 404 of its own).
     NoPreviousSecret,
     Forbidden,
@@ -43,6 +55,7 @@ impl Refusal {
     fn body(self, invalid_code: ErrorCode) -> ErrorResponse {
         match self {
             Refusal::NotFound => error(ErrorCode::WebhookNotFound),
+            Refusal::NoDelivery => error(ErrorCode::DeliveryNotFound),
             Refusal::NoPreviousSecret => error(ErrorCode::PreviousSecretNotFound),
             Refusal::Forbidden => error(ErrorCode::InsufficientPermissions),
             Refusal::Invalid(details) => with_details(invalid_code, details),
@@ -66,6 +79,8 @@ pub struct Service {
     callbacks: AddressPolicy,
     /// Tells the delivery worker that new deliveries are due.
     wake: Arc<Notify>,
+    /// Signs and checks continuation tokens.
+    tokens: Tokens,
 }
 
 impl Service {
@@ -75,12 +90,14 @@ impl Service {
         limiter: Limiter,
         callbacks: AddressPolicy,
         wake: Arc<Notify>,
+        tokens: Tokens,
     ) -> Self {
         Service {
             store,
             limiter,
             callbacks,
             wake,
+            tokens,
         }
     }
 
@@ -394,6 +411,299 @@ impl Service {
     }
 }
 
+/// The page size and start position a list request asks for, or the 422 details.
+fn page_request(
+    tokens: &Tokens,
+    list: &str,
+    top: Option<i64>,
+    token: Option<&str>,
+) -> Result<(i64, Option<Position>), Refusal> {
+    let mut details = Vec::new();
+    let size = pages::page_size(top);
+    if size.is_none() {
+        details.push(detail(ErrorCode::InvalidTop, "$top"));
+    }
+    let position = match token {
+        None => None,
+        Some(token) => {
+            let position = tokens.check(list, token);
+            if position.is_none() {
+                details.push(detail(
+                    ErrorCode::InvalidContinuationToken,
+                    "$continuationToken",
+                ));
+            }
+            position
+        }
+    };
+    match size {
+        Some(size) if details.is_empty() => Ok((size, position)),
+        _ => Err(Refusal::Invalid(details)),
+    }
+}
+
+/// The links of a page: itself, and the next page when `last` (the last row of a full page)
+/// is given. `query` is the list's own query (filters), `&`-terminated or empty.
+fn page_links(
+    tokens: &Tokens,
+    path: &str,
+    list: &str,
+    query: &str,
+    top: i64,
+    current: Option<&str>,
+    last: Option<Position>,
+) -> PageLinks {
+    let this = match current {
+        Some(token) => format!(
+            "{path}?{query}$top={top}&$continuationToken={}",
+            pages::query_value(token)
+        ),
+        None => format!("{path}?{query}$top={top}"),
+    };
+    PageLinks {
+        self_: Link { href: this },
+        next: last.map(|last| Link {
+            href: format!(
+                "{path}?{query}$top={top}&$continuationToken={}",
+                pages::query_value(&tokens.issue(list, &last))
+            ),
+        }),
+    }
+}
+
+fn state_text(state: &DeliveryState) -> Option<&'static str> {
+    use crate::delivery::queue::{CANCELLED, DELIVERED, FAILED, PENDING};
+    match state {
+        DeliveryState::Pending => Some(PENDING),
+        DeliveryState::Delivered => Some(DELIVERED),
+        DeliveryState::Failed => Some(FAILED),
+        DeliveryState::Cancelled => Some(CANCELLED),
+        _ => None,
+    }
+}
+
+fn to_delivery(view: DeliveryView) -> Delivery {
+    Delivery {
+        id: view.id,
+        event_id: view.event_id,
+        webhook_id: view.webhook_id,
+        event_type: view.event_type,
+        state: DeliveryState::from(view.state.as_str()),
+        attempt_count: view.attempt_count,
+        created: view.created,
+        next_attempt_date_time: view.next_attempt_at,
+        finished: view.finished,
+        last_status: view.last_status,
+        last_error: view.last_error,
+    }
+}
+
+fn to_attempt(attempt: StoredAttempt) -> DeliveryAttempt {
+    let report = attempt.report;
+    DeliveryAttempt {
+        attempted: report.attempted,
+        status: report.status.map(i64::from),
+        error_kind: report.error_kind.map(|kind| match kind {
+            ErrorKind::Status => DeliveryAttemptErrorKind::Status,
+            ErrorKind::Timeout => DeliveryAttemptErrorKind::Timeout,
+            ErrorKind::Connection => DeliveryAttemptErrorKind::Connection,
+            ErrorKind::Refused => DeliveryAttemptErrorKind::Refused,
+        }),
+        error: report.error,
+        latency_ms: report.latency_ms,
+        response: report.response,
+        response_truncated: report.response_truncated.then_some(true),
+    }
+}
+
+impl Service {
+    async fn list_page(
+        &self,
+        caller: &Caller,
+        params: ListWebhooksParams,
+    ) -> Result<WebhookList, Refusal> {
+        let list = format!("webhooks\n{}", caller.client_id);
+        let token = params.continuation_token.as_deref();
+        let (top, after) = page_request(&self.tokens, &list, params.top, token)?;
+        // One more than the page: whether a next page exists.
+        let mut hooks = self
+            .store
+            .list_page(&caller.client_id, after.as_ref(), top + 1)
+            .await
+            .map_err(|e| internal("listWebhooks", e))?;
+        let more = hooks.len() as i64 > top;
+        hooks.truncate(usize::try_from(top).unwrap_or(usize::MAX));
+        let last = more.then(|| hooks.last()).flatten().map(|h| Position {
+            created: h.created,
+            id: h.id,
+        });
+        let now = store::now();
+        Ok(WebhookList {
+            webhooks: hooks.iter().map(|h| to_webhook(h, now)).collect(),
+            links: page_links(&self.tokens, "/webhooks", &list, "", top, token, last),
+        })
+    }
+
+    async fn delivery_page(
+        &self,
+        caller: &Caller,
+        id: uuid::Uuid,
+        params: ListWebhookDeliveriesParams,
+    ) -> Result<DeliveryList, Refusal> {
+        let operation = "listWebhookDeliveries";
+        self.store
+            .get(&caller.client_id, id)
+            .await
+            .map_err(|e| internal(operation, e))?
+            .ok_or(Refusal::NotFound)?;
+        let state = match &params.state {
+            None => None,
+            Some(state) => match state_text(state) {
+                Some(text) => Some(text),
+                None => {
+                    return Err(Refusal::Invalid(vec![detail(
+                        ErrorCode::InvalidRequestBody,
+                        "state",
+                    )]));
+                }
+            },
+        };
+        let filter = DeliveryFilter {
+            state: state.map(str::to_owned),
+            since: params.since,
+            until: params.until,
+        };
+        // The filters, as the links repeat them and the token is bound to them.
+        let mut query = String::new();
+        if let Some(state) = state {
+            query.push_str(&format!("state={state}&"));
+        }
+        if let Some(since) = params.since {
+            query.push_str(&format!(
+                "since={}&",
+                pages::query_value(&store::timestamp(since))
+            ));
+        }
+        if let Some(until) = params.until {
+            query.push_str(&format!(
+                "until={}&",
+                pages::query_value(&store::timestamp(until))
+            ));
+        }
+        let list = format!("deliveries\n{}\n{id}\n{query}", caller.client_id);
+        let token = params.continuation_token.as_deref();
+        let (top, before) = page_request(&self.tokens, &list, params.top, token)?;
+        let mut rows = self
+            .store
+            .webhook_deliveries(id, &filter, before.as_ref(), top + 1)
+            .await
+            .map_err(|e| internal(operation, e))?;
+        let more = rows.len() as i64 > top;
+        rows.truncate(usize::try_from(top).unwrap_or(usize::MAX));
+        let last = more.then(|| rows.last()).flatten().map(|d| Position {
+            created: d.created,
+            id: d.id,
+        });
+        let path = format!("/webhooks/{id}/deliveries");
+        Ok(DeliveryList {
+            links: page_links(&self.tokens, &path, &list, &query, top, token, last),
+            deliveries: rows.into_iter().map(to_delivery).collect(),
+        })
+    }
+
+    async fn delivery_detail(
+        &self,
+        caller: &Caller,
+        id: uuid::Uuid,
+        delivery_id: uuid::Uuid,
+    ) -> Result<DeliveryDetail, Refusal> {
+        let operation = "getWebhookDelivery";
+        self.store
+            .get(&caller.client_id, id)
+            .await
+            .map_err(|e| internal(operation, e))?
+            .ok_or(Refusal::NotFound)?;
+        let (view, attempts) = self
+            .store
+            .webhook_delivery(id, delivery_id)
+            .await
+            .map_err(|e| internal(operation, e))?
+            .ok_or(Refusal::NoDelivery)?;
+        let delivery = to_delivery(view);
+        Ok(DeliveryDetail {
+            id: delivery.id,
+            event_id: delivery.event_id,
+            webhook_id: delivery.webhook_id,
+            event_type: delivery.event_type,
+            state: delivery.state,
+            attempt_count: delivery.attempt_count,
+            created: delivery.created,
+            next_attempt_date_time: delivery.next_attempt_date_time,
+            finished: delivery.finished,
+            last_status: delivery.last_status,
+            last_error: delivery.last_error,
+            attempts: attempts.into_iter().map(to_attempt).collect(),
+        })
+    }
+
+    async fn resend(
+        &self,
+        caller: &Caller,
+        id: uuid::Uuid,
+        delivery_id: uuid::Uuid,
+    ) -> Result<Delivery, Refusal> {
+        let operation = "resendWebhookDelivery";
+        self.changeable(operation, caller, id).await?;
+        let found = self
+            .store
+            .resend(id, delivery_id, store::now())
+            .await
+            .map_err(|e| internal(operation, e))?;
+        if !found {
+            return Err(Refusal::NoDelivery);
+        }
+        self.wake.notify_one();
+        let (view, _) = self
+            .store
+            .webhook_delivery(id, delivery_id)
+            .await
+            .map_err(|e| internal(operation, e))?
+            .ok_or(Refusal::NoDelivery)?;
+        Ok(to_delivery(view))
+    }
+
+    async fn recover(
+        &self,
+        caller: &Caller,
+        id: uuid::Uuid,
+        body: RecoverDeliveries,
+    ) -> Result<i64, Refusal> {
+        let operation = "recoverWebhookDeliveries";
+        self.changeable(operation, caller, id).await?;
+        if body.until.is_some_and(|until| until <= body.since) {
+            return Err(Refusal::Invalid(vec![detail(
+                ErrorCode::InvalidRequestBody,
+                "until",
+            )]));
+        }
+        let filter = ReplayFilter {
+            webhook_id: Some(id),
+            since: Some(body.since),
+            until: body.until,
+            ..ReplayFilter::default()
+        };
+        let count = self
+            .store
+            .replay(&filter, store::now())
+            .await
+            .map_err(|e| internal(operation, e))?;
+        if count > 0 {
+            self.wake.notify_one();
+        }
+        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+}
+
 /// The public view of a stored webhook at `now`: no secret, and expired reads as inactive.
 fn to_webhook(hook: &StoredWebhook, now: DateTime<Utc>) -> Webhook {
     Webhook {
@@ -412,21 +722,20 @@ fn to_webhook(hook: &StoredWebhook, now: DateTime<Utc>) -> Webhook {
 impl Api for Service {
     type Caller = Caller;
 
-    async fn list_webhooks(&self, caller: Caller) -> ListWebhooksResponse {
+    async fn list_webhooks(
+        &self,
+        caller: Caller,
+        params: ListWebhooksParams,
+    ) -> ListWebhooksResponse {
         if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
             let retry_after = Some(retry_after);
             return ListWebhooksResponse::TooManyRequests { body, retry_after };
         }
-        match self.store.list(&caller.client_id).await {
-            Ok(hooks) => {
-                let now = store::now();
-                let webhooks = hooks.iter().map(|h| to_webhook(h, now)).collect();
-                ListWebhooksResponse::Ok(WebhookList { webhooks })
-            }
-            Err(e) => {
-                let body = internal("listWebhooks", e).body(ErrorCode::InternalServerError);
-                ListWebhooksResponse::InternalServerError(body)
-            }
+        let code = ErrorCode::InvalidListWebhooksRequest;
+        match self.list_page(&caller, params).await {
+            Ok(list) => ListWebhooksResponse::Ok(list),
+            Err(r @ Refusal::Invalid(_)) => ListWebhooksResponse::UnprocessableEntity(r.body(code)),
+            Err(_) => ListWebhooksResponse::InternalServerError(Refusal::Internal.body(code)),
         }
     }
 
@@ -445,7 +754,10 @@ impl Api for Service {
                         CreateWebhookResponse::UnprocessableEntity(refusal.body(code))
                     }
                     // Create names no id, so it never answers 404.
-                    Refusal::NotFound | Refusal::NoPreviousSecret | Refusal::Internal => {
+                    Refusal::NotFound
+                    | Refusal::NoPreviousSecret
+                    | Refusal::NoDelivery
+                    | Refusal::Internal => {
                         CreateWebhookResponse::InternalServerError(Refusal::Internal.body(code))
                     }
                 }
@@ -495,9 +807,12 @@ impl Api for Service {
             Err(refusal @ Refusal::Forbidden) => {
                 DeleteWebhookResponse::Forbidden(refusal.body(code))
             }
-            Err(Refusal::Invalid(_) | Refusal::NoPreviousSecret | Refusal::Internal) => {
-                DeleteWebhookResponse::InternalServerError(Refusal::Internal.body(code))
-            }
+            Err(
+                Refusal::Invalid(_)
+                | Refusal::NoPreviousSecret
+                | Refusal::NoDelivery
+                | Refusal::Internal,
+            ) => DeleteWebhookResponse::InternalServerError(Refusal::Internal.body(code)),
         }
     }
 
@@ -514,7 +829,7 @@ impl Api for Service {
         let code = ErrorCode::InvalidUpdateWebhookRequest;
         match self.update(&caller, id, body).await {
             Ok(hook) => UpdateWebhookResponse::Ok(hook),
-            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret | Refusal::NoDelivery)) => {
                 UpdateWebhookResponse::NotFound(r.body(code))
             }
             Err(r @ Refusal::Forbidden) => UpdateWebhookResponse::Forbidden(r.body(code)),
@@ -544,7 +859,7 @@ impl Api for Service {
         let code = ErrorCode::InvalidActivateWebhookRequest;
         match result {
             Ok(_) => ActivateWebhookResponse::Accepted,
-            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret | Refusal::NoDelivery)) => {
                 ActivateWebhookResponse::NotFound(r.body(code))
             }
             Err(r @ Refusal::Forbidden) => ActivateWebhookResponse::Forbidden(r.body(code)),
@@ -575,7 +890,7 @@ impl Api for Service {
         let code = ErrorCode::InternalServerError;
         match self.change("deactivateWebhook", &caller, id, changes).await {
             Ok(_) => DeactivateWebhookResponse::Accepted,
-            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret | Refusal::NoDelivery)) => {
                 DeactivateWebhookResponse::NotFound(r.body(code))
             }
             Err(r @ Refusal::Forbidden) => DeactivateWebhookResponse::Forbidden(r.body(code)),
@@ -601,7 +916,7 @@ impl Api for Service {
             .await
         {
             Ok(rotated) => RotateWebhookSecretResponse::Ok(rotated),
-            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret | Refusal::NoDelivery)) => {
                 RotateWebhookSecretResponse::NotFound(r.body(code))
             }
             Err(r @ Refusal::Forbidden) => RotateWebhookSecretResponse::Forbidden(r.body(code)),
@@ -626,7 +941,7 @@ impl Api for Service {
         let code = ErrorCode::InternalServerError;
         match self.end_previous_secret(&caller, id).await {
             Ok(()) => DeletePreviousWebhookSecretResponse::NoContent,
-            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret)) => {
+            Err(r @ (Refusal::NotFound | Refusal::NoPreviousSecret | Refusal::NoDelivery)) => {
                 DeletePreviousWebhookSecretResponse::NotFound(r.body(code))
             }
             Err(r @ Refusal::Forbidden) => {
@@ -641,7 +956,12 @@ impl Api for Service {
         }
     }
 
-    async fn publish_event(&self, caller: Caller, body: PublishEvent) -> PublishEventResponse {
+    async fn publish_event(
+        &self,
+        caller: Caller,
+        params: PublishEventParams,
+        body: PublishEvent,
+    ) -> PublishEventResponse {
         if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
             let retry_after = Some(retry_after);
             return PublishEventResponse::TooManyRequests { body, retry_after };
@@ -654,8 +974,29 @@ impl Api for Service {
             content: body.content,
             enqueued: store::now(),
         };
-        match self.store.publish(&event).await {
-            Ok(deliveries) => {
+        let invalid = |code: ErrorCode| {
+            let details = vec![detail(code, "Idempotency-Key")];
+            PublishEventResponse::UnprocessableEntity(with_details(
+                ErrorCode::InvalidPublishEventRequest,
+                details,
+            ))
+        };
+        let published = match params.idempotency_key {
+            None => self
+                .store
+                .publish(&event)
+                .await
+                .map(|deliveries| Published::New { deliveries }),
+            Some(key) if !idempotency::valid_key(&key) => {
+                return invalid(ErrorCode::InvalidIdempotencyKey);
+            }
+            Some(key) => {
+                let digest = idempotency::request_digest(&event);
+                self.store.publish_idempotent(&event, &key, &digest).await
+            }
+        };
+        match published {
+            Ok(Published::New { deliveries }) => {
                 if deliveries > 0 {
                     // Wakes this process's delivery worker now rather than at its next poll.
                     self.wake.notify_one();
@@ -665,9 +1006,113 @@ impl Api for Service {
                     deliveries,
                 })
             }
+            Ok(Published::Replayed {
+                event_id,
+                deliveries,
+            }) => PublishEventResponse::Accepted(PublishedEvent {
+                event_id,
+                deliveries,
+            }),
+            Ok(Published::KeyReused) => invalid(ErrorCode::IdempotencyKeyReused),
             Err(e) => {
                 let body = internal("publishEvent", e).body(ErrorCode::InternalServerError);
                 PublishEventResponse::InternalServerError(body)
+            }
+        }
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        params: ListWebhookDeliveriesParams,
+    ) -> ListWebhookDeliveriesResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return ListWebhookDeliveriesResponse::TooManyRequests { body, retry_after };
+        }
+        let code = ErrorCode::InvalidListDeliveriesRequest;
+        match self.delivery_page(&caller, id, params).await {
+            Ok(list) => ListWebhookDeliveriesResponse::Ok(list),
+            Err(r @ Refusal::NotFound) => ListWebhookDeliveriesResponse::NotFound(r.body(code)),
+            Err(r @ Refusal::Invalid(_)) => {
+                ListWebhookDeliveriesResponse::UnprocessableEntity(r.body(code))
+            }
+            Err(_) => {
+                ListWebhookDeliveriesResponse::InternalServerError(Refusal::Internal.body(code))
+            }
+        }
+    }
+
+    async fn get_webhook_delivery(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        delivery_id: uuid::Uuid,
+    ) -> GetWebhookDeliveryResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return GetWebhookDeliveryResponse::TooManyRequests { body, retry_after };
+        }
+        let code = ErrorCode::InternalServerError;
+        match self.delivery_detail(&caller, id, delivery_id).await {
+            Ok(detail) => GetWebhookDeliveryResponse::Ok(detail),
+            Err(r @ (Refusal::NotFound | Refusal::NoDelivery)) => {
+                GetWebhookDeliveryResponse::NotFound(r.body(code))
+            }
+            Err(_) => GetWebhookDeliveryResponse::InternalServerError(Refusal::Internal.body(code)),
+        }
+    }
+
+    async fn resend_webhook_delivery(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        delivery_id: uuid::Uuid,
+    ) -> ResendWebhookDeliveryResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return ResendWebhookDeliveryResponse::TooManyRequests { body, retry_after };
+        }
+        let code = ErrorCode::InternalServerError;
+        match self.resend(&caller, id, delivery_id).await {
+            Ok(delivery) => ResendWebhookDeliveryResponse::Accepted(delivery),
+            Err(r @ (Refusal::NotFound | Refusal::NoDelivery)) => {
+                ResendWebhookDeliveryResponse::NotFound(r.body(code))
+            }
+            Err(r @ Refusal::Forbidden) => ResendWebhookDeliveryResponse::Forbidden(r.body(code)),
+            Err(_) => {
+                ResendWebhookDeliveryResponse::InternalServerError(Refusal::Internal.body(code))
+            }
+        }
+    }
+
+    async fn recover_webhook_deliveries(
+        &self,
+        caller: Caller,
+        id: uuid::Uuid,
+        body: RecoverDeliveries,
+    ) -> RecoverWebhookDeliveriesResponse {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+            let retry_after = Some(retry_after);
+            return RecoverWebhookDeliveriesResponse::TooManyRequests { body, retry_after };
+        }
+        let code = ErrorCode::InvalidRecoverWebhookDeliveriesRequest;
+        match self.recover(&caller, id, body).await {
+            Ok(deliveries) => {
+                RecoverWebhookDeliveriesResponse::Accepted(RecoveredDeliveries { deliveries })
+            }
+            Err(r @ (Refusal::NotFound | Refusal::NoDelivery)) => {
+                RecoverWebhookDeliveriesResponse::NotFound(r.body(code))
+            }
+            Err(r @ Refusal::Forbidden) => {
+                RecoverWebhookDeliveriesResponse::Forbidden(r.body(code))
+            }
+            Err(r @ Refusal::Invalid(_)) => {
+                RecoverWebhookDeliveriesResponse::UnprocessableEntity(r.body(code))
+            }
+            Err(_) => {
+                RecoverWebhookDeliveriesResponse::InternalServerError(Refusal::Internal.body(code))
             }
         }
     }

@@ -262,6 +262,39 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
+    /// At most `limit` of `owner`'s webhooks in (created, id) order, after `after` when given.
+    pub async fn list_page(
+        &self,
+        owner: &str,
+        after: Option<&crate::pages::Position>,
+        limit: i64,
+    ) -> Result<Vec<StoredWebhook>, StoreError> {
+        let rows =
+            match after {
+                None => sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM webhooks WHERE owner = $1 ORDER BY created, id LIMIT $2"
+                ))
+                .bind(owner.to_owned())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?,
+                Some(after) => {
+                    sqlx::query(&format!(
+                        "SELECT {COLUMNS} FROM webhooks WHERE owner = $1 \
+                     AND (created > $2 OR (created = $2 AND id > $3)) \
+                     ORDER BY created, id LIMIT $4"
+                    ))
+                    .bind(owner.to_owned())
+                    .bind(timestamp(after.created))
+                    .bind(after.id.to_string())
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                }
+            };
+        rows.iter().map(decode).collect()
+    }
+
     /// Deletes the webhook; `false` when `owner` has no webhook `id`.
     pub async fn delete(&self, owner: &str, id: uuid::Uuid) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM webhooks WHERE id = $1 AND owner = $2")

@@ -125,11 +125,14 @@ async fn publish_all(api: Client, numbers: std::ops::Range<usize>) -> Vec<usize>
                 let mut content = std::collections::BTreeMap::new();
                 content.insert("n".to_owned(), serde_json::json!(n));
                 let published = api
-                    .publish_event(&PublishEvent {
-                        event_type: EVENT_TYPE.to_owned(),
-                        i_twin_id: None,
-                        content,
-                    })
+                    .publish_event(
+                        &Default::default(),
+                        &PublishEvent {
+                            event_type: EVENT_TYPE.to_owned(),
+                            i_twin_id: None,
+                            content,
+                        },
+                    )
                     .await;
                 match published {
                     Ok(published) => {

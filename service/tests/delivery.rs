@@ -138,7 +138,7 @@ fn event(event_type: &str, itwin: Option<&str>, n: i64) -> PublishEvent {
 }
 
 async fn publish(api: &Client, event_type: &str, itwin: Option<&str>, n: i64) -> i64 {
-    api.publish_event(&event(event_type, itwin, n))
+    api.publish_event(&Default::default(), &event(event_type, itwin, n))
         .await
         .expect("publish")
         .deliveries
@@ -403,7 +403,7 @@ async fn suite(url: &str) {
         .expect("client")
         .with_bearer_token(token);
     let refused = unscoped
-        .publish_event(&event(T, None, 0))
+        .publish_event(&Default::default(), &event(T, None, 0))
         .await
         .expect_err("publish without the scope");
     assert!(
@@ -416,7 +416,7 @@ async fn suite(url: &str) {
 
     // Invalid events are refused with the spec's 422.
     let refused = acme
-        .publish_event(&event("not a type", None, 0))
+        .publish_event(&Default::default(), &event("not a type", None, 0))
         .await
         .expect_err("bad event type");
     assert!(

@@ -220,7 +220,7 @@ async fn suite(url: &str) {
 async fn authentication(h: &Harness) {
     // No Authorization header.
     let anonymous = Client::new(&h.base).expect("client");
-    match anonymous.list_webhooks().await {
+    match anonymous.list_webhooks(&Default::default()).await {
         Err(ClientError::Api(ListWebhooksError::Unauthorized(body))) => {
             assert_eq!(code(&body), ErrorCode::HeaderNotFound);
             assert_eq!(
@@ -251,7 +251,10 @@ async fn authentication(h: &Harness) {
         }
         other => panic!("missing scope: {other:?}"),
     }
-    assert!(reader.list_webhooks().await.is_ok(), "read scope reads");
+    assert!(
+        reader.list_webhooks(&Default::default()).await.is_ok(),
+        "read scope reads"
+    );
 }
 
 async fn create_get_list(h: &Harness) {
@@ -292,7 +295,11 @@ async fn create_get_list(h: &Harness) {
     assert_eq!(got.created, created.created);
     assert!(!got.active);
 
-    let listed = alice.list_webhooks().await.expect("list").webhooks;
+    let listed = alice
+        .list_webhooks(&Default::default())
+        .await
+        .expect("list")
+        .webhooks;
     let ids: Vec<_> = listed.iter().map(|w| w.id).collect();
     for id in [created.id, with_secret.id, other.id] {
         assert!(ids.contains(&id), "list has {id}");
@@ -513,7 +520,11 @@ async fn other_callers(h: &Harness) {
         Err(ClientError::Api(DeleteWebhookError::NotFound(body))) => not_found(&body),
         other => panic!("delete: {other:?}"),
     }
-    let seen = bob.list_webhooks().await.expect("list").webhooks;
+    let seen = bob
+        .list_webhooks(&Default::default())
+        .await
+        .expect("list")
+        .webhooks;
     assert!(seen.iter().all(|w| w.id != hook.id), "bob does not list it");
     // Untouched by all that.
     let still = alice.get_webhook(&hook.id).await.expect("get");
@@ -1070,7 +1081,11 @@ async fn expiry(h: &Harness) {
     tokio::time::sleep(Duration::from_millis(2000)).await;
     let expired = alice.get_webhook(&hook.id).await.expect("get");
     assert!(!expired.active, "expired reads as inactive");
-    let listed = alice.list_webhooks().await.expect("list").webhooks;
+    let listed = alice
+        .list_webhooks(&Default::default())
+        .await
+        .expect("list")
+        .webhooks;
     assert!(listed.iter().any(|w| w.id == hook.id && !w.active));
     // Inactive, so it can be activated again; deactivating it changes nothing.
     alice
@@ -1092,9 +1107,13 @@ async fn rate_limits(h: &Harness) {
     let dave = Client::new(&base)
         .expect("client")
         .with_bearer_token(h.token("dave", &[READ, MODIFY], false));
-    dave.list_webhooks().await.expect("first");
-    dave.list_webhooks().await.expect("second");
-    match dave.list_webhooks().await {
+    dave.list_webhooks(&Default::default())
+        .await
+        .expect("first");
+    dave.list_webhooks(&Default::default())
+        .await
+        .expect("second");
+    match dave.list_webhooks(&Default::default()).await {
         Err(ClientError::Api(ListWebhooksError::TooManyRequests { retry_after, body })) => {
             assert_eq!(code(&body), ErrorCode::TooManyRequests);
             assert_eq!(
@@ -1124,7 +1143,7 @@ async fn rate_limits(h: &Harness) {
     let erin = Client::new(&base)
         .expect("client")
         .with_bearer_token(h.token("erin", &[READ, MODIFY], false));
-    erin.list_webhooks()
+    erin.list_webhooks(&Default::default())
         .await
         .expect("another caller is not limited");
     limited.stop().await.expect("stop");
@@ -1145,7 +1164,7 @@ async fn store_failure(h: &Harness) {
         .await
         .expect("drop table");
     conn.close().await.expect("close");
-    match alice.list_webhooks().await {
+    match alice.list_webhooks(&Default::default()).await {
         Err(ClientError::Api(ListWebhooksError::InternalServerError(body))) => {
             assert_eq!(code(&body), ErrorCode::InternalServerError)
         }

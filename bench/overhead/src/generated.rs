@@ -3,13 +3,19 @@
 use std::sync::Arc;
 
 use uuid::Uuid;
+use webhooks_server::params::{
+    ListWebhookDeliveriesParams, ListWebhooksParams, PublishEventParams,
+};
 use webhooks_server::responses::{
     ActivateWebhookResponse, CreateWebhookResponse, DeactivateWebhookResponse,
-    DeletePreviousWebhookSecretResponse, DeleteWebhookResponse, GetWebhookResponse,
-    ListWebhooksResponse, PublishEventResponse, RotateWebhookSecretResponse, UpdateWebhookResponse,
+    DeletePreviousWebhookSecretResponse, DeleteWebhookResponse, GetWebhookDeliveryResponse,
+    GetWebhookResponse, ListWebhookDeliveriesResponse, ListWebhooksResponse, PublishEventResponse,
+    RecoverWebhookDeliveriesResponse, ResendWebhookDeliveryResponse, RotateWebhookSecretResponse,
+    UpdateWebhookResponse,
 };
 use webhooks_server::types::{
-    ActivateWebhook, CreateWebhook, ErrorCode, ErrorResponse, PublishEvent, RotateWebhookSecret,
+    ActivateWebhook, CreateWebhook, DeliveryList, ErrorCode, ErrorResponse, Link, PageLinks,
+    PublishEvent, RecoverDeliveries, RecoveredDeliveries, RotateWebhookSecret,
     RotatedWebhookSecret, UpdateWebhook, WebhookList,
 };
 use webhooks_server::{Api, AuthError, AuthRequest, Authenticator, Config};
@@ -44,10 +50,60 @@ fn not_found() -> ErrorResponse {
 impl Api for InMemory {
     type Caller = Caller;
 
-    async fn list_webhooks(&self, _caller: Caller) -> ListWebhooksResponse {
+    async fn list_webhooks(&self, _caller: Caller, _: ListWebhooksParams) -> ListWebhooksResponse {
+        // One page: the bench's lists are small, and paging is the service's business.
         ListWebhooksResponse::Ok(WebhookList {
             webhooks: self.store.list(),
+            links: one_page("/webhooks"),
         })
+    }
+
+    // The in-memory store delivers nothing, so a webhook has no deliveries.
+    async fn list_webhook_deliveries(
+        &self,
+        _caller: Caller,
+        id: Uuid,
+        _: ListWebhookDeliveriesParams,
+    ) -> ListWebhookDeliveriesResponse {
+        match self.store.get(id) {
+            Some(_) => ListWebhookDeliveriesResponse::Ok(DeliveryList {
+                deliveries: Vec::new(),
+                links: one_page(&format!("/webhooks/{id}/deliveries")),
+            }),
+            None => ListWebhookDeliveriesResponse::NotFound(not_found()),
+        }
+    }
+
+    async fn get_webhook_delivery(
+        &self,
+        _caller: Caller,
+        id: Uuid,
+        _delivery: Uuid,
+    ) -> GetWebhookDeliveryResponse {
+        GetWebhookDeliveryResponse::NotFound(self.delivery_not_found(id))
+    }
+
+    async fn resend_webhook_delivery(
+        &self,
+        _caller: Caller,
+        id: Uuid,
+        _delivery: Uuid,
+    ) -> ResendWebhookDeliveryResponse {
+        ResendWebhookDeliveryResponse::NotFound(self.delivery_not_found(id))
+    }
+
+    async fn recover_webhook_deliveries(
+        &self,
+        _caller: Caller,
+        id: Uuid,
+        _: RecoverDeliveries,
+    ) -> RecoverWebhookDeliveriesResponse {
+        match self.store.get(id) {
+            Some(_) => {
+                RecoverWebhookDeliveriesResponse::Accepted(RecoveredDeliveries { deliveries: 0 })
+            }
+            None => RecoverWebhookDeliveriesResponse::NotFound(not_found()),
+        }
     }
 
     async fn create_webhook(&self, _caller: Caller, body: CreateWebhook) -> CreateWebhookResponse {
@@ -164,7 +220,12 @@ impl Api for InMemory {
         }
     }
 
-    async fn publish_event(&self, _caller: Caller, body: PublishEvent) -> PublishEventResponse {
+    async fn publish_event(
+        &self,
+        _caller: Caller,
+        _: PublishEventParams,
+        body: PublishEvent,
+    ) -> PublishEventResponse {
         match self.store.publish(&body) {
             Ok(published) => PublishEventResponse::Accepted(published),
             Err(Refusal::Invalid { target }) => PublishEventResponse::UnprocessableEntity(invalid(
@@ -175,6 +236,25 @@ impl Api for InMemory {
                 ErrorCode::InternalServerError,
             )),
         }
+    }
+}
+
+impl InMemory {
+    fn delivery_not_found(&self, webhook: Uuid) -> ErrorResponse {
+        match self.store.get(webhook) {
+            Some(_) => ErrorResponse::from_code(ErrorCode::DeliveryNotFound),
+            None => not_found(),
+        }
+    }
+}
+
+/// The links of a list that fits on one page.
+fn one_page(href: &str) -> PageLinks {
+    PageLinks {
+        self_: Link {
+            href: href.to_owned(),
+        },
+        next: None,
     }
 }
 

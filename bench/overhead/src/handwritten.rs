@@ -475,6 +475,12 @@ fn refused(refusal: Refusal, operation: ErrorCode) -> ApiError {
 async fn list_webhooks(State(store): Shared, _: Acceptable, _: Authed<Read>) -> Json<WebhookList> {
     Json(WebhookList {
         webhooks: store.list(),
+        links: webhooks_server::types::PageLinks {
+            self_: webhooks_server::types::Link {
+                href: "/webhooks".to_owned(),
+            },
+            next: None,
+        },
     })
 }
 

@@ -65,10 +65,22 @@ impl Store {
     /// Stores `event` and one pending delivery per matching webhook in one transaction, and
     /// returns how many deliveries it made.
     pub async fn publish(&self, event: &NewEvent) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let count = publish_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+}
+
+/// [`Store::publish`] inside `tx`, for callers that write more in the same transaction.
+pub(crate) async fn publish_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    event: &NewEvent,
+) -> Result<i64, StoreError> {
+    {
         let content = serde_json::to_string(&event.content)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let enqueued = timestamp(event.enqueued);
-        let mut tx = self.pool.begin().await?;
         // The write comes first: on SQLite it takes the write lock at once (waiting on
         // busy_timeout), where a read first would fail to upgrade if another writer went ahead.
         sqlx::query(
@@ -81,7 +93,7 @@ impl Store {
         .bind(event.itwin_id.clone())
         .bind(content)
         .bind(enqueued.clone())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let columns = crate::store::COLUMNS;
         let candidates = match &event.itwin_id {
@@ -92,7 +104,7 @@ impl Store {
                 ))
                 .bind(itwin.clone())
                 .bind(scope_text(&WebhookScope::ITwin)?)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut **tx)
                 .await?
             }
             None => {
@@ -102,7 +114,7 @@ impl Store {
                 ))
                 .bind(event.publisher.clone())
                 .bind(scope_text(&WebhookScope::Account)?)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut **tx)
                 .await?
             }
         };
@@ -125,11 +137,10 @@ impl Store {
             .bind(enqueued.clone())
             .bind(body)
             .bind(enqueued.clone())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             count += 1;
         }
-        tx.commit().await?;
         Ok(count)
     }
 }
@@ -163,6 +174,19 @@ pub enum Outcome {
     Failed { status: Option<u16>, error: String },
     /// Not attempted: the webhook is gone, inactive or expired.
     Cancelled { reason: String },
+}
+
+/// Which failed deliveries [`Store::replay`] puts back in the queue; every one when empty.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayFilter {
+    /// This delivery only.
+    pub id: Option<uuid::Uuid>,
+    /// This webhook's only.
+    pub webhook_id: Option<uuid::Uuid>,
+    /// Created at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Created before this time.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// A delivery as listed by `deliveries list`.
@@ -275,6 +299,18 @@ impl Store {
         outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        self.record_attempt(claimed, outcome, None, now).await
+    }
+
+    /// [`Store::record`], and in the same transaction the attempt's row in the delivery's
+    /// history (`report`, for an attempt that was made), numbered after the ones before.
+    pub async fn record_attempt(
+        &self,
+        claimed: &Claimed,
+        outcome: &Outcome,
+        report: Option<&super::history::AttemptReport>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let finished = timestamp(now);
         let (state, attempted, next, status, error) = match outcome {
             Outcome::Delivered { status } => (DELIVERED, 1, finished.clone(), Some(*status), None),
@@ -295,11 +331,12 @@ impl Store {
             }
         };
         let finished = (state != PENDING).then_some(finished);
-        let done = sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
             "UPDATE deliveries SET state = $1, attempts = attempts + $2, next_attempt_at = $3, \
              finished = $4, last_status = COALESCE($5, last_status), last_error = $6, \
-             claimed_until = NULL, claim_token = NULL \
-             WHERE id = $7 AND claim_token = $8 AND state = $9",
+             claimed_until = NULL, claim_token = NULL, attempt_count = attempt_count + $2 \
+             WHERE id = $7 AND claim_token = $8 AND state = $9 RETURNING attempt_count",
         )
         .bind(state)
         .bind(attempted)
@@ -310,9 +347,17 @@ impl Store {
         .bind(claimed.id.to_string())
         .bind(claimed.token.clone())
         .bind(PENDING)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        let Some(updated) = updated else {
+            return Ok(false);
+        };
+        if let (Some(report), 1) = (report, attempted) {
+            let seq = integer(&updated, "attempt_count")?;
+            super::history::insert_attempt(&mut tx, claimed.id, seq, report).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Cancels the pending deliveries of `webhook_id` (it was deactivated or deleted); returns
@@ -379,25 +424,52 @@ impl Store {
             .collect()
     }
 
-    /// Puts failed deliveries back in the queue with a fresh schedule: `id`, or every failed
-    /// one when `None`. Returns how many.
+    /// Puts failed deliveries back in the queue with a fresh schedule: those `filter` selects
+    /// (one or every failed one for the CLI; a webhook's in a time range for
+    /// `recoverWebhookDeliveries`). Returns how many.
     pub async fn replay(
         &self,
-        id: Option<uuid::Uuid>,
+        filter: &ReplayFilter,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let filter = if id.is_some() { " AND id = $4" } else { "" };
+        let mut conditions = String::new();
+        let mut next = 4;
+        let mut condition = |column: &str, op: &str| {
+            conditions.push_str(&format!(" AND {column} {op} ${next}"));
+            next += 1;
+        };
+        if filter.id.is_some() {
+            condition("id", "=");
+        }
+        if filter.webhook_id.is_some() {
+            condition("webhook_id", "=");
+        }
+        if filter.since.is_some() {
+            condition("created", ">=");
+        }
+        if filter.until.is_some() {
+            condition("created", "<");
+        }
         let sql = format!(
             "UPDATE deliveries SET state = $1, attempts = 0, next_attempt_at = $2, \
              finished = NULL, claimed_until = NULL, claim_token = NULL \
-             WHERE state = $3{filter}"
+             WHERE state = $3{conditions}"
         );
         let mut query = sqlx::query(&sql)
             .bind(PENDING)
             .bind(timestamp(now))
             .bind(FAILED);
-        if let Some(id) = id {
+        if let Some(id) = filter.id {
             query = query.bind(id.to_string());
+        }
+        if let Some(webhook_id) = filter.webhook_id {
+            query = query.bind(webhook_id.to_string());
+        }
+        if let Some(since) = filter.since {
+            query = query.bind(timestamp(since));
+        }
+        if let Some(until) = filter.until {
+            query = query.bind(timestamp(until));
         }
         Ok(query.execute(&self.pool).await?.rows_affected())
     }

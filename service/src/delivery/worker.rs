@@ -11,6 +11,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::DeliveryConfig;
+use super::history::{AttemptReport, ErrorKind, RESPONSE_EXCERPT, excerpt};
 use super::queue::{Claimed, Outcome};
 use super::retry::parse_retry_after;
 use super::signer;
@@ -48,6 +49,50 @@ enum Sent {
     },
 }
 
+/// What the attempt's history row needs beyond the outcome: when it started, how long it
+/// took, why it failed and the start of the answer.
+struct Observed {
+    attempted: chrono::DateTime<chrono::Utc>,
+    latency: Duration,
+    kind: Option<ErrorKind>,
+    response: Option<(String, bool)>,
+}
+
+impl Observed {
+    fn report(self, sent: &Sent) -> AttemptReport {
+        let (status, error) = match sent {
+            Sent::Ok(status) => (Some(*status), None),
+            Sent::Failed { status, error, .. } => (*status, Some(error.clone())),
+        };
+        let (response, response_truncated) = match self.response {
+            Some((text, cut)) => (Some(text), cut),
+            None => (None, false),
+        };
+        AttemptReport {
+            attempted: self.attempted,
+            status,
+            error_kind: self.kind,
+            error,
+            latency_ms: i64::try_from(self.latency.as_millis()).unwrap_or(i64::MAX),
+            response,
+            response_truncated,
+        }
+    }
+}
+
+/// Reads at most [`RESPONSE_EXCERPT`] bytes (and one more, to tell a longer body) of an answer.
+/// The client's timeout bounds it, like the rest of the request.
+async fn read_excerpt(mut response: reqwest::Response) -> (String, bool) {
+    let mut bytes = Vec::new();
+    while bytes.len() <= RESPONSE_EXCERPT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    excerpt(&bytes)
+}
+
 struct Shared {
     store: Store,
     config: DeliveryConfig,
@@ -55,8 +100,16 @@ struct Shared {
     policy: Arc<AddressPolicy>,
 }
 
-/// POSTs `claimed`'s body to `hook`'s callback, signed for this attempt.
-async fn send(shared: &Shared, hook: &StoredWebhook, claimed: &Claimed) -> Sent {
+/// POSTs `claimed`'s body to `hook`'s callback, signed for this attempt, and tells what was
+/// seen for the attempt's history.
+async fn send(shared: &Shared, hook: &StoredWebhook, claimed: &Claimed) -> (Sent, Observed) {
+    let started = std::time::Instant::now();
+    let mut observed = Observed {
+        attempted: store::now(),
+        latency: Duration::ZERO,
+        kind: Some(ErrorKind::Refused),
+        response: None,
+    };
     let failed = |error: String| Sent::Failed {
         status: None,
         error,
@@ -64,11 +117,33 @@ async fn send(shared: &Shared, hook: &StoredWebhook, claimed: &Claimed) -> Sent 
     };
     let url = match reqwest::Url::parse(&hook.callback_url) {
         Ok(url) => url,
-        Err(e) => return failed(format!("callback URL does not parse: {e}")),
+        Err(e) => {
+            return (
+                failed(format!("callback URL does not parse: {e}")),
+                observed,
+            );
+        }
     };
     if let Err(refused) = shared.policy.check_url(&url) {
-        return failed(refused.to_string());
+        return (failed(refused.to_string()), observed);
     }
+    let sent = post(shared, hook, claimed, url, &mut observed).await;
+    observed.latency = started.elapsed();
+    (sent, observed)
+}
+
+async fn post(
+    shared: &Shared,
+    hook: &StoredWebhook,
+    claimed: &Claimed,
+    url: reqwest::Url,
+    observed: &mut Observed,
+) -> Sent {
+    let failed = |error: String| Sent::Failed {
+        status: None,
+        error,
+        retry_after: None,
+    };
     // The body is the stored one, byte for byte; the time, and so the Standard Webhooks
     // signature, is this attempt's, which is what lets receivers refuse a replay.
     let now = chrono::Utc::now();
@@ -95,8 +170,11 @@ async fn send(shared: &Shared, hook: &StoredWebhook, claimed: &Claimed) -> Sent 
         Ok(response) => {
             let status = response.status().as_u16();
             if response.status().is_success() {
+                observed.kind = None;
+                observed.response = Some(read_excerpt(response).await);
                 return Sent::Ok(status);
             }
+            observed.kind = Some(ErrorKind::Status);
             let retry_after = if status == 429 || status == 503 {
                 response
                     .headers()
@@ -106,24 +184,33 @@ async fn send(shared: &Shared, hook: &StoredWebhook, claimed: &Claimed) -> Sent 
             } else {
                 None
             };
-            // The body is not read: nothing in it matters, and a slow one must not hold a slot.
+            // The start of the body goes to the attempt's history (the owner's clue to what
+            // went wrong); the client's timeout bounds how long a slow one holds the slot.
+            observed.response = Some(read_excerpt(response).await);
             Sent::Failed {
                 status: Some(status),
                 error: format!("callback answered {status}"),
                 retry_after,
             }
         }
-        Err(e) if e.is_timeout() => failed(format!(
-            "no answer within {:?}",
-            shared.config.request_timeout
-        )),
-        Err(e) => failed(error_chain(&e)),
+        Err(e) if e.is_timeout() => {
+            observed.kind = Some(ErrorKind::Timeout);
+            failed(format!(
+                "no answer within {:?}",
+                shared.config.request_timeout
+            ))
+        }
+        Err(e) => {
+            observed.kind = Some(ErrorKind::Connection);
+            failed(error_chain(&e))
+        }
     }
 }
 
 /// One attempt on `claimed`, recorded in the store.
 async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>) {
     let now = store::now();
+    let mut report = None;
     let outcome = match &hook {
         None => Outcome::Cancelled {
             reason: "webhook deleted".to_owned(),
@@ -136,7 +223,9 @@ async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>)
         },
         Some(hook) => {
             let attempts = claimed.attempts + 1;
-            match send(shared, hook, &claimed).await {
+            let (sent, observed) = send(shared, hook, &claimed).await;
+            report = Some(observed.report(&sent));
+            match sent {
                 Sent::Ok(status) => Outcome::Delivered { status },
                 Sent::Failed {
                     status,
@@ -169,7 +258,11 @@ async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>)
             tracing::info!(delivery = %claimed.id, reason, "delivery cancelled");
         }
     }
-    match shared.store.record(&claimed, &outcome, store::now()).await {
+    let recorded = shared
+        .store
+        .record_attempt(&claimed, &outcome, report.as_ref(), store::now())
+        .await;
+    match recorded {
         Ok(true) => {}
         Ok(false) => tracing::info!(
             delivery = %claimed.id,

@@ -26,6 +26,8 @@ pub enum Answer {
     Sleep(Duration),
     /// 302 to another hook of this receiver.
     Redirect(String),
+    /// This status with this body.
+    Body(u16, String),
 }
 
 /// One request as received.
@@ -195,5 +197,10 @@ async fn receive(
         Answer::Redirect(to) => {
             (StatusCode::FOUND, [("location", format!("/hook/{to}"))]).into_response()
         }
+        Answer::Body(code, body) => (
+            StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            body,
+        )
+            .into_response(),
     }
 }
