@@ -413,7 +413,7 @@ impl Api for Service {
     type Caller = Caller;
 
     async fn list_webhooks(&self, caller: Caller) -> ListWebhooksResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return ListWebhooksResponse::TooManyRequests { body, retry_after };
         }
@@ -431,7 +431,7 @@ impl Api for Service {
     }
 
     async fn create_webhook(&self, caller: Caller, body: CreateWebhook) -> CreateWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return CreateWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -454,7 +454,7 @@ impl Api for Service {
     }
 
     async fn get_webhook(&self, caller: Caller, id: uuid::Uuid) -> GetWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return GetWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -469,7 +469,7 @@ impl Api for Service {
     }
 
     async fn delete_webhook(&self, caller: Caller, id: uuid::Uuid) -> DeleteWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return DeleteWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -507,7 +507,7 @@ impl Api for Service {
         id: uuid::Uuid,
         body: UpdateWebhook,
     ) -> UpdateWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return UpdateWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -531,7 +531,7 @@ impl Api for Service {
         id: uuid::Uuid,
         body: Option<ActivateWebhook>,
     ) -> ActivateWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return ActivateWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -562,7 +562,7 @@ impl Api for Service {
         caller: Caller,
         id: uuid::Uuid,
     ) -> DeactivateWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return DeactivateWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -591,7 +591,7 @@ impl Api for Service {
         id: uuid::Uuid,
         body: Option<RotateWebhookSecret>,
     ) -> RotateWebhookSecretResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return RotateWebhookSecretResponse::TooManyRequests { body, retry_after };
         }
@@ -619,7 +619,7 @@ impl Api for Service {
         caller: Caller,
         id: uuid::Uuid,
     ) -> DeletePreviousWebhookSecretResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return DeletePreviousWebhookSecretResponse::TooManyRequests { body, retry_after };
         }
@@ -642,7 +642,7 @@ impl Api for Service {
     }
 
     async fn publish_event(&self, caller: Caller, body: PublishEvent) -> PublishEventResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return PublishEventResponse::TooManyRequests { body, retry_after };
         }
