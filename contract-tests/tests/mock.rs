@@ -231,10 +231,7 @@ async fn unmet_preferences_are_refused_with_the_spec_error_body() {
             .expect("text")
             .to_owned();
         let body: serde_json::Value = answer.json().await.expect("json");
-        assert_eq!(
-            body["error"]["code"], refused.code,
-            "{prefer}: {body}"
-        );
+        assert_eq!(body["error"]["code"], refused.code, "{prefer}: {body}");
         assert_eq!(body["error"]["details"][0]["target"], "Prefer", "{prefer}");
         assert!(!why.is_empty());
     }

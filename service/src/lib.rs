@@ -46,6 +46,9 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Largest burst per caller (default: the per-minute limit).
     pub rate_limit_burst: Option<u32>,
+    /// Share the rate limit with every instance using this Redis (`redis://...`); `None`: this
+    /// process limits alone.
+    pub redis_url: Option<String>,
     /// Where token verification keys come from.
     pub key_source: KeySource,
     /// Required issuer, audience and clock leeway of tokens.
@@ -63,6 +66,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("authentication: {0}")]
     Auth(#[from] AuthSetupError),
+    #[error("rate limit: {0}")]
+    Redis(#[from] limiter::RedisSetupError),
     #[error("delivery: {0}")]
     Delivery(#[from] ClientError),
     #[error(
@@ -151,7 +156,19 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     }
     let store = Store::connect_with(&config.database_url, config.db_max_connections).await?;
     let authenticator = JwtAuthenticator::new(config.key_source, config.auth).await?;
-    let limiter = Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst);
+    let limiter = match &config.redis_url {
+        Some(url) => {
+            Limiter::with_redis(
+                config.rate_limit_per_minute,
+                config.rate_limit_burst,
+                url,
+                limiter::DEFAULT_KEY_PREFIX,
+                limiter::REDIS_TIMEOUT,
+            )
+            .await?
+        }
+        None => Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst),
+    };
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     // The same rules as the worker's, so that a callback accepted here is one it may call
     // (names aside, which it checks after DNS).

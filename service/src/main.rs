@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API until SIGINT or SIGTERM.
-    Serve(Serve),
+    Serve(Box<Serve>),
     /// Print a bearer token signed with the local development key.
     Token(Token),
     /// Give a caller `webhooks_maintainer` on an iTwin.
@@ -141,6 +141,10 @@ struct Serve {
     /// Largest burst per caller (default: the per-minute limit).
     #[arg(long, env = "WEBHOOKS_RATE_LIMIT_BURST")]
     rate_limit_burst: Option<u32>,
+    /// Share the per-caller rate limit with every instance using this Redis
+    /// (`redis://host:6379`); while it cannot be reached, each instance limits on its own.
+    #[arg(long, env = "WEBHOOKS_REDIS_URL")]
+    redis_url: Option<String>,
     /// The development key file (created when missing), used unless a JWKS is given.
     #[arg(long, env = "WEBHOOKS_DEV_KEY", default_value = DEFAULT_DEV_KEY)]
     dev_key: PathBuf,
@@ -252,6 +256,7 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve(serve) => {
+            let serve = *serve;
             let key_source = match (serve.jwks_file, serve.jwks_url) {
                 (Some(file), _) => KeySource::JwksFile(file),
                 (None, Some(url)) => KeySource::JwksUrl(url),
@@ -272,6 +277,7 @@ async fn run(command: Command) -> Result<(), String> {
                 allow_insecure_callbacks: serve.allow_insecure_callbacks,
                 rate_limit_per_minute: serve.rate_limit_per_minute,
                 rate_limit_burst: serve.rate_limit_burst,
+                redis_url: serve.redis_url,
                 key_source,
                 auth: serve.claims.auth_config(),
                 body_limit: serve.body_limit,

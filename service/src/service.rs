@@ -727,7 +727,7 @@ impl Api for Service {
         caller: Caller,
         params: ListWebhooksParams,
     ) -> ListWebhooksResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return ListWebhooksResponse::TooManyRequests { body, retry_after };
         }
@@ -740,7 +740,7 @@ impl Api for Service {
     }
 
     async fn create_webhook(&self, caller: Caller, body: CreateWebhook) -> CreateWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return CreateWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -766,7 +766,7 @@ impl Api for Service {
     }
 
     async fn get_webhook(&self, caller: Caller, id: uuid::Uuid) -> GetWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return GetWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -781,7 +781,7 @@ impl Api for Service {
     }
 
     async fn delete_webhook(&self, caller: Caller, id: uuid::Uuid) -> DeleteWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return DeleteWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -822,7 +822,7 @@ impl Api for Service {
         id: uuid::Uuid,
         body: UpdateWebhook,
     ) -> UpdateWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return UpdateWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -846,7 +846,7 @@ impl Api for Service {
         id: uuid::Uuid,
         body: Option<ActivateWebhook>,
     ) -> ActivateWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return ActivateWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -877,7 +877,7 @@ impl Api for Service {
         caller: Caller,
         id: uuid::Uuid,
     ) -> DeactivateWebhookResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return DeactivateWebhookResponse::TooManyRequests { body, retry_after };
         }
@@ -906,7 +906,7 @@ impl Api for Service {
         id: uuid::Uuid,
         body: Option<RotateWebhookSecret>,
     ) -> RotateWebhookSecretResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return RotateWebhookSecretResponse::TooManyRequests { body, retry_after };
         }
@@ -934,7 +934,7 @@ impl Api for Service {
         caller: Caller,
         id: uuid::Uuid,
     ) -> DeletePreviousWebhookSecretResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return DeletePreviousWebhookSecretResponse::TooManyRequests { body, retry_after };
         }
@@ -962,7 +962,7 @@ impl Api for Service {
         params: PublishEventParams,
         body: PublishEvent,
     ) -> PublishEventResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return PublishEventResponse::TooManyRequests { body, retry_after };
         }
@@ -1027,7 +1027,7 @@ impl Api for Service {
         id: uuid::Uuid,
         params: ListWebhookDeliveriesParams,
     ) -> ListWebhookDeliveriesResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return ListWebhookDeliveriesResponse::TooManyRequests { body, retry_after };
         }
@@ -1050,7 +1050,7 @@ impl Api for Service {
         id: uuid::Uuid,
         delivery_id: uuid::Uuid,
     ) -> GetWebhookDeliveryResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return GetWebhookDeliveryResponse::TooManyRequests { body, retry_after };
         }
@@ -1070,7 +1070,7 @@ impl Api for Service {
         id: uuid::Uuid,
         delivery_id: uuid::Uuid,
     ) -> ResendWebhookDeliveryResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return ResendWebhookDeliveryResponse::TooManyRequests { body, retry_after };
         }
@@ -1093,7 +1093,7 @@ impl Api for Service {
         id: uuid::Uuid,
         body: RecoverDeliveries,
     ) -> RecoverWebhookDeliveriesResponse {
-        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id) {
+        if let Some((retry_after, body)) = self.limiter.check(&caller.client_id).await {
             let retry_after = Some(retry_after);
             return RecoverWebhookDeliveriesResponse::TooManyRequests { body, retry_after };
         }

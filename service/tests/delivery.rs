@@ -58,6 +58,7 @@ async fn start(url: &str, key_path: &Path) -> Running {
         allow_insecure_callbacks: true,
         rate_limit_per_minute: 0,
         rate_limit_burst: None,
+        redis_url: None,
         key_source: KeySource::Dev(key),
         auth: AuthConfig::default(),
         body_limit: None,

@@ -52,6 +52,7 @@ async fn start_with(
         allow_insecure_callbacks: false,
         rate_limit_per_minute: per_minute,
         rate_limit_burst: burst,
+        redis_url: None,
         key_source: KeySource::Dev(key),
         auth: AuthConfig::default(),
         body_limit: None,

@@ -17,6 +17,7 @@ async fn start(url: &str, key_path: &Path, rate_limit_per_minute: u32, worker: b
         allow_insecure_callbacks: false,
         rate_limit_per_minute,
         rate_limit_burst: None,
+        redis_url: None,
         key_source: KeySource::Dev(key),
         auth: AuthConfig::default(),
         body_limit: None,

@@ -333,7 +333,7 @@ fn parameters(out: &mut String, doc: &Value, op: &Op) {
             esc(name),
             if required { " <em>required</em>" } else { "" },
             esc(p["in"].as_str().unwrap_or("")),
-            type_html(doc, schema, 0),
+            type_html(schema, 0),
             constraints_html(schema),
             p["description"].as_str().map(markdown).unwrap_or_default(),
         );
@@ -396,7 +396,7 @@ fn media(out: &mut String, doc: &Value, content: &Value) {
             out,
             "<p><code>{}</code>: {}</p>",
             esc(media_type),
-            type_html(doc, schema, 0)
+            type_html(schema, 0)
         );
         if schema.get("$ref").is_none() {
             properties(out, doc, schema, 0);
@@ -419,7 +419,7 @@ fn schemas(out: &mut String, doc: &Value) {
         let _ = writeln!(
             out,
             "<p>{}{}</p>",
-            type_html(doc, schema, 0),
+            type_html(schema, 0),
             constraints_html(schema)
         );
         if let Some(d) = schema["description"].as_str() {
@@ -453,7 +453,7 @@ fn properties(out: &mut String, doc: &Value, schema: &Value, depth: usize) {
             "<tr><td><code>{}</code>{}</td><td>{}{}</td><td>",
             esc(name),
             if required { " <em>required</em>" } else { "" },
-            type_html(doc, property, depth + 1),
+            type_html(property, depth + 1),
             constraints_html(property),
         );
         if let Some(d) = property["description"].as_str() {
@@ -503,7 +503,7 @@ fn collect_properties<'a>(
 }
 
 /// A schema's type in a few words, named schemas as links.
-fn type_html(doc: &Value, schema: &Value, depth: usize) -> String {
+fn type_html(schema: &Value, depth: usize) -> String {
     if let Some(reference) = schema["$ref"].as_str() {
         return match reference.strip_prefix("#/components/schemas/") {
             Some(name) => {
@@ -520,7 +520,7 @@ fn type_html(doc: &Value, schema: &Value, depth: usize) -> String {
         let list = schema[key].as_array()?;
         Some(
             list.iter()
-                .map(|m| type_html(doc, m, depth + 1))
+                .map(|m| type_html(m, depth + 1))
                 .collect::<Vec<_>>()
                 .join(joiner),
         )
@@ -541,10 +541,10 @@ fn type_html(doc: &Value, schema: &Value, depth: usize) -> String {
         let words: Vec<String> = types
             .iter()
             .map(|t| match *t {
-                "array" => format!("array of {}", type_html(doc, &schema["items"], depth + 1)),
+                "array" => format!("array of {}", type_html(&schema["items"], depth + 1)),
                 "object" => match &schema["additionalProperties"] {
                     v @ Value::Object(_) if schema.get("properties").is_none() => {
-                        format!("map of {}", type_html(doc, v, depth + 1))
+                        format!("map of {}", type_html(v, depth + 1))
                     }
                     _ => "object".to_owned(),
                 },
