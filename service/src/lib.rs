@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod errors;
 pub mod idempotency;
 pub mod limiter;
+pub mod metrics;
 pub mod outbound;
 pub mod pages;
 pub mod probes;
@@ -169,6 +170,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
         None => Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst),
     };
+    let metrics = std::sync::Arc::new(metrics::Metrics::new(
+        config
+            .redis_url
+            .is_some()
+            .then(|| limiter.redis_failure_counter()),
+    ));
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     // The same rules as the worker's, so that a callback accepted here is one it may call
     // (names aside, which it checks after DNS).
@@ -206,6 +213,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             config.delivery,
             config.allow_insecure_callbacks,
             wake,
+            std::sync::Arc::clone(&metrics),
         )?)
     } else {
         None
@@ -214,11 +222,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         store.clone(),
         idempotency::CLEANUP_INTERVAL,
     ));
-    let probes = probes::Probes::new(store, worker.as_ref().map(Worker::alive));
+    let probes = probes::Probes::new(store.clone(), worker.as_ref().map(Worker::alive));
     let app = request_span::layer(
         generated
             .merge(probes::router(probes))
-            .merge(contract::router()),
+            .merge(contract::router())
+            .merge(metrics::router(std::sync::Arc::clone(&metrics), store)),
+        metrics,
     );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -4,6 +4,7 @@
 //! on each of its answers), the caller (recorded by the authenticator once the token checks
 //! out), the status and the latency.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -14,10 +15,17 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 use webhooks_server::document::Operation;
 
+use crate::metrics::Metrics;
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// `router` with request ids and spans around every route.
-pub fn layer(router: Router) -> Router {
+/// `router` with request ids and spans around every route, each answer counted in `metrics`.
+pub fn layer(router: Router, metrics: Arc<Metrics>) -> Router {
+    let answered = move |response: &Response<axum::body::Body>, latency: Duration, span: &Span| {
+        let operation = response.extensions().get::<Operation>().map(|o| o.id);
+        metrics.request(operation, response.status().as_u16(), latency);
+        answered(response, latency, span);
+    };
     router
         // Layers run outside in, the last added first: the id is set before the span opens,
         // and copied onto the answer after it is made.

@@ -206,6 +206,12 @@ impl Store {
         self.pool.options().get_max_connections()
     }
 
+    /// The pool's connections now: open, idle, and the most it opens.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (self.pool.size(), idle, self.max_connections())
+    }
+
     /// Closes every connection; later calls fail with a store error.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -197,3 +197,32 @@ async fn the_contract_is_served_as_generated() {
     }
     running.stop().await.expect("stops");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_read_the_queue() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("metrics.db").display());
+    let running = start(&url, &dir.path().join("dev.key"), 1, true).await;
+    let base = format!("http://{}", running.addr());
+    // Two refusals before the implementation (no token), and a probe outside the API.
+    for _ in 0..2 {
+        assert_eq!(get(&base, "/webhooks", None).await.status(), 401);
+    }
+    assert_eq!(get(&base, "/healthz", None).await.status(), 200);
+
+    let answer = get(&base, "/metrics", None).await;
+    assert_eq!(answer.status(), 200);
+    let text = answer.text().await.expect("body");
+    for line in [
+        "webhooks_http_requests_total{operation=\"listWebhooks\",status=\"401\"} 2",
+        "webhooks_http_requests_total{operation=\"none\",status=\"200\"} 1",
+        "webhooks_http_request_duration_seconds_count{operation=\"listWebhooks\"} 2",
+        "webhooks_deliveries{state=\"pending\"} 0",
+        "webhooks_db_pool_connections{state=\"max\"} 8",
+    ] {
+        assert!(text.contains(line), "missing `{line}` in:\n{text}");
+    }
+    // Scrapes, like probes, are outside a caller's rate limit and need no token.
+    assert_eq!(get(&base, "/metrics", None).await.status(), 200);
+    running.stop().await.expect("stops");
+}

@@ -98,6 +98,7 @@ struct Shared {
     config: DeliveryConfig,
     client: reqwest::Client,
     policy: Arc<AddressPolicy>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// POSTs `claimed`'s body to `hook`'s callback, signed for this attempt, and tells what was
@@ -211,6 +212,7 @@ async fn post(
 async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>) {
     let now = store::now();
     let mut report = None;
+    let mut elapsed = None;
     let outcome = match &hook {
         None => Outcome::Cancelled {
             reason: "webhook deleted".to_owned(),
@@ -223,7 +225,9 @@ async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>)
         },
         Some(hook) => {
             let attempts = claimed.attempts + 1;
+            let started = std::time::Instant::now();
             let (sent, observed) = send(shared, hook, &claimed).await;
+            elapsed = Some(started.elapsed());
             report = Some(observed.report(&sent));
             match sent {
                 Sent::Ok(status) => Outcome::Delivered { status },
@@ -258,6 +262,12 @@ async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>)
             tracing::info!(delivery = %claimed.id, reason, "delivery cancelled");
         }
     }
+    let counted = match &outcome {
+        Outcome::Delivered { .. } => "succeeded",
+        Outcome::Retry { .. } | Outcome::Failed { .. } => "failed",
+        Outcome::Cancelled { .. } => "cancelled",
+    };
+    shared.metrics.delivery(counted, elapsed);
     let recorded = shared
         .store
         .record_attempt(&claimed, &outcome, report.as_ref(), store::now())
@@ -288,6 +298,7 @@ impl Worker {
         config: DeliveryConfig,
         allow_insecure: bool,
         wake: Arc<Notify>,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Result<Worker, ClientError> {
         let policy = Arc::new(AddressPolicy::new(
             config.allow_callback_cidrs.clone(),
@@ -299,6 +310,7 @@ impl Worker {
             config,
             client,
             policy,
+            metrics,
         });
         let (stop, stopped) = watch::channel(false);
         let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
