@@ -10,7 +10,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -30,12 +30,7 @@ pub fn page_size(top: Option<i64>) -> Option<i64> {
     }
 }
 
-/// Where a page starts: after the row with this creation time and id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Position {
-    pub created: DateTime<Utc>,
-    pub id: uuid::Uuid,
-}
+pub use crate::store::Position;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Payload {

@@ -15,6 +15,14 @@ use webhooks_client::types::WebhookScope;
 /// The migrations in `service/migrations`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Where a page of a list starts: after the row with this creation time and id (keyset
+/// pagination; `pages` turns it into a continuation token and back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub created: DateTime<Utc>,
+    pub id: uuid::Uuid,
+}
+
 /// The pool size when none is given.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
 
@@ -272,7 +280,7 @@ impl Store {
     pub async fn list_page(
         &self,
         owner: &str,
-        after: Option<&crate::pages::Position>,
+        after: Option<&Position>,
         limit: i64,
     ) -> Result<Vec<StoredWebhook>, StoreError> {
         let rows =

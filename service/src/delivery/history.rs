@@ -5,11 +5,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::queue::PENDING;
-use crate::pages::Position;
+use super::state::PENDING;
 use crate::store::{
-    Store, StoreError, integer, optional_integer, parse_timestamp, time_column, timestamp,
-    uuid_column,
+    Position, Store, StoreError, integer, optional_integer, parse_timestamp, time_column,
+    timestamp, uuid_column,
 };
 
 /// How much of a receiver's answer is kept.

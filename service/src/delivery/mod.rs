@@ -7,6 +7,7 @@ pub mod queue;
 pub mod retry;
 pub mod signer;
 pub mod ssrf;
+pub mod state;
 pub mod worker;
 
 use std::time::Duration;

@@ -12,11 +12,7 @@ use crate::store::{
     time_column, timestamp, uuid_column,
 };
 
-/// The states of a delivery row.
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
-pub const CANCELLED: &str = "cancelled";
+pub use super::state::{CANCELLED, DELIVERED, FAILED, PENDING};
 
 /// An event to store, as the publisher sent it.
 #[derive(Debug, Clone)]
