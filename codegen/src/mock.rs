@@ -40,6 +40,8 @@ impl Rng {
 
 /// How deep generated values nest before optional parts are left out.
 const MAX_DEPTH: usize = 5;
+/// Past this depth generation stops (see [`Gen::value`]).
+const GIVE_UP_DEPTH: usize = 32;
 
 /// Whether `value` fits `ty` with `checks`: `Err` says where (a JSON pointer inside the value)
 /// and why.
@@ -440,6 +442,12 @@ const WORDS: &[&str] = &["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"
 
 impl Gen<'_, '_> {
     fn value(&mut self, ty: &TypeRef, checks: &Checks, depth: usize) -> Value {
+        // A type that requires itself (a required self-typed field, a union whose member holds
+        // the union) has no finite value: give up at a depth no real document needs, instead of
+        // overflowing the stack.
+        if depth > GIVE_UP_DEPTH {
+            return Value::Null;
+        }
         if !checks.values.is_empty() {
             let i = self.rng.below(checks.values.len() as u64) as usize;
             return checks.values[i].clone();
@@ -1050,5 +1058,31 @@ components:
         assert!(!is_date_time("2021-13-07T08:27:42Z"));
         assert!(is_uuid("5885fb70-81c1-423b-b556-771b5ab4d55b"));
         assert!(!is_uuid("5885fb70-81c1-423b-b556"));
+    }
+
+    #[test]
+    fn a_type_that_requires_itself_ends_instead_of_overflowing() {
+        let api = api(r##"
+openapi: 3.0.3
+info: {title: T, version: "1"}
+paths: {}
+components:
+  schemas:
+    Node:
+      type: object
+      required: [next]
+      properties:
+        next: {$ref: "#/components/schemas/Node"}
+"##);
+        let ty = TypeRef::Named("Node".to_owned());
+        let value = sample(&api, &ty, &Checks::default(), &mut Rng::new(1));
+        // No finite value fits; the chain stops at the give-up depth.
+        let mut depth = 0;
+        let mut at = &value;
+        while let Some(next) = at.get("next") {
+            depth += 1;
+            at = next;
+        }
+        assert!(depth <= GIVE_UP_DEPTH + 1, "{depth}");
     }
 }
