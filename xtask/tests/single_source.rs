@@ -32,7 +32,8 @@ uuid = "1"
 /// own 401 for a missing `Authorization` header is of interest here.
 const DRIVER: &str = r#"
 use single_source_server::responses::*;
-use single_source_server::types::{ActivateWebhook, CreateWebhook, ErrorCode, PublishEvent, RotateWebhookSecret, UpdateWebhook};
+use single_source_server::params::{ListWebhookDeliveriesParams, ListWebhooksParams, PublishEventParams};
+use single_source_server::types::{ActivateWebhook, CreateWebhook, ErrorCode, PublishEvent, RecoverDeliveries, RotateWebhookSecret, UpdateWebhook};
 use single_source_server::{Api, AuthError, AuthRequest, Authenticator};
 
 struct Nobody;
@@ -48,7 +49,7 @@ struct Unreachable;
 
 impl Api for Unreachable {
     type Caller = ();
-    async fn list_webhooks(&self, _: ()) -> ListWebhooksResponse {
+    async fn list_webhooks(&self, _: (), _: ListWebhooksParams) -> ListWebhooksResponse {
         ListWebhooksResponse::InternalServerError(Default::default())
     }
     async fn create_webhook(&self, _: (), _: CreateWebhook) -> CreateWebhookResponse {
@@ -75,8 +76,20 @@ impl Api for Unreachable {
     async fn delete_previous_webhook_secret(&self, _: (), _: uuid::Uuid) -> DeletePreviousWebhookSecretResponse {
         DeletePreviousWebhookSecretResponse::InternalServerError(Default::default())
     }
-    async fn publish_event(&self, _: (), _: PublishEvent) -> PublishEventResponse {
+    async fn publish_event(&self, _: (), _: PublishEventParams, _: PublishEvent) -> PublishEventResponse {
         PublishEventResponse::InternalServerError(Default::default())
+    }
+    async fn list_webhook_deliveries(&self, _: (), _: uuid::Uuid, _: ListWebhookDeliveriesParams) -> ListWebhookDeliveriesResponse {
+        ListWebhookDeliveriesResponse::InternalServerError(Default::default())
+    }
+    async fn get_webhook_delivery(&self, _: (), _: uuid::Uuid, _: uuid::Uuid) -> GetWebhookDeliveryResponse {
+        GetWebhookDeliveryResponse::InternalServerError(Default::default())
+    }
+    async fn resend_webhook_delivery(&self, _: (), _: uuid::Uuid, _: uuid::Uuid) -> ResendWebhookDeliveryResponse {
+        ResendWebhookDeliveryResponse::InternalServerError(Default::default())
+    }
+    async fn recover_webhook_deliveries(&self, _: (), _: uuid::Uuid, _: RecoverDeliveries) -> RecoverWebhookDeliveriesResponse {
+        RecoverWebhookDeliveriesResponse::InternalServerError(Default::default())
     }
 }
 
