@@ -492,8 +492,11 @@ pub struct Param {
     /// For an object in `form` style with `explode`: its properties, each a query key of its own.
     pub properties: Vec<String>,
     /// The validation keywords of the parameter's inline schema: the contract `cargo xtask diff`
-    /// compares (the generated server checks a parameter's type, not these).
+    /// compares, and what the generated server checks once the value has parsed (for strings,
+    /// numbers and arrays of them).
     pub checks: Checks,
+    /// `x-error-code` on the parameter: the detail code when this parameter is refused.
+    pub error_code: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -266,6 +266,33 @@ async fn requests_are_refused_as_by_the_real_server() {
         .await
         .expect("answer");
     assert_eq!(bad_id.status(), 404);
+    // Parameter keywords (`maximum`, `pattern`) are checked by the generated extractors, so the
+    // mock refuses what the service refuses, with the parameters' own detail codes.
+    let out_of_range = http
+        .get(format!("{}/webhooks?$top=1001", mock.base_url))
+        .bearer_auth("t")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(out_of_range.status(), 422);
+    let body: serde_json::Value = out_of_range.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "InvalidListWebhooksRequest");
+    assert_eq!(
+        body["error"]["details"],
+        serde_json::json!([{"code": "InvalidTop", "message": "Provided '$top' value is not valid. It must be a whole number from 1 to 1000.", "target": "$top"}])
+    );
+    let bad_key = http
+        .post(format!("{}/events", mock.base_url))
+        .bearer_auth("t")
+        .header("Idempotency-Key", "two words")
+        .json(&serde_json::json!({"eventType": "iModels.iModelDeleted.v1", "content": {}}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(bad_key.status(), 422);
+    let body: serde_json::Value = bad_key.json().await.expect("json");
+    assert_eq!(body["error"]["details"][0]["code"], "InvalidIdempotencyKey");
+    assert_eq!(body["error"]["details"][0]["target"], "Idempotency-Key");
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ where
             top: request.param(In::Query, "$top")?,
             continuation_token: request.param(In::Query, "$continuationToken")?,
         };
+        crate::validate::params_list_webhooks(&params)?;
         ::std::result::Result::Ok::<
             _,
             Failure,
@@ -248,6 +249,7 @@ where
             top: request.param(In::Query, "$top")?,
             continuation_token: request.param(In::Query, "$continuationToken")?,
         };
+        crate::validate::params_list_webhook_deliveries(&params)?;
         ::std::result::Result::Ok::<
             _,
             Failure,
@@ -348,6 +350,7 @@ where
         let params = crate::params::PublishEventParams {
             idempotency_key: request.param(In::Header, "Idempotency-Key")?,
         };
+        crate::validate::params_publish_event(&params)?;
         let body = request
             .json(&crate::validate::BODY_PUBLISH_EVENT)
             .await?

@@ -64,6 +64,10 @@ pub(crate) const LIST_WEBHOOKS: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[
+        ("$top", "InvalidTop"),
+        ("$continuationToken", "InvalidContinuationToken"),
+    ],
 };
 /// How `createWebhook` refuses requests its implementation never sees.
 pub(crate) const CREATE_WEBHOOK: Refusals = Refusals {
@@ -82,6 +86,7 @@ pub(crate) const CREATE_WEBHOOK: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `getWebhook` refuses requests its implementation never sees.
 pub(crate) const GET_WEBHOOK: Refusals = Refusals {
@@ -100,6 +105,7 @@ pub(crate) const GET_WEBHOOK: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `deleteWebhook` refuses requests its implementation never sees.
 pub(crate) const DELETE_WEBHOOK: Refusals = Refusals {
@@ -118,6 +124,7 @@ pub(crate) const DELETE_WEBHOOK: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `updateWebhook` refuses requests its implementation never sees.
 pub(crate) const UPDATE_WEBHOOK: Refusals = Refusals {
@@ -136,6 +143,7 @@ pub(crate) const UPDATE_WEBHOOK: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `activateWebhook` refuses requests its implementation never sees.
 pub(crate) const ACTIVATE_WEBHOOK: Refusals = Refusals {
@@ -154,6 +162,7 @@ pub(crate) const ACTIVATE_WEBHOOK: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[("expirationDateTime", "InvalidValue")],
+    param_codes: &[],
 };
 /// How `deactivateWebhook` refuses requests its implementation never sees.
 pub(crate) const DEACTIVATE_WEBHOOK: Refusals = Refusals {
@@ -172,6 +181,7 @@ pub(crate) const DEACTIVATE_WEBHOOK: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `rotateWebhookSecret` refuses requests its implementation never sees.
 pub(crate) const ROTATE_WEBHOOK_SECRET: Refusals = Refusals {
@@ -190,6 +200,7 @@ pub(crate) const ROTATE_WEBHOOK_SECRET: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `deletePreviousWebhookSecret` refuses requests its implementation never sees.
 pub(crate) const DELETE_PREVIOUS_WEBHOOK_SECRET: Refusals = Refusals {
@@ -208,6 +219,7 @@ pub(crate) const DELETE_PREVIOUS_WEBHOOK_SECRET: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `listWebhookDeliveries` refuses requests its implementation never sees.
 pub(crate) const LIST_WEBHOOK_DELIVERIES: Refusals = Refusals {
@@ -226,6 +238,10 @@ pub(crate) const LIST_WEBHOOK_DELIVERIES: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[
+        ("$top", "InvalidTop"),
+        ("$continuationToken", "InvalidContinuationToken"),
+    ],
 };
 /// How `getWebhookDelivery` refuses requests its implementation never sees.
 pub(crate) const GET_WEBHOOK_DELIVERY: Refusals = Refusals {
@@ -244,6 +260,7 @@ pub(crate) const GET_WEBHOOK_DELIVERY: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `resendWebhookDelivery` refuses requests its implementation never sees.
 pub(crate) const RESEND_WEBHOOK_DELIVERY: Refusals = Refusals {
@@ -262,6 +279,7 @@ pub(crate) const RESEND_WEBHOOK_DELIVERY: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `recoverWebhookDeliveries` refuses requests its implementation never sees.
 pub(crate) const RECOVER_WEBHOOK_DELIVERIES: Refusals = Refusals {
@@ -280,6 +298,7 @@ pub(crate) const RECOVER_WEBHOOK_DELIVERIES: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[],
 };
 /// How `publishEvent` refuses requests its implementation never sees.
 pub(crate) const PUBLISH_EVENT: Refusals = Refusals {
@@ -298,4 +317,5 @@ pub(crate) const PUBLISH_EVENT: Refusals = Refusals {
     too_large: Refusal::new(413u16, "PayloadTooLarge"),
     invalid_field: "InvalidRequestBody",
     field_codes: &[],
+    param_codes: &[("Idempotency-Key", "InvalidIdempotencyKey")],
 };

@@ -331,15 +331,25 @@ fn parameters(
                 text.push_str(&note);
             }
         }
-        // Only read, never enforced: what it finds is not a reason to refuse the parameter.
+        // A keyword the checks cannot read (a pattern in a syntax the regex crate lacks) is left
+        // unchecked and listed in the docs, not a reason to refuse the document.
         let checks = match &data.format {
             ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
                 super::checks::of(schema, &ptr.join("schema"), &mut Diagnostics::default())
             }
             _ => crate::model::Checks::default(),
         };
+        let error_code = match data.extensions.get("x-error-code") {
+            None => None,
+            Some(serde_json::Value::String(code)) => Some(code.clone()),
+            Some(_) => {
+                diags.push(ptr.join("x-error-code"), "`x-error-code` must be a string");
+                None
+            }
+        };
         let p = Param {
             checks,
+            error_code,
             rust_name: if location == ParamLocation::Path {
                 path_names.claim(rust_name)
             } else {

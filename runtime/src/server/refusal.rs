@@ -27,6 +27,9 @@ pub enum Failure {
     /// A query or header parameter that is missing or not of its declared type (`None`: the
     /// query string as a whole is not form encoding).
     InvalidParam(Option<&'static str>),
+    /// Query or header parameters of their declared type that break their schema's keywords
+    /// (a range, a length, a pattern): every such parameter's name, in the spec's order.
+    InvalidParams(Vec<&'static str>),
     /// A body that is missing, unreadable or breaks its schema; each problem with its place
     /// (one without a place when the body as a whole is wrong).
     InvalidBody(Vec<FieldError>),
@@ -69,6 +72,8 @@ pub struct Refusals {
     pub invalid_field: &'static str,
     /// ...unless the body's property names its own (`x-error-code`): property, code.
     pub field_codes: &'static [(&'static str, &'static str)],
+    /// ...or the parameter names its own (`x-error-code` on the parameter): name, code.
+    pub param_codes: &'static [(&'static str, &'static str)],
 }
 
 /// One entry of an error body's `details`: a code and the field it is about.
@@ -91,10 +96,6 @@ pub trait ErrorBody {
 impl Refusals {
     /// The spec's answer to `failure`.
     pub fn answer<E: ErrorBody>(&self, failure: Failure) -> Response {
-        let field = |target: Option<String>| Detail {
-            code: self.invalid_field,
-            target,
-        };
         let (refusal, details) = match failure {
             Failure::NotAcceptable => (
                 self.not_acceptable
@@ -104,9 +105,14 @@ impl Refusals {
             Failure::MissingCredentials => (self.missing_credentials, Vec::new()),
             Failure::InvalidCredentials => (self.invalid_credentials, Vec::new()),
             Failure::InvalidPath => (self.invalid_path, Vec::new()),
-            Failure::InvalidParam(name) => {
-                (self.invalid_params, vec![field(name.map(str::to_owned))])
-            }
+            Failure::InvalidParam(name) => (self.invalid_params, vec![self.param_detail(name)]),
+            Failure::InvalidParams(names) => (
+                self.invalid_params,
+                names
+                    .into_iter()
+                    .map(|name| self.param_detail(Some(name)))
+                    .collect(),
+            ),
             Failure::InvalidBody(errors) => {
                 let details = errors
                     .into_iter()
@@ -123,6 +129,16 @@ impl Refusals {
         let status =
             StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         E::refuse(status, refusal.code, details)
+    }
+
+    fn param_detail(&self, name: Option<&'static str>) -> Detail {
+        let code = name
+            .and_then(|name| self.param_codes.iter().find(|(param, _)| *param == name))
+            .map_or(self.invalid_field, |(_, code)| code);
+        Detail {
+            code,
+            target: name.map(str::to_owned),
+        }
     }
 
     fn field_code(&self, root: Option<&str>) -> &'static str {
@@ -187,6 +203,7 @@ mod tests {
         too_large: Refusal::new(413, "TooLarge"),
         invalid_field: "InvalidValue",
         field_codes: &[("scope", "InvalidScope")],
+        param_codes: &[("$skip", "InvalidSkip")],
     };
 
     async fn read(response: Response) -> (u16, String) {
@@ -219,6 +236,12 @@ mod tests {
         assert_eq!(
             (status, text.as_str()),
             (422, "InvalidParams InvalidValue@$top")
+        );
+        let failure = Failure::InvalidParams(vec!["$top", "$skip"]);
+        let (status, text) = read(TABLE.answer::<Plain>(failure)).await;
+        assert_eq!(
+            (status, text.as_str()),
+            (422, "InvalidParams InvalidValue@$top,InvalidSkip@$skip")
         );
         let (status, _) = read(TABLE.answer::<Plain>(Failure::MissingCredentials)).await;
         assert_eq!(status, 401);

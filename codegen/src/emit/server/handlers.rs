@@ -130,6 +130,9 @@ fn handler(api: &Api, op: &Operation) -> (TokenStream, bool) {
             quote!(#field: #read)
         });
         reads.push(quote!(let params = crate::params::#params_type { #(#fields),* };));
+        if let Some(check) = crate::emit::validate::params_check(api, op) {
+            reads.push(quote!(crate::validate::#check(&params)?;));
+        }
     }
     if let Some(b) = &op.body {
         let read = if b.alternatives.is_empty() {

@@ -68,6 +68,11 @@ fn row(api: &Api, op: &Operation) -> TokenStream {
         .iter()
         .flat_map(|b| b.field_codes.iter())
         .map(|(field, code)| quote!((#field, #code)));
+    let param_codes = op
+        .params
+        .iter()
+        .filter_map(|p| p.error_code.as_ref().map(|code| (&p.name, code)))
+        .map(|(name, code)| quote!((#name, #code)));
     let (op_id, op_method, op_route) = (&op.id, op.method.as_str(), &op.route);
     quote! {
         #[doc = #doc]
@@ -87,6 +92,7 @@ fn row(api: &Api, op: &Operation) -> TokenStream {
             too_large: #large,
             invalid_field: #invalid_field,
             field_codes: &[#(#field_codes),*],
+            param_codes: &[#(#param_codes),*],
         };
     }
 }

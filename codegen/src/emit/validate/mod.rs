@@ -16,21 +16,25 @@ use crate::model::{Api, BodyMedia, Checks, Operation, Pattern, TextFormat, TypeK
 
 use super::common::{doc_text, rust_type};
 
+mod params;
 mod quick;
 
+pub use params::params_check;
 use quick::Quickness;
 
 /// `validate.rs`.
 pub fn validate_module(api: &Api) -> TokenStream {
-    let emitter = Emitter {
-        api,
-        patterns: RefCell::new(BTreeMap::new()),
-    };
+    let emitter = Emitter::new(api);
     let mut quickness = Quickness::default();
     let bodies: Vec<TokenStream> = api
         .operations
         .iter()
         .filter_map(|op| emitter.body_fn(op, &mut quickness))
+        .collect();
+    let params: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .filter_map(|op| emitter.params_fn(op))
         .collect();
     let reachable = reachable(api);
     let types: Vec<TokenStream> = reachable
@@ -61,8 +65,8 @@ pub fn validate_module(api: &Api) -> TokenStream {
         }
     });
     quote! {
-        //! Request body validation generated from the spec's schemas: every problem in a body
-        //! is found, not only the first.
+        //! Request validation generated from the spec's schemas: every problem in a body is
+        //! found, not only the first, and every parameter that breaks its keywords is named.
         // Functions are named after the schemas (`check_CreateWebhook`).
         #![allow(non_snake_case)]
 
@@ -71,6 +75,7 @@ pub fn validate_module(api: &Api) -> TokenStream {
 
         #(#statics)*
         #(#bodies)*
+        #(#params)*
         #(#types)*
         #(#quick_types)*
     }
@@ -145,6 +150,15 @@ struct Emitter<'a> {
     api: &'a Api,
     /// Pattern → its static's number; shared by every use of the same pattern.
     patterns: RefCell<BTreeMap<Pattern, usize>>,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(api: &'a Api) -> Self {
+        Emitter {
+            api,
+            patterns: RefCell::new(BTreeMap::new()),
+        }
+    }
 }
 
 impl Emitter<'_> {

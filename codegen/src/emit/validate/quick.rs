@@ -266,7 +266,12 @@ impl Emitter<'_> {
 
     /// A `bool` expression: whether `value` (a `&T` of `ty`) meets `checks`; `None` when there is
     /// nothing to check.
-    fn quick(&self, ty: &TypeRef, checks: &Checks, value: &TokenStream) -> Option<TokenStream> {
+    pub(super) fn quick(
+        &self,
+        ty: &TypeRef,
+        checks: &Checks,
+        value: &TokenStream,
+    ) -> Option<TokenStream> {
         match ty {
             TypeRef::String => {
                 let ok = self.text_ok(checks)?;
