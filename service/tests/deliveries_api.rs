@@ -351,6 +351,14 @@ async fn listing(api: &Client, other: &Client, receiver: &Receiver) {
         receiver.acknowledged_ids().len() >= 5 && receiver.count("lister") == 5
     })
     .await;
+    // The receiver has answered before the worker records the outcome: wait for the records,
+    // so the state filter below sees all five (under load the last one lagged behind).
+    wait_for("five deliveries recorded", async || {
+        api.list_webhook_deliveries(&id, &filter(Some(DeliveryState::Delivered)))
+            .await
+            .is_ok_and(|page| page.deliveries.len() == 5)
+    })
+    .await;
     let all = api
         .list_webhook_deliveries(&id, &filter(None))
         .await
