@@ -170,12 +170,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
         None => Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst),
     };
-    let metrics = std::sync::Arc::new(metrics::Metrics::new(
-        config
-            .redis_url
-            .is_some()
-            .then(|| limiter.redis_failure_counter()),
-    ));
+    let metrics = std::sync::Arc::new(
+        metrics::Metrics::new(
+            config
+                .redis_url
+                .is_some()
+                .then(|| limiter.redis_failure_counter()),
+        )
+        .with_jwks_reload_failures(authenticator.jwks_reload_failures()),
+    );
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     // The same rules as the worker's, so that a callback accepted here is one it may call
     // (names aside, which it checks after DNS).

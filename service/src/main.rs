@@ -154,6 +154,10 @@ struct Serve {
     /// Verify tokens with the keys of this JWKS URL.
     #[arg(long, env = "WEBHOOKS_JWKS_URL")]
     jwks_url: Option<String>,
+    /// How long a JWKS is kept before it is loaded again when its response has no
+    /// `Cache-Control: max-age` (which is honoured between 30s and 1 day), and for a JWKS file.
+    #[arg(long, env = "WEBHOOKS_JWKS_REFRESH", default_value = "10m", value_parser = humantime::parse_duration)]
+    jwks_refresh: std::time::Duration,
     #[command(flatten)]
     claims: TokenClaims,
     /// Largest request body in bytes.
@@ -279,7 +283,10 @@ async fn run(command: Command) -> Result<(), String> {
                 rate_limit_burst: serve.rate_limit_burst,
                 redis_url: serve.redis_url,
                 key_source,
-                auth: serve.claims.auth_config(),
+                auth: AuthConfig {
+                    jwks_refresh: serve.jwks_refresh,
+                    ..serve.claims.auth_config()
+                },
                 body_limit: serve.body_limit,
                 delivery: DeliveryConfig {
                     enabled: serve.delivery_concurrency > 0,
