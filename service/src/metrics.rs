@@ -297,4 +297,31 @@ mod tests {
             "{text}"
         );
     }
+
+    #[tokio::test]
+    async fn failed_jwks_reloads_are_read_at_scrape() {
+        let source = Arc::new(AtomicU64::new(0));
+        let m = Metrics::new(None).with_jwks_reload_failures(Arc::clone(&source));
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("metrics.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let text = m.scrape(&store).await.unwrap();
+        assert!(
+            text.contains("webhooks_jwks_reload_failures_total 0"),
+            "{text}"
+        );
+        source.store(3, Ordering::Relaxed);
+        let text = m.scrape(&store).await.unwrap();
+        assert!(
+            text.contains("webhooks_jwks_reload_failures_total 3"),
+            "{text}"
+        );
+        source.store(5, Ordering::Relaxed);
+        let text = m.scrape(&store).await.unwrap();
+        assert!(
+            text.contains("webhooks_jwks_reload_failures_total 5"),
+            "{text}"
+        );
+        store.close().await;
+    }
 }
