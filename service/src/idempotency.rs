@@ -105,7 +105,7 @@ impl Store {
                 deliveries: integer(&row, "deliveries")?,
             });
         }
-        let deliveries = publish_in(&mut tx, event).await?;
+        let deliveries = publish_in(&mut tx, event, &self.secrets).await?;
         sqlx::query(
             "UPDATE idempotency_keys SET deliveries = $1 WHERE publisher = $2 \
              AND idempotency_key = $3",

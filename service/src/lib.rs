@@ -14,6 +14,7 @@ pub mod outbound;
 pub mod pages;
 pub mod probes;
 mod request_span;
+pub mod secrets;
 pub mod service;
 pub mod store;
 
@@ -29,6 +30,9 @@ use crate::delivery::worker::{ClientError, Worker};
 use crate::limiter::Limiter;
 use crate::service::Service;
 use crate::store::{Store, StoreError};
+
+/// Webhook rows sealed per transaction by the start-up migration of plain-text secrets.
+const SEAL_BATCH: i64 = 500;
 
 /// The default sustained rate limit per caller.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
@@ -52,6 +56,9 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// Where token verification keys come from.
     pub key_source: KeySource,
+    /// The key webhook secrets are sealed with in the store (every instance on one database
+    /// needs the same).
+    pub secret_key: secrets::SecretKey,
     /// Required issuer, audience and clock leeway of tokens.
     pub auth: AuthConfig,
     /// Largest accepted request body in bytes (default: the generated server's).
@@ -155,7 +162,22 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             timeout: config.delivery.request_timeout,
         });
     }
-    let store = Store::connect_with(&config.database_url, config.db_max_connections).await?;
+    let store = Store::connect_with(&config.database_url, config.db_max_connections)
+        .await?
+        .with_secrets(secrets::Secrets::new(&config.secret_key));
+    let sealing = secrets::seal_plain_secrets(&store, SEAL_BATCH).await?;
+    if sealing.sealed > 0 {
+        tracing::info!(
+            webhooks = sealing.sealed,
+            "sealed the webhook secrets that were stored in plain text"
+        );
+    }
+    if sealing.left > 0 {
+        tracing::warn!(
+            webhooks = sealing.left,
+            "some webhook secrets changed while being sealed and stay in plain text until the next start"
+        );
+    }
     let authenticator = JwtAuthenticator::new(config.key_source, config.auth).await?;
     let limiter = match &config.redis_url {
         Some(url) => {
@@ -170,12 +192,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
         None => Limiter::new(config.rate_limit_per_minute, config.rate_limit_burst),
     };
-    let metrics = std::sync::Arc::new(metrics::Metrics::new(
-        config
-            .redis_url
-            .is_some()
-            .then(|| limiter.redis_failure_counter()),
-    ));
+    let metrics = std::sync::Arc::new(
+        metrics::Metrics::new(
+            config
+                .redis_url
+                .is_some()
+                .then(|| limiter.redis_failure_counter()),
+        )
+        .with_jwks_reload_failures(authenticator.jwks_reload_failures()),
+    );
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     // The same rules as the worker's, so that a callback accepted here is one it may call
     // (names aside, which it checks after DNS).

@@ -1,7 +1,7 @@
 //! `webhooks-service`: serve the Webhooks API, mint development tokens, grant permissions.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -10,10 +10,14 @@ use webhooks_service::auth::{AuthConfig, DevKey, KeySource};
 use webhooks_service::delivery::DeliveryConfig;
 use webhooks_service::delivery::queue::{CANCELLED, DELIVERED, FAILED, PENDING};
 use webhooks_service::delivery::retry::{self, RetryPolicy};
+use webhooks_service::secrets::SecretKey;
+use webhooks_service::secrets::key::KEY_VARIABLE;
 use webhooks_service::{Config, DEFAULT_RATE_LIMIT_PER_MINUTE};
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://webhooks.db";
 const DEFAULT_DEV_KEY: &str = "webhooks-dev.key";
+/// The secrets key file created beside the development key when no key is given.
+const DEFAULT_SECRETS_KEY_NAME: &str = "webhooks-secrets.key";
 
 #[derive(Parser)]
 #[command(name = "webhooks-service", version, about = "The Webhooks API")]
@@ -154,6 +158,15 @@ struct Serve {
     /// Verify tokens with the keys of this JWKS URL.
     #[arg(long, env = "WEBHOOKS_JWKS_URL")]
     jwks_url: Option<String>,
+    /// How long a JWKS is kept before it is loaded again when its response has no
+    /// `Cache-Control: max-age` (which is honoured between 30s and 1 day), and for a JWKS file.
+    #[arg(long, env = "WEBHOOKS_JWKS_REFRESH", default_value = "10m", value_parser = humantime::parse_duration)]
+    jwks_refresh: std::time::Duration,
+    /// Seal webhook secrets in the database with the key in this file (the standard base64 of
+    /// 32 bytes, mode 0600). The key may instead be in the variable WEBHOOKS_SECRET_KEY; with
+    /// neither, webhooks-secrets.key beside --dev-key is used, created when missing.
+    #[arg(long, env = "WEBHOOKS_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
     #[command(flatten)]
     claims: TokenClaims,
     /// Largest request body in bytes.
@@ -270,6 +283,11 @@ async fn run(command: Command) -> Result<(), String> {
                     )
                 }
             };
+            let secret_key = secret_key(
+                std::env::var(KEY_VARIABLE).ok(),
+                serve.secret_key_file.as_deref(),
+                &serve.dev_key,
+            )?;
             let config = Config {
                 listen: serve.listen,
                 database_url: database_url(serve.database_url),
@@ -279,7 +297,11 @@ async fn run(command: Command) -> Result<(), String> {
                 rate_limit_burst: serve.rate_limit_burst,
                 redis_url: serve.redis_url,
                 key_source,
-                auth: serve.claims.auth_config(),
+                secret_key,
+                auth: AuthConfig {
+                    jwks_refresh: serve.jwks_refresh,
+                    ..serve.claims.auth_config()
+                },
                 body_limit: serve.body_limit,
                 delivery: DeliveryConfig {
                     enabled: serve.delivery_concurrency > 0,
@@ -389,6 +411,41 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// The key webhook secrets are sealed with: `WEBHOOKS_SECRET_KEY`, else `--secret-key-file`, else
+/// (a development start) the file beside the development key, created when missing.
+fn secret_key(
+    variable: Option<String>,
+    file: Option<&Path>,
+    dev_key: &Path,
+) -> Result<SecretKey, String> {
+    let key = match (variable.filter(|v| !v.trim().is_empty()), file) {
+        (Some(_), Some(file)) => {
+            return Err(format!(
+                "both {KEY_VARIABLE} and --secret-key-file {} give a secrets key; give one",
+                file.display()
+            ));
+        }
+        (Some(text), None) => SecretKey::from_base64(KEY_VARIABLE, &text),
+        (None, Some(file)) => SecretKey::read_file(file),
+        (None, None) => {
+            let path = dev_key.with_file_name(DEFAULT_SECRETS_KEY_NAME);
+            let (key, created) = SecretKey::load_or_create(&path).map_err(|e| e.to_string())?;
+            tracing::warn!(
+                key_file = %path.display(),
+                created,
+                "no {KEY_VARIABLE} or --secret-key-file: webhook secrets are sealed with the key in this local file, which anyone who can read it and the database can use to read them; give a key in production, the same to every instance"
+            );
+            Ok(key)
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    tracing::info!(
+        fingerprint = %key.fingerprint(),
+        "webhook secrets are sealed at rest"
+    );
+    Ok(key)
 }
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.

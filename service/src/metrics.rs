@@ -71,6 +71,10 @@ pub struct Metrics {
     redis_failures_seen: AtomicU64,
     /// The limiter's own count of Redis failures, mirrored into `redis_failures` at scrape.
     redis_failure_source: Option<Arc<AtomicU64>>,
+    jwks_failures: Counter,
+    jwks_failures_seen: AtomicU64,
+    /// The authenticator's count of failed JWKS reloads, mirrored into `jwks_failures` at scrape.
+    jwks_failure_source: Option<Arc<AtomicU64>>,
     deliveries: Family<Outcome, Counter>,
     delivery_latency: Histogram,
     queue_depth: Family<DeliveryState, Gauge>,
@@ -104,6 +108,12 @@ impl Metrics {
             "Rate-limit checks that Redis could not answer in time, decided by this instance alone",
             redis_failures.clone(),
         );
+        let jwks_failures = Counter::default();
+        registry.register(
+            "jwks_reload_failures",
+            "Reloads of the JWKS that failed; the keys loaded before stayed in use",
+            jwks_failures.clone(),
+        );
         let deliveries = Family::<Outcome, Counter>::default();
         registry.register(
             "delivery_attempts",
@@ -136,11 +146,20 @@ impl Metrics {
             redis_failures,
             redis_failures_seen: AtomicU64::new(0),
             redis_failure_source,
+            jwks_failures,
+            jwks_failures_seen: AtomicU64::new(0),
+            jwks_failure_source: None,
             deliveries,
             delivery_latency,
             queue_depth,
             pool,
         }
+    }
+
+    /// Counts the failed JWKS reloads the authenticator counts in `source`.
+    pub fn with_jwks_reload_failures(mut self, source: Arc<AtomicU64>) -> Self {
+        self.jwks_failure_source = Some(source);
+        self
     }
 
     /// One answered request: `operation` is `None` outside the generated routes.
@@ -199,6 +218,11 @@ impl Metrics {
             let now = source.load(Ordering::Relaxed);
             let before = self.redis_failures_seen.swap(now, Ordering::Relaxed);
             self.redis_failures.inc_by(now.saturating_sub(before));
+        }
+        if let Some(source) = &self.jwks_failure_source {
+            let now = source.load(Ordering::Relaxed);
+            let before = self.jwks_failures_seen.swap(now, Ordering::Relaxed);
+            self.jwks_failures.inc_by(now.saturating_sub(before));
         }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
@@ -272,5 +296,32 @@ mod tests {
             text.contains("webhooks_delivery_attempt_duration_seconds_count 1"),
             "{text}"
         );
+    }
+
+    #[tokio::test]
+    async fn failed_jwks_reloads_are_read_at_scrape() {
+        let source = Arc::new(AtomicU64::new(0));
+        let m = Metrics::new(None).with_jwks_reload_failures(Arc::clone(&source));
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("metrics.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let text = m.scrape(&store).await.unwrap();
+        assert!(
+            text.contains("webhooks_jwks_reload_failures_total 0"),
+            "{text}"
+        );
+        source.store(3, Ordering::Relaxed);
+        let text = m.scrape(&store).await.unwrap();
+        assert!(
+            text.contains("webhooks_jwks_reload_failures_total 3"),
+            "{text}"
+        );
+        source.store(5, Ordering::Relaxed);
+        let text = m.scrape(&store).await.unwrap();
+        assert!(
+            text.contains("webhooks_jwks_reload_failures_total 5"),
+            "{text}"
+        );
+        store.close().await;
     }
 }

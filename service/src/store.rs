@@ -3,7 +3,8 @@
 //! Ids and timestamps are TEXT (UUIDs; RFC 3339 in UTC with exactly six fractional digits, so
 //! text order is time order), `event_types` is a JSON array in TEXT. Every operation is a single
 //! statement, so nothing is ever half-written; state changes are conditional `UPDATE`s whose
-//! `RETURNING` row (or its absence) decides who won.
+//! `RETURNING` row (or its absence) decides who won. Webhook secrets are sealed on the way in
+//! and opened on the way out (`secrets`): the columns never hold them in plain text.
 
 use std::time::Duration;
 
@@ -11,6 +12,8 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use webhooks_client::types::WebhookScope;
+
+use crate::secrets::{SecretError, Secrets};
 
 /// The migrations in `service/migrations`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -45,6 +48,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("cannot store {0}")]
     Unstorable(String),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
 /// A webhook as stored, secret included.
@@ -151,6 +156,9 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     /// PostgreSQL (row locks with `SKIP LOCKED`) rather than SQLite (one writer at a time).
     pub(crate) postgres: bool,
+    /// Seals and opens webhook secrets; without a key ([`Store::connect`] alone) a secret can
+    /// be neither written nor read.
+    pub(crate) secrets: Secrets,
 }
 
 impl Store {
@@ -187,7 +195,13 @@ impl Store {
         Ok(Store {
             pool,
             postgres: !sqlite,
+            secrets: Secrets::none(),
         })
+    }
+
+    /// This store, sealing and opening webhook secrets with `secrets`.
+    pub fn with_secrets(self, secrets: Secrets) -> Store {
+        Store { secrets, ..self }
     }
 
     /// Whether the database answers, and how many of the known migrations it has applied (for
@@ -238,11 +252,16 @@ impl Store {
         .bind(i32::from(hook.active))
         .bind(hook.callback_url.clone())
         .bind(event_types)
-        .bind(hook.secret.clone())
+        .bind(self.secrets.seal(hook.id, &hook.secret)?)
         .bind(timestamp(hook.created))
         .bind(timestamp(hook.modified))
         .bind(hook.expiration_date_time.map(timestamp))
-        .bind(hook.previous_secret.as_ref().map(|p| p.secret.clone()))
+        .bind(
+            hook.previous_secret
+                .as_ref()
+                .map(|p| self.secrets.seal(hook.id, &p.secret))
+                .transpose()?,
+        )
         .bind(hook.previous_secret.as_ref().map(|p| timestamp(p.until)))
         .execute(&self.pool)
         .await?;
@@ -262,7 +281,9 @@ impl Store {
         .bind(owner.to_owned())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(decode).transpose()
+        row.as_ref()
+            .map(|row| decode(row, &self.secrets))
+            .transpose()
     }
 
     /// Every webhook `owner` owns, oldest first.
@@ -273,7 +294,7 @@ impl Store {
         .bind(owner.to_owned())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(decode).collect()
+        rows.iter().map(|row| decode(row, &self.secrets)).collect()
     }
 
     /// At most `limit` of `owner`'s webhooks in (created, id) order, after `after` when given.
@@ -306,7 +327,7 @@ impl Store {
                     .await?
                 }
             };
-        rows.iter().map(decode).collect()
+        rows.iter().map(|row| decode(row, &self.secrets)).collect()
     }
 
     /// Deletes the webhook; `false` when `owner` has no webhook `id`.
@@ -368,10 +389,15 @@ impl Store {
              modified = $4{set_active}{clear_previous} WHERE id = $5 AND owner = $6{condition} \
              RETURNING {COLUMNS}"
         );
+        let secret = changes
+            .secret
+            .as_deref()
+            .map(|secret| self.secrets.seal(id, secret))
+            .transpose()?;
         let mut query = sqlx::query(&sql)
             .bind(changes.callback_url.clone())
             .bind(event_types)
-            .bind(changes.secret.clone())
+            .bind(secret)
             .bind(timestamp(now))
             .bind(id.to_string())
             .bind(owner.to_owned());
@@ -383,7 +409,10 @@ impl Store {
             query = query.bind(expires).bind(timestamp(now));
         }
         let row = query.fetch_optional(&self.pool).await?;
-        let updated = row.as_ref().map(decode).transpose()?;
+        let updated = row
+            .as_ref()
+            .map(|row| decode(row, &self.secrets))
+            .transpose()?;
         if updated.is_some() && matches!(changes.activation, Some(Activation::Deactivate)) {
             // A deactivated webhook receives nothing, not even what was published before.
             self.cancel_pending(id, "webhook deactivated", now).await?;
@@ -415,13 +444,15 @@ impl Store {
              WHERE id = $4 AND owner = $5 RETURNING {COLUMNS}"
         ))
         .bind(previous_until.map(timestamp))
-        .bind(secret.to_owned())
+        .bind(self.secrets.seal(id, secret)?)
         .bind(timestamp(now))
         .bind(id.to_string())
         .bind(owner.to_owned())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(decode).transpose()
+        row.as_ref()
+            .map(|row| decode(row, &self.secrets))
+            .transpose()
     }
 
     /// Ends the webhook's previous secret now. `false` when `owner` has no webhook `id` or it
@@ -500,14 +531,16 @@ fn encode_event_types(event_types: &[String]) -> Result<String, StoreError> {
     serde_json::to_string(event_types).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-pub(crate) fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
+/// A webhook row, its secrets opened with `secrets`.
+pub(crate) fn decode(row: &AnyRow, secrets: &Secrets) -> Result<StoredWebhook, StoreError> {
     let text = |name: &str| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(name)?) };
     let optional = |name: &str| -> Result<Option<String>, StoreError> {
         Ok(row.try_get::<Option<String>, _>(name)?)
     };
     let event_types = text("event_types")?;
+    let id = uuid_column(row, "id")?;
     Ok(StoredWebhook {
-        id: uuid_column(row, "id")?,
+        id,
         owner: text("owner")?,
         scope: parse_scope(&text("scope")?)?,
         scope_id: optional("scope_id")?,
@@ -516,7 +549,7 @@ pub(crate) fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
         callback_url: text("callback_url")?,
         event_types: serde_json::from_str(&event_types)
             .map_err(|e| StoreError::Corrupt(format!("event_types {event_types:?}: {e}")))?,
-        secret: text("secret")?,
+        secret: secrets.open(id, &text("secret")?)?,
         created: time_column(row, "created")?,
         modified: time_column(row, "modified")?,
         expiration_date_time: optional("expiration_date_time")?
@@ -528,7 +561,7 @@ pub(crate) fn decode(row: &AnyRow) -> Result<StoredWebhook, StoreError> {
             optional("previous_secret_until")?,
         ) {
             (Some(secret), Some(until)) => Some(PreviousSecret {
-                secret,
+                secret: secrets.open(id, &secret)?,
                 until: parse_timestamp(&until)?,
             }),
             // Written together and cleared together; half a pair is no grace period.

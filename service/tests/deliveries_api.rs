@@ -57,6 +57,7 @@ async fn start(url: &str, key_path: &Path) -> Running {
         rate_limit_burst: None,
         redis_url: None,
         key_source: KeySource::Dev(key),
+        secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: delivery_config(),

@@ -60,6 +60,7 @@ async fn start(url: &str, key_path: &Path) -> Running {
         rate_limit_burst: None,
         redis_url: None,
         key_source: KeySource::Dev(key),
+        secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: delivery_config(),
@@ -197,7 +198,13 @@ async fn suite(url: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let key_path = dir.path().join("dev.key");
     let running = start(url, &key_path).await;
-    let store = Store::connect(url).await.expect("store");
+    // The key the service seals secrets with (see `start_service`), so rows written here
+    // sign as the service's own.
+    let store = Store::connect(url).await.expect("store").with_secrets(
+        webhooks_service::secrets::Secrets::new(&webhooks_service::secrets::SecretKey::from_bytes(
+            [7; 32],
+        )),
+    );
     let receiver = Receiver::start().await;
     let acme = client(&running, &key_path, "acme");
     let other = client(&running, &key_path, "other");

@@ -54,6 +54,7 @@ async fn start_with(
         rate_limit_burst: burst,
         redis_url: None,
         key_source: KeySource::Dev(key),
+        secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: webhooks_service::delivery::DeliveryConfig {

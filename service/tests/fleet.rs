@@ -51,6 +51,7 @@ async fn start(
         rate_limit_burst: Some(burst),
         redis_url: Some(redis_url.to_owned()),
         key_source: KeySource::Dev(DevKey::load_or_create(key).expect("dev key")),
+        secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: webhooks_service::delivery::DeliveryConfig {

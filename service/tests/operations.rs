@@ -19,6 +19,7 @@ async fn start(url: &str, key_path: &Path, rate_limit_per_minute: u32, worker: b
         rate_limit_burst: None,
         redis_url: None,
         key_source: KeySource::Dev(key),
+        secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: webhooks_service::delivery::DeliveryConfig {

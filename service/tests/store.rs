@@ -8,7 +8,12 @@ mod support;
 
 use sqlx::Connection as _;
 use webhooks_client::types::WebhookScope;
+use webhooks_service::secrets::{SecretKey, Secrets};
 use webhooks_service::store::{self, Store, StoreError, StoredWebhook};
+
+fn secrets() -> Secrets {
+    Secrets::new(&SecretKey::from_bytes([3; 32]))
+}
 
 fn hook(owner: &str, scope: WebhookScope, scope_id: Option<&str>) -> StoredWebhook {
     let now = store::now();
@@ -64,7 +69,7 @@ async fn insert_raw(url: &str, id: uuid::Uuid, owner: &str, scope: &str) {
 }
 
 async fn suite(url: &str) {
-    let store = Store::connect(url).await.unwrap();
+    let store = Store::connect(url).await.unwrap().with_secrets(secrets());
 
     // Each scope round-trips, stored as the spec's text.
     for (scope, scope_id, text) in [
@@ -150,7 +155,7 @@ async fn migrates_from_before_rotation(url: &str) {
     let id = uuid::Uuid::new_v4();
     insert_raw(url, id, "dave", "Account").await;
 
-    let store = Store::connect(url).await.unwrap();
+    let store = Store::connect(url).await.unwrap().with_secrets(secrets());
     let read = store.get("dave", id).await.unwrap().expect("the old row");
     assert_eq!(read.secret, "secret");
     assert_eq!(read.previous_secret, None);

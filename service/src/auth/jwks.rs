@@ -1,10 +1,12 @@
-//! Where a JWKS comes from: a file, re-read when a token names an unknown key id, or an https URL,
-//! fetched with the service's outbound rules and refetched the same way (rate limited).
+//! Where a JWKS comes from: a file, or an https URL fetched with the service's outbound rules
+//! (with what its `Cache-Control` says about keeping it). When to load it again is the key
+//! cache's business (`cache`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::AuthSetupError;
+use super::freshness::Freshness;
 use super::keys::KeySet;
 use crate::outbound::{self, Redirects, error_chain, is_loopback};
 
@@ -46,7 +48,8 @@ impl Origin {
         }
     }
 
-    pub(super) async fn load(&self) -> Result<KeySet, AuthSetupError> {
+    /// Reads or fetches the key set, and how long its source allows keeping it.
+    pub(super) async fn load(&self) -> Result<(KeySet, Freshness), AuthSetupError> {
         match self {
             Origin::Dev => Err(AuthSetupError::Config(
                 "the development key cannot be reloaded".to_owned(),
@@ -63,11 +66,12 @@ impl Origin {
                         path: path.clone(),
                         error,
                     })?;
-                KeySet::from_jwks(&path.display().to_string(), &bytes)
+                let keys = KeySet::from_jwks(&path.display().to_string(), &bytes)?;
+                Ok((keys, Freshness::Unspecified))
             }
             Origin::Url { url, client } => {
-                let bytes = fetch(client, url).await?;
-                KeySet::from_jwks(url.as_str(), &bytes)
+                let (bytes, freshness) = fetch(client, url).await?;
+                Ok((KeySet::from_jwks(url.as_str(), &bytes)?, freshness))
             }
         }
     }
@@ -102,7 +106,10 @@ fn jwks_client() -> Result<reqwest::Client, AuthSetupError> {
         .map_err(|e| AuthSetupError::HttpClient(error_chain(&e)))
 }
 
-async fn fetch(client: &reqwest::Client, url: &reqwest::Url) -> Result<Vec<u8>, AuthSetupError> {
+async fn fetch(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+) -> Result<(Vec<u8>, Freshness), AuthSetupError> {
     let failed = |reason: String| AuthSetupError::JwksFetch {
         url: url.to_string(),
         reason,
@@ -117,6 +124,7 @@ async fn fetch(client: &reqwest::Client, url: &reqwest::Url) -> Result<Vec<u8>, 
     if !status.is_success() {
         return Err(failed(format!("the server answered {status}")));
     }
+    let freshness = Freshness::from_headers(response.headers());
     let too_large = || {
         failed(format!(
             "the document is larger than {MAX_JWKS_BYTES} bytes"
@@ -139,12 +147,12 @@ async fn fetch(client: &reqwest::Client, url: &reqwest::Url) -> Result<Vec<u8>, 
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok((body, freshness))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
     use jsonwebtoken::Algorithm;
@@ -153,7 +161,10 @@ mod tests {
 
     use super::*;
     use crate::auth::test_support::*;
-    use crate::auth::{AuthConfig, Caller, JwtAuthenticator, KeySource};
+    use crate::auth::{
+        AuthConfig, Caller, DEFAULT_JWKS_TTL, JwtAuthenticator, KeySource, MAX_JWKS_TTL,
+        MIN_JWKS_TTL,
+    };
 
     #[tokio::test]
     async fn jwks_file_problems_name_the_file() {
@@ -213,19 +224,42 @@ mod tests {
         base: String,
         jwks: Arc<Mutex<Value>>,
         hits: Arc<AtomicUsize>,
+        /// The `Cache-Control` header `/jwks` answers with, if any.
+        cache_control: Arc<Mutex<Option<String>>>,
+        /// While set, `/jwks` answers 503.
+        down: Arc<AtomicBool>,
     }
 
     /// Serves `/jwks` (the current document, counting requests) and `/broken` (a 502).
     async fn serve_jwks(initial: Value) -> JwksServer {
         let jwks = Arc::new(Mutex::new(initial));
         let hits = Arc::new(AtomicUsize::new(0));
+        let cache_control = Arc::new(Mutex::new(None::<String>));
+        let down = Arc::new(AtomicBool::new(false));
         let handler = {
             let jwks = jwks.clone();
             let hits = hits.clone();
+            let cache_control = cache_control.clone();
+            let down = down.clone();
             move || {
                 hits.fetch_add(1, Ordering::SeqCst);
                 let body = jwks.lock().unwrap().clone();
-                async move { axum::Json(body) }
+                let header = cache_control.lock().unwrap().clone();
+                let down = down.load(Ordering::SeqCst);
+                async move {
+                    use axum::response::IntoResponse as _;
+                    if down {
+                        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "down")
+                            .into_response();
+                    }
+                    let mut response = axum::Json(body).into_response();
+                    if let Some(value) = header {
+                        response
+                            .headers_mut()
+                            .insert(reqwest::header::CACHE_CONTROL, value.parse().unwrap());
+                    }
+                    response
+                }
             }
         };
         let app = axum::Router::new()
@@ -237,7 +271,169 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        JwksServer { base, jwks, hits }
+        JwksServer {
+            base,
+            jwks,
+            hits,
+            cache_control,
+            down,
+        }
+    }
+
+    impl JwksServer {
+        fn hits(&self) -> usize {
+            self.hits.load(Ordering::SeqCst)
+        }
+
+        fn cache_control(&self, value: Option<&str>) {
+            *self.cache_control.lock().unwrap() = value.map(str::to_owned);
+        }
+
+        async fn authenticator(&self, config: AuthConfig) -> JwtAuthenticator {
+            let url = format!("{}/jwks", self.base);
+            JwtAuthenticator::new(KeySource::JwksUrl(url), config)
+                .await
+                .unwrap()
+        }
+    }
+
+    /// Whether the keys stay fresh for `expected` from now (give or take the test's own time).
+    fn fresh_for_about(auth: &JwtAuthenticator, expected: Duration) -> bool {
+        auth.keys()
+            .fresh_for()
+            .is_some_and(|left| left <= expected && left + Duration::from_secs(5) > expected)
+    }
+
+    #[tokio::test]
+    async fn a_removed_key_stops_verifying_after_max_age() {
+        let (kept, removed) = (ec_key("kept"), ec_key("removed"));
+        let server = serve_jwks(json!({ "keys": [kept.jwk, removed.jwk] })).await;
+        server.cache_control(Some("public, max-age=120"));
+        let auth = server.authenticator(AuthConfig::default()).await;
+        assert!(fresh_for_about(&auth, Duration::from_secs(120)));
+        let body = claims(json!({}));
+        let old = sign(Algorithm::ES256, Some("removed"), &body, &removed.encoding);
+        let current = sign(Algorithm::ES256, Some("kept"), &body, &kept.encoding);
+
+        // The provider drops a key: it verifies until the key set's max-age has passed.
+        *server.jwks.lock().unwrap() = json!({ "keys": [kept.jwk] });
+        assert!(auth.verify(Some(&old), READ).await.is_ok());
+        auth.keys().age(Duration::from_secs(100));
+        assert!(auth.verify(Some(&old), READ).await.is_ok());
+        assert_eq!(server.hits(), 1);
+        auth.keys().age(Duration::from_secs(21));
+        assert_eq!(auth.verify(Some(&old), READ).await, INVALID);
+        assert_eq!(server.hits(), 2);
+        assert!(auth.verify(Some(&current), READ).await.is_ok());
+        assert_eq!(server.hits(), 2);
+
+        // A later max-age is honoured from the reload on, clamped to the bounds.
+        for (header, ttl) in [
+            ("max-age=3600", Duration::from_secs(3600)),
+            ("max-age=1", MIN_JWKS_TTL),
+            ("no-store", MIN_JWKS_TTL),
+            ("max-age=31536000", MAX_JWKS_TTL),
+        ] {
+            server.cache_control(Some(header));
+            auth.keys().age(MAX_JWKS_TTL);
+            assert!(auth.verify(Some(&current), READ).await.is_ok());
+            assert!(fresh_for_about(&auth, ttl), "{header}");
+        }
+    }
+
+    #[tokio::test]
+    async fn without_max_age_the_configured_refresh_applies() {
+        let key = ec_key("k1");
+        let server = serve_jwks(json!({ "keys": [key.jwk] })).await;
+        let config = AuthConfig {
+            jwks_refresh: Duration::from_secs(300),
+            ..AuthConfig::default()
+        };
+        let auth = server.authenticator(config).await;
+        assert!(fresh_for_about(&auth, Duration::from_secs(300)));
+        let token = sign(
+            Algorithm::ES256,
+            Some("k1"),
+            &claims(json!({})),
+            &key.encoding,
+        );
+        auth.keys().age(Duration::from_secs(290));
+        assert!(auth.verify(Some(&token), READ).await.is_ok());
+        assert_eq!(server.hits(), 1);
+        auth.keys().age(Duration::from_secs(11));
+        assert!(auth.verify(Some(&token), READ).await.is_ok());
+        assert_eq!(server.hits(), 2);
+        assert!(fresh_for_about(&auth, Duration::from_secs(300)));
+
+        // And the default is ten minutes.
+        let auth = server.authenticator(AuthConfig::default()).await;
+        assert!(fresh_for_about(&auth, DEFAULT_JWKS_TTL));
+        assert_eq!(DEFAULT_JWKS_TTL, Duration::from_secs(600));
+
+        // A refresh interval outside the bounds is a configuration error.
+        for secs in [0, 29, 86_401] {
+            let config = AuthConfig {
+                jwks_refresh: Duration::from_secs(secs),
+                ..AuthConfig::default()
+            };
+            let url = format!("{}/jwks", server.base);
+            let result = JwtAuthenticator::new(KeySource::JwksUrl(url), config).await;
+            assert!(matches!(result, Err(AuthSetupError::Config(_))), "{secs}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_keeps_the_keys_and_is_retried_later() {
+        let key = ec_key("k1");
+        let server = serve_jwks(json!({ "keys": [key.jwk] })).await;
+        let auth = server.authenticator(AuthConfig::default()).await;
+        let failures = auth.jwks_reload_failures();
+        let token = sign(
+            Algorithm::ES256,
+            Some("k1"),
+            &claims(json!({})),
+            &key.encoding,
+        );
+
+        server.down.store(true, Ordering::SeqCst);
+        auth.keys().age(DEFAULT_JWKS_TTL);
+        assert!(auth.verify(Some(&token), READ).await.is_ok());
+        assert_eq!((server.hits(), failures.load(Ordering::SeqCst)), (2, 1));
+        // Not again on every request: after the retry interval.
+        assert!(fresh_for_about(&auth, URL_REFETCH_INTERVAL));
+        for _ in 0..3 {
+            assert!(auth.verify(Some(&token), READ).await.is_ok());
+        }
+        assert_eq!(server.hits(), 2);
+        auth.keys().age(URL_REFETCH_INTERVAL);
+        assert!(auth.verify(Some(&token), READ).await.is_ok());
+        assert_eq!((server.hits(), failures.load(Ordering::SeqCst)), (3, 2));
+
+        // Back up, with the key gone: the next retry takes the new set.
+        let other = ec_key("k2");
+        *server.jwks.lock().unwrap() = json!({ "keys": [other.jwk] });
+        server.down.store(false, Ordering::SeqCst);
+        auth.keys().age(URL_REFETCH_INTERVAL);
+        assert_eq!(auth.verify(Some(&token), READ).await, INVALID);
+        assert_eq!((server.hits(), failures.load(Ordering::SeqCst)), (4, 2));
+        assert!(fresh_for_about(&auth, DEFAULT_JWKS_TTL));
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_on_stale_keys_fetch_once() {
+        let key = ec_key("k1");
+        let server = serve_jwks(json!({ "keys": [key.jwk] })).await;
+        let auth = server.authenticator(AuthConfig::default()).await;
+        let token = sign(
+            Algorithm::ES256,
+            Some("k1"),
+            &claims(json!({})),
+            &key.encoding,
+        );
+        auth.keys().age(DEFAULT_JWKS_TTL);
+        let results = futures_join(&auth, &token).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(server.hits(), 2);
     }
 
     #[tokio::test]

@@ -6,10 +6,13 @@
 //!
 //! This file is the contract: who a [`Caller`] is, where keys come from, what a token must say,
 //! and the generated server's [`Authenticator`]. The development key (`dev_key`), the keys a
-//! token may be verified with (`keys`), where a JWKS is read or fetched from (`jwks`) and the
-//! checks of one token (`verify`) each have their own file.
+//! token may be verified with (`keys`), where a JWKS is read or fetched from (`jwks`), how long
+//! it is kept (`freshness`), when it is loaded again (`cache`) and the checks of one token
+//! (`verify`) each have their own file.
 
+mod cache;
 mod dev_key;
+mod freshness;
 mod jwks;
 mod keys;
 #[cfg(test)]
@@ -18,10 +21,12 @@ mod verify;
 
 use std::path::PathBuf;
 use std::sync::Once;
+use std::time::Duration;
 
 use webhooks_server::{AuthError, AuthRequest, Authenticator};
 
 pub use dev_key::DevKey;
+pub use freshness::{DEFAULT_JWKS_TTL, MAX_JWKS_TTL, MIN_JWKS_TTL};
 pub use verify::JwtAuthenticator;
 
 /// Who is calling, from a verified token.
@@ -36,10 +41,12 @@ pub enum KeySource {
     /// The local development key (HS256 secret in a file, created on first use with a CSPRNG,
     /// file mode 0600).
     Dev(DevKey),
-    /// A JWKS document in a file, read at start and re-read when a token names an unknown `kid`.
+    /// A JWKS document in a file, read at start, re-read after [`AuthConfig::jwks_refresh`] and
+    /// when a token names an unknown `kid` (at most once a second).
     JwksFile(PathBuf),
-    /// A JWKS URL (https, or http on loopback), cached, refetched on an unknown `kid` (at most
-    /// once per 30 s).
+    /// A JWKS URL (https, or http on loopback), cached for its `Cache-Control: max-age` (else
+    /// [`AuthConfig::jwks_refresh`]; within 30 s and a day), refetched sooner when a token names
+    /// an unknown `kid` (at most once per 30 s).
     JwksUrl(String),
 }
 
@@ -52,6 +59,9 @@ pub struct AuthConfig {
     pub audience: String,
     /// Clock skew allowed on `exp` and `nbf`, in seconds (at most 300).
     pub leeway_secs: u64,
+    /// How long a JWKS is kept when its source does not say (no `Cache-Control: max-age`, or a
+    /// file); between [`MIN_JWKS_TTL`] and [`MAX_JWKS_TTL`].
+    pub jwks_refresh: Duration,
 }
 
 impl Default for AuthConfig {
@@ -60,6 +70,7 @@ impl Default for AuthConfig {
             issuer: "webhooks-dev".to_owned(),
             audience: "webhooks".to_owned(),
             leeway_secs: 30,
+            jwks_refresh: DEFAULT_JWKS_TTL,
         }
     }
 }

@@ -2,15 +2,17 @@
 //! issuer, audience and lifetime, who it names, and the scopes it grants.
 
 use std::collections::HashSet;
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
 use webhooks_server::AuthError;
 
+use super::cache::KeyCache;
+use super::freshness::{MAX_JWKS_TTL, MIN_JWKS_TTL};
 use super::jwks::Origin;
-use super::keys::{KeySet, VerifyKey};
+use super::keys::KeySet;
 use super::{AuthConfig, AuthSetupError, Caller, KeySource, ensure_jwt_crypto};
 
 /// Tokens longer than this are refused before any parsing.
@@ -26,10 +28,7 @@ pub struct JwtAuthenticator {
 
 struct Inner {
     validation: Validation,
-    origin: Origin,
-    keys: RwLock<Arc<KeySet>>,
-    /// When the last refetch started; also serialises refetches.
-    last_refetch: tokio::sync::Mutex<Option<Instant>>,
+    keys: KeyCache,
 }
 
 impl JwtAuthenticator {
@@ -48,6 +47,14 @@ impl JwtAuthenticator {
                 config.leeway_secs
             )));
         }
+        if !(MIN_JWKS_TTL..=MAX_JWKS_TTL).contains(&config.jwks_refresh) {
+            return Err(AuthSetupError::Config(format!(
+                "a JWKS refresh interval of {} is outside {} to {}",
+                humantime::format_duration(config.jwks_refresh),
+                humantime::format_duration(MIN_JWKS_TTL),
+                humantime::format_duration(MAX_JWKS_TTL),
+            )));
+        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = config.leeway_secs;
         validation.validate_exp = true;
@@ -57,72 +64,29 @@ impl JwtAuthenticator {
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
 
-        let (origin, keys) = match source {
-            KeySource::Dev(key) => (Origin::Dev, KeySet::dev(&key)),
+        let keys = match source {
+            KeySource::Dev(key) => KeyCache::fixed(KeySet::dev(&key)),
             KeySource::JwksFile(path) => {
-                let origin = Origin::File(path);
-                let keys = origin.load().await?;
-                (origin, keys)
+                KeyCache::load(Origin::File(path), config.jwks_refresh).await?
             }
             KeySource::JwksUrl(url) => {
-                let origin = Origin::url(&url)?;
-                let keys = origin.load().await?;
-                (origin, keys)
+                KeyCache::load(Origin::url(&url)?, config.jwks_refresh).await?
             }
         };
         Ok(JwtAuthenticator {
-            inner: Arc::new(Inner {
-                validation,
-                origin,
-                keys: RwLock::new(Arc::new(keys)),
-                last_refetch: tokio::sync::Mutex::new(None),
-            }),
+            inner: Arc::new(Inner { validation, keys }),
         })
     }
 
-    fn current_keys(&self) -> Arc<KeySet> {
-        self.inner
-            .keys
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// How many reloads of the JWKS have failed since the start (the keys loaded before stayed
+    /// in use), for the metrics.
+    pub fn jwks_reload_failures(&self) -> Arc<AtomicU64> {
+        self.inner.keys.failure_counter()
     }
 
-    /// The key a token names; on an unknown `kid`, reloads the keys (rate limited) and looks
-    /// again.
-    async fn key_for(&self, kid: Option<&str>) -> Option<Arc<VerifyKey>> {
-        if let Some(key) = self.current_keys().find(kid) {
-            return Some(key);
-        }
-        let interval = self.inner.origin.refetch_interval()?;
-        let mut last = self.inner.last_refetch.lock().await;
-        // Another request may have reloaded while this one waited.
-        if let Some(key) = self.current_keys().find(kid) {
-            return Some(key);
-        }
-        if last.is_some_and(|at| at.elapsed() < interval) {
-            return None;
-        }
-        *last = Some(Instant::now());
-        match self.inner.origin.load().await {
-            Ok(keys) => {
-                tracing::info!(
-                    source = %self.inner.origin.describe(),
-                    keys = keys.by_kid.len(),
-                    "reloaded the JWKS after a token named an unknown key id"
-                );
-                *self
-                    .inner
-                    .keys
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
-            }
-            Err(error) => {
-                tracing::warn!(%error, "could not reload the JWKS; keeping the cached keys");
-            }
-        }
-        drop(last);
-        self.current_keys().find(kid)
+    #[cfg(test)]
+    pub(super) fn keys(&self) -> &KeyCache {
+        &self.inner.keys
     }
 
     /// Checks a bearer token and that it grants every one of `scopes`.
@@ -139,6 +103,8 @@ impl JwtAuthenticator {
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| AuthError::InvalidCredentials)?;
         let key = self
+            .inner
+            .keys
             .key_for(header.kid.as_deref())
             .await
             .ok_or(AuthError::InvalidCredentials)?;

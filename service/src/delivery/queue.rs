@@ -62,7 +62,7 @@ impl Store {
     /// returns how many deliveries it made.
     pub async fn publish(&self, event: &NewEvent) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let count = publish_in(&mut tx, event).await?;
+        let count = publish_in(&mut tx, event, &self.secrets).await?;
         tx.commit().await?;
         Ok(count)
     }
@@ -72,6 +72,7 @@ impl Store {
 pub(crate) async fn publish_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     event: &NewEvent,
+    secrets: &crate::secrets::Secrets,
 ) -> Result<i64, StoreError> {
     {
         let content = serde_json::to_string(&event.content)
@@ -116,7 +117,7 @@ pub(crate) async fn publish_in(
         };
         let mut count = 0i64;
         for row in &candidates {
-            let hook = crate::store::decode(row)?;
+            let hook = crate::store::decode(row, secrets)?;
             if !matches(&hook, event, event.enqueued) {
                 continue;
             }
@@ -284,7 +285,9 @@ impl Store {
             query = query.bind(id.to_string());
         }
         let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(crate::store::decode).collect()
+        rows.iter()
+            .map(|row| crate::store::decode(row, &self.secrets))
+            .collect()
     }
 
     /// Records the outcome of the attempt on `claimed`, if its lease is still the one held
