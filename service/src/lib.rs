@@ -285,7 +285,7 @@ pub async fn replay_deliveries(
         id,
         ..Default::default()
     };
-    let result = store.replay(&filter, store::now()).await;
+    let result = store.replay(&filter).await;
     store.close().await;
     result
 }

@@ -2,6 +2,7 @@
 //! it ([`worker`]) with signed POSTs ([`signer`]) to callbacks the address rules allow
 //! ([`ssrf`]), retried on the schedule of [`retry`].
 
+pub mod db_clock;
 pub mod history;
 pub mod queue;
 pub mod retry;
