@@ -259,7 +259,7 @@ impl Store {
     }
 
     /// Puts the delivery `id` of `webhook_id` back in the queue, due now (by the database's
-    /// clock), with a fresh retry schedule: its next
+    /// clock, and every listening worker hears so), with a fresh retry schedule: its next
     /// attempt is a new attempt of the same message. A pending delivery is made due now, unless
     /// a worker holds it (then that attempt stands). `false` when the webhook has no such
     /// delivery.
@@ -270,12 +270,17 @@ impl Store {
              WHERE id = $2 AND webhook_id = $3 AND (state <> $1 OR claim_token IS NULL)",
             super::db_clock::time_sql(self.postgres, None)
         );
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(&sql)
             .bind(PENDING)
             .bind(id.to_string())
             .bind(webhook_id.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if done.rows_affected() > 0 {
+            super::notify::announce(&mut tx).await?;
+        }
+        tx.commit().await?;
         if done.rows_affected() > 0 {
             return Ok(true);
         }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use webhooks_client::types::{DeliveredEvent, WebhookScope};
 
-use super::db_clock;
+use super::{db_clock, notify};
 use crate::store::{
     Store, StoreError, StoredWebhook, integer, optional_integer, parse_timestamp, scope_text,
     time_column, timestamp, uuid_column,
@@ -140,6 +140,9 @@ pub(crate) async fn publish_in(
                 .execute(&mut **tx)
                 .await?;
             count += 1;
+        }
+        if count > 0 {
+            notify::announce(&mut *tx).await?;
         }
         Ok(count)
     }
@@ -430,7 +433,7 @@ impl Store {
     /// Puts failed deliveries back in the queue with a fresh schedule: those `filter` selects
     /// (one or every failed one for the CLI; a webhook's in a time range for
     /// `recoverWebhookDeliveries`). Returns how many.
-    /// They are due at once (by the database's clock).
+    /// They are due at once (by the database's clock), and every listening worker hears so.
     pub async fn replay(&self, filter: &ReplayFilter) -> Result<u64, StoreError> {
         let mut conditions = String::new();
         let mut next = 3;
@@ -469,7 +472,13 @@ impl Store {
         if let Some(until) = filter.until {
             query = query.bind(timestamp(until));
         }
-        Ok(query.execute(&self.pool).await?.rows_affected())
+        let mut tx = self.pool.begin().await?;
+        let replayed = query.execute(&mut *tx).await?.rows_affected();
+        if replayed > 0 {
+            notify::announce(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(replayed)
     }
 
     /// How many deliveries are in each state.

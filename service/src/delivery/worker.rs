@@ -423,8 +423,9 @@ async fn run(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receive
             // More may be due right away.
             continue;
         }
-        // Nothing more due now: sleep until the next due row, a publish in this process, or the
-        // poll interval (rows published by other processes, leases running out).
+        // Nothing more due now: sleep until the next due row, a publish in this process or a
+        // notification from another (see `notify`), or the poll interval (leases running out,
+        // notifications lost).
         let mut wait = shared.config.poll_interval;
         match shared.store.next_due_in().await {
             Ok(Some(until)) => wait = wait.min(until.max(Duration::from_millis(5))),
