@@ -5,7 +5,8 @@
 //!   then a `serve` with its worker starts; deliveries/s is the backlog over the time from the
 //!   first delivery received to the last.
 //! - Latency: with the worker running, `--latency-events` events are published at `--rate` per
-//!   second; for each, the time from its `enqueuedDateTime` (set when the publish is stored)
+//!   second (open loop: a publish starts on its tick even if earlier ones are still waiting for
+//!   their answer); for each, the time from its `enqueuedDateTime` (set when the publish is stored)
 //!   to its arrival at the receiver. p50 and p99.
 //!
 //! `--instances 2` publishes the latency stream on a second `serve` that runs no delivery
@@ -272,14 +273,21 @@ async fn main() -> Result<(), Failure> {
     if let Ok(mut r) = received.lock() {
         r.arrivals.clear();
     }
-    let api = client(publisher.as_ref().unwrap_or(&worker), &key)?;
+    let api = Arc::new(client(publisher.as_ref().unwrap_or(&worker), &key)?);
     let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.001));
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let streamed = Instant::now();
+    // Open loop: each publish starts on its tick, whether or not the one before has answered,
+    // so the rate holds when a publish takes longer than the interval.
+    let mut publishes = tokio::task::JoinSet::new();
     for n in 0..args.latency_events {
         tick.tick().await;
-        api.publish_event(&Default::default(), &event(n)).await?;
+        let api = Arc::clone(&api);
+        publishes.spawn(async move { api.publish_event(&Default::default(), &event(n)).await });
+    }
+    while let Some(done) = publishes.join_next().await {
+        done??;
     }
     let achieved = args.latency_events as f64 / streamed.elapsed().as_secs_f64().max(1e-9);
     if !wait_for(&received, args.latency_events, Duration::from_secs(120)).await {
