@@ -9,12 +9,25 @@
 #   EVENTS=20000 RATE=500 bash bench/delivery.sh
 #   BIN_DIR=/some/release bash bench/delivery.sh   # no build: run binaries built elsewhere
 #                                                  # (e.g. another commit, to compare the two)
+#   INSTANCES=2 bash bench/delivery.sh          # PostgreSQL only: the stream is published on a
+#                                               # `serve` with no worker and delivered by another
+#   INSTANCES=2 LISTEN=false bash bench/delivery.sh   # the same with LISTEN/NOTIFY off (poll only)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-EVENTS=${EVENTS:-10000}
-LATENCY_EVENTS=${LATENCY_EVENTS:-2000}
-RATE=${RATE:-200}
+INSTANCES=${INSTANCES:-1}
+if [[ "$INSTANCES" == 2 ]]; then
+    # Across instances only the stream is measured (the backlog is drained the same way).
+    EVENTS=${EVENTS:-0}
+    LATENCY_EVENTS=${LATENCY_EVENTS:-5000}
+    RATE=${RATE:-500}
+else
+    EVENTS=${EVENTS:-10000}
+    LATENCY_EVENTS=${LATENCY_EVENTS:-2000}
+    RATE=${RATE:-200}
+fi
+# --delivery-listen for the instances; unset passes none (binaries from before it take none).
+LISTEN=${LISTEN:-}
 CONCURRENCY=${CONCURRENCY:-32}
 POSTGRES_URL=${WEBHOOKS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 
@@ -37,20 +50,32 @@ trap cleanup EXIT
 
 run() { # store-name database-url
     local out
+    local listen=()
+    [[ -n "$LISTEN" ]] && listen=(--listen "$LISTEN")
     out=$(timeout 900 "$bench" --bin "$bin" --database-url "$2" --events "$EVENTS" \
-        --latency-events "$LATENCY_EVENTS" --rate "$RATE" --concurrency "$CONCURRENCY" 2>"$work/$1.log")
+        --latency-events "$LATENCY_EVENTS" --rate "$RATE" --concurrency "$CONCURRENCY" \
+        --instances "$INSTANCES" "${listen[@]}" 2>"$work/$1.log")
     echo "$out" >&2
     local line
     line=$(grep '^RESULT' <<<"$out")
-    local tput p50 p99
-    tput=$(sed -E 's/.*throughput=([0-9.]+).*/\1/' <<<"$line")
+    local tput p50 p99 achieved
+    tput=$(sed -E 's/.*throughput=([0-9.-]+).*/\1/' <<<"$line")
     p50=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$line")
     p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")
-    rows+=("| $1 | $EVENTS | $tput | $RATE/s × $LATENCY_EVENTS | $p50 ms | $p99 ms |")
+    achieved=$(sed -E 's/.*achieved_rate=([0-9.]+).*/\1/' <<<"$line")
+    if [[ "$INSTANCES" == 2 ]]; then
+        rows+=("| $1 | 2 | ${LISTEN:-default} | $RATE/s × $LATENCY_EVENTS (achieved $achieved/s) | $p50 ms | $p99 ms |")
+    else
+        rows+=("| $1 | $EVENTS | $tput | $RATE/s × $LATENCY_EVENTS | $p50 ms | $p99 ms |")
+    fi
 }
 
 rows=()
-run SQLite "sqlite://$work/delivery.db"
+if [[ "$INSTANCES" == 2 ]]; then
+    echo "SKIPPED: SQLite (instances share a database server only on PostgreSQL)" >&2
+else
+    run SQLite "sqlite://$work/delivery.db"
+fi
 if psql "$POSTGRES_URL" -qc 'SELECT 1' >/dev/null 2>&1; then
     schema="delivery_bench_$$"
     psql "$POSTGRES_URL" -qc "CREATE SCHEMA $schema" >/dev/null
@@ -61,6 +86,11 @@ else
 fi
 
 echo
-echo "| store | backlog | deliveries/s | publish stream | p50 | p99 |"
-echo "| --- | ---: | ---: | --- | ---: | ---: |"
+if [[ "$INSTANCES" == 2 ]]; then
+    echo "| store | instances | --delivery-listen | publish stream (on the instance without a worker) | p50 | p99 |"
+    echo "| --- | ---: | --- | --- | ---: | ---: |"
+else
+    echo "| store | backlog | deliveries/s | publish stream | p50 | p99 |"
+    echo "| --- | ---: | ---: | --- | ---: | ---: |"
+fi
 printf '%s\n' "${rows[@]}"

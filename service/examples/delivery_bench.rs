@@ -5,8 +5,14 @@
 //!   then a `serve` with its worker starts; deliveries/s is the backlog over the time from the
 //!   first delivery received to the last.
 //! - Latency: with the worker running, `--latency-events` events are published at `--rate` per
-//!   second; for each, the time from its `enqueuedDateTime` (set when the publish is stored)
+//!   second (open loop: a publish starts on its tick even if earlier ones are still waiting for
+//!   their answer); for each, the time from its `enqueuedDateTime` (set when the publish is stored)
 //!   to its arrival at the receiver. p50 and p99.
+//!
+//! `--instances 2` publishes the latency stream on a second `serve` that runs no delivery
+//! worker (`--delivery-concurrency 0`), so the first one delivers events another instance
+//! published (PostgreSQL: woken by LISTEN/NOTIFY, or by its poll with `--listen false`).
+//! `--events 0` skips the throughput part.
 //!
 //! ```sh
 //! cargo run --release -p webhooks-service --example delivery_bench -- \
@@ -41,6 +47,11 @@ struct Args {
     latency_events: usize,
     rate: f64,
     concurrency: usize,
+    /// 1: publish on the delivering instance; 2: on another one.
+    instances: usize,
+    /// `--delivery-listen` for the instances, when given (binaries from before the option
+    /// exist take none).
+    listen: Option<bool>,
 }
 
 fn args() -> Result<Args, Failure> {
@@ -51,6 +62,8 @@ fn args() -> Result<Args, Failure> {
         latency_events: 2_000,
         rate: 200.0,
         concurrency: 32,
+        instances: 1,
+        listen: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -62,11 +75,16 @@ fn args() -> Result<Args, Failure> {
             "--latency-events" => args.latency_events = value.parse()?,
             "--rate" => args.rate = value.parse()?,
             "--concurrency" => args.concurrency = value.parse()?,
+            "--instances" => args.instances = value.parse()?,
+            "--listen" => args.listen = Some(value.parse()?),
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
     if args.database_url.is_empty() {
         return Err("--database-url is required".into());
+    }
+    if !(1..=2).contains(&args.instances) {
+        return Err("--instances is 1 or 2".into());
     }
     Ok(args)
 }
@@ -132,8 +150,12 @@ impl Drop for Server {
 async fn serve(args: &Args, key: &std::path::Path, worker: bool) -> Result<Server, Failure> {
     let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let concurrency = if worker { args.concurrency } else { 0 };
-    let child = Command::new(&args.bin)
-        .arg("serve")
+    let mut command = Command::new(&args.bin);
+    command.arg("serve");
+    if let Some(listen) = args.listen {
+        command.args(["--delivery-listen", &listen.to_string()]);
+    }
+    let child = command
         .args(["--listen", &addr.to_string()])
         .args(["--database-url", &args.database_url])
         .arg("--dev-key")
@@ -229,10 +251,81 @@ async fn main() -> Result<(), Failure> {
         }))
         .await?;
     api.activate_webhook(&hook.id, None).await?;
+    let backlog = if args.events > 0 {
+        Some(publish_backlog(&args, &api).await?)
+    } else {
+        None
+    };
+    // With two instances, this one (no worker) stays to publish the stream.
+    let publisher = if args.instances == 2 {
+        Some(publisher)
+    } else {
+        drop(publisher);
+        None
+    };
+    let worker = serve(&args, &key, true).await?;
+    let throughput = match backlog {
+        Some(publish_time) => Some(drain(&args, &received, publish_time).await?),
+        None => None,
+    };
+
+    // Latency: a steady stream with the worker running, published on it or on the other one.
+    if let Ok(mut r) = received.lock() {
+        r.arrivals.clear();
+    }
+    let api = Arc::new(client(publisher.as_ref().unwrap_or(&worker), &key)?);
+    let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.001));
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let streamed = Instant::now();
+    // Open loop: each publish starts on its tick, whether or not the one before has answered,
+    // so the rate holds when a publish takes longer than the interval.
+    let mut publishes = tokio::task::JoinSet::new();
+    for n in 0..args.latency_events {
+        tick.tick().await;
+        let api = Arc::clone(&api);
+        publishes.spawn(async move { api.publish_event(&Default::default(), &event(n)).await });
+    }
+    while let Some(done) = publishes.join_next().await {
+        done??;
+    }
+    let achieved = args.latency_events as f64 / streamed.elapsed().as_secs_f64().max(1e-9);
+    if !wait_for(&received, args.latency_events, Duration::from_secs(120)).await {
+        return Err("the stream was not delivered in 2 minutes".into());
+    }
+    let (mut latencies, bad) = {
+        let r = received.lock().map_err(|_| "lock")?;
+        (r.arrivals.iter().map(|a| a.1).collect::<Vec<_>>(), r.bad)
+    };
+    latencies.sort();
+    let instances = args.instances;
+    let (p50, p99) = (
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+    );
+    let max = latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3;
+    println!(
+        "publish-to-delivery at {:.0} events/s (achieved {achieved:.0}/s) over {} events, \
+         {instances} instance(s): p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms; \
+         bad signatures: {bad}",
+        args.rate, args.latency_events,
+    );
+    let throughput = throughput.map_or_else(|| "-".to_owned(), |t| format!("{t:.0}"));
+    println!(
+        "RESULT throughput={throughput} p50_ms={p50:.1} p99_ms={p99:.1} achieved_rate={achieved:.0}"
+    );
+    drop(worker);
+    drop(publisher);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// Publishes `--events` events from 16 tasks at once; returns how long that took.
+async fn publish_backlog(args: &Args, api: &Arc<Client>) -> Result<Duration, Failure> {
     let published = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for task in 0..16 {
-        let api = Arc::clone(&api);
+        let api = Arc::clone(api);
         let events = args.events;
         tasks.spawn(async move {
             for n in (task..events).step_by(16) {
@@ -244,10 +337,17 @@ async fn main() -> Result<(), Failure> {
     while let Some(done) = tasks.join_next().await {
         done??;
     }
-    let publish_time = published.elapsed();
-    drop(publisher);
-    let worker = serve(&args, &key, true).await?;
-    if !wait_for(&received, args.events, Duration::from_secs(600)).await {
+    Ok(published.elapsed())
+}
+
+/// Waits for the backlog to be delivered; returns deliveries/s from the first arrival to the
+/// last.
+async fn drain(
+    args: &Args,
+    received: &Mutex<Received>,
+    publish_time: Duration,
+) -> Result<f64, Failure> {
+    if !wait_for(received, args.events, Duration::from_secs(600)).await {
         return Err("the backlog was not delivered in 10 minutes".into());
     }
     let (first, last) = {
@@ -269,41 +369,5 @@ async fn main() -> Result<(), Failure> {
         drain.as_secs_f64(),
         throughput
     );
-
-    // Latency: a steady stream with the worker running.
-    if let Ok(mut r) = received.lock() {
-        r.arrivals.clear();
-    }
-    let api = client(&worker, &key)?;
-    let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.001));
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    for n in 0..args.latency_events {
-        tick.tick().await;
-        api.publish_event(&Default::default(), &event(n)).await?;
-    }
-    if !wait_for(&received, args.latency_events, Duration::from_secs(120)).await {
-        return Err("the stream was not delivered in 2 minutes".into());
-    }
-    let (mut latencies, bad) = {
-        let r = received.lock().map_err(|_| "lock")?;
-        (r.arrivals.iter().map(|a| a.1).collect::<Vec<_>>(), r.bad)
-    };
-    latencies.sort();
-    println!(
-        "publish-to-delivery at {:.0} events/s over {} events: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; bad signatures: {bad}",
-        args.rate,
-        args.latency_events,
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
-    );
-    println!(
-        "RESULT throughput={throughput:.0} p50_ms={:.1} p99_ms={:.1}",
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3
-    );
-    drop(worker);
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
+    Ok(throughput)
 }

@@ -26,6 +26,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{AuthConfig, AuthSetupError, JwtAuthenticator, KeySource};
 use crate::delivery::DeliveryConfig;
+use crate::delivery::notify::Listener;
 use crate::delivery::worker::{ClientError, Worker};
 use crate::limiter::Limiter;
 use crate::service::Service;
@@ -98,6 +99,8 @@ pub struct Running {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     worker: Option<Worker>,
+    /// Wakes the worker on deliveries other instances make due (PostgreSQL).
+    listener: Option<Listener>,
     /// Deletes idempotency keys past their window.
     janitor: JoinHandle<()>,
 }
@@ -114,9 +117,7 @@ impl Running {
         let _ = self.shutdown.send(());
         self.janitor.abort();
         let served = join(self.task).await;
-        if let Some(worker) = self.worker {
-            worker.stop().await;
-        }
+        stop_delivery(self.worker, self.listener).await;
         served
     }
 
@@ -126,6 +127,7 @@ impl Running {
             shutdown,
             mut task,
             worker,
+            listener,
             janitor,
             ..
         } = self;
@@ -138,10 +140,17 @@ impl Running {
             }
         };
         janitor.abort();
-        if let Some(worker) = worker {
-            worker.stop().await;
-        }
+        stop_delivery(worker, listener).await;
         served
+    }
+}
+
+async fn stop_delivery(worker: Option<Worker>, listener: Option<Listener>) {
+    if let Some(listener) = listener {
+        listener.stop().await;
+    }
+    if let Some(worker) = worker {
+        worker.stop().await;
     }
 }
 
@@ -232,6 +241,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
+    // Only a process that delivers listens; only PostgreSQL carries notifications.
+    let notified = (config.delivery.enabled && config.delivery.listen && store.postgres)
+        .then(|| Listener::start(config.database_url.clone(), std::sync::Arc::clone(&wake)));
     let worker = if config.delivery.enabled {
         Some(Worker::start(
             store.clone(),
@@ -270,6 +282,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         shutdown,
         task,
         worker,
+        listener: notified,
         janitor,
     })
 }
@@ -310,7 +323,7 @@ pub async fn replay_deliveries(
         id,
         ..Default::default()
     };
-    let result = store.replay(&filter, store::now()).await;
+    let result = store.replay(&filter).await;
     store.close().await;
     result
 }

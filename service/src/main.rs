@@ -132,6 +132,10 @@ struct Serve {
     /// How often the worker looks for due deliveries when nothing wakes it sooner.
     #[arg(long, env = "WEBHOOKS_DELIVERY_POLL_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     delivery_poll_interval: std::time::Duration,
+    /// On PostgreSQL, wake the delivery worker as soon as any instance makes a delivery due
+    /// (LISTEN/NOTIFY); `false` leaves only the poll (--delivery-poll-interval).
+    #[arg(long, env = "WEBHOOKS_DELIVERY_LISTEN", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    delivery_listen: bool,
     /// How long a receiver has to answer.
     #[arg(long, env = "WEBHOOKS_DELIVERY_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
     delivery_timeout: std::time::Duration,
@@ -309,6 +313,7 @@ async fn run(command: Command) -> Result<(), String> {
                     batch: serve.delivery_concurrency.max(1),
                     lease: serve.delivery_lease,
                     poll_interval: serve.delivery_poll_interval,
+                    listen: serve.delivery_listen,
                     request_timeout: serve.delivery_timeout,
                     retry: RetryPolicy {
                         schedule: serve.retry_schedule,

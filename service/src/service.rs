@@ -656,7 +656,7 @@ impl Service {
         self.changeable(operation, caller, id).await?;
         let found = self
             .store
-            .resend(id, delivery_id, store::now())
+            .resend(id, delivery_id)
             .await
             .map_err(|e| internal(operation, e))?;
         if !found {
@@ -694,7 +694,7 @@ impl Service {
         };
         let count = self
             .store
-            .replay(&filter, store::now())
+            .replay(&filter)
             .await
             .map_err(|e| internal(operation, e))?;
         if count > 0 {

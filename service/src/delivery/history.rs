@@ -258,27 +258,29 @@ impl Store {
         Ok(Some((view, attempts)))
     }
 
-    /// Puts the delivery `id` of `webhook_id` back in the queue, due `now`, with a fresh retry
-    /// schedule: its next attempt is a new attempt of the same message. A pending delivery is
-    /// made due now, unless a worker holds it (then that attempt stands). `false` when the
-    /// webhook has no such delivery.
-    pub async fn resend(
-        &self,
-        webhook_id: uuid::Uuid,
-        id: uuid::Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE deliveries SET state = $1, attempts = 0, next_attempt_at = $2, \
+    /// Puts the delivery `id` of `webhook_id` back in the queue, due now (by the database's
+    /// clock, and every listening worker hears so), with a fresh retry schedule: its next
+    /// attempt is a new attempt of the same message. A pending delivery is made due now, unless
+    /// a worker holds it (then that attempt stands). `false` when the webhook has no such
+    /// delivery.
+    pub async fn resend(&self, webhook_id: uuid::Uuid, id: uuid::Uuid) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE deliveries SET state = $1, attempts = 0, next_attempt_at = {}, \
              finished = NULL, claimed_until = NULL, claim_token = NULL \
-             WHERE id = $3 AND webhook_id = $4 AND (state <> $1 OR claim_token IS NULL)",
-        )
-        .bind(PENDING)
-        .bind(timestamp(now))
-        .bind(id.to_string())
-        .bind(webhook_id.to_string())
-        .execute(&self.pool)
-        .await?;
+             WHERE id = $2 AND webhook_id = $3 AND (state <> $1 OR claim_token IS NULL)",
+            super::db_clock::time_sql(self.postgres, None)
+        );
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(&sql)
+            .bind(PENDING)
+            .bind(id.to_string())
+            .bind(webhook_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() > 0 {
+            super::notify::announce(&mut tx).await?;
+        }
+        tx.commit().await?;
         if done.rows_affected() > 0 {
             return Ok(true);
         }

@@ -2,7 +2,9 @@
 //! it ([`worker`]) with signed POSTs ([`signer`]) to callbacks the address rules allow
 //! ([`ssrf`]), retried on the schedule of [`retry`].
 
+pub mod db_clock;
 pub mod history;
+pub mod notify;
 pub mod queue;
 pub mod retry;
 pub mod signer;
@@ -34,6 +36,9 @@ pub struct DeliveryConfig {
     /// How often to look for due rows when nothing wakes the worker sooner (rows published by
     /// another process, leases that ran out).
     pub poll_interval: Duration,
+    /// On PostgreSQL, wake on the `NOTIFY` sent whenever deliveries become due (by any
+    /// process), rather than at the next poll; `false` leaves only the poll.
+    pub listen: bool,
     /// How long a receiver has to answer.
     pub request_timeout: Duration,
     pub retry: RetryPolicy,
@@ -49,6 +54,7 @@ impl Default for DeliveryConfig {
             batch: 32,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_secs(1),
+            listen: true,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
             allow_callback_cidrs: Vec::new(),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use webhooks_client::types::{DeliveredEvent, WebhookScope};
 
+use super::{db_clock, notify};
 use crate::store::{
     Store, StoreError, StoredWebhook, integer, optional_integer, parse_timestamp, scope_text,
     time_column, timestamp, uuid_column,
@@ -115,6 +116,13 @@ pub(crate) async fn publish_in(
                 .await?
             }
         };
+        // Due now by the database's clock, whatever the publishing host's clock says.
+        let postgres = tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME;
+        let insert = format!(
+            "INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, \
+             next_attempt_at, body, created) VALUES ($1, $2, $3, $4, 0, {}, $5, $6)",
+            db_clock::time_sql(postgres, None)
+        );
         let mut count = 0i64;
         for row in &candidates {
             let hook = crate::store::decode(row, secrets)?;
@@ -123,20 +131,19 @@ pub(crate) async fn publish_in(
             }
             let message_id = uuid::Uuid::new_v4();
             let body = envelope(event, message_id, hook.id)?;
-            sqlx::query(
-                "INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, \
-                 next_attempt_at, body, created) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
-            )
-            .bind(message_id.to_string())
-            .bind(event.id.to_string())
-            .bind(hook.id.to_string())
-            .bind(PENDING)
-            .bind(enqueued.clone())
-            .bind(body)
-            .bind(enqueued.clone())
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query(&insert)
+                .bind(message_id.to_string())
+                .bind(event.id.to_string())
+                .bind(hook.id.to_string())
+                .bind(PENDING)
+                .bind(body)
+                .bind(enqueued.clone())
+                .execute(&mut **tx)
+                .await?;
             count += 1;
+        }
+        if count > 0 {
+            notify::announce(&mut *tx).await?;
         }
         Ok(count)
     }
@@ -220,15 +227,15 @@ fn clip(text: &str) -> String {
 }
 
 impl Store {
-    /// Takes the lease on up to `limit` due pending deliveries until `lease_until`. Each row's
+    /// Takes the lease on up to `limit` due pending deliveries for `lease`. Each row's
     /// `next_attempt_at` moves to the lease's end too, so a row whose worker dies becomes due
-    /// again by itself, without a sweeper. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several
-    /// processes claim at once without waiting on or taking each other's rows; on SQLite the
-    /// single statement runs under the database's one write lock.
+    /// again by itself, without a sweeper. "Due" and the lease's end are the database's time
+    /// ([`db_clock`]), so hosts with skewed clocks agree on both. On PostgreSQL, `FOR UPDATE
+    /// SKIP LOCKED` lets several processes claim at once without waiting on or taking each
+    /// other's rows; on SQLite the single statement runs under the database's one write lock.
     pub async fn claim(
         &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
+        lease: std::time::Duration,
         limit: usize,
     ) -> Result<Vec<Claimed>, StoreError> {
         if limit == 0 {
@@ -240,17 +247,18 @@ impl Store {
         } else {
             ""
         };
+        let until = db_clock::time_sql(self.postgres, Some(1));
+        let now = db_clock::time_sql(self.postgres, None);
         let sql = format!(
-            "UPDATE deliveries SET claimed_until = $1, next_attempt_at = $1, claim_token = $2 \
-             WHERE id IN (SELECT id FROM deliveries WHERE state = $3 AND next_attempt_at <= $4 \
-             ORDER BY next_attempt_at LIMIT $5{lock}) \
+            "UPDATE deliveries SET claimed_until = {until}, next_attempt_at = {until}, \
+             claim_token = $2 WHERE id IN (SELECT id FROM deliveries WHERE state = $3 \
+             AND next_attempt_at <= {now} ORDER BY next_attempt_at LIMIT $4{lock}) \
              RETURNING id, webhook_id, attempts, body"
         );
         let rows = sqlx::query(&sql)
-            .bind(timestamp(lease_until))
+            .bind(db_clock::micros(lease))
             .bind(token.clone())
             .bind(PENDING)
-            .bind(timestamp(now))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;
@@ -311,43 +319,45 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let finished = timestamp(now);
-        let (state, attempted, next, status, error) = match outcome {
-            Outcome::Delivered { status } => (DELIVERED, 1, finished.clone(), Some(*status), None),
+        // The next attempt is the wait after now by the database's clock (as "due" is judged);
+        // `finished` is this host's record of when it ended.
+        let (state, attempted, wait, status, error) = match outcome {
+            Outcome::Delivered { status } => (DELIVERED, 1, 0, Some(*status), None),
             Outcome::Retry {
                 wait,
                 status,
                 error,
-            } => {
-                let wait = chrono::Duration::from_std(*wait).unwrap_or(chrono::Duration::MAX);
-                let next = now.checked_add_signed(wait).unwrap_or(now);
-                (PENDING, 1, timestamp(next), *status, Some(clip(error)))
-            }
-            Outcome::Failed { status, error } => {
-                (FAILED, 1, finished.clone(), *status, Some(clip(error)))
-            }
-            Outcome::Cancelled { reason } => {
-                (CANCELLED, 0, finished.clone(), None, Some(clip(reason)))
-            }
+            } => (
+                PENDING,
+                1,
+                db_clock::micros(*wait),
+                *status,
+                Some(clip(error)),
+            ),
+            Outcome::Failed { status, error } => (FAILED, 1, 0, *status, Some(clip(error))),
+            Outcome::Cancelled { reason } => (CANCELLED, 0, 0, None, Some(clip(reason))),
         };
         let finished = (state != PENDING).then_some(finished);
         let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE deliveries SET state = $1, attempts = attempts + $2, next_attempt_at = $3, \
+        let sql = format!(
+            "UPDATE deliveries SET state = $1, attempts = attempts + $2, next_attempt_at = {}, \
              finished = $4, last_status = COALESCE($5, last_status), last_error = $6, \
              claimed_until = NULL, claim_token = NULL, attempt_count = attempt_count + $2 \
              WHERE id = $7 AND claim_token = $8 AND state = $9 RETURNING attempt_count",
-        )
-        .bind(state)
-        .bind(attempted)
-        .bind(next)
-        .bind(finished)
-        .bind(status.map(i64::from))
-        .bind(error)
-        .bind(claimed.id.to_string())
-        .bind(claimed.token.clone())
-        .bind(PENDING)
-        .fetch_optional(&mut *tx)
-        .await?;
+            db_clock::time_sql(self.postgres, Some(3))
+        );
+        let updated = sqlx::query(&sql)
+            .bind(state)
+            .bind(attempted)
+            .bind(wait)
+            .bind(finished)
+            .bind(status.map(i64::from))
+            .bind(error)
+            .bind(claimed.id.to_string())
+            .bind(claimed.token.clone())
+            .bind(PENDING)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(updated) = updated else {
             return Ok(false);
         };
@@ -426,13 +436,10 @@ impl Store {
     /// Puts failed deliveries back in the queue with a fresh schedule: those `filter` selects
     /// (one or every failed one for the CLI; a webhook's in a time range for
     /// `recoverWebhookDeliveries`). Returns how many.
-    pub async fn replay(
-        &self,
-        filter: &ReplayFilter,
-        now: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
+    /// They are due at once (by the database's clock), and every listening worker hears so.
+    pub async fn replay(&self, filter: &ReplayFilter) -> Result<u64, StoreError> {
         let mut conditions = String::new();
-        let mut next = 4;
+        let mut next = 3;
         let mut condition = |column: &str, op: &str| {
             conditions.push_str(&format!(" AND {column} {op} ${next}"));
             next += 1;
@@ -450,14 +457,12 @@ impl Store {
             condition("created", "<");
         }
         let sql = format!(
-            "UPDATE deliveries SET state = $1, attempts = 0, next_attempt_at = $2, \
+            "UPDATE deliveries SET state = $1, attempts = 0, next_attempt_at = {}, \
              finished = NULL, claimed_until = NULL, claim_token = NULL \
-             WHERE state = $3{conditions}"
+             WHERE state = $2{conditions}",
+            db_clock::time_sql(self.postgres, None)
         );
-        let mut query = sqlx::query(&sql)
-            .bind(PENDING)
-            .bind(timestamp(now))
-            .bind(FAILED);
+        let mut query = sqlx::query(&sql).bind(PENDING).bind(FAILED);
         if let Some(id) = filter.id {
             query = query.bind(id.to_string());
         }
@@ -470,7 +475,13 @@ impl Store {
         if let Some(until) = filter.until {
             query = query.bind(timestamp(until));
         }
-        Ok(query.execute(&self.pool).await?.rows_affected())
+        let mut tx = self.pool.begin().await?;
+        let replayed = query.execute(&mut *tx).await?.rows_affected();
+        if replayed > 0 {
+            notify::announce(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(replayed)
     }
 
     /// How many deliveries are in each state.
@@ -483,15 +494,23 @@ impl Store {
             .collect()
     }
 
-    /// The earliest `next_attempt_at` of a pending delivery, for a worker to sleep until.
-    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row =
-            sqlx::query("SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE state = $1")
-                .bind(PENDING)
-                .fetch_one(&self.pool)
-                .await?;
+    /// How long until the earliest pending delivery is due, by the database's clock (zero
+    /// when one is due now), for a worker to sleep that long.
+    pub async fn next_due_in(&self) -> Result<Option<std::time::Duration>, StoreError> {
+        let sql = format!(
+            "SELECT MIN(next_attempt_at) AS due, {} AS now FROM deliveries WHERE state = $1",
+            db_clock::time_sql(self.postgres, None)
+        );
+        let row = sqlx::query(&sql)
+            .bind(PENDING)
+            .fetch_one(&self.pool)
+            .await?;
         let due: Option<String> = row.try_get("due")?;
-        due.as_deref().map(parse_timestamp).transpose()
+        let Some(due) = due.as_deref().map(parse_timestamp).transpose()? else {
+            return Ok(None);
+        };
+        let now = parse_timestamp(&row.try_get::<String, _>("now")?)?;
+        Ok(Some((due - now).to_std().unwrap_or_default()))
     }
 }
 

@@ -384,11 +384,7 @@ async fn run(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receive
                 Err(_) => break,
             }
         }
-        let now = store::now();
-        let lease =
-            chrono::Duration::from_std(shared.config.lease).unwrap_or(chrono::Duration::MAX);
-        let lease_until = now.checked_add_signed(lease).unwrap_or(now);
-        let claimed = match shared.store.claim(now, lease_until, permits.len()).await {
+        let claimed = match shared.store.claim(shared.config.lease, permits.len()).await {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::error!(error = %e, "cannot claim deliveries");
@@ -427,14 +423,12 @@ async fn run(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receive
             // More may be due right away.
             continue;
         }
-        // Nothing more due now: sleep until the next due row, a publish in this process, or the
-        // poll interval (rows published by other processes, leases running out).
+        // Nothing more due now: sleep until the next due row, a publish in this process or a
+        // notification from another (see `notify`), or the poll interval (leases running out,
+        // notifications lost).
         let mut wait = shared.config.poll_interval;
-        match shared.store.next_due().await {
-            Ok(Some(due)) => {
-                let until = (due - store::now()).to_std().unwrap_or(Duration::ZERO);
-                wait = wait.min(until.max(Duration::from_millis(5)));
-            }
+        match shared.store.next_due_in().await {
+            Ok(Some(until)) => wait = wait.min(until.max(Duration::from_millis(5))),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "cannot read the next due delivery"),
         }
