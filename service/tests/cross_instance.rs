@@ -37,6 +37,8 @@ async fn start(url: &str, key: &Path, worker: Option<bool>) -> Running {
         rate_limit_burst: None,
         redis_url: None,
         key_source: KeySource::Dev(DevKey::load_or_create(key).expect("dev key")),
+        // Both instances seal and open webhook secrets with the same key, as a fleet must.
+        secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: DeliveryConfig {

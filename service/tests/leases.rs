@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use webhooks_client::types::WebhookScope;
 use webhooks_service::delivery::queue::{NewEvent, Outcome, ReplayFilter};
+use webhooks_service::secrets::{SecretKey, Secrets};
 use webhooks_service::store::{self, Store, StoredWebhook};
 
 const EVENT_TYPE: &str = "a.b.v1";
@@ -51,7 +52,10 @@ async fn publish(store: &Store, owner: &str, skew: i64) {
 }
 
 async fn suite(url: &str) {
-    let store = Store::connect(url).await.expect("store");
+    let store = Store::connect(url)
+        .await
+        .expect("store")
+        .with_secrets(Secrets::new(&SecretKey::from_bytes([3; 32])));
     store.insert(&hook("acme")).await.expect("insert hook");
 
     // Published by a host ten minutes ahead: due now all the same (with its own time, the row
