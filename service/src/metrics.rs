@@ -50,6 +50,12 @@ struct DeliveryState {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Reason {
+    /// `Gone` or `Failing`.
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolState {
     state: &'static str,
 }
@@ -75,6 +81,7 @@ pub struct Metrics {
     delivery_latency: Histogram,
     queue_depth: Family<DeliveryState, Gauge>,
     pool: Family<PoolState, Gauge>,
+    deactivations: Family<Reason, Counter>,
 }
 
 impl Metrics {
@@ -128,8 +135,15 @@ impl Metrics {
             "Database connections of this process: in use, idle, and the pool's maximum",
             pool.clone(),
         );
+        let deactivations = Family::<Reason, Counter>::default();
+        registry.register(
+            "webhook_deactivations",
+            "Webhooks the service deactivated for their endpoint's health, by reason",
+            deactivations.clone(),
+        );
         Metrics {
             registry,
+            deactivations,
             requests,
             request_latency,
             rate_limited,
@@ -167,6 +181,11 @@ impl Metrics {
         if let Some(elapsed) = elapsed {
             self.delivery_latency.observe(elapsed.as_secs_f64());
         }
+    }
+
+    /// A webhook deactivated by endpoint health for `reason`.
+    pub fn deactivation(&self, reason: &'static str) {
+        self.deactivations.get_or_create(&Reason { reason }).inc();
     }
 
     /// The text exposition, after reading what is read at scrape from `store`.

@@ -2,6 +2,7 @@
 //! it ([`worker`]) with signed POSTs ([`signer`]) to callbacks the address rules allow
 //! ([`ssrf`]), retried on the schedule of [`retry`].
 
+pub mod health;
 pub mod history;
 pub mod queue;
 pub mod retry;
@@ -39,6 +40,9 @@ pub struct DeliveryConfig {
     pub retry: RetryPolicy,
     /// Ranges taken out of the refused ones (`serve --allow-callback-cidr`).
     pub allow_callback_cidrs: Vec<IpNet>,
+    /// A webhook whose attempts have all failed for this long is deactivated
+    /// (`serve --disable-after`; see [`health`]).
+    pub disable_after: Duration,
 }
 
 impl Default for DeliveryConfig {
@@ -52,6 +56,7 @@ impl Default for DeliveryConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
             allow_callback_cidrs: Vec::new(),
+            disable_after: health::DEFAULT_DISABLE_AFTER,
         }
     }
 }

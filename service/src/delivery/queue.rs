@@ -511,6 +511,7 @@ mod tests {
             modified: now,
             expiration_date_time: Some(now + chrono::Duration::days(1)),
             previous_secret: None,
+            health: Default::default(),
         }
     }
 
