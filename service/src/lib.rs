@@ -14,6 +14,7 @@ pub mod outbound;
 pub mod pages;
 pub mod probes;
 mod request_span;
+pub mod retention;
 pub mod service;
 pub mod store;
 
@@ -93,6 +94,8 @@ pub struct Running {
     worker: Option<Worker>,
     /// Deletes idempotency keys past their window.
     janitor: JoinHandle<()>,
+    /// Deletes finished deliveries and events past the retention time.
+    retention: JoinHandle<()>,
 }
 
 impl Running {
@@ -106,6 +109,7 @@ impl Running {
         // The server may already have stopped on its own; its result tells.
         let _ = self.shutdown.send(());
         self.janitor.abort();
+        self.retention.abort();
         let served = join(self.task).await;
         if let Some(worker) = self.worker {
             worker.stop().await;
@@ -120,6 +124,7 @@ impl Running {
             mut task,
             worker,
             janitor,
+            retention,
             ..
         } = self;
         let served = tokio::select! {
@@ -131,6 +136,7 @@ impl Running {
             }
         };
         janitor.abort();
+        retention.abort();
         if let Some(worker) = worker {
             worker.stop().await;
         }
@@ -207,6 +213,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
+    let retention = tokio::spawn(retention::run(
+        store.clone(),
+        config.delivery.retention.clone(),
+        std::sync::Arc::clone(&metrics),
+    ));
     let worker = if config.delivery.enabled {
         Some(Worker::start(
             store.clone(),
@@ -246,6 +257,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         task,
         worker,
         janitor,
+        retention,
     })
 }
 

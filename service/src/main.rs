@@ -139,6 +139,10 @@ struct Serve {
     /// success in between (a `410 Gone` deactivates at once).
     #[arg(long, env = "WEBHOOKS_DISABLE_AFTER", default_value = "5days", value_parser = positive_duration)]
     disable_after: std::time::Duration,
+    /// Delete delivered, failed and cancelled deliveries this long after they finished, and
+    /// events this long after they were published once no delivery of theirs is left.
+    #[arg(long, env = "WEBHOOKS_RETENTION", default_value = "30days", value_parser = positive_duration)]
+    retention: std::time::Duration,
     /// Requests a minute per caller (0: no limit).
     #[arg(long, env = "WEBHOOKS_RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     rate_limit_per_minute: u32,
@@ -307,6 +311,10 @@ async fn run(command: Command) -> Result<(), String> {
                     },
                     allow_callback_cidrs: serve.allow_callback_cidrs,
                     disable_after: serve.disable_after,
+                    retention: webhooks_service::retention::RetentionConfig {
+                        after: serve.retention,
+                        ..Default::default()
+                    },
                 },
             };
             if !config.delivery.allow_callback_cidrs.is_empty() {

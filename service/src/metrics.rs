@@ -56,6 +56,12 @@ struct Reason {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Table {
+    /// `deliveries` or `events`.
+    table: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolState {
     state: &'static str,
 }
@@ -82,6 +88,7 @@ pub struct Metrics {
     queue_depth: Family<DeliveryState, Gauge>,
     pool: Family<PoolState, Gauge>,
     deactivations: Family<Reason, Counter>,
+    retention_deleted: Family<Table, Counter>,
 }
 
 impl Metrics {
@@ -141,9 +148,16 @@ impl Metrics {
             "Webhooks the service deactivated for their endpoint's health, by reason",
             deactivations.clone(),
         );
+        let retention_deleted = Family::<Table, Counter>::default();
+        registry.register(
+            "retention_deleted_rows",
+            "Rows deleted by retention, by table (deliveries with their attempts, events)",
+            retention_deleted.clone(),
+        );
         Metrics {
             registry,
             deactivations,
+            retention_deleted,
             requests,
             request_latency,
             rate_limited,
@@ -186,6 +200,13 @@ impl Metrics {
     /// A webhook deactivated by endpoint health for `reason`.
     pub fn deactivation(&self, reason: &'static str) {
         self.deactivations.get_or_create(&Reason { reason }).inc();
+    }
+
+    /// Rows retention deleted from `table`.
+    pub fn retention_deleted(&self, table: &'static str, rows: u64) {
+        self.retention_deleted
+            .get_or_create(&Table { table })
+            .inc_by(rows);
     }
 
     /// The text exposition, after reading what is read at scrape from `store`.

@@ -43,6 +43,9 @@ pub struct DeliveryConfig {
     /// A webhook whose attempts have all failed for this long is deactivated
     /// (`serve --disable-after`; see [`health`]).
     pub disable_after: Duration,
+    /// How long finished deliveries and their events are kept (`serve --retention`; see
+    /// [`crate::retention`]).
+    pub retention: crate::retention::RetentionConfig,
 }
 
 impl Default for DeliveryConfig {
@@ -57,6 +60,7 @@ impl Default for DeliveryConfig {
             retry: RetryPolicy::default(),
             allow_callback_cidrs: Vec::new(),
             disable_after: health::DEFAULT_DISABLE_AFTER,
+            retention: crate::retention::RetentionConfig::default(),
         }
     }
 }

@@ -365,8 +365,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE deliveries SET state = $1, finished = $2, last_error = $3, \
-             claimed_until = NULL, claim_token = NULL WHERE webhook_id = $4 AND state = $5",
+            "UPDATE deliveries SET state = $1, finished = $2, next_attempt_at = $2, \
+             last_error = $3, claimed_until = NULL, claim_token = NULL \
+             WHERE webhook_id = $4 AND state = $5",
         )
         .bind(CANCELLED)
         .bind(timestamp(now))
