@@ -68,12 +68,15 @@ pub struct PassReport {
     pub batches: u64,
     /// The longest of them, from its first statement to its commit.
     pub longest_batch: Duration,
+    /// All of them together (the pass's time less its reads and pauses).
+    pub batch_time: Duration,
 }
 
 impl PassReport {
     fn batch(&mut self, took: Duration) {
         self.batches += 1;
         self.longest_batch = self.longest_batch.max(took);
+        self.batch_time += took;
     }
 }
 
