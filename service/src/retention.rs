@@ -35,8 +35,8 @@ pub struct RetentionConfig {
 
 impl Default for RetentionConfig {
     fn default() -> Self {
-        // Batches and pause from bench/retention.sh (BENCHMARKS.md, "Retention"): no publish or
-        // claim waits 100 ms during a pass over 1,000,000 rows.
+        // Measured with bench/retention.sh (BENCHMARKS.md, "Retention"); on SQLite they do not
+        // yet keep every publish and claim under 100 ms on a loaded machine, see there.
         RetentionConfig {
             after: DEFAULT_RETENTION,
             sqlite_batch: 100,
