@@ -70,6 +70,8 @@ pub fn sample_webhook(id: uuid::Uuid) -> Webhook {
         created: at,
         modified: at,
         expiration_date_time: None,
+        deactivation_reason: None,
+        deactivated_date_time: None,
     }
 }
 
@@ -140,6 +142,8 @@ impl Api for Scripted {
                     created: hook.created,
                     modified: hook.modified,
                     expiration_date_time: None,
+                    deactivation_reason: None,
+                    deactivated_date_time: None,
                     secret: secret.unwrap_or_else(|| "s".repeat(32)),
                 })
             }

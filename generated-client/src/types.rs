@@ -309,6 +309,24 @@ pub struct CreatedWebhook {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
+    /// The `deactivationReason` property: a [`WebhookDeactivationReason`].
+    #[serde(
+        rename = "deactivationReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deactivation_reason: ::std::option::Option<
+        crate::types::WebhookDeactivationReason,
+    >,
+    /// When the webhook was last deactivated, by its owner or by the service (see `deactivationReason`); absent while it is active and after it is activated again.
+    ///
+    /// Read-only: sent by the server, never in a request.
+    #[serde(
+        rename = "deactivatedDateTime",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deactivated_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// The key that signs every event sent to the callback (see the conventions for both signatures). Generated secrets are `whsec_` and the base64 of 32 random bytes.
     pub secret: ::std::string::String,
 }
@@ -1351,6 +1369,99 @@ pub struct Webhook {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub expiration_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
+    /// The `deactivationReason` property: a [`WebhookDeactivationReason`].
+    #[serde(
+        rename = "deactivationReason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deactivation_reason: ::std::option::Option<
+        crate::types::WebhookDeactivationReason,
+    >,
+    /// When the webhook was last deactivated, by its owner or by the service (see `deactivationReason`); absent while it is active and after it is activated again.
+    ///
+    /// Read-only: sent by the server, never in a request.
+    #[serde(
+        rename = "deactivatedDateTime",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub deactivated_date_time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
+}
+/// Why the service deactivated the webhook (absent while it is active, and
+/// when its owner deactivated it): `Gone` (its callback answered
+/// `410 Gone`, which deactivates at once) or `Failing` (every delivery
+/// attempt failed for longer than the service's limit, 5 days unless
+/// configured otherwise, with no success in between). Its pending
+/// deliveries were cancelled. Activating the webhook again clears it.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash,
+    ::std::cmp::PartialOrd,
+    ::std::cmp::Ord
+)]
+#[non_exhaustive]
+pub enum WebhookDeactivationReason {
+    /// `Gone`
+    Gone,
+    /// `Failing`
+    Failing,
+    /// A value this version of the spec does not list, kept as sent.
+    Unknown(::std::string::String),
+}
+impl WebhookDeactivationReason {
+    /// Every value the spec lists.
+    pub const ALL: &'static [Self] = &[Self::Gone, Self::Failing];
+    /// The value as it appears in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Gone => "Gone",
+            Self::Failing => "Failing",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::fmt::Display for WebhookDeactivationReason {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::convert::From<&str> for WebhookDeactivationReason {
+    fn from(value: &str) -> Self {
+        match value {
+            "Gone" => Self::Gone,
+            "Failing" => Self::Failing,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::str::FromStr for WebhookDeactivationReason {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+        ::std::result::Result::Ok(Self::from(value))
+    }
+}
+impl ::serde::Serialize for WebhookDeactivationReason {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookDeactivationReason {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        ::std::result::Result::Ok(Self::from(&*value))
+    }
 }
 /// A page of the webhooks the caller can see.
 #[derive(

@@ -45,6 +45,12 @@
 //!   `webhook-signature` carries two space-separated `v1,` signatures, the
 //!   new secret's first and the previous secret's second, and `Signature`
 //!   uses the new secret only.
+//! - Endpoint health: a callback that answers `410 Gone` deactivates its
+//!   webhook at once, and so do deliveries that have all failed for longer
+//!   than a limit (5 days unless the operator sets another) with no success
+//!   in between. The webhook then reads as inactive with a
+//!   `deactivationReason` and a `deactivatedDateTime`, and its pending
+//!   deliveries are cancelled; activating it again clears both.
 #![allow(
     clippy::large_enum_variant,
     clippy::result_large_err,

@@ -14,6 +14,7 @@ pub mod outbound;
 pub mod pages;
 pub mod probes;
 mod request_span;
+pub mod retention;
 pub mod secrets;
 pub mod service;
 pub mod store;
@@ -103,6 +104,8 @@ pub struct Running {
     listener: Option<Listener>,
     /// Deletes idempotency keys past their window.
     janitor: JoinHandle<()>,
+    /// Deletes finished deliveries and events past the retention time.
+    retention: JoinHandle<()>,
 }
 
 impl Running {
@@ -116,6 +119,7 @@ impl Running {
         // The server may already have stopped on its own; its result tells.
         let _ = self.shutdown.send(());
         self.janitor.abort();
+        self.retention.abort();
         let served = join(self.task).await;
         stop_delivery(self.worker, self.listener).await;
         served
@@ -129,6 +133,7 @@ impl Running {
             worker,
             listener,
             janitor,
+            retention,
             ..
         } = self;
         let served = tokio::select! {
@@ -140,6 +145,7 @@ impl Running {
             }
         };
         janitor.abort();
+        retention.abort();
         stop_delivery(worker, listener).await;
         served
     }
@@ -244,6 +250,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     // Only a process that delivers listens; only PostgreSQL carries notifications.
     let notified = (config.delivery.enabled && config.delivery.listen && store.postgres)
         .then(|| Listener::start(config.database_url.clone(), std::sync::Arc::clone(&wake)));
+    let retention = tokio::spawn(retention::run(
+        store.clone(),
+        config.delivery.retention.clone(),
+        std::sync::Arc::clone(&metrics),
+    ));
     let worker = if config.delivery.enabled {
         Some(Worker::start(
             store.clone(),
@@ -284,6 +295,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         worker,
         listener: notified,
         janitor,
+        retention,
     })
 }
 

@@ -143,6 +143,14 @@ struct Serve {
     /// attempted again after this. Must exceed --delivery-timeout.
     #[arg(long, env = "WEBHOOKS_DELIVERY_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
     delivery_lease: std::time::Duration,
+    /// Deactivate a webhook whose delivery attempts have all failed for this long, with no
+    /// success in between (a `410 Gone` deactivates at once).
+    #[arg(long, env = "WEBHOOKS_DISABLE_AFTER", default_value = "5days", value_parser = positive_duration)]
+    disable_after: std::time::Duration,
+    /// Delete delivered, failed and cancelled deliveries this long after they finished, and
+    /// events this long after they were published once no delivery of theirs is left.
+    #[arg(long, env = "WEBHOOKS_RETENTION", default_value = "30days", value_parser = positive_duration)]
+    retention: std::time::Duration,
     /// Requests a minute per caller (0: no limit).
     #[arg(long, env = "WEBHOOKS_RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     rate_limit_per_minute: u32,
@@ -183,6 +191,15 @@ struct Serve {
     /// Log lines as text for a terminal or as one JSON object each.
     #[arg(long, env = "WEBHOOKS_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
+}
+
+/// A duration such as `5days` or `90s`; zero is refused (it would deactivate or delete at once).
+fn positive_duration(text: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if duration.is_zero() => Err("must be longer than zero".to_owned()),
+        Ok(duration) => Ok(duration),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// `--log-format`.
@@ -320,6 +337,11 @@ async fn run(command: Command) -> Result<(), String> {
                         jitter: serve.retry_jitter,
                     },
                     allow_callback_cidrs: serve.allow_callback_cidrs,
+                    disable_after: serve.disable_after,
+                    retention: webhooks_service::retention::RetentionConfig {
+                        after: serve.retention,
+                        ..Default::default()
+                    },
                 },
             };
             if !config.delivery.allow_callback_cidrs.is_empty() {
@@ -517,6 +539,16 @@ mod tests {
                 "--{long}"
             );
         }
+    }
+
+    #[test]
+    fn durations_must_be_positive() {
+        assert_eq!(
+            positive_duration("5days"),
+            Ok(std::time::Duration::from_secs(5 * 86400))
+        );
+        assert!(positive_duration("0s").is_err());
+        assert!(positive_duration("soon").is_err());
     }
 
     #[test]

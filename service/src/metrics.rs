@@ -50,6 +50,18 @@ struct DeliveryState {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Reason {
+    /// `Gone` or `Failing`.
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Table {
+    /// `deliveries` or `events`.
+    table: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolState {
     state: &'static str,
 }
@@ -79,6 +91,8 @@ pub struct Metrics {
     delivery_latency: Histogram,
     queue_depth: Family<DeliveryState, Gauge>,
     pool: Family<PoolState, Gauge>,
+    deactivations: Family<Reason, Counter>,
+    retention_deleted: Family<Table, Counter>,
 }
 
 impl Metrics {
@@ -138,8 +152,22 @@ impl Metrics {
             "Database connections of this process: in use, idle, and the pool's maximum",
             pool.clone(),
         );
+        let deactivations = Family::<Reason, Counter>::default();
+        registry.register(
+            "webhook_deactivations",
+            "Webhooks the service deactivated for their endpoint's health, by reason",
+            deactivations.clone(),
+        );
+        let retention_deleted = Family::<Table, Counter>::default();
+        registry.register(
+            "retention_deleted_rows",
+            "Rows deleted by retention, by table (deliveries with their attempts, events)",
+            retention_deleted.clone(),
+        );
         Metrics {
             registry,
+            deactivations,
+            retention_deleted,
             requests,
             request_latency,
             rate_limited,
@@ -186,6 +214,18 @@ impl Metrics {
         if let Some(elapsed) = elapsed {
             self.delivery_latency.observe(elapsed.as_secs_f64());
         }
+    }
+
+    /// A webhook deactivated by endpoint health for `reason`.
+    pub fn deactivation(&self, reason: &'static str) {
+        self.deactivations.get_or_create(&Reason { reason }).inc();
+    }
+
+    /// Rows retention deleted from `table`.
+    pub fn retention_deleted(&self, table: &'static str, rows: u64) {
+        self.retention_deleted
+            .get_or_create(&Table { table })
+            .inc_by(rows);
     }
 
     /// The text exposition, after reading what is read at scrape from `store`.

@@ -20,10 +20,11 @@ use webhooks_server::types::{
     DeliveryAttemptErrorKind, DeliveryDetail, DeliveryList, DeliveryState, Error, ErrorCode,
     ErrorResponse, Link, PageLinks, PublishEvent, PublishedEvent, RecoverDeliveries,
     RecoveredDeliveries, RotateWebhookSecret, RotatedWebhookSecret, UpdateWebhook, Webhook,
-    WebhookList, WebhookScope,
+    WebhookDeactivationReason, WebhookList, WebhookScope,
 };
 
 use crate::auth::Caller;
+use crate::delivery::health::DeactivationReason;
 use crate::delivery::history::{DeliveryFilter, DeliveryView, ErrorKind, StoredAttempt};
 use crate::delivery::queue::{NewEvent, ReplayFilter};
 use crate::delivery::ssrf::{AddressPolicy, Refused};
@@ -213,6 +214,7 @@ impl Service {
             modified: now,
             expiration_date_time: None,
             previous_secret: None,
+            health: Default::default(),
         };
         self.store
             .insert(&hook)
@@ -229,6 +231,8 @@ impl Service {
             created: view.created,
             modified: view.modified,
             expiration_date_time: view.expiration_date_time,
+            deactivation_reason: view.deactivation_reason,
+            deactivated_date_time: view.deactivated_date_time,
             secret: hook.secret,
         })
     }
@@ -716,6 +720,16 @@ fn to_webhook(hook: &StoredWebhook, now: DateTime<Utc>) -> Webhook {
         created: hook.created,
         modified: hook.modified,
         expiration_date_time: hook.expiration_date_time,
+        // Only while inactive: the columns are cleared on activation, and an expired webhook
+        // (which reads as inactive) was never deactivated.
+        deactivation_reason: (!hook.active)
+            .then_some(hook.health.deactivation_reason)
+            .flatten()
+            .map(|reason| match reason {
+                DeactivationReason::Gone => WebhookDeactivationReason::Gone,
+                DeactivationReason::Failing => WebhookDeactivationReason::Failing,
+            }),
+        deactivated_date_time: (!hook.active).then_some(hook.health.deactivated).flatten(),
     }
 }
 

@@ -13,6 +13,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use webhooks_client::types::WebhookScope;
 
+use crate::delivery::health::{DeactivationReason, Health};
 use crate::secrets::{SecretError, Secrets};
 
 /// The migrations in `service/migrations`, embedded in the binary.
@@ -68,6 +69,8 @@ pub struct StoredWebhook {
     pub expiration_date_time: Option<DateTime<Utc>>,
     /// The secret a rotation replaced, while it still signs.
     pub previous_secret: Option<PreviousSecret>,
+    /// Whether and why the service deactivated it, and whether its deliveries are failing.
+    pub health: Health,
 }
 
 /// A replaced secret in its grace period: deliveries are signed with it too until `until`.
@@ -122,7 +125,8 @@ pub enum Activation {
 }
 
 pub(crate) const COLUMNS: &str = "id, owner, scope, scope_id, active, callback_url, event_types, secret, \
-                       created, modified, expiration_date_time, previous_secret, previous_secret_until";
+                       created, modified, expiration_date_time, previous_secret, previous_secret_until, \
+                       deactivation_reason, deactivated, failing_since";
 
 /// The current time at the store's precision (microseconds).
 pub fn now() -> DateTime<Utc> {
@@ -243,7 +247,7 @@ impl Store {
         let event_types = encode_event_types(&hook.event_types)?;
         sqlx::query(&format!(
             "INSERT INTO webhooks ({COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(hook.id.to_string())
         .bind(hook.owner.clone())
@@ -263,6 +267,13 @@ impl Store {
                 .transpose()?,
         )
         .bind(hook.previous_secret.as_ref().map(|p| timestamp(p.until)))
+        .bind(
+            hook.health
+                .deactivation_reason
+                .map(DeactivationReason::as_str),
+        )
+        .bind(hook.health.deactivated.map(timestamp))
+        .bind(hook.health.failing_since.map(timestamp))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -364,13 +375,17 @@ impl Store {
         // The statement text is fixed per kind of change; every value is a bound parameter.
         let (set_active, condition) = match changes.activation {
             None => ("", ""),
+            // Activating clears what endpoint health recorded: the owner says the callback
+            // works again, and it gets a full window before it counts as failing.
             Some(Activation::Activate { .. }) => (
-                ", active = 1, expiration_date_time = $7",
+                ", active = 1, expiration_date_time = $7, deactivation_reason = NULL, \
+                 deactivated = NULL, failing_since = NULL",
                 " AND (active = 0 OR (expiration_date_time IS NOT NULL \
                  AND expiration_date_time <= $8))",
             ),
+            // The owner's deactivation has a time and no reason (reasons are the service's).
             Some(Activation::Deactivate) => (
-                ", active = 0, expiration_date_time = $7",
+                ", active = 0, expiration_date_time = $7, deactivated = $4",
                 " AND active = 1 AND (expiration_date_time IS NULL \
                  OR expiration_date_time > $8)",
             ),
@@ -566,6 +581,20 @@ pub(crate) fn decode(row: &AnyRow, secrets: &Secrets) -> Result<StoredWebhook, S
             }),
             // Written together and cleared together; half a pair is no grace period.
             _ => None,
+        },
+        health: Health {
+            deactivation_reason: optional("deactivation_reason")?
+                .as_deref()
+                .map(DeactivationReason::parse)
+                .transpose()?,
+            deactivated: optional("deactivated")?
+                .as_deref()
+                .map(parse_timestamp)
+                .transpose()?,
+            failing_since: optional("failing_since")?
+                .as_deref()
+                .map(parse_timestamp)
+                .transpose()?,
         },
     })
 }

@@ -359,6 +359,7 @@ async fn suite(url: &str) {
             event_types: vec!["test.metadata.v1".to_owned()],
             secret: secret("metadata"),
             previous_secret: None,
+            health: Default::default(),
             created: now,
             modified: now,
             expiration_date_time: None,

@@ -35,6 +35,7 @@ fn hook(owner: &str) -> StoredWebhook {
         modified: now,
         expiration_date_time: Some(now + chrono::Duration::days(1)),
         previous_secret: None,
+        health: Default::default(),
     }
 }
 

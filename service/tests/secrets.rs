@@ -29,6 +29,7 @@ fn hook(owner: &str, secret: &str) -> StoredWebhook {
         modified: now,
         expiration_date_time: None,
         previous_secret: None,
+        health: Default::default(),
     }
 }
 

@@ -30,6 +30,7 @@ fn hook(owner: &str, scope: WebhookScope, scope_id: Option<&str>) -> StoredWebho
         modified: now,
         expiration_date_time: None,
         previous_secret: None,
+        health: Default::default(),
     }
 }
 

@@ -119,6 +119,8 @@ impl Store {
                     modified: now,
                     // Far enough ahead to stay live for any run.
                     expiration_date_time: active.then(|| now + chrono::Duration::days(365 * 50)),
+                    deactivation_reason: None,
+                    deactivated_date_time: None,
                 };
                 let secret = format!("seeded-secret-{n}");
                 webhooks.insert(
@@ -173,6 +175,8 @@ impl Store {
             created: now,
             modified: now,
             expiration_date_time: None,
+            deactivation_reason: None,
+            deactivated_date_time: None,
         };
         let created = CreatedWebhook {
             id,
@@ -184,6 +188,8 @@ impl Store {
             created: now,
             modified: now,
             expiration_date_time: None,
+            deactivation_reason: None,
+            deactivated_date_time: None,
             secret: secret.clone(),
         };
         self.write().insert(

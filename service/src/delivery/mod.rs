@@ -3,6 +3,7 @@
 //! ([`ssrf`]), retried on the schedule of [`retry`].
 
 pub mod db_clock;
+pub mod health;
 pub mod history;
 pub mod notify;
 pub mod queue;
@@ -44,6 +45,12 @@ pub struct DeliveryConfig {
     pub retry: RetryPolicy,
     /// Ranges taken out of the refused ones (`serve --allow-callback-cidr`).
     pub allow_callback_cidrs: Vec<IpNet>,
+    /// A webhook whose attempts have all failed for this long is deactivated
+    /// (`serve --disable-after`; see [`health`]).
+    pub disable_after: Duration,
+    /// How long finished deliveries and their events are kept (`serve --retention`; see
+    /// [`crate::retention`]).
+    pub retention: crate::retention::RetentionConfig,
 }
 
 impl Default for DeliveryConfig {
@@ -58,6 +65,8 @@ impl Default for DeliveryConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
             allow_callback_cidrs: Vec::new(),
+            disable_after: health::DEFAULT_DISABLE_AFTER,
+            retention: crate::retention::RetentionConfig::default(),
         }
     }
 }

@@ -319,8 +319,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let finished = timestamp(now);
-        // The next attempt is the wait after now by the database's clock (as "due" is judged);
-        // `finished` is this host's record of when it ended.
+        // A retry's next attempt is the wait after now by the database's clock (as "due" is
+        // judged). A finished delivery's `next_attempt_at` is its `finished` time, this host's
+        // record of when it ended, as `cancel_pending` sets it: retention finds old finished rows
+        // on the claim's index (state, next_attempt_at) through it.
         let (state, attempted, wait, status, error) = match outcome {
             Outcome::Delivered { status } => (DELIVERED, 1, 0, Some(*status), None),
             Outcome::Retry {
@@ -340,8 +342,8 @@ impl Store {
         let finished = (state != PENDING).then_some(finished);
         let mut tx = self.pool.begin().await?;
         let sql = format!(
-            "UPDATE deliveries SET state = $1, attempts = attempts + $2, next_attempt_at = {}, \
-             finished = $4, last_status = COALESCE($5, last_status), last_error = $6, \
+            "UPDATE deliveries SET state = $1, attempts = attempts + $2, \
+             next_attempt_at = COALESCE($4, {}), finished = $4, last_status = COALESCE($5, last_status), last_error = $6, \
              claimed_until = NULL, claim_token = NULL, attempt_count = attempt_count + $2 \
              WHERE id = $7 AND claim_token = $8 AND state = $9 RETURNING attempt_count",
             db_clock::time_sql(self.postgres, Some(3))
@@ -378,8 +380,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE deliveries SET state = $1, finished = $2, last_error = $3, \
-             claimed_until = NULL, claim_token = NULL WHERE webhook_id = $4 AND state = $5",
+            "UPDATE deliveries SET state = $1, finished = $2, next_attempt_at = $2, \
+             last_error = $3, claimed_until = NULL, claim_token = NULL \
+             WHERE webhook_id = $4 AND state = $5",
         )
         .bind(CANCELLED)
         .bind(timestamp(now))
@@ -533,6 +536,7 @@ mod tests {
             modified: now,
             expiration_date_time: Some(now + chrono::Duration::days(1)),
             previous_secret: None,
+            health: Default::default(),
         }
     }
 

@@ -273,7 +273,22 @@ async fn attempt(shared: &Shared, claimed: Claimed, hook: Option<StoredWebhook>)
         .record_attempt(&claimed, &outcome, report.as_ref(), store::now())
         .await;
     match recorded {
-        Ok(true) => {}
+        Ok(true) => {
+            if let Some(hook) = &hook {
+                let healthy = super::health::after_attempt(
+                    &shared.store,
+                    &shared.metrics,
+                    hook,
+                    &outcome,
+                    shared.config.disable_after,
+                    store::now(),
+                )
+                .await;
+                if let Err(e) = healthy {
+                    tracing::error!(webhook = %hook.id, error = %e, "cannot record the endpoint's health");
+                }
+            }
+        }
         Ok(false) => tracing::info!(
             delivery = %claimed.id,
             "outcome not recorded: the row was cancelled or its lease went to another worker"
