@@ -135,7 +135,7 @@ async fn end_to_end(url: &str) {
     let receiver = Receiver::start().await;
     let store = Store::connect(url).await.expect("store").with_secrets(
         webhooks_service::secrets::Secrets::new(&webhooks_service::secrets::SecretKey::from_bytes(
-            [3; 32],
+            [7; 32],
         )),
     );
 
@@ -282,7 +282,7 @@ fn failure() -> Outcome {
 async fn window(url: &str) {
     let store = Store::connect(url).await.expect("store").with_secrets(
         webhooks_service::secrets::Secrets::new(&webhooks_service::secrets::SecretKey::from_bytes(
-            [3; 32],
+            [7; 32],
         )),
     );
     let t0 = store::now();
