@@ -18,6 +18,7 @@ pub mod retention;
 pub mod secrets;
 pub mod service;
 pub mod store;
+pub mod webhook_health;
 
 use std::future::Future;
 use std::net::SocketAddr;

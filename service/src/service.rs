@@ -24,7 +24,6 @@ use webhooks_server::types::{
 };
 
 use crate::auth::Caller;
-use crate::delivery::health::DeactivationReason;
 use crate::delivery::history::{DeliveryFilter, DeliveryView, ErrorKind, StoredAttempt};
 use crate::delivery::queue::{NewEvent, ReplayFilter};
 use crate::delivery::ssrf::{AddressPolicy, Refused};
@@ -33,6 +32,7 @@ use crate::idempotency::{self, Published};
 use crate::limiter::Limiter;
 use crate::pages::{self, Position, Tokens};
 use crate::store::{self, Activation, Changes, Store, StoreError, StoredWebhook};
+use crate::webhook_health::DeactivationReason;
 
 /// How long an activation lasts when the request names no expiration.
 const DEFAULT_ACTIVATION_DAYS: i64 = 30;

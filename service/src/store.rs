@@ -13,8 +13,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use webhooks_client::types::WebhookScope;
 
-use crate::delivery::health::{DeactivationReason, Health};
 use crate::secrets::{SecretError, Secrets};
+use crate::webhook_health::{DeactivationReason, Health};
 
 /// The migrations in `service/migrations`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -585,7 +585,13 @@ pub(crate) fn decode(row: &AnyRow, secrets: &Secrets) -> Result<StoredWebhook, S
         health: Health {
             deactivation_reason: optional("deactivation_reason")?
                 .as_deref()
-                .map(DeactivationReason::parse)
+                .map(|text| {
+                    DeactivationReason::parse(text).ok_or_else(|| {
+                        StoreError::Corrupt(format!(
+                            "deactivation_reason {text:?} is neither Gone nor Failing"
+                        ))
+                    })
+                })
                 .transpose()?,
             deactivated: optional("deactivated")?
                 .as_deref()
