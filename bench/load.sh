@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Load benchmark of the running service: `getWebhook` and `activateWebhook` on SQLite and on
-# PostgreSQL, driven by wrk from a separate process over loopback. Each run is bounded (15 s by
-# default) and the script stops its own servers. Paste the printed table into BENCHMARKS.md.
+# PostgreSQL, driven by wrk from a separate process over loopback. Then, close to the limit on one
+# core: the service's `getWebhook` on SQLite (metrics and request ids on, as always) and a minimal
+# axum server (service/examples/minimal_axum.rs: one route, a small JSON body), each pinned to the
+# same core with wrk on another, and the service's requests/s as a fraction of the minimal one's.
+# Each run is bounded (15 s by default) and the script stops its own servers. Paste the printed
+# tables into BENCHMARKS.md.
 #
 #   bash bench/load.sh                       # SQLite, and PostgreSQL if one answers on 127.0.0.1:5432
 #   DURATION=30s CONNECTIONS=64 bash bench/load.sh
@@ -16,8 +20,11 @@ POSTGRES_URL=${WEBHOOKS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/te
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-cargo build --quiet --release -p webhooks-service
-bin=target/release/webhooks-service
+cargo build --quiet --release -p webhooks-service --bin webhooks-service --example minimal_axum
+bin=${CARGO_TARGET_DIR:-target}/release/webhooks-service
+minimal=${CARGO_TARGET_DIR:-target}/release/examples/minimal_axum
+# One core: the servers on the last, wrk on the first.
+server_core=$(($(nproc) - 1))
 
 work=$(mktemp -d)
 server_pid=""
@@ -69,9 +76,10 @@ LUA
 cat "$work/count.lua" >>"$work/activate.lua"
 
 results=()
-bench_backend() {
+start_service() { # name database-url [command prefix...]
     local name=$1 url=$2
-    "$bin" serve --listen "127.0.0.1:$port" --database-url "$url" --dev-key "$key" \
+    shift 2
+    "$@" "$bin" serve --listen "127.0.0.1:$port" --database-url "$url" --dev-key "$key" \
         --allow-insecure-callbacks --rate-limit-per-minute 1000000000 --rate-limit-burst 1000000000 \
         >"$work/$name.log" 2>&1 &
     server_pid=$!
@@ -88,6 +96,12 @@ bench_backend() {
         echo >>"$ids"
     done
     sed -i '/^$/d' "$ids"
+}
+
+bench_backend() {
+    local name=$1 url=$2
+    local ids="$work/$name.ids"
+    start_service "$name" "$url"
     for op in get activate; do
         local out="$work/$name-$op.txt"
         IDS="$ids" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
@@ -111,9 +125,47 @@ else
     echo "PostgreSQL does not answer on 127.0.0.1:5432: skipped" >&2
 fi
 
+# Close to the limit on one core: the same wrk on core 0 (one thread), each server alone on
+# $server_core.
+one_core=()
+if (( server_core > 0 )); then
+    start_service one-core "sqlite://$work/one-core.db" taskset -c "$server_core"
+    IDS="$work/one-core.ids" taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency \
+        -H "Authorization: Bearer $token" -s "$work/get.lua" "http://127.0.0.1:$port" >"$work/one-core-service.txt"
+    kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+    taskset -c "$server_core" "$minimal" "127.0.0.1:$port" >"$work/minimal.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/things/1" && break
+        sleep 0.1
+    done
+    taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency \
+        "http://127.0.0.1:$port/things/5885fb70-81c1-423b-b556-771b5ab4d55b" >"$work/one-core-minimal.txt"
+    kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+    service_rps=$(awk '/Requests\/sec/ {print $2}' "$work/one-core-service.txt")
+    minimal_rps=$(awk '/Requests\/sec/ {print $2}' "$work/one-core-minimal.txt")
+    for f in service minimal; do
+        one_core+=("| $f | $(awk '/Requests\/sec/ {print $2}' "$work/one-core-$f.txt") | $(awk '$1 == "50%" {print $2}' "$work/one-core-$f.txt") | $(awk '$1 == "99%" {print $2}' "$work/one-core-$f.txt") |")
+    done
+    ratio=$(awk -v s="$service_rps" -v m="$minimal_rps" 'BEGIN { printf "%.2f", s / m }')
+else
+    echo "one core: skipped (needs 2 cores: one for the server, one for wrk)" >&2
+fi
+
 echo
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $WEBHOOKS webhooks, $(nproc) cores, release build"
 echo
 echo "| store | operation | requests/s | p50 | p99 | 4xx / 5xx answers |"
 echo "| --- | --- | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${results[@]}"
+if (( ${#one_core[@]} > 0 )); then
+    echo
+    echo "One core (servers on core $server_core, wrk -t1 -c$CONNECTIONS -d$DURATION on core 0):"
+    echo
+    echo "| server | requests/s | p50 | p99 |"
+    echo "| --- | ---: | ---: | ---: |"
+    printf '%s\n' "${one_core[@]}"
+    echo
+    echo "service getWebhook (SQLite) / minimal axum: $ratio"
+fi
