@@ -8,6 +8,7 @@ pub mod contract;
 pub mod delivery;
 pub mod errors;
 pub mod idempotency;
+mod key_file;
 pub mod limiter;
 pub mod metrics;
 pub mod outbound;

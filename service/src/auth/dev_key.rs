@@ -1,10 +1,9 @@
 //! The local development key: an HS256 secret in a file, created on first use, that mints the
 //! tokens `webhooks-service token` prints.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,6 +11,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
 use super::{AuthConfig, AuthSetupError, ensure_jwt_crypto};
+use crate::key_file::{self, Created, KeyFileError};
 
 /// Bytes of randomness in a new development key.
 const DEV_KEY_BYTES: usize = 32;
@@ -123,74 +123,39 @@ impl DevKey {
     }
 
     fn create(path: &Path) -> Result<DevKey, AuthSetupError> {
-        let io = |error: std::io::Error| AuthSetupError::DevKeyIo {
-            path: path.to_owned(),
-            error,
-        };
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
         let mut secret = vec![0u8; DEV_KEY_BYTES];
         getrandom::getrandom(&mut secret).map_err(|e| AuthSetupError::Random(e.to_string()))?;
-
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        match options.open(path) {
-            Ok(mut file) => {
-                let text = format!("{}\n", URL_SAFE_NO_PAD.encode(&secret));
-                file.write_all(text.as_bytes()).map_err(io)?;
-                file.sync_all().map_err(io)?;
-                Ok(DevKey {
-                    path: path.to_owned(),
-                    secret: secret.into(),
-                })
-            }
-            // Another process created it first: use that key once it is written.
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                for _ in 0..20 {
-                    let text = std::fs::read_to_string(path).map_err(io)?;
-                    if !text.trim().is_empty() {
-                        return Self::parse(path, &text);
-                    }
-                    std::thread::sleep(Duration::from_millis(25));
-                }
-                Err(AuthSetupError::DevKeyInvalid {
-                    path: path.to_owned(),
-                    reason: "the file is empty".to_owned(),
-                })
-            }
-            Err(error) => Err(io(error)),
+        match key_file::create(path, &URL_SAFE_NO_PAD.encode(&secret)) {
+            Ok(Created::Written) => Ok(DevKey {
+                path: path.to_owned(),
+                secret: secret.into(),
+            }),
+            Ok(Created::Existing(text)) => Self::parse(path, &text),
+            Err(error) => Err(file_error(path, error)),
         }
     }
 }
 
 /// Refuses a key file that users other than its owner can access.
 fn check_private(path: &Path) -> Result<(), AuthSetupError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let metadata = std::fs::metadata(path).map_err(|error| AuthSetupError::DevKeyIo {
+    key_file::check_private(path).map_err(|error| file_error(path, error))
+}
+
+fn file_error(path: &Path, error: KeyFileError) -> AuthSetupError {
+    match error {
+        KeyFileError::Io(error) => AuthSetupError::DevKeyIo {
             path: path.to_owned(),
             error,
-        })?;
-        let mode = metadata.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(AuthSetupError::DevKeyPermissions {
-                path: path.to_owned(),
-                mode,
-            });
-        }
+        },
+        KeyFileError::Permissions(mode) => AuthSetupError::DevKeyPermissions {
+            path: path.to_owned(),
+            mode,
+        },
+        KeyFileError::Empty => AuthSetupError::DevKeyInvalid {
+            path: path.to_owned(),
+            reason: "the file is empty".to_owned(),
+        },
     }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 #[derive(Serialize)]
@@ -354,7 +319,9 @@ mod tests {
             assert!(matches!(error, AuthSetupError::Mint(_)), "{error:?}");
         }
         // A huge lifetime saturates instead of overflowing.
-        let token = key.mint("c", READ, false, Duration::MAX, &config).unwrap();
+        let token = key
+            .mint("c", READ, false, std::time::Duration::MAX, &config)
+            .unwrap();
         let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(&token).unwrap();
         assert_eq!(claims["exp"], u64::MAX);
         let verified = dev_auth(&key).await.verify(Some(&token), READ).await;

@@ -2,13 +2,13 @@
 //! `WEBHOOKS_SECRET_KEY` or in a file (`--secret-key-file`), or, for a development start with
 //! neither, a file beside the development key that is created on first use (mode 0600).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest as _, Sha256};
+
+use crate::key_file::{self, Created, KeyFileError};
 
 /// Bytes in a key.
 pub const KEY_BYTES: usize = 32;
@@ -102,48 +102,14 @@ impl SecretKey {
     }
 
     fn create(path: &Path) -> Result<(SecretKey, bool), KeyError> {
-        let io = |error: std::io::Error| KeyError::Io {
-            path: path.to_owned(),
-            error,
-        };
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
         let key = SecretKey::generate()?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        match options.open(path) {
-            Ok(mut file) => {
-                let text = format!("{}\n", STANDARD.encode(key.bytes));
-                file.write_all(text.as_bytes()).map_err(io)?;
-                file.sync_all().map_err(io)?;
-                Ok((key, true))
+        match key_file::create(path, &STANDARD.encode(key.bytes)) {
+            Ok(Created::Written) => Ok((key, true)),
+            Ok(Created::Existing(text)) => {
+                let key = SecretKey::from_base64(&path.display().to_string(), &text)?;
+                Ok((key, false))
             }
-            // Another process created it first: use its key once it is written, never a second
-            // one (what one sealed, the other must open).
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                for _ in 0..20 {
-                    let text = std::fs::read_to_string(path).map_err(io)?;
-                    if !text.trim().is_empty() {
-                        check_private(path)?;
-                        let key = SecretKey::from_base64(&path.display().to_string(), &text)?;
-                        return Ok((key, false));
-                    }
-                    std::thread::sleep(Duration::from_millis(25));
-                }
-                Err(KeyError::Invalid {
-                    origin: path.display().to_string(),
-                    reason: "the file is empty".to_owned(),
-                })
-            }
-            Err(error) => Err(io(error)),
+            Err(error) => Err(KeyError::from_file(path, error)),
         }
     }
 
@@ -163,24 +129,26 @@ impl SecretKey {
 
 /// Refuses a key file that users other than its owner can access.
 fn check_private(path: &Path) -> Result<(), KeyError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let metadata = std::fs::metadata(path).map_err(|error| KeyError::Io {
-            path: path.to_owned(),
-            error,
-        })?;
-        let mode = metadata.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(KeyError::Permissions {
+    key_file::check_private(path).map_err(|error| KeyError::from_file(path, error))
+}
+
+impl KeyError {
+    fn from_file(path: &Path, error: KeyFileError) -> KeyError {
+        match error {
+            KeyFileError::Io(error) => KeyError::Io {
+                path: path.to_owned(),
+                error,
+            },
+            KeyFileError::Permissions(mode) => KeyError::Permissions {
                 path: path.to_owned(),
                 mode,
-            });
+            },
+            KeyFileError::Empty => KeyError::Invalid {
+                origin: path.display().to_string(),
+                reason: "the file is empty".to_owned(),
+            },
         }
     }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 #[cfg(test)]
