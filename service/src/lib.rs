@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod outbound;
 pub mod pages;
 pub mod probes;
+pub mod read_cache;
 mod request_span;
 pub mod retention;
 pub mod secrets;
@@ -69,6 +70,10 @@ pub struct Config {
     pub body_limit: Option<usize>,
     /// Event delivery: the worker, its retry schedule and the callback address rules.
     pub delivery: DeliveryConfig,
+    /// How long the owner's read of one webhook may be answered from memory (see
+    /// [`read_cache`]); `None`: [`read_cache::DEFAULT_SQLITE_TTL`] on SQLite, nothing on
+    /// PostgreSQL.
+    pub read_cache_ttl: Option<std::time::Duration>,
 }
 
 /// Why the service could not start.
@@ -195,6 +200,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             "some webhook secrets changed while being sealed and stay in plain text until the next start"
         );
     }
+    let read_cache_ttl = config.read_cache_ttl.unwrap_or(if store.is_postgres() {
+        std::time::Duration::ZERO
+    } else {
+        read_cache::DEFAULT_SQLITE_TTL
+    });
+    let store = store.with_read_cache(read_cache_ttl);
     let authenticator = JwtAuthenticator::new(config.key_source, config.auth).await?;
     let limiter = match &config.redis_url {
         Some(url) => {

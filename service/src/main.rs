@@ -184,6 +184,12 @@ struct Serve {
     /// Largest request body in bytes.
     #[arg(long, env = "WEBHOOKS_BODY_LIMIT")]
     body_limit: Option<usize>,
+    /// Answer an owner's read of one webhook from memory when it was read from the database
+    /// less than this long ago (writes by this process are seen at once, those of other
+    /// processes on the same database within this time); 0s turns it off. Default: 1s on
+    /// SQLite, off on PostgreSQL (where several instances share the database).
+    #[arg(long, env = "WEBHOOKS_READ_CACHE_TTL", value_parser = humantime::parse_duration)]
+    read_cache_ttl: Option<std::time::Duration>,
     /// The most database connections this process opens (instances sharing one PostgreSQL
     /// share its connection limit).
     #[arg(long, env = "WEBHOOKS_DB_MAX_CONNECTIONS", default_value_t = webhooks_service::store::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
@@ -324,6 +330,7 @@ async fn run(command: Command) -> Result<(), String> {
                     ..serve.claims.auth_config()
                 },
                 body_limit: serve.body_limit,
+                read_cache_ttl: serve.read_cache_ttl,
                 delivery: DeliveryConfig {
                     enabled: serve.delivery_concurrency > 0,
                     concurrency: serve.delivery_concurrency.max(1),

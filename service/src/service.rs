@@ -784,7 +784,7 @@ impl Api for Service {
             let retry_after = Some(retry_after);
             return GetWebhookResponse::TooManyRequests { body, retry_after };
         }
-        match self.store.get(&caller.client_id, id).await {
+        match self.store.get_for_read(&caller.client_id, id).await {
             Ok(Some(hook)) => GetWebhookResponse::Ok(to_webhook(&hook, store::now())),
             Ok(None) => GetWebhookResponse::NotFound(error(ErrorCode::WebhookNotFound)),
             Err(e) => {

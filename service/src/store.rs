@@ -6,6 +6,7 @@
 //! `RETURNING` row (or its absence) decides who won. Webhook secrets are sealed on the way in
 //! and opened on the way out (`secrets`): the columns never hold them in plain text.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
@@ -13,6 +14,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use webhooks_client::types::WebhookScope;
 
+use crate::read_cache::ReadCache;
 use crate::secrets::{SecretError, Secrets};
 use crate::webhook_health::{DeactivationReason, Health};
 
@@ -163,6 +165,9 @@ pub struct Store {
     /// Seals and opens webhook secrets; without a key ([`Store::connect`] alone) a secret can
     /// be neither written nor read.
     pub(crate) secrets: Secrets,
+    /// The owner's reads of one webhook (`read_cache`), shared by every clone of this store;
+    /// every write to a webhook row below forgets the row there.
+    pub(crate) read_cache: Arc<ReadCache>,
 }
 
 impl Store {
@@ -180,6 +185,10 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
+            // A SQLite connection is a file handle in this process; pinging it before each use
+            // costs a round trip to its thread and finds nothing. A PostgreSQL one may have
+            // been closed by the server or the network meanwhile.
+            .test_before_acquire(!sqlite)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if sqlite {
@@ -200,12 +209,25 @@ impl Store {
             pool,
             postgres: !sqlite,
             secrets: Secrets::none(),
+            read_cache: Arc::new(ReadCache::off()),
         })
     }
 
     /// This store, sealing and opening webhook secrets with `secrets`.
     pub fn with_secrets(self, secrets: Secrets) -> Store {
         Store { secrets, ..self }
+    }
+
+    /// This store, keeping the owner's reads of one webhook for `ttl` ([`Store::get_for_read`];
+    /// zero keeps nothing).
+    pub fn with_read_cache(self, ttl: Duration) -> Store {
+        let read_cache = Arc::new(ReadCache::new(ttl));
+        Store { read_cache, ..self }
+    }
+
+    /// Whether this store is on PostgreSQL (else SQLite).
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
     }
 
     /// Whether the database answers, and how many of the known migrations it has applied (for
@@ -297,6 +319,34 @@ impl Store {
             .transpose()
     }
 
+    /// [`Store::get`] for the owner's plain read, from the read cache when it holds the row
+    /// (see `read_cache`): never for a check before a change.
+    pub async fn get_for_read(
+        &self,
+        owner: &str,
+        id: uuid::Uuid,
+    ) -> Result<Option<Arc<StoredWebhook>>, StoreError> {
+        let hook = match self.read_cache.get(id) {
+            Some(hook) => hook,
+            None => {
+                let ticket = self.read_cache.ticket();
+                // Read by id alone, so that the row is kept whoever asked; the owner is
+                // compared below either way.
+                let row = sqlx::query(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let hook = Arc::new(decode(&row, &self.secrets)?);
+                self.read_cache.keep(ticket, Arc::clone(&hook));
+                hook
+            }
+        };
+        Ok((hook.owner == owner).then_some(hook))
+    }
+
     /// Every webhook `owner` owns, oldest first.
     pub async fn list(&self, owner: &str) -> Result<Vec<StoredWebhook>, StoreError> {
         let rows = sqlx::query(&format!(
@@ -347,8 +397,10 @@ impl Store {
             .bind(id.to_string())
             .bind(owner.to_owned())
             .execute(&self.pool)
-            .await?;
-        let deleted = done.rows_affected() > 0;
+            .await;
+        // Forgotten whatever the answer: an error does not prove the statement did not commit.
+        self.read_cache.forget(id);
+        let deleted = done?.rows_affected() > 0;
         if deleted {
             // Its pending deliveries stop now; a worker would also drop them when it finds the
             // webhook gone, this makes it visible at once.
@@ -423,7 +475,9 @@ impl Store {
             };
             query = query.bind(expires).bind(timestamp(now));
         }
-        let row = query.fetch_optional(&self.pool).await?;
+        let row = query.fetch_optional(&self.pool).await;
+        self.read_cache.forget(id);
+        let row = row?;
         let updated = row
             .as_ref()
             .map(|row| decode(row, &self.secrets))
@@ -464,8 +518,9 @@ impl Store {
         .bind(id.to_string())
         .bind(owner.to_owned())
         .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref()
+        .await;
+        self.read_cache.forget(id);
+        row?.as_ref()
             .map(|row| decode(row, &self.secrets))
             .transpose()
     }
@@ -488,8 +543,9 @@ impl Store {
         .bind(owner.to_owned())
         .bind(timestamp(now))
         .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        .await;
+        self.read_cache.forget(id);
+        Ok(done?.rows_affected() > 0)
     }
 
     /// Whether `client_id` has `webhooks_maintainer` on `itwin_id`.

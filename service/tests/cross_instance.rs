@@ -39,6 +39,7 @@ async fn start(url: &str, key: &Path, worker: Option<bool>) -> Running {
         key_source: KeySource::Dev(DevKey::load_or_create(key).expect("dev key")),
         // Both instances seal and open webhook secrets with the same key, as a fleet must.
         secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
+        read_cache_ttl: None,
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: DeliveryConfig {

@@ -55,6 +55,7 @@ async fn start_with(
         redis_url: None,
         key_source: KeySource::Dev(key),
         secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
+        read_cache_ttl: None,
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: webhooks_service::delivery::DeliveryConfig {

@@ -52,6 +52,7 @@ async fn start(
         redis_url: Some(redis_url.to_owned()),
         key_source: KeySource::Dev(DevKey::load_or_create(key).expect("dev key")),
         secret_key: webhooks_service::secrets::SecretKey::from_bytes([7; 32]),
+        read_cache_ttl: None,
         auth: AuthConfig::default(),
         body_limit: None,
         delivery: webhooks_service::delivery::DeliveryConfig {

@@ -277,6 +277,7 @@ async fn serve_checks_the_key(url: &str, dir: &std::path::Path) {
             webhooks_service::auth::DevKey::load_or_create(&dir.join("dev.key")).unwrap(),
         ),
         secret_key: SecretKey::from_bytes([key; 32]),
+        read_cache_ttl: None,
         auth: webhooks_service::auth::AuthConfig::default(),
         body_limit: None,
         delivery: webhooks_service::delivery::DeliveryConfig {

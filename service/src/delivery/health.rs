@@ -53,22 +53,40 @@ pub struct Deactivated {
 impl Store {
     /// The attempt succeeded: the webhook is not failing.
     pub async fn clear_failing(&self, id: uuid::Uuid) -> Result<(), StoreError> {
-        sqlx::query("UPDATE webhooks SET failing_since = NULL WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        // Only a row that was failing changes, so a success does not drop a webhook that was
+        // never failing from the read cache.
+        let done = sqlx::query(
+            "UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+        )
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await;
+        self.forget_if_changed(id, done)
     }
 
     /// The attempt failed: the webhook is failing since `now` unless it already was.
     pub async fn mark_failing(&self, id: uuid::Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL",
         )
         .bind(timestamp(now))
         .bind(id.to_string())
         .execute(&self.pool)
-        .await?;
+        .await;
+        self.forget_if_changed(id, done)
+    }
+
+    /// Drops webhook `id` from the read cache when `done` changed its row (or failed, which
+    /// does not prove it did not).
+    fn forget_if_changed(
+        &self,
+        id: uuid::Uuid,
+        done: Result<sqlx::any::AnyQueryResult, sqlx::Error>,
+    ) -> Result<(), StoreError> {
+        if done.as_ref().map_or(true, |done| done.rows_affected() > 0) {
+            self.read_cache.forget(id);
+        }
+        done?;
         Ok(())
     }
 
@@ -100,7 +118,9 @@ impl Store {
         if let Some(before) = failing_before {
             query = query.bind(timestamp(before));
         }
-        let Some(row) = query.fetch_optional(&self.pool).await? else {
+        let row = query.fetch_optional(&self.pool).await;
+        self.read_cache.forget(id);
+        let Some(row) = row? else {
             return Ok(None);
         };
         let owner: String = sqlx::Row::try_get(&row, "owner")?;
