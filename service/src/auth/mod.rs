@@ -17,6 +17,7 @@ mod jwks;
 mod keys;
 #[cfg(test)]
 mod test_support;
+mod verified;
 mod verify;
 
 use std::path::PathBuf;

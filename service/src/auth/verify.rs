@@ -13,6 +13,7 @@ use super::cache::KeyCache;
 use super::freshness::{MAX_JWKS_TTL, MIN_JWKS_TTL};
 use super::jwks::Origin;
 use super::keys::KeySet;
+use super::verified::{Verified, VerifiedTokens};
 use super::{AuthConfig, AuthSetupError, Caller, KeySource, ensure_jwt_crypto};
 
 /// Tokens longer than this are refused before any parsing.
@@ -29,6 +30,7 @@ pub struct JwtAuthenticator {
 struct Inner {
     validation: Validation,
     keys: KeyCache,
+    verified: VerifiedTokens,
 }
 
 impl JwtAuthenticator {
@@ -74,7 +76,11 @@ impl JwtAuthenticator {
             }
         };
         Ok(JwtAuthenticator {
-            inner: Arc::new(Inner { validation, keys }),
+            inner: Arc::new(Inner {
+                validation,
+                keys,
+                verified: VerifiedTokens::default(),
+            }),
         })
     }
 
@@ -98,6 +104,23 @@ impl JwtAuthenticator {
         let token = token.ok_or(AuthError::InvalidCredentials)?;
         if token.is_empty() || token.len() > MAX_TOKEN_LEN {
             return Err(AuthError::InvalidCredentials);
+        }
+        let now = jsonwebtoken::get_current_timestamp();
+        let leeway = self.inner.validation.leeway;
+        if let Some(verified) = self.inner.verified.get(token) {
+            // Only while the key that verified it is still the current key for its `kid`
+            // (this also reloads stale keys, as below).
+            let current = self.inner.keys.key_for(verified.kid.as_deref()).await;
+            if current.is_some_and(|key| Arc::ptr_eq(&key, &verified.key)) {
+                if !verified.is_current(now, leeway) {
+                    return Err(AuthError::InvalidCredentials);
+                }
+                if !verified.grants(scopes) {
+                    return Err(AuthError::MissingScope);
+                }
+                return Ok(verified.caller.clone());
+            }
+            self.inner.verified.forget(token);
         }
         // An unsupported `alg` (including `none`) fails here.
         let header =
@@ -127,13 +150,27 @@ impl JwtAuthenticator {
             .flatten()
             .flat_map(ScopeClaim::scopes)
             .collect();
+        let caller = Caller {
+            client_id,
+            org_admin: claims.org_admin.unwrap_or(false),
+        };
+        // `exp` was required and checked above; a value this service cannot read as seconds
+        // is not kept, so the next request checks the token in full again.
+        if let Some(expires) = claims.exp.and_then(seconds) {
+            let verified = Verified {
+                kid: header.kid,
+                key,
+                caller: caller.clone(),
+                scopes: granted.iter().map(|s| (*s).to_owned()).collect(),
+                expires,
+                not_before: claims.nbf.and_then(seconds),
+            };
+            self.inner.verified.keep(token, verified, now, leeway);
+        }
         if !scopes.iter().all(|scope| granted.contains(scope)) {
             return Err(AuthError::MissingScope);
         }
-        Ok(Caller {
-            client_id,
-            org_admin: claims.org_admin.unwrap_or(false),
-        })
+        Ok(caller)
     }
 }
 
@@ -150,6 +187,17 @@ struct Claims {
     scp: Option<ScopeClaim>,
     #[serde(default)]
     org_admin: Option<bool>,
+    /// Read again for [`VerifiedTokens`]; a number of seconds, possibly with a fraction.
+    #[serde(default)]
+    exp: Option<f64>,
+    #[serde(default)]
+    nbf: Option<f64>,
+}
+
+/// Whole seconds since the epoch (rounded down, so a kept token never outlives its `exp`).
+fn seconds(value: f64) -> Option<u64> {
+    // `as` saturates; the range check keeps NaN, negatives and absurd values out.
+    (value.is_finite() && (0.0..1e15).contains(&value)).then(|| value.floor() as u64)
 }
 
 /// A scope claim: a space-separated string or an array of strings.
