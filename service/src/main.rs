@@ -264,7 +264,10 @@ fn main() -> ExitCode {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours for a person at a terminal only: a file or a log collector would keep the
+        // escape codes (and writing them costs time on every request's line).
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if json {
         // One object per line, with the request span's fields (request id, route, status).
         logs.json()
