@@ -120,7 +120,7 @@ impl Store {
         state: &str,
         before: &str,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // A write first: on SQLite it takes the write lock at once (see `publish_in`).
         let sql = format!(
             "DELETE FROM deliveries WHERE id IN ({}) AND state = $1 AND finished < $2 \
@@ -134,7 +134,7 @@ impl Store {
             query = query.bind(id.clone());
         }
         let deleted: Vec<String> = query
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?
             .iter()
             .map(|row| row.try_get::<String, _>("id"))
@@ -148,7 +148,7 @@ impl Store {
             for id in &deleted {
                 query = query.bind(id.clone());
             }
-            query.execute(&mut *tx).await?;
+            query.execute(&mut **tx).await?;
         }
         tx.commit().await?;
         Ok(deleted.len() as u64)
@@ -210,7 +210,10 @@ impl Store {
         for id in ids {
             query = query.bind(id.clone());
         }
-        Ok(query.execute(&self.pool).await?.rows_affected())
+        Ok(query
+            .execute(&mut *self.write_conn().await?)
+            .await?
+            .rows_affected())
     }
 }
 

@@ -15,6 +15,7 @@ use webhooks_client::types::WebhookScope;
 
 use crate::secrets::{SecretError, Secrets};
 use crate::webhook_health::{DeactivationReason, Health};
+use crate::write_gate::{WriteConn, WriteGate, WriteTx};
 
 /// The migrations in `service/migrations`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -163,6 +164,9 @@ pub struct Store {
     /// Seals and opens webhook secrets; without a key ([`Store::connect`] alone) a secret can
     /// be neither written nor read.
     pub(crate) secrets: Secrets,
+    /// Where writers take turns on SQLite; every write goes through [`Store::write_conn`] or
+    /// [`Store::begin_write`].
+    gate: WriteGate,
 }
 
 impl Store {
@@ -200,7 +204,22 @@ impl Store {
             pool,
             postgres: !sqlite,
             secrets: Secrets::none(),
+            gate: WriteGate::new(sqlite),
         })
+    }
+
+    /// A connection for one write statement, once it is this writer's turn (on SQLite: after
+    /// every writer that asked before, see `write_gate`).
+    pub(crate) async fn write_conn(&self) -> Result<WriteConn, StoreError> {
+        let turn = self.gate.turn().await;
+        Ok(WriteConn::new(turn, self.pool.acquire().await?))
+    }
+
+    /// A write transaction, begun once it is this writer's turn; the turn passes on when it
+    /// commits or is dropped.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let turn = self.gate.turn().await;
+        Ok(WriteTx::new(turn, self.pool.begin().await?))
     }
 
     /// This store, sealing and opening webhook secrets with `secrets`.
@@ -274,7 +293,7 @@ impl Store {
         )
         .bind(hook.health.deactivated.map(timestamp))
         .bind(hook.health.failing_since.map(timestamp))
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }
@@ -346,7 +365,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM webhooks WHERE id = $1 AND owner = $2")
             .bind(id.to_string())
             .bind(owner.to_owned())
-            .execute(&self.pool)
+            .execute(&mut *self.write_conn().await?)
             .await?;
         let deleted = done.rows_affected() > 0;
         if deleted {
@@ -423,7 +442,7 @@ impl Store {
             };
             query = query.bind(expires).bind(timestamp(now));
         }
-        let row = query.fetch_optional(&self.pool).await?;
+        let row = query.fetch_optional(&mut *self.write_conn().await?).await?;
         let updated = row
             .as_ref()
             .map(|row| decode(row, &self.secrets))
@@ -463,7 +482,7 @@ impl Store {
         .bind(timestamp(now))
         .bind(id.to_string())
         .bind(owner.to_owned())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await?;
         row.as_ref()
             .map(|row| decode(row, &self.secrets))
@@ -487,7 +506,7 @@ impl Store {
         .bind(id.to_string())
         .bind(owner.to_owned())
         .bind(timestamp(now))
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -511,7 +530,7 @@ impl Store {
         )
         .bind(client_id.to_owned())
         .bind(itwin_id.to_owned())
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }

@@ -55,7 +55,7 @@ impl Store {
     pub async fn clear_failing(&self, id: uuid::Uuid) -> Result<(), StoreError> {
         sqlx::query("UPDATE webhooks SET failing_since = NULL WHERE id = $1")
             .bind(id.to_string())
-            .execute(&self.pool)
+            .execute(&mut *self.write_conn().await?)
             .await?;
         Ok(())
     }
@@ -67,7 +67,7 @@ impl Store {
         )
         .bind(timestamp(now))
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }
@@ -100,7 +100,7 @@ impl Store {
         if let Some(before) = failing_before {
             query = query.bind(timestamp(before));
         }
-        let Some(row) = query.fetch_optional(&self.pool).await? else {
+        let Some(row) = query.fetch_optional(&mut *self.write_conn().await?).await? else {
             return Ok(None);
         };
         let owner: String = sqlx::Row::try_get(&row, "owner")?;
