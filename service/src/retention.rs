@@ -5,7 +5,8 @@
 //! It must never hold up publishing or claiming: each batch finds its rows with a read (no
 //! lock), then deletes them by primary key in one short transaction, and the task pauses
 //! between batches. On SQLite that transaction holds the database's one write lock, which is
-//! why batches are small there and the pause lets waiting writers in.
+//! why batches are small there: writers queue for it in turn (`write_gate`), so a publish or
+//! claim waits for at most the batch in front of it, never for the next batch too.
 
 use std::time::{Duration, Instant};
 
@@ -66,7 +67,7 @@ pub struct PassReport {
     pub events: u64,
     /// Delete transactions made.
     pub batches: u64,
-    /// The longest of them, from its first statement to its commit.
+    /// The longest of them, from asking for the write turn (SQLite) to its commit.
     pub longest_batch: Duration,
     /// All of them together (the pass's time less its reads and pauses).
     pub batch_time: Duration,

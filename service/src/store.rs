@@ -209,17 +209,18 @@ impl Store {
     }
 
     /// A connection for one write statement, once it is this writer's turn (on SQLite: after
-    /// every writer that asked before, see `write_gate`).
+    /// every writer that asked before, see `write_gate`). The connection is taken before the
+    /// turn, so the pool's hand-over (and its liveness check) is not part of anyone's wait.
     pub(crate) async fn write_conn(&self) -> Result<WriteConn, StoreError> {
-        let turn = self.gate.turn().await;
-        Ok(WriteConn::new(turn, self.pool.acquire().await?))
+        let conn = self.pool.acquire().await?;
+        Ok(WriteConn::new(self.gate.turn().await, conn))
     }
 
-    /// A write transaction, begun once it is this writer's turn; the turn passes on when it
-    /// commits or is dropped.
+    /// A write transaction that holds this writer's turn until it commits or is dropped. It is
+    /// begun before the turn: SQLite's `BEGIN` takes no lock, the first write does.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let turn = self.gate.turn().await;
-        Ok(WriteTx::new(turn, self.pool.begin().await?))
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx::new(self.gate.turn().await, tx))
     }
 
     /// This store, sealing and opening webhook secrets with `secrets`.
