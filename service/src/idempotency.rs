@@ -59,7 +59,7 @@ impl Store {
         digest: &str,
     ) -> Result<Published, StoreError> {
         let now = event.enqueued;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // A write first (SQLite's write lock, as in `publish`): a key past its window is
         // forgotten, so the request below counts as new.
         sqlx::query(
@@ -69,7 +69,7 @@ impl Store {
         .bind(event.publisher.clone())
         .bind(key.to_owned())
         .bind(timestamp(now - WINDOW))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         // On PostgreSQL a concurrent insert of the same key makes this wait for that
         // transaction; when it commits, this inserts nothing.
@@ -83,7 +83,7 @@ impl Store {
         .bind(digest.to_owned())
         .bind(event.id.to_string())
         .bind(timestamp(now))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if inserted == 0 {
@@ -93,7 +93,7 @@ impl Store {
             )
             .bind(event.publisher.clone())
             .bind(key.to_owned())
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
             tx.rollback().await?;
             let stored: String = row.try_get("request_hash")?;
@@ -113,7 +113,7 @@ impl Store {
         .bind(deliveries)
         .bind(event.publisher.clone())
         .bind(key.to_owned())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         tx.commit().await?;
         Ok(Published::New { deliveries })
@@ -134,7 +134,7 @@ impl Store {
         )
         .bind(timestamp(before))
         .bind(limit)
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(done.rows_affected())
     }

@@ -21,6 +21,7 @@ pub mod secrets;
 pub mod service;
 pub mod store;
 pub mod webhook_health;
+mod write_gate;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -116,7 +116,7 @@ impl Store {
         )
         .bind("continuation-token")
         .bind(URL_SAFE_NO_PAD.encode(fresh))
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         let secret: String = sqlx::query_scalar("SELECT secret FROM service_keys WHERE name = $1")
             .bind("continuation-token")

@@ -17,6 +17,7 @@ use webhooks_client::types::WebhookScope;
 use crate::read_cache::ReadCache;
 use crate::secrets::{SecretError, Secrets};
 use crate::webhook_health::{DeactivationReason, Health};
+use crate::write_gate::{WriteConn, WriteGate, WriteTx};
 
 /// The migrations in `service/migrations`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -168,6 +169,9 @@ pub struct Store {
     /// The owner's reads of one webhook (`read_cache`), shared by every clone of this store;
     /// every write to a webhook row below forgets the row there.
     pub(crate) read_cache: Arc<ReadCache>,
+    /// Where writers take turns on SQLite; every write goes through [`Store::write_conn`] or
+    /// [`Store::begin_write`].
+    gate: WriteGate,
 }
 
 impl Store {
@@ -210,7 +214,23 @@ impl Store {
             postgres: !sqlite,
             secrets: Secrets::none(),
             read_cache: Arc::new(ReadCache::off()),
+            gate: WriteGate::new(sqlite),
         })
+    }
+
+    /// A connection for one write statement, once it is this writer's turn (on SQLite: after
+    /// every writer that asked before, see `write_gate`). The connection is taken before the
+    /// turn, so the pool's hand-over (and its liveness check) is not part of anyone's wait.
+    pub(crate) async fn write_conn(&self) -> Result<WriteConn, StoreError> {
+        let conn = self.pool.acquire().await?;
+        Ok(WriteConn::new(self.gate.turn().await, conn))
+    }
+
+    /// A write transaction that holds this writer's turn until it commits or is dropped. It is
+    /// begun before the turn: SQLite's `BEGIN` takes no lock, the first write does.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx::new(self.gate.turn().await, tx))
     }
 
     /// This store, sealing and opening webhook secrets with `secrets`.
@@ -296,7 +316,7 @@ impl Store {
         )
         .bind(hook.health.deactivated.map(timestamp))
         .bind(hook.health.failing_since.map(timestamp))
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }
@@ -396,7 +416,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM webhooks WHERE id = $1 AND owner = $2")
             .bind(id.to_string())
             .bind(owner.to_owned())
-            .execute(&self.pool)
+            .execute(&mut *self.write_conn().await?)
             .await;
         // Forgotten whatever the answer: an error does not prove the statement did not commit.
         self.read_cache.forget(id);
@@ -475,7 +495,7 @@ impl Store {
             };
             query = query.bind(expires).bind(timestamp(now));
         }
-        let row = query.fetch_optional(&self.pool).await;
+        let row = query.fetch_optional(&mut *self.write_conn().await?).await;
         self.read_cache.forget(id);
         let row = row?;
         let updated = row
@@ -517,7 +537,7 @@ impl Store {
         .bind(timestamp(now))
         .bind(id.to_string())
         .bind(owner.to_owned())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.write_conn().await?)
         .await;
         self.read_cache.forget(id);
         row?.as_ref()
@@ -542,7 +562,7 @@ impl Store {
         .bind(id.to_string())
         .bind(owner.to_owned())
         .bind(timestamp(now))
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await;
         self.read_cache.forget(id);
         Ok(done?.rows_affected() > 0)
@@ -567,7 +587,7 @@ impl Store {
         )
         .bind(client_id.to_owned())
         .bind(itwin_id.to_owned())
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(())
     }

@@ -59,7 +59,7 @@ impl Store {
             "UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
         )
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await;
         self.forget_if_changed(id, done)
     }
@@ -71,7 +71,7 @@ impl Store {
         )
         .bind(timestamp(now))
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await;
         self.forget_if_changed(id, done)
     }
@@ -118,7 +118,7 @@ impl Store {
         if let Some(before) = failing_before {
             query = query.bind(timestamp(before));
         }
-        let row = query.fetch_optional(&self.pool).await;
+        let row = query.fetch_optional(&mut *self.write_conn().await?).await;
         self.read_cache.forget(id);
         let Some(row) = row? else {
             return Ok(None);

@@ -270,12 +270,12 @@ impl Store {
              WHERE id = $2 AND webhook_id = $3 AND (state <> $1 OR claim_token IS NULL)",
             super::db_clock::time_sql(self.postgres, None)
         );
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(&sql)
             .bind(PENDING)
             .bind(id.to_string())
             .bind(webhook_id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() > 0 {
             super::notify::announce(&mut tx).await?;

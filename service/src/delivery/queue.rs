@@ -62,7 +62,7 @@ impl Store {
     /// Stores `event` and one pending delivery per matching webhook in one transaction, and
     /// returns how many deliveries it made.
     pub async fn publish(&self, event: &NewEvent) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let count = publish_in(&mut tx, event, &self.secrets).await?;
         tx.commit().await?;
         Ok(count)
@@ -260,7 +260,7 @@ impl Store {
             .bind(token.clone())
             .bind(PENDING)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.write_conn().await?)
             .await?;
         rows.iter()
             .map(|row| {
@@ -340,7 +340,7 @@ impl Store {
             Outcome::Cancelled { reason } => (CANCELLED, 0, 0, None, Some(clip(reason))),
         };
         let finished = (state != PENDING).then_some(finished);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!(
             "UPDATE deliveries SET state = $1, attempts = attempts + $2, \
              next_attempt_at = COALESCE($4, {}), finished = $4, last_status = COALESCE($5, last_status), last_error = $6, \
@@ -358,7 +358,7 @@ impl Store {
             .bind(claimed.id.to_string())
             .bind(claimed.token.clone())
             .bind(PENDING)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let Some(updated) = updated else {
             return Ok(false);
@@ -389,7 +389,7 @@ impl Store {
         .bind(reason.to_owned())
         .bind(webhook_id.to_string())
         .bind(PENDING)
-        .execute(&self.pool)
+        .execute(&mut *self.write_conn().await?)
         .await?;
         Ok(done.rows_affected())
     }
@@ -478,8 +478,8 @@ impl Store {
         if let Some(until) = filter.until {
             query = query.bind(timestamp(until));
         }
-        let mut tx = self.pool.begin().await?;
-        let replayed = query.execute(&mut *tx).await?.rows_affected();
+        let mut tx = self.begin_write().await?;
+        let replayed = query.execute(&mut **tx).await?.rows_affected();
         if replayed > 0 {
             notify::announce(&mut tx).await?;
         }

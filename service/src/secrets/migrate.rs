@@ -45,7 +45,7 @@ pub async fn seal_plain_secrets(store: &Store, batch: i64) -> Result<SealReport,
         if rows.is_empty() {
             return Ok(report);
         }
-        let mut tx = store.pool.begin().await?;
+        let mut tx = store.begin_write().await?;
         let mut sealed_now = 0;
         for row in &rows {
             let id = uuid_column(row, "id")?;
@@ -72,7 +72,7 @@ pub async fn seal_plain_secrets(store: &Store, batch: i64) -> Result<SealReport,
                     .bind(id.to_string())
                     .bind(secret.clone())
                     .bind(previous.clone())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?
                 }
                 None => {
@@ -83,7 +83,7 @@ pub async fn seal_plain_secrets(store: &Store, batch: i64) -> Result<SealReport,
                     .bind(new_secret)
                     .bind(id.to_string())
                     .bind(secret.clone())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?
                 }
             };
