@@ -16,8 +16,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::store::StoredWebhook;
-
 /// How many webhooks are kept at most; when full, expired entries go, and if that is not
 /// enough, all of them (the next reads fill it again).
 const CAPACITY: usize = 100_000;
@@ -25,16 +23,16 @@ const CAPACITY: usize = 100_000;
 /// The time to live on SQLite when `serve` is not told otherwise.
 pub const DEFAULT_SQLITE_TTL: Duration = Duration::from_secs(1);
 
-/// Webhooks by id, each kept for at most the time to live.
+/// Rows by id (the store keeps `StoredWebhook`s), each kept for at most the time to live.
 #[derive(Debug)]
-pub struct ReadCache {
+pub struct ReadCache<T> {
     ttl: Duration,
-    inner: Mutex<Inner>,
+    inner: Mutex<Inner<T>>,
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    entries: HashMap<uuid::Uuid, Entry>,
+#[derive(Debug)]
+struct Inner<T> {
+    entries: HashMap<uuid::Uuid, Entry<T>>,
     /// Counts the rows forgotten. A read that started before a write to the database may
     /// finish after the write forgot the row; it must not put the old row back, so it is
     /// only kept when nothing was forgotten since the read began.
@@ -42,8 +40,8 @@ struct Inner {
 }
 
 #[derive(Debug)]
-struct Entry {
-    hook: Arc<StoredWebhook>,
+struct Entry<T> {
+    row: Arc<T>,
     kept_at: Instant,
 }
 
@@ -51,17 +49,20 @@ struct Entry {
 #[derive(Debug, Clone, Copy)]
 pub struct ReadTicket(u64);
 
-impl ReadCache {
-    /// A cache keeping webhooks for `ttl`; zero keeps nothing.
-    pub fn new(ttl: Duration) -> ReadCache {
+impl<T> ReadCache<T> {
+    /// A cache keeping rows for `ttl`; zero keeps nothing.
+    pub fn new(ttl: Duration) -> ReadCache<T> {
         ReadCache {
             ttl,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                entries: HashMap::new(),
+                forgotten: 0,
+            }),
         }
     }
 
     /// Keeps nothing.
-    pub fn off() -> ReadCache {
+    pub fn off() -> ReadCache<T> {
         ReadCache::new(Duration::ZERO)
     }
 
@@ -69,19 +70,19 @@ impl ReadCache {
         !self.ttl.is_zero()
     }
 
-    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner<T>> {
         // The map is consistent after every statement, so a panic elsewhere leaves it usable.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The webhook `id` as read no longer than the time to live ago.
-    pub fn get(&self, id: uuid::Uuid) -> Option<Arc<StoredWebhook>> {
+    /// Row `id` as read no longer than the time to live ago.
+    pub fn get(&self, id: uuid::Uuid) -> Option<Arc<T>> {
         if !self.is_on() {
             return None;
         }
         let inner = self.inner();
         let entry = inner.entries.get(&id)?;
-        (entry.kept_at.elapsed() < self.ttl).then(|| Arc::clone(&entry.hook))
+        (entry.kept_at.elapsed() < self.ttl).then(|| Arc::clone(&entry.row))
     }
 
     /// Call before reading the database for [`ReadCache::keep`].
@@ -89,9 +90,9 @@ impl ReadCache {
         ReadTicket(self.inner().forgotten)
     }
 
-    /// Keeps `hook`, read from the database after `ticket` was taken, unless a row was
-    /// forgotten since (it could be this one, and the read could be older than the write).
-    pub fn keep(&self, ticket: ReadTicket, hook: Arc<StoredWebhook>) {
+    /// Keeps `row` as row `id`, read from the database after `ticket` was taken, unless a row
+    /// was forgotten since (it could be this one, and the read could be older than the write).
+    pub fn keep(&self, ticket: ReadTicket, id: uuid::Uuid, row: Arc<T>) {
         if !self.is_on() {
             return;
         }
@@ -100,7 +101,7 @@ impl ReadCache {
         if inner.forgotten != ticket.0 {
             return;
         }
-        if inner.entries.len() >= CAPACITY && !inner.entries.contains_key(&hook.id) {
+        if inner.entries.len() >= CAPACITY && !inner.entries.contains_key(&id) {
             let ttl = self.ttl;
             inner
                 .entries
@@ -109,10 +110,10 @@ impl ReadCache {
                 inner.entries.clear();
             }
         }
-        inner.entries.insert(hook.id, Entry { hook, kept_at: now });
+        inner.entries.insert(id, Entry { row, kept_at: now });
     }
 
-    /// Drops webhook `id`: called after every committed write to its row.
+    /// Drops row `id`: called after every committed write to it.
     pub fn forget(&self, id: uuid::Uuid) {
         if !self.is_on() {
             return;
@@ -126,33 +127,24 @@ impl ReadCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use webhooks_client::types::WebhookScope;
 
-    fn webhook(owner: &str) -> StoredWebhook {
-        let now = crate::store::now();
-        StoredWebhook {
+    #[derive(Debug, PartialEq)]
+    struct Row {
+        id: uuid::Uuid,
+    }
+
+    fn row() -> Row {
+        Row {
             id: uuid::Uuid::new_v4(),
-            owner: owner.to_owned(),
-            scope: WebhookScope::Account,
-            scope_id: None,
-            active: true,
-            callback_url: "https://hooks.example.com/x".to_owned(),
-            event_types: vec!["a.b.v1".to_owned()],
-            secret: "s".repeat(32),
-            created: now,
-            modified: now,
-            expiration_date_time: None,
-            previous_secret: None,
-            health: Default::default(),
         }
     }
 
     #[test]
     fn keeps_what_was_read_and_forgets_what_was_written() {
         let cache = ReadCache::new(Duration::from_secs(60));
-        let hook = Arc::new(webhook("alice"));
+        let hook = Arc::new(row());
         assert!(cache.get(hook.id).is_none());
-        cache.keep(cache.ticket(), Arc::clone(&hook));
+        cache.keep(cache.ticket(), hook.id, Arc::clone(&hook));
         assert_eq!(cache.get(hook.id).as_deref(), Some(&*hook));
         cache.forget(hook.id);
         assert!(cache.get(hook.id).is_none());
@@ -161,23 +153,23 @@ mod tests {
     #[test]
     fn a_read_older_than_a_write_is_not_kept() {
         let cache = ReadCache::new(Duration::from_secs(60));
-        let hook = Arc::new(webhook("alice"));
+        let hook = Arc::new(row());
         // A read begins, a write commits and forgets the row, then the read ends with the row
         // as it was before the write.
         let ticket = cache.ticket();
         cache.forget(hook.id);
-        cache.keep(ticket, Arc::clone(&hook));
+        cache.keep(ticket, hook.id, Arc::clone(&hook));
         assert!(cache.get(hook.id).is_none());
         // The next read, begun after the write, is kept.
-        cache.keep(cache.ticket(), Arc::clone(&hook));
+        cache.keep(cache.ticket(), hook.id, Arc::clone(&hook));
         assert!(cache.get(hook.id).is_some());
     }
 
     #[test]
     fn entries_expire_after_the_time_to_live() {
         let cache = ReadCache::new(Duration::from_millis(1));
-        let hook = Arc::new(webhook("alice"));
-        cache.keep(cache.ticket(), Arc::clone(&hook));
+        let hook = Arc::new(row());
+        cache.keep(cache.ticket(), hook.id, Arc::clone(&hook));
         std::thread::sleep(Duration::from_millis(5));
         assert!(cache.get(hook.id).is_none());
     }
@@ -185,8 +177,8 @@ mod tests {
     #[test]
     fn off_keeps_nothing() {
         let cache = ReadCache::off();
-        let hook = Arc::new(webhook("alice"));
-        cache.keep(cache.ticket(), Arc::clone(&hook));
+        let hook = Arc::new(row());
+        cache.keep(cache.ticket(), hook.id, Arc::clone(&hook));
         assert!(cache.get(hook.id).is_none());
     }
 
@@ -194,7 +186,8 @@ mod tests {
     fn stays_within_its_capacity() {
         let cache = ReadCache::new(Duration::from_secs(60));
         for _ in 0..CAPACITY + 10 {
-            cache.keep(cache.ticket(), Arc::new(webhook("alice")));
+            let hook = row();
+            cache.keep(cache.ticket(), hook.id, Arc::new(hook));
         }
         assert!(cache.inner().entries.len() <= CAPACITY);
     }

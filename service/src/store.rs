@@ -168,7 +168,7 @@ pub struct Store {
     pub(crate) secrets: Secrets,
     /// The owner's reads of one webhook (`read_cache`), shared by every clone of this store;
     /// every write to a webhook row below forgets the row there.
-    pub(crate) read_cache: Arc<ReadCache>,
+    pub(crate) read_cache: Arc<ReadCache<StoredWebhook>>,
     /// Where writers take turns on SQLite; every write goes through [`Store::write_conn`] or
     /// [`Store::begin_write`].
     gate: WriteGate,
@@ -360,7 +360,7 @@ impl Store {
                     return Ok(None);
                 };
                 let hook = Arc::new(decode(&row, &self.secrets)?);
-                self.read_cache.keep(ticket, Arc::clone(&hook));
+                self.read_cache.keep(ticket, id, Arc::clone(&hook));
                 hook
             }
         };
