@@ -201,7 +201,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             "some webhook secrets changed while being sealed and stay in plain text until the next start"
         );
     }
-    let read_cache_ttl = config.read_cache_ttl.unwrap_or(if store.is_postgres() {
+    let read_cache_ttl = config.read_cache_ttl.unwrap_or(if store.postgres {
         std::time::Duration::ZERO
     } else {
         read_cache::DEFAULT_SQLITE_TTL

@@ -245,9 +245,16 @@ impl Store {
         Store { read_cache, ..self }
     }
 
-    /// Whether this store is on PostgreSQL (else SQLite).
-    pub fn is_postgres(&self) -> bool {
-        self.postgres
+    /// `done`, the outcome of a statement that writes webhook `id`'s row, once the row is
+    /// forgotten in the read cache: whatever the outcome, since an error does not prove the
+    /// statement did not commit.
+    pub(crate) fn forgetting<T>(
+        &self,
+        id: uuid::Uuid,
+        done: Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        self.read_cache.forget(id);
+        done
     }
 
     /// Whether the database answers, and how many of the known migrations it has applied (for
@@ -418,9 +425,7 @@ impl Store {
             .bind(owner.to_owned())
             .execute(&mut *self.write_conn().await?)
             .await;
-        // Forgotten whatever the answer: an error does not prove the statement did not commit.
-        self.read_cache.forget(id);
-        let deleted = done?.rows_affected() > 0;
+        let deleted = self.forgetting(id, done)?.rows_affected() > 0;
         if deleted {
             // Its pending deliveries stop now; a worker would also drop them when it finds the
             // webhook gone, this makes it visible at once.
@@ -496,8 +501,7 @@ impl Store {
             query = query.bind(expires).bind(timestamp(now));
         }
         let row = query.fetch_optional(&mut *self.write_conn().await?).await;
-        self.read_cache.forget(id);
-        let row = row?;
+        let row = self.forgetting(id, row)?;
         let updated = row
             .as_ref()
             .map(|row| decode(row, &self.secrets))
@@ -539,8 +543,8 @@ impl Store {
         .bind(owner.to_owned())
         .fetch_optional(&mut *self.write_conn().await?)
         .await;
-        self.read_cache.forget(id);
-        row?.as_ref()
+        self.forgetting(id, row)?
+            .as_ref()
             .map(|row| decode(row, &self.secrets))
             .transpose()
     }
@@ -564,8 +568,7 @@ impl Store {
         .bind(timestamp(now))
         .execute(&mut *self.write_conn().await?)
         .await;
-        self.read_cache.forget(id);
-        Ok(done?.rows_affected() > 0)
+        Ok(self.forgetting(id, done)?.rows_affected() > 0)
     }
 
     /// Whether `client_id` has `webhooks_maintainer` on `itwin_id`.

@@ -119,8 +119,7 @@ impl Store {
             query = query.bind(timestamp(before));
         }
         let row = query.fetch_optional(&mut *self.write_conn().await?).await;
-        self.read_cache.forget(id);
-        let Some(row) = row? else {
+        let Some(row) = self.forgetting(id, row)? else {
             return Ok(None);
         };
         let owner: String = sqlx::Row::try_get(&row, "owner")?;
