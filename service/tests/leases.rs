@@ -9,9 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use webhooks_client::types::WebhookScope;
 use webhooks_service::delivery::queue::{NewEvent, Outcome, ReplayFilter};
-use webhooks_service::secrets::{SecretKey, Secrets};
 use webhooks_service::store::{self, Store, StoredWebhook};
 
 const EVENT_TYPE: &str = "a.b.v1";
@@ -21,21 +19,10 @@ fn skewed(minutes: i64) -> chrono::DateTime<chrono::Utc> {
 }
 
 fn hook(owner: &str) -> StoredWebhook {
-    let now = store::now();
     StoredWebhook {
-        id: uuid::Uuid::new_v4(),
-        owner: owner.to_owned(),
-        scope: WebhookScope::Account,
-        scope_id: None,
-        active: true,
-        callback_url: "https://hooks.example.com/x".to_owned(),
         event_types: vec![EVENT_TYPE.to_owned()],
-        secret: "s".repeat(32),
-        created: now,
-        modified: now,
-        expiration_date_time: Some(now + chrono::Duration::days(1)),
-        previous_secret: None,
-        health: Default::default(),
+        expiration_date_time: Some(store::now() + chrono::Duration::days(1)),
+        ..support::stored::webhook(owner)
     }
 }
 
@@ -56,7 +43,7 @@ async fn suite(url: &str) {
     let store = Store::connect(url)
         .await
         .expect("store")
-        .with_secrets(Secrets::new(&SecretKey::from_bytes([3; 32])));
+        .with_secrets(support::stored::secrets());
     store.insert(&hook("acme")).await.expect("insert hook");
 
     // Published by a host ten minutes ahead: due now all the same (with its own time, the row

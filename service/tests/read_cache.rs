@@ -7,33 +7,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use webhooks_client::types::WebhookScope;
-use webhooks_service::secrets::{SecretKey, Secrets};
-use webhooks_service::store::{self, Activation, Changes, Store, StoredWebhook};
+use support::stored::{secrets, webhook};
+use webhooks_service::store::{self, Activation, Changes, Store};
 use webhooks_service::webhook_health::DeactivationReason;
-
-fn secrets() -> Secrets {
-    Secrets::new(&SecretKey::from_bytes([3; 32]))
-}
-
-fn hook(owner: &str) -> StoredWebhook {
-    let now = store::now();
-    StoredWebhook {
-        id: uuid::Uuid::new_v4(),
-        owner: owner.to_owned(),
-        scope: WebhookScope::Account,
-        scope_id: None,
-        active: true,
-        callback_url: "https://hooks.example.com/x".to_owned(),
-        event_types: vec!["a.b.v1".to_owned()],
-        secret: "s".repeat(32),
-        created: now,
-        modified: now,
-        expiration_date_time: None,
-        previous_secret: None,
-        health: Default::default(),
-    }
-}
 
 async fn suite(url: &str) {
     // A time to live far longer than the test: only forgetting can make a read see a write.
@@ -42,7 +18,7 @@ async fn suite(url: &str) {
         .unwrap()
         .with_secrets(secrets())
         .with_read_cache(Duration::from_secs(3600));
-    let written = hook("alice");
+    let written = webhook("alice");
     store.insert(&written).await.unwrap();
     let id = written.id;
     let read = |store: Store| async move {

@@ -6,7 +6,6 @@
 mod support;
 
 use sqlx::Connection as _;
-use webhooks_client::types::WebhookScope;
 use webhooks_service::secrets::{self, SEALED_V1, SealReport, SecretError, SecretKey, Secrets};
 use webhooks_service::store::{self, Changes, PreviousSecret, Store, StoreError, StoredWebhook};
 
@@ -15,21 +14,9 @@ fn secrets(byte: u8) -> Secrets {
 }
 
 fn hook(owner: &str, secret: &str) -> StoredWebhook {
-    let now = store::now();
     StoredWebhook {
-        id: uuid::Uuid::new_v4(),
-        owner: owner.to_owned(),
-        scope: WebhookScope::Account,
-        scope_id: None,
-        active: true,
-        callback_url: "https://hooks.example.com/x".to_owned(),
-        event_types: vec!["a.b.v1".to_owned()],
         secret: secret.to_owned(),
-        created: now,
-        modified: now,
-        expiration_date_time: None,
-        previous_secret: None,
-        health: Default::default(),
+        ..support::stored::webhook(owner)
     }
 }
 

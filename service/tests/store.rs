@@ -7,30 +7,16 @@
 mod support;
 
 use sqlx::Connection as _;
+use support::stored::secrets;
 use webhooks_client::types::WebhookScope;
-use webhooks_service::secrets::{SecretKey, Secrets};
 use webhooks_service::store::{self, Store, StoreError, StoredWebhook};
 
-fn secrets() -> Secrets {
-    Secrets::new(&SecretKey::from_bytes([3; 32]))
-}
-
 fn hook(owner: &str, scope: WebhookScope, scope_id: Option<&str>) -> StoredWebhook {
-    let now = store::now();
     StoredWebhook {
-        id: uuid::Uuid::new_v4(),
-        owner: owner.to_owned(),
         scope,
         scope_id: scope_id.map(str::to_owned),
         active: false,
-        callback_url: "https://hooks.example.com/x".to_owned(),
-        event_types: vec!["a.b.v1".to_owned()],
-        secret: "s".repeat(32),
-        created: now,
-        modified: now,
-        expiration_date_time: None,
-        previous_secret: None,
-        health: Default::default(),
+        ..support::stored::webhook(owner)
     }
 }
 

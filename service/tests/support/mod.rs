@@ -1,4 +1,6 @@
-//! Shared by the delivery tests: the loopback receiver and the PostgreSQL schema per run.
+//! Shared by the service tests: the loopback receiver, the PostgreSQL schema per run, and webhooks
+//! as the store keeps them.
 
 pub mod postgres;
 pub mod receiver;
+pub mod stored;
