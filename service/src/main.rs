@@ -260,11 +260,19 @@ struct Grant {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = matches!(&cli.command, Command::Serve(s) if s.log_format == LogFormat::Json);
+    // Log lines are written by a thread of their own, through a buffer it flushes whenever it
+    // has nothing more queued: under load many lines go out in one write, instead of one write
+    // per request on the request's thread (measured in BENCHMARKS.md, "on one core"). Not
+    // lossy: with 128,000 lines queued, callers wait rather than lines being dropped.
+    let (writer, flush_logs) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("webhooks-logs")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         // Colours for a person at a terminal only: a file or a log collector would keep the
         // escape codes (and writing them costs time on every request's line).
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
@@ -287,7 +295,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    let outcome = runtime.block_on(run(cli.command));
+    // Tasks still winding down may log; then every queued line is written (the guard waits
+    // for it) before the last word and the exit code.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    drop(flush_logs);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
