@@ -28,8 +28,12 @@ server_core=$(($(nproc) - 1))
 
 work=$(mktemp -d)
 server_pid=""
+schema=""
 cleanup() {
     [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    if [[ -n "$schema" ]]; then
+        psql "$POSTGRES_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -120,7 +124,13 @@ bench_backend() {
 
 bench_backend sqlite "sqlite://$work/bench.db"
 if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
-    bench_backend postgres "$POSTGRES_URL"
+    # A schema of its own, dropped at exit: every run starts empty, and its rows (sealed with
+    # this run's secrets key) are not left for the next run or anyone else in the database.
+    schema="load_bench_$$"
+    psql "$POSTGRES_URL" -qc "CREATE SCHEMA $schema" >/dev/null
+    separator='?'
+    [[ "$POSTGRES_URL" == *\?* ]] && separator='&'
+    bench_backend postgres "${POSTGRES_URL}${separator}options=-c%20search_path%3D${schema}"
 else
     echo "PostgreSQL does not answer on 127.0.0.1:5432: skipped" >&2
 fi
