@@ -225,16 +225,18 @@ async fn two_stores_suite(url: &str) {
     second.close().await;
 }
 
+/// Requests to one path: in progress, the most at once, answered.
+type Tally = (usize, usize, usize);
+
 /// A receiver on loopback that counts, per path, requests in progress and the most at once,
-/// and answers `/slow/...` after a pause.
+/// and answers `/slow` after a pause.
 #[derive(Clone, Default)]
 struct Counting {
-    inner: Arc<Mutex<HashMap<String, (usize, usize, usize)>>>,
+    inner: Arc<Mutex<HashMap<String, Tally>>>,
 }
 
 impl Counting {
-    /// (in progress, most at once, answered) for `path`.
-    fn get(&self, path: &str) -> (usize, usize, usize) {
+    fn get(&self, path: &str) -> Tally {
         let inner = self.inner.lock().expect("lock");
         inner.get(path).copied().unwrap_or_default()
     }
