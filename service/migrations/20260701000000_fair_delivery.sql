@@ -11,9 +11,9 @@ WHERE claimed_until IS NOT NULL;
 -- When one webhook is at its limit with a long backlog, the claim looks past that backlog one
 -- webhook at a time: the webhooks with pending rows (a skip over this index, one seek each), and
 -- each one's earliest due rows. Only pending rows are in it, so a webhook's finished history is
--- never walked over. It replaces (webhook_id, state), so the writes keep the same number of
--- indexes to maintain: cancelling a webhook's pending rows is served by this one, and recovering
--- a webhook's failed rows in a time range by (webhook_id, created, id).
+-- never walked over. It replaces (webhook_id, state), which held an entry for every row,
+-- finished ones included: cancelling a webhook's pending rows is served by this one, and
+-- recovering a webhook's failed rows in a time range by (webhook_id, created, id).
 CREATE INDEX deliveries_pending ON deliveries (webhook_id, next_attempt_at)
 WHERE state = 'pending';
 DROP INDEX deliveries_webhook;

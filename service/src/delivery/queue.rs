@@ -752,6 +752,37 @@ mod tests {
         }
     }
 
+    fn due(id: &str, webhook_id: &str, busy: i64) -> Due {
+        Due {
+            id: id.to_owned(),
+            webhook_id: webhook_id.to_owned(),
+            busy,
+        }
+    }
+
+    #[test]
+    fn choosing_keeps_each_webhook_under_its_limit() {
+        let rows = [
+            due("a1", "a", 1),
+            due("a2", "a", 1),
+            due("b1", "b", 0),
+            due("a3", "a", 1),
+            due("b2", "b", 0),
+            due("c1", "c", 2),
+        ];
+        // a has one in flight: one more; b none: two; c is full.
+        let choice = choose(&rows, 10, 2);
+        assert_eq!(choice.ids, ["a1", "b1", "b2"]);
+        assert!(choice.held_back);
+        // The batch's own limit ends it first, in due order.
+        let choice = choose(&rows, 2, 2);
+        assert_eq!(choice.ids, ["a1", "b1"]);
+        // Nothing binds: every row, nothing held back.
+        let choice = choose(&rows, 10, 100);
+        assert_eq!(choice.ids.len(), rows.len());
+        assert!(!choice.held_back);
+    }
+
     #[test]
     fn matching() {
         let now = crate::store::now();
