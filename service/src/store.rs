@@ -233,18 +233,6 @@ impl Store {
         Ok(WriteTx::new(self.gate.turn().await, tx))
     }
 
-    /// A write transaction begun with `begin` (a `BEGIN` statement of the caller's, e.g. one that
-    /// takes a lock at once), holding this writer's turn. Unlike [`Store::begin_write`], the turn
-    /// comes first: a `BEGIN` that locks must not wait for its turn while holding the lock.
-    pub(crate) async fn begin_write_with(
-        &self,
-        begin: &'static str,
-    ) -> Result<WriteTx, StoreError> {
-        let turn = self.gate.turn().await;
-        let tx = self.pool.begin_with(begin).await?;
-        Ok(WriteTx::new(turn, tx))
-    }
-
     /// This store, sealing and opening webhook secrets with `secrets`.
     pub fn with_secrets(self, secrets: Secrets) -> Store {
         Store { secrets, ..self }

@@ -293,7 +293,7 @@ fn due_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Due>, StoreError> {
 /// webhook, on the `deliveries_in_flight` index). On PostgreSQL the rows are locked, skipping
 /// rows another transaction holds (a cancel or a replay in progress).
 async fn due_window(
-    tx: &mut crate::write_gate::WriteTx,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     postgres: bool,
     window: usize,
 ) -> Result<Vec<Due>, StoreError> {
@@ -316,7 +316,7 @@ async fn due_window(
     );
     let rows = sqlx::query(&sql)
         .bind(i64::try_from(window).unwrap_or(i64::MAX))
-        .fetch_all(&mut ***tx)
+        .fetch_all(&mut **tx)
         .await?;
     due_rows(&rows)
 }
@@ -328,7 +328,7 @@ async fn due_window(
 /// could take in due order is among them (a webhook whose earliest row comes later than
 /// `limit` others' cannot place a row in the first `limit`).
 async fn pending_webhooks(
-    tx: &mut crate::write_gate::WriteTx,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     postgres: bool,
     limit: usize,
     per_webhook: usize,
@@ -352,7 +352,7 @@ async fn pending_webhooks(
     let hooks = sqlx::query(&sql)
         .bind(cap)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&mut ***tx)
+        .fetch_all(&mut **tx)
         .await?;
     if hooks.is_empty() {
         return Ok(Vec::new());
@@ -378,7 +378,7 @@ async fn pending_webhooks(
         busy_of.insert(webhook.clone(), busy);
         query = query.bind(webhook).bind(room);
     }
-    let rows = query.fetch_all(&mut ***tx).await?;
+    let rows = query.fetch_all(&mut **tx).await?;
     rows.iter()
         .map(|row| {
             let webhook_id: String = row.try_get("webhook_id")?;
@@ -416,13 +416,16 @@ impl Store {
         if limit == 0 || per_webhook == 0 {
             return Ok(Claim::default());
         }
-        let mut tx = self
-            .begin_write_with(if self.postgres {
-                PG_CLAIM_BEGIN
-            } else {
-                "BEGIN IMMEDIATE"
-            })
-            .await?;
+        // The connection is taken before the turn (as every writer does, so that writers holding
+        // connections while they wait for the turn cannot starve the turn's holder of one), and
+        // the transaction begun after it: a `BEGIN` that locks must not wait for the turn.
+        let mut conn = self.write_conn().await?;
+        let begin = if self.postgres {
+            PG_CLAIM_BEGIN
+        } else {
+            "BEGIN IMMEDIATE"
+        };
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, begin).await?;
         let window = limit.saturating_mul(2);
         let due = due_window(&mut tx, self.postgres, window).await?;
         let mut choice = choose(&due, limit, per_webhook);
@@ -454,7 +457,7 @@ impl Store {
         for id in &choice.ids {
             query = query.bind(id.clone());
         }
-        let rows = query.fetch_all(&mut **tx).await?;
+        let rows = query.fetch_all(&mut *tx).await?;
         tx.commit().await?;
         let claimed = rows
             .iter()
