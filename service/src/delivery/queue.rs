@@ -357,7 +357,13 @@ async fn pending_webhooks(
     if hooks.is_empty() {
         return Ok(Vec::new());
     }
-    // One seek per webhook, each for as many rows as it has room for.
+    // One seek per webhook, each for as many rows as it has room for (locked on PostgreSQL, as
+    // in `due_window`).
+    let lock = if postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let mut parts = Vec::with_capacity(hooks.len());
     let mut binds = Vec::with_capacity(hooks.len());
     for (n, row) in hooks.iter().enumerate() {
@@ -367,7 +373,7 @@ async fn pending_webhooks(
         parts.push(format!(
             "SELECT * FROM (SELECT id, webhook_id, next_attempt_at FROM deliveries \
              WHERE state = '{PENDING}' AND webhook_id = ${w} \
-             AND next_attempt_at <= {now} ORDER BY next_attempt_at LIMIT ${room}) AS h{n}"
+             AND next_attempt_at <= {now} ORDER BY next_attempt_at LIMIT ${room}{lock}) AS h{n}"
         ));
         binds.push((webhook, busy, cap.saturating_sub(busy)));
     }
@@ -444,10 +450,14 @@ impl Store {
             });
         }
         let token = uuid::Uuid::new_v4().to_string();
+        // By id alone: the rows were read in this transaction and cannot have changed since (on
+        // SQLite it holds the write lock; on PostgreSQL the reads locked them). A guard on the
+        // state here would also match the partial index of pending rows, which PostgreSQL, short
+        // of statistics on a young table, reads whole to intersect with the ids.
         let until = db_clock::time_sql(self.postgres, Some(1));
         let sql = format!(
             "UPDATE deliveries SET claimed_until = {until}, next_attempt_at = {until}, \
-             claim_token = $2 WHERE state = '{PENDING}' AND id IN ({}) \
+             claim_token = $2 WHERE id IN ({}) \
              RETURNING id, webhook_id, attempts, body",
             placeholders(3, choice.ids.len())
         );
