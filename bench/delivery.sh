@@ -12,6 +12,9 @@
 #   INSTANCES=2 bash bench/delivery.sh          # PostgreSQL only: the stream is published on a
 #                                               # `serve` with no worker and delivered by another
 #   INSTANCES=2 LISTEN=false bash bench/delivery.sh   # the same with LISTEN/NOTIFY off (poll only)
+#   MAX_IN_FLIGHT=64 bash bench/delivery.sh    # --max-in-flight-per-webhook for the instances
+#                                               # (every event goes to one webhook, so the
+#                                               # default 4 bounds the backlog's drain)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,6 +32,10 @@ fi
 # --delivery-listen for the instances; unset passes none (binaries from before it take none).
 LISTEN=${LISTEN:-}
 CONCURRENCY=${CONCURRENCY:-32}
+# Passed through the environment, which binaries from before the option ignore.
+if [[ -n "${MAX_IN_FLIGHT:-}" ]]; then
+    export WEBHOOKS_MAX_IN_FLIGHT_PER_WEBHOOK=$MAX_IN_FLIGHT
+fi
 POSTGRES_URL=${WEBHOOKS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 
 if [[ -z "${BIN_DIR:-}" ]]; then

@@ -129,6 +129,10 @@ struct Serve {
     /// Deliveries in flight at once in this process; 0 runs no delivery worker here.
     #[arg(long, env = "WEBHOOKS_DELIVERY_CONCURRENCY", default_value_t = DeliveryConfig::default().concurrency)]
     delivery_concurrency: usize,
+    /// Deliveries of one webhook in flight at once, across every instance on the database (at
+    /// least 1): one slow receiver holds at most this many delivery slots.
+    #[arg(long, env = "WEBHOOKS_MAX_IN_FLIGHT_PER_WEBHOOK", default_value_t = DeliveryConfig::default().max_in_flight_per_webhook, value_parser = at_least_one)]
+    max_in_flight_per_webhook: usize,
     /// How often the worker looks for due deliveries when nothing wakes it sooner.
     #[arg(long, env = "WEBHOOKS_DELIVERY_POLL_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     delivery_poll_interval: std::time::Duration,
@@ -204,6 +208,15 @@ fn positive_duration(text: &str) -> Result<std::time::Duration, String> {
     match humantime::parse_duration(text) {
         Ok(duration) if duration.is_zero() => Err("must be longer than zero".to_owned()),
         Ok(duration) => Ok(duration),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A count that must be at least 1 (0 would let nothing through, not mean "no limit").
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -351,6 +364,7 @@ async fn run(command: Command) -> Result<(), String> {
                     enabled: serve.delivery_concurrency > 0,
                     concurrency: serve.delivery_concurrency.max(1),
                     batch: serve.delivery_concurrency.max(1),
+                    max_in_flight_per_webhook: serve.max_in_flight_per_webhook,
                     lease: serve.delivery_lease,
                     poll_interval: serve.delivery_poll_interval,
                     listen: serve.delivery_listen,

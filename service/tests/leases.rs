@@ -50,17 +50,19 @@ async fn suite(url: &str) {
     // would wait ten minutes).
     publish(&store, "acme", 10).await;
     let first = store
-        .claim(Duration::from_secs(60), 10)
+        .claim(Duration::from_secs(60), 10, 10)
         .await
-        .expect("claim");
+        .expect("claim")
+        .claimed;
     assert_eq!(first.len(), 1, "a new delivery is due at once");
 
     // Leased for a minute: nobody else gets it, whatever their clock.
     assert!(
         store
-            .claim(Duration::from_secs(60), 10)
+            .claim(Duration::from_secs(60), 10, 10)
             .await
             .unwrap()
+            .claimed
             .is_empty()
     );
     assert!(store.next_due_in().await.unwrap().unwrap() > Duration::from_secs(50));
@@ -75,15 +77,20 @@ async fn suite(url: &str) {
     assert!(store.record(&first[0], &retry, skewed(-10)).await.unwrap());
     assert!(
         store
-            .claim(Duration::from_secs(60), 10)
+            .claim(Duration::from_secs(60), 10, 10)
             .await
             .unwrap()
+            .claimed
             .is_empty()
     );
     let wait = store.next_due_in().await.unwrap().expect("a pending row");
     assert!(wait <= Duration::from_secs(1), "{wait:?}");
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let second = store.claim(Duration::from_secs(1), 10).await.unwrap();
+    let second = store
+        .claim(Duration::from_secs(1), 10, 10)
+        .await
+        .unwrap()
+        .claimed;
     assert_eq!(second.len(), 1, "due after the planned wait");
     assert_eq!(second[0].id, first[0].id);
 
@@ -91,13 +98,18 @@ async fn suite(url: &str) {
     // lost it can no longer record an outcome.
     assert!(
         store
-            .claim(Duration::from_secs(60), 10)
+            .claim(Duration::from_secs(60), 10, 10)
             .await
             .unwrap()
+            .claimed
             .is_empty()
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let third = store.claim(Duration::from_secs(60), 10).await.unwrap();
+    let third = store
+        .claim(Duration::from_secs(60), 10, 10)
+        .await
+        .unwrap()
+        .claimed;
     assert_eq!(third.len(), 1, "the lease ran out");
     let delivered = Outcome::Delivered { status: 204 };
     assert!(
@@ -119,7 +131,11 @@ async fn suite(url: &str) {
     };
     assert_eq!(store.replay(&filter).await.unwrap(), 1);
     assert_eq!(store.next_due_in().await.unwrap(), Some(Duration::ZERO));
-    let fourth = store.claim(Duration::from_secs(60), 10).await.unwrap();
+    let fourth = store
+        .claim(Duration::from_secs(60), 10, 10)
+        .await
+        .unwrap()
+        .claimed;
     assert_eq!(fourth.len(), 1, "a replayed delivery is due at once");
     store.close().await;
 }

@@ -135,9 +135,10 @@ async fn pass_keeps_what_it_must(url: &str) {
 
     // Every due delivery attempted once, its outcome as each case needs.
     let claimed = store
-        .claim(Duration::from_secs(300), 100)
+        .claim(Duration::from_secs(300), 100, 100)
         .await
-        .expect("claim");
+        .expect("claim")
+        .claimed;
     assert_eq!(claimed.len(), 7);
     for c in &claimed {
         let retry = Outcome::Retry {

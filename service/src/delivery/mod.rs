@@ -22,6 +22,10 @@ use crate::delivery::retry::RetryPolicy;
 /// The receiver's time to answer, as the platform documents it.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Deliveries of one webhook in flight at once, across every process: enough to keep a
+/// healthy receiver busy, few enough that a slow one holds only this many of the slots.
+pub const DEFAULT_MAX_IN_FLIGHT_PER_WEBHOOK: usize = 4;
+
 /// How the worker delivers.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
@@ -31,6 +35,10 @@ pub struct DeliveryConfig {
     pub concurrency: usize,
     /// Most deliveries claimed by one statement.
     pub batch: usize,
+    /// Most deliveries of one webhook in flight at once across every process on the database
+    /// (`serve --max-in-flight-per-webhook`, at least 1): the claim leaves a webhook's due rows
+    /// while it has this many leased, so one slow receiver cannot take every slot.
+    pub max_in_flight_per_webhook: usize,
     /// How long a claim holds a row; a worker that dies gives its rows back after this. It must
     /// outlast an attempt (the request timeout) by a margin.
     pub lease: Duration,
@@ -59,6 +67,7 @@ impl Default for DeliveryConfig {
             enabled: true,
             concurrency: 32,
             batch: 32,
+            max_in_flight_per_webhook: DEFAULT_MAX_IN_FLIGHT_PER_WEBHOOK,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_secs(1),
             listen: true,

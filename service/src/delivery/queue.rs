@@ -1,7 +1,7 @@
 //! The delivery outbox in the store: publishing (event and deliveries in one transaction),
 //! claiming due deliveries under a lease, and recording each attempt's outcome.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -226,43 +226,251 @@ fn clip(text: &str) -> String {
     }
 }
 
+/// What one [`Store::claim`] took.
+#[derive(Debug, Default)]
+pub struct Claim {
+    pub claimed: Vec<Claimed>,
+    /// Due deliveries were left because their webhook had its limit in flight: they become
+    /// claimable when one of those attempts ends, not at a time `next_due_in` can tell.
+    pub held_back: bool,
+}
+
+/// The claim's `BEGIN` on PostgreSQL: the advisory lock every claiming process takes (its key
+/// is "webhooks" in ASCII, a constant no other lock here uses), so that one claim's count of
+/// rows in flight and its update are not interleaved with another's. Transaction-scoped: the
+/// commit or rollback releases it, a dropped connection too. One simple query, one round trip.
+const PG_CLAIM_BEGIN: &str = "BEGIN; SELECT pg_advisory_xact_lock(8603948546245356403)";
+
+/// A due row the claim may take, with the number of its webhook's deliveries in flight.
+#[derive(Debug, Clone)]
+struct Due {
+    id: String,
+    webhook_id: String,
+    busy: i64,
+}
+
+/// The rows a claim takes, and whether its webhook's limit left any due row behind.
+#[derive(Debug, Default)]
+struct Choice {
+    ids: Vec<String>,
+    held_back: bool,
+}
+
+/// Takes rows of `due` (earliest first) while their webhook has fewer than `per_webhook` in
+/// flight, counting those already taken, up to `limit`.
+fn choose(due: &[Due], limit: usize, per_webhook: usize) -> Choice {
+    let cap = i64::try_from(per_webhook).unwrap_or(i64::MAX);
+    let mut taken: HashMap<&str, i64> = HashMap::new();
+    let mut choice = Choice::default();
+    for row in due {
+        if choice.ids.len() == limit {
+            break;
+        }
+        let count = taken.entry(row.webhook_id.as_str()).or_insert(0);
+        if row.busy.saturating_add(*count) < cap {
+            *count += 1;
+            choice.ids.push(row.id.clone());
+        } else {
+            choice.held_back = true;
+        }
+    }
+    choice
+}
+
+fn due_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Due>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok(Due {
+                id: row.try_get("id")?,
+                webhook_id: row.try_get("webhook_id")?,
+                busy: integer(row, "busy")?,
+            })
+        })
+        .collect()
+}
+
+/// The `window` earliest due rows, with their webhooks' deliveries in flight (one count per
+/// webhook, on the `deliveries_in_flight` index). On PostgreSQL the rows are locked, skipping
+/// rows another transaction holds (a cancel or a replay in progress).
+async fn due_window(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    postgres: bool,
+    window: usize,
+) -> Result<Vec<Due>, StoreError> {
+    let now = db_clock::time_sql(postgres, None);
+    let lock = if postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    // MATERIALIZED: the window is read once, so the counts are those of the rows returned.
+    let sql = format!(
+        "WITH due AS MATERIALIZED (SELECT id, webhook_id, next_attempt_at FROM deliveries \
+         WHERE state = '{PENDING}' AND next_attempt_at <= {now} ORDER BY next_attempt_at \
+         LIMIT $1{lock}), \
+         busy AS (SELECT webhook_id, COUNT(*) AS n FROM deliveries \
+         WHERE webhook_id IN (SELECT webhook_id FROM due) AND claimed_until IS NOT NULL \
+         AND claimed_until > {now} GROUP BY webhook_id) \
+         SELECT due.id, due.webhook_id, COALESCE(busy.n, 0) AS busy FROM due \
+         LEFT JOIN busy ON busy.webhook_id = due.webhook_id ORDER BY due.next_attempt_at"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(i64::try_from(window).unwrap_or(i64::MAX))
+        .fetch_all(&mut **tx)
+        .await?;
+    due_rows(&rows)
+}
+
+/// The claim past a webhook at its limit: walks the webhooks that have pending rows (a skip
+/// over the `deliveries_pending` index, one seek per webhook, however long each one's backlog),
+/// keeps those with a row due and room in flight, the `limit` whose earliest row is due first,
+/// and reads each one's earliest due rows, as many as it has room for. Every row the claim
+/// could take in due order is among them (a webhook whose earliest row comes later than
+/// `limit` others' cannot place a row in the first `limit`).
+async fn pending_webhooks(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    postgres: bool,
+    limit: usize,
+    per_webhook: usize,
+) -> Result<Vec<Due>, StoreError> {
+    let now = db_clock::time_sql(postgres, None);
+    let sql = format!(
+        "WITH RECURSIVE hooks(w) AS (\
+         SELECT MIN(webhook_id) FROM deliveries WHERE state = '{PENDING}' \
+         UNION ALL \
+         SELECT (SELECT MIN(webhook_id) FROM deliveries WHERE state = '{PENDING}' \
+         AND webhook_id > hooks.w) FROM hooks WHERE hooks.w IS NOT NULL), \
+         ready AS (SELECT w, \
+         (SELECT MIN(next_attempt_at) FROM deliveries WHERE state = '{PENDING}' \
+         AND webhook_id = hooks.w) AS due, \
+         (SELECT COUNT(*) FROM deliveries WHERE webhook_id = hooks.w \
+         AND claimed_until IS NOT NULL AND claimed_until > {now}) AS busy \
+         FROM hooks WHERE w IS NOT NULL) \
+         SELECT w, busy FROM ready WHERE due <= {now} AND busy < $1 ORDER BY due LIMIT $2"
+    );
+    let cap = i64::try_from(per_webhook).unwrap_or(i64::MAX);
+    let hooks = sqlx::query(&sql)
+        .bind(cap)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut **tx)
+        .await?;
+    if hooks.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One seek per webhook, each for as many rows as it has room for (locked on PostgreSQL, as
+    // in `due_window`).
+    let lock = if postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let mut parts = Vec::with_capacity(hooks.len());
+    let mut binds = Vec::with_capacity(hooks.len());
+    for (n, row) in hooks.iter().enumerate() {
+        let webhook: String = row.try_get("w")?;
+        let busy = integer(row, "busy")?;
+        let (w, room) = (2 * n + 1, 2 * n + 2);
+        parts.push(format!(
+            "SELECT * FROM (SELECT id, webhook_id, next_attempt_at FROM deliveries \
+             WHERE state = '{PENDING}' AND webhook_id = ${w} \
+             AND next_attempt_at <= {now} ORDER BY next_attempt_at LIMIT ${room}{lock}) AS h{n}"
+        ));
+        binds.push((webhook, busy, cap.saturating_sub(busy)));
+    }
+    let sql = format!("{} ORDER BY next_attempt_at", parts.join(" UNION ALL "));
+    let mut query = sqlx::query(&sql);
+    let mut busy_of = HashMap::new();
+    for (webhook, busy, room) in binds {
+        busy_of.insert(webhook.clone(), busy);
+        query = query.bind(webhook).bind(room);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|row| {
+            let webhook_id: String = row.try_get("webhook_id")?;
+            Ok(Due {
+                id: row.try_get("id")?,
+                busy: busy_of.get(&webhook_id).copied().unwrap_or(0),
+                webhook_id,
+            })
+        })
+        .collect()
+}
+
 impl Store {
-    /// Takes the lease on up to `limit` due pending deliveries for `lease`. Each row's
-    /// `next_attempt_at` moves to the lease's end too, so a row whose worker dies becomes due
-    /// again by itself, without a sweeper. "Due" and the lease's end are the database's time
-    /// ([`db_clock`]), so hosts with skewed clocks agree on both. On PostgreSQL, `FOR UPDATE
-    /// SKIP LOCKED` lets several processes claim at once without waiting on or taking each
-    /// other's rows; on SQLite the single statement runs under the database's one write lock.
+    /// Takes the lease on up to `limit` due pending deliveries for `lease`, never letting a
+    /// webhook have more than `per_webhook` in flight (leases not run out, whoever holds them):
+    /// one slow receiver cannot hold every worker's slots, and a recovery of many deliveries
+    /// reaches its receiver `per_webhook` at a time. Each row's `next_attempt_at` moves to the
+    /// lease's end too, so a row whose worker dies becomes due again by itself, without a
+    /// sweeper. "Due" and the lease's end are the database's time ([`db_clock`]), so hosts with
+    /// skewed clocks agree on both.
+    ///
+    /// The count and the claim are one decision: on SQLite under the database's write lock
+    /// (taken at `BEGIN`), on PostgreSQL under a transaction-scoped advisory lock every claiming
+    /// process takes, so two processes cannot both see the same free capacity. Usually the
+    /// earliest due rows and their webhooks' counts ([`Store::claim`]'s window) decide it; only
+    /// when a webhook at its limit leaves the batch short does the claim look further, webhook by
+    /// webhook ([`pending_webhooks`]), so a long backlog of one webhook is neither read whole nor
+    /// in the way of another's.
     pub async fn claim(
         &self,
         lease: std::time::Duration,
         limit: usize,
-    ) -> Result<Vec<Claimed>, StoreError> {
-        if limit == 0 {
-            return Ok(Vec::new());
+        per_webhook: usize,
+    ) -> Result<Claim, StoreError> {
+        if limit == 0 || per_webhook == 0 {
+            return Ok(Claim::default());
+        }
+        // The connection is taken before the turn (as every writer does, so that writers holding
+        // connections while they wait for the turn cannot starve the turn's holder of one), and
+        // the transaction begun after it: a `BEGIN` that locks must not wait for the turn.
+        let mut conn = self.write_conn().await?;
+        let begin = if self.postgres {
+            PG_CLAIM_BEGIN
+        } else {
+            "BEGIN IMMEDIATE"
+        };
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, begin).await?;
+        let window = limit.saturating_mul(2);
+        let due = due_window(&mut tx, self.postgres, window).await?;
+        let mut choice = choose(&due, limit, per_webhook);
+        if choice.held_back && choice.ids.len() < limit && due.len() == window {
+            // The window was all the claim read and a webhook at its limit filled part of it:
+            // due rows of other webhooks may lie behind it.
+            let due = pending_webhooks(&mut tx, self.postgres, limit, per_webhook).await?;
+            choice = choose(&due, limit, per_webhook);
+            choice.held_back = true;
+        }
+        if choice.ids.is_empty() {
+            tx.commit().await?;
+            return Ok(Claim {
+                claimed: Vec::new(),
+                held_back: choice.held_back,
+            });
         }
         let token = uuid::Uuid::new_v4().to_string();
-        let lock = if self.postgres {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
+        // By id alone: the rows were read in this transaction and cannot have changed since (on
+        // SQLite it holds the write lock; on PostgreSQL the reads locked them). A guard on the
+        // state here would also match the partial index of pending rows, which PostgreSQL, short
+        // of statistics on a young table, reads whole to intersect with the ids.
         let until = db_clock::time_sql(self.postgres, Some(1));
-        let now = db_clock::time_sql(self.postgres, None);
         let sql = format!(
             "UPDATE deliveries SET claimed_until = {until}, next_attempt_at = {until}, \
-             claim_token = $2 WHERE id IN (SELECT id FROM deliveries WHERE state = $3 \
-             AND next_attempt_at <= {now} ORDER BY next_attempt_at LIMIT $4{lock}) \
-             RETURNING id, webhook_id, attempts, body"
+             claim_token = $2 WHERE id IN ({}) \
+             RETURNING id, webhook_id, attempts, body",
+            placeholders(3, choice.ids.len())
         );
-        let rows = sqlx::query(&sql)
+        let mut query = sqlx::query(&sql)
             .bind(db_clock::micros(lease))
-            .bind(token.clone())
-            .bind(PENDING)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *self.write_conn().await?)
-            .await?;
-        rows.iter()
+            .bind(token.clone());
+        for id in &choice.ids {
+            query = query.bind(id.clone());
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        let claimed = rows
+            .iter()
             .map(|row| {
                 Ok(Claimed {
                     id: uuid_column(row, "id")?,
@@ -272,7 +480,11 @@ impl Store {
                     token: token.clone(),
                 })
             })
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Claim {
+            claimed,
+            held_back: choice.held_back,
+        })
     }
 
     /// The webhooks with these ids (those that still exist).
@@ -379,18 +591,20 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let done = sqlx::query(
+        // The state is written out, not bound: SQLite uses the partial index of pending rows
+        // (`deliveries_pending`) only for a query that names its condition.
+        let sql = format!(
             "UPDATE deliveries SET state = $1, finished = $2, next_attempt_at = $2, \
              last_error = $3, claimed_until = NULL, claim_token = NULL \
-             WHERE webhook_id = $4 AND state = $5",
-        )
-        .bind(CANCELLED)
-        .bind(timestamp(now))
-        .bind(reason.to_owned())
-        .bind(webhook_id.to_string())
-        .bind(PENDING)
-        .execute(&mut *self.write_conn().await?)
-        .await?;
+             WHERE webhook_id = $4 AND state = '{PENDING}'"
+        );
+        let done = sqlx::query(&sql)
+            .bind(CANCELLED)
+            .bind(timestamp(now))
+            .bind(reason.to_owned())
+            .bind(webhook_id.to_string())
+            .execute(&mut *self.write_conn().await?)
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -549,6 +763,37 @@ mod tests {
             content: BTreeMap::new(),
             enqueued: crate::store::now(),
         }
+    }
+
+    fn due(id: &str, webhook_id: &str, busy: i64) -> Due {
+        Due {
+            id: id.to_owned(),
+            webhook_id: webhook_id.to_owned(),
+            busy,
+        }
+    }
+
+    #[test]
+    fn choosing_keeps_each_webhook_under_its_limit() {
+        let rows = [
+            due("a1", "a", 1),
+            due("a2", "a", 1),
+            due("b1", "b", 0),
+            due("a3", "a", 1),
+            due("b2", "b", 0),
+            due("c1", "c", 2),
+        ];
+        // a has one in flight: one more; b none: two; c is full.
+        let choice = choose(&rows, 10, 2);
+        assert_eq!(choice.ids, ["a1", "b1", "b2"]);
+        assert!(choice.held_back);
+        // The batch's own limit ends it first, in due order.
+        let choice = choose(&rows, 2, 2);
+        assert_eq!(choice.ids, ["a1", "b1"]);
+        // Nothing binds: every row, nothing held back.
+        let choice = choose(&rows, 10, 100);
+        assert_eq!(choice.ids.len(), rows.len());
+        assert!(!choice.held_back);
     }
 
     #[test]

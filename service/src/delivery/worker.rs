@@ -368,6 +368,8 @@ async fn run(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receive
     let refill = (concurrency / 4).clamp(1, shared.config.batch.max(1));
     let refill = u32::try_from(refill).unwrap_or(1);
     let mut in_flight = JoinSet::new();
+    // Told each time one of this worker's attempts ends (a webhook at its limit has room again).
+    let ended = Arc::new(Notify::new());
     tracing::info!(concurrency, "delivery worker started");
     loop {
         if *stopped.borrow() {
@@ -399,8 +401,16 @@ async fn run(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receive
                 Err(_) => break,
             }
         }
-        let claimed = match shared.store.claim(shared.config.lease, permits.len()).await {
-            Ok(claimed) => claimed,
+        let claim = shared
+            .store
+            .claim(
+                shared.config.lease,
+                permits.len(),
+                shared.config.max_in_flight_per_webhook,
+            )
+            .await;
+        let (claimed, held_back) = match claim {
+            Ok(claim) => (claim.claimed, claim.held_back),
             Err(e) => {
                 tracing::error!(error = %e, "cannot claim deliveries");
                 drop(permits);
@@ -427,9 +437,11 @@ async fn run(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receive
             for (claimed, permit) in claimed.into_iter().zip(permits.drain(..)) {
                 let hook = hooks.get(&claimed.webhook_id).cloned();
                 let shared = Arc::clone(&shared);
+                let ended = Arc::clone(&ended);
                 in_flight.spawn(async move {
                     attempt(&shared, claimed, hook).await;
                     drop(permit);
+                    ended.notify_one();
                 });
             }
         }
@@ -442,6 +454,19 @@ async fn run(shared: Arc<Shared>, wake: Arc<Notify>, mut stopped: watch::Receive
         // notification from another (see `notify`), or the poll interval (leases running out,
         // notifications lost).
         let mut wait = shared.config.poll_interval;
+        if held_back {
+            // Rows are due but their webhook has its limit in flight: they can go when one of
+            // those attempts ends, which the next due time cannot tell (it is now). This
+            // process's attempts wake the loop as they end; another process's are seen at the
+            // poll.
+            tokio::select! {
+                () = ended.notified() => {}
+                () = wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                _ = stopped.changed() => break,
+            }
+            continue;
+        }
         match shared.store.next_due_in().await {
             Ok(Some(until)) => wait = wait.min(until.max(Duration::from_millis(5))),
             Ok(None) => {}
