@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use crate::delivery::state::{CANCELLED, DELIVERED, FAILED};
-use crate::store::{Store, StoreError, timestamp};
+use crate::store::{Store, StoreError, placeholders, timestamp};
 
 /// How long finished deliveries and their events are kept, unless configured.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
@@ -80,14 +80,6 @@ impl PassReport {
         self.longest_batch = self.longest_batch.max(took);
         self.batch_time += took;
     }
-}
-
-/// `$first, $first+1, ...`: placeholders for an IN list (the Any driver binds no arrays).
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {

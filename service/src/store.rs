@@ -596,6 +596,14 @@ impl Store {
     }
 }
 
+/// `$first, $first+1, ...`: placeholders for an IN list (the Any driver binds no arrays).
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The text a scope is stored as. Spelled out rather than taken from the generated `as_str`, so
 /// a change of the spec's spelling cannot silently change what rows already hold.
 pub(crate) fn scope_text(scope: &WebhookScope) -> Result<&'static str, StoreError> {

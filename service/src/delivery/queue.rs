@@ -9,8 +9,8 @@ use webhooks_client::types::{DeliveredEvent, WebhookScope};
 
 use super::{db_clock, notify};
 use crate::store::{
-    Store, StoreError, StoredWebhook, integer, optional_integer, parse_timestamp, scope_text,
-    time_column, timestamp, uuid_column,
+    Store, StoreError, StoredWebhook, integer, optional_integer, parse_timestamp, placeholders,
+    scope_text, time_column, timestamp, uuid_column,
 };
 
 pub use super::state::{CANCELLED, DELIVERED, FAILED, PENDING};
@@ -209,14 +209,6 @@ pub struct DeliveryRecord {
     pub last_error: Option<String>,
 }
 
-/// `$first, $first+1, ...`: placeholders for an IN list (the Any driver binds no arrays).
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Cuts an error text to a size worth storing.
 fn clip(text: &str) -> String {
     const MAX: usize = 500;
@@ -277,6 +269,17 @@ fn choose(due: &[Due], limit: usize, per_webhook: usize) -> Choice {
     choice
 }
 
+/// What the claim's reads end with: on PostgreSQL they lock the rows they return, skipping rows
+/// another transaction holds (a cancel or a replay in progress); SQLite has no row locks (the
+/// claim holds its one write lock).
+fn skip_locked(postgres: bool) -> &'static str {
+    if postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    }
+}
+
 fn due_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Due>, StoreError> {
     rows.iter()
         .map(|row| {
@@ -298,11 +301,7 @@ async fn due_window(
     window: usize,
 ) -> Result<Vec<Due>, StoreError> {
     let now = db_clock::time_sql(postgres, None);
-    let lock = if postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
+    let lock = skip_locked(postgres);
     // MATERIALIZED: the window is read once, so the counts are those of the rows returned.
     let sql = format!(
         "WITH due AS MATERIALIZED (SELECT id, webhook_id, next_attempt_at FROM deliveries \
@@ -359,11 +358,7 @@ async fn pending_webhooks(
     }
     // One seek per webhook, each for as many rows as it has room for (locked on PostgreSQL, as
     // in `due_window`).
-    let lock = if postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
+    let lock = skip_locked(postgres);
     let mut parts = Vec::with_capacity(hooks.len());
     let mut binds = Vec::with_capacity(hooks.len());
     for (n, row) in hooks.iter().enumerate() {
