@@ -269,13 +269,7 @@ async fn counting_receiver(pause: Duration) -> (String, Counting) {
             },
         ),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind receiver");
-    let addr = listener.local_addr().expect("receiver address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = support::receiver::serve(app).await;
     (format!("http://{addr}"), counting)
 }
 

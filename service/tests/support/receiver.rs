@@ -53,6 +53,19 @@ struct Inner {
     acknowledged: HashMap<uuid::Uuid, u32>,
 }
 
+/// Serves `app` on a loopback port of its own, in the background; its address.
+#[allow(dead_code)]
+pub async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind receiver");
+    let addr = listener.local_addr().expect("receiver address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
 #[derive(Clone)]
 pub struct Receiver {
     pub addr: SocketAddr,
@@ -66,13 +79,7 @@ impl Receiver {
         let app = axum::Router::new()
             .route("/hook/{name}", axum::routing::post(receive))
             .with_state(Arc::clone(&inner));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind receiver");
-        let addr = listener.local_addr().expect("receiver address");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let addr = serve(app).await;
         Receiver { addr, inner }
     }
 
