@@ -130,8 +130,9 @@ struct Serve {
     #[arg(long, env = "WEBHOOKS_DELIVERY_CONCURRENCY", default_value_t = DeliveryConfig::default().concurrency)]
     delivery_concurrency: usize,
     /// Deliveries of one webhook in flight at once, across every instance on the database (at
-    /// least 1): one slow receiver holds at most this many delivery slots.
-    #[arg(long, env = "WEBHOOKS_MAX_IN_FLIGHT_PER_WEBHOOK", default_value_t = DeliveryConfig::default().max_in_flight_per_webhook, value_parser = at_least_one)]
+    /// least 1; 0 would deliver nothing, not lift the limit): one slow receiver holds at most
+    /// this many delivery slots.
+    #[arg(long, env = "WEBHOOKS_MAX_IN_FLIGHT_PER_WEBHOOK", default_value_t = DeliveryConfig::default().max_in_flight_per_webhook, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_in_flight_per_webhook: usize,
     /// How often the worker looks for due deliveries when nothing wakes it sooner.
     #[arg(long, env = "WEBHOOKS_DELIVERY_POLL_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
@@ -208,15 +209,6 @@ fn positive_duration(text: &str) -> Result<std::time::Duration, String> {
     match humantime::parse_duration(text) {
         Ok(duration) if duration.is_zero() => Err("must be longer than zero".to_owned()),
         Ok(duration) => Ok(duration),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// A count that must be at least 1 (0 would let nothing through, not mean "no limit").
-fn at_least_one(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("must be at least 1".to_owned()),
-        Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
     }
 }
